@@ -1,0 +1,12 @@
+//! The Tencent Cloud CFS API 3.0: signing, credentials, typed calls and the classification of
+//! their outcomes.
+
+pub mod classify;
+pub mod sign;
+pub mod types;
+
+pub use classify::{classify_code, OutcomeClass};
+pub use types::{
+    normalize_target_path, CreateDataFlowRequest, Created, DataFlowInfo, DescribeDataFlowRequest,
+    DescribePage,
+};

@@ -1,0 +1,5 @@
+//! bulkflow: create Tencent Cloud CFS data flows in bulk, paced under the API's limit, resumable,
+//! and exactly once per manifest row.
+
+pub mod api;
+pub mod secret;
