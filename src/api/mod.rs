@@ -2,10 +2,16 @@
 //! their outcomes.
 
 pub mod classify;
+pub mod client;
+pub mod credentials;
+pub mod endpoint;
 pub mod sign;
 pub mod types;
 
 pub use classify::{classify_code, OutcomeClass};
+pub use client::{CallError, Client};
+pub use credentials::Credentials;
+pub use endpoint::{Endpoint, Target};
 pub use types::{
     normalize_target_path, CreateDataFlowRequest, Created, DataFlowInfo, DescribeDataFlowRequest,
     DescribePage,

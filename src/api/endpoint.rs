@@ -1,0 +1,109 @@
+//! The API endpoint: a URL, optionally a template with `{region}`, resolved per row.
+
+use reqwest::Url;
+
+/// Why an endpoint cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EndpointError {
+    #[error("--endpoint {0:?} is not a URL")]
+    NotAUrl(String),
+    #[error("--endpoint {0:?}: plain http:// is allowed only for loopback addresses (127.0.0.0/8, ::1, localhost); use https://")]
+    PlainHttp(String),
+    #[error("--endpoint {0:?}: only https:// and http:// (loopback) are supported")]
+    Scheme(String),
+    #[error("--endpoint {0:?} must be the API root, with no path, query or credentials")]
+    NotRoot(String),
+}
+
+/// An endpoint template such as `https://cfs.{region}.tencentcloudapi.com`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    template: String,
+}
+
+/// One resolved endpoint: where to send, and the `Host` value that is signed. Each distinct host
+/// has its own rate budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub url: Url,
+    pub host: String,
+}
+
+impl Endpoint {
+    /// Checks the template with a sample region, so errors show before the run starts.
+    pub fn parse(template: &str) -> Result<Endpoint, EndpointError> {
+        let e = Endpoint {
+            template: template.trim().trim_end_matches('/').to_owned(),
+        };
+        e.resolve("ap-guangzhou")?;
+        Ok(e)
+    }
+
+    /// The endpoint for one region.
+    pub fn resolve(&self, region: &str) -> Result<Target, EndpointError> {
+        let raw = self.template.replace("{region}", region);
+        let url = Url::parse(&raw).map_err(|_| EndpointError::NotAUrl(raw.clone()))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| EndpointError::NotAUrl(raw.clone()))?
+            .to_owned();
+        if !(url.path() == "/" || url.path().is_empty())
+            || url.query().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return Err(EndpointError::NotRoot(raw));
+        }
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(url.host()) => {}
+            "http" => return Err(EndpointError::PlainHttp(raw)),
+            _ => return Err(EndpointError::Scheme(raw)),
+        }
+        let host = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host,
+        };
+        Ok(Target { url, host })
+    }
+}
+
+fn is_loopback(host: Option<url::Host<&str>>) -> bool {
+    match host {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_resolve_per_region() {
+        let e = Endpoint::parse("https://cfs.{region}.tencentcloudapi.com").unwrap();
+        let t = e.resolve("ap-shanghai").unwrap();
+        assert_eq!(t.host, "cfs.ap-shanghai.tencentcloudapi.com");
+        assert_eq!(t.url.as_str(), "https://cfs.ap-shanghai.tencentcloudapi.com/");
+        let l = Endpoint::parse("http://127.0.0.1:8080").unwrap().resolve("x").unwrap();
+        assert_eq!(l.host, "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn unsafe_or_odd_endpoints_are_refused() {
+        for bad in [
+            "http://cfs.tencentcloudapi.com",
+            "http://10.0.0.1:80",
+            "ftp://127.0.0.1",
+            "cfs.tencentcloudapi.com",
+            "https://cfs.tencentcloudapi.com/v3",
+            "https://u:p@cfs.tencentcloudapi.com",
+        ] {
+            assert!(Endpoint::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Endpoint::parse("http://localhost:9").is_ok());
+        assert!(Endpoint::parse("http://[::1]:9").is_ok());
+    }
+}
