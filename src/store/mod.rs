@@ -1,0 +1,18 @@
+//! The state file: SQLite, written by one thread, read by `status`, `report` and the summary.
+//! Schema in `migrations/`; no secret is ever stored.
+
+mod lock;
+mod open;
+pub mod read;
+mod state;
+mod writer;
+
+pub use lock::{acquire as lock, lock_path, RunLock};
+pub use open::{open, StoreError, APPLICATION_ID};
+pub use state::RowState;
+pub use writer::{
+    now_ms, AttemptEnd, RunTotals, SyncRow, Synced, Transition, Writer, WriterThread,
+};
+
+#[cfg(test)]
+mod tests;

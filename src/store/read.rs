@@ -1,0 +1,141 @@
+//! What `status`, `report` and the closing summary read from a state file.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::state::RowState;
+
+/// One row of the report (SPEC "Report"), in column order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportRow {
+    pub line: u64,
+    pub file_system_id: String,
+    pub target_path: String,
+    pub data_flow_name: String,
+    pub state: String,
+    pub data_flow_id: String,
+    pub request_id: String,
+    pub attempts: u32,
+    pub error_code: String,
+    pub error_message: String,
+    /// Extra column: false for rows that left the manifest since.
+    pub in_manifest: bool,
+}
+
+/// The latest run's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunInfo {
+    pub id: i64,
+    pub started_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    pub manifest: String,
+    pub manifest_rows: u64,
+    pub calls: u64,
+    pub throttled: u64,
+    pub created: u64,
+    pub exit_code: Option<i32>,
+}
+
+/// Rows per state; `in_manifest_only` leaves out rows that left the manifest.
+pub fn counts(conn: &Connection, in_manifest_only: bool) -> rusqlite::Result<BTreeMap<RowState, u64>> {
+    let mut out: BTreeMap<RowState, u64> = RowState::ALL.iter().map(|s| (*s, 0)).collect();
+    let mut stmt = conn.prepare(
+        "SELECT state, count(*) FROM flows WHERE in_manifest >= ?1 GROUP BY state",
+    )?;
+    let rows = stmt.query_map([in_manifest_only as i64], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (state, n) = row?;
+        if let Some(s) = RowState::parse(&state) {
+            out.insert(s, n.max(0) as u64);
+        }
+    }
+    Ok(out)
+}
+
+/// Failed rows of the manifest grouped by error code, most first.
+pub fn failures_by_code(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare(
+        "SELECT COALESCE(error_code, '?'), count(*) AS n FROM flows \
+         WHERE state = 'failed' AND in_manifest = 1 GROUP BY 1 ORDER BY n DESC, 1",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?;
+    rows.collect()
+}
+
+/// The most recent run, if any.
+pub fn last_run(conn: &Connection) -> rusqlite::Result<Option<RunInfo>> {
+    conn.query_row(
+        "SELECT id, started_at_ms, finished_at_ms, manifest, manifest_rows, calls, throttled, \
+         created, exit_code FROM runs ORDER BY id DESC LIMIT 1",
+        [],
+        |r| {
+            Ok(RunInfo {
+                id: r.get(0)?,
+                started_at_ms: r.get(1)?,
+                finished_at_ms: r.get(2)?,
+                manifest: r.get(3)?,
+                manifest_rows: r.get::<_, i64>(4)?.max(0) as u64,
+                calls: r.get::<_, i64>(5)?.max(0) as u64,
+                throttled: r.get::<_, i64>(6)?.max(0) as u64,
+                created: r.get::<_, i64>(7)?.max(0) as u64,
+                exit_code: r.get(8)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// CreateDataFlow calls recorded for a run (also those of a run that was killed).
+pub fn calls_in_run(conn: &Connection, run_id: i64) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT count(*) FROM attempts WHERE run_id = ?1",
+        params![run_id],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n.max(0) as u64)
+}
+
+/// Calls each row for the report, rows of the manifest first in line order, then the rows that
+/// left it; `only` keeps one state.
+pub fn for_each_row(
+    conn: &Connection,
+    only: Option<RowState>,
+    mut f: impl FnMut(ReportRow) -> std::io::Result<()>,
+) -> Result<(), ReadError> {
+    let mut stmt = conn.prepare(
+        "SELECT line, file_system_id, target_path, COALESCE(data_flow_name, ''), state, \
+         COALESCE(data_flow_id, ''), COALESCE(request_id, ''), attempts, \
+         COALESCE(error_code, ''), COALESCE(error_message, ''), in_manifest \
+         FROM flows WHERE ?1 IS NULL OR state = ?1 ORDER BY in_manifest DESC, line, id",
+    )?;
+    let mut rows = stmt.query([only.map(RowState::as_str)])?;
+    while let Some(r) = rows.next()? {
+        f(ReportRow {
+            line: r.get::<_, i64>(0)?.max(0) as u64,
+            file_system_id: r.get(1)?,
+            target_path: r.get(2)?,
+            data_flow_name: r.get(3)?,
+            state: r.get(4)?,
+            data_flow_id: r.get(5)?,
+            request_id: r.get(6)?,
+            attempts: r.get::<_, i64>(7)?.clamp(0, u32::MAX as i64) as u32,
+            error_code: r.get(8)?,
+            error_message: r.get(9)?,
+            in_manifest: r.get::<_, i64>(10)? != 0,
+        })?;
+    }
+    Ok(())
+}
+
+/// A failure while reading rows out: the database's, or the output's.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,462 @@
+//! The single writer: one thread owns the connection, takes operations from a channel and commits
+//! whatever has queued up in one transaction (group commit), then answers.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+use rusqlite::{params, Connection};
+use tokio::sync::oneshot;
+
+use super::open::StoreError;
+use super::state::RowState;
+
+/// A manifest row as the state file knows it: no secret, only identity and a fingerprint.
+#[derive(Debug, Clone)]
+pub struct SyncRow {
+    pub file_system_id: String,
+    pub target_key: String,
+    pub target_path: String,
+    pub line: u64,
+    pub region: String,
+    pub data_flow_name: Option<String>,
+    pub fingerprint: String,
+}
+
+/// What the state file says of a row after the sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synced {
+    pub flow_id: i64,
+    pub state: RowState,
+    pub data_flow_id: Option<String>,
+    /// When a call of unknown outcome ended (or at the latest could have).
+    pub unknown_since_ms: Option<i64>,
+    pub attempts: u32,
+}
+
+/// The end of one CreateDataFlow call, for the attempts table.
+#[derive(Debug, Clone)]
+pub struct AttemptEnd {
+    pub attempt: u32,
+    pub ended_at_ms: i64,
+    pub outcome: &'static str,
+    pub error_code: Option<String>,
+    pub request_id: Option<String>,
+    pub latency_ms: i64,
+}
+
+/// A row's new state, with what goes with it.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub flow_id: i64,
+    pub state: RowState,
+    pub data_flow_id: Option<String>,
+    pub request_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub unknown_since_ms: Option<i64>,
+    pub attempt: Option<AttemptEnd>,
+}
+
+/// Totals of a run, written when it ends.
+#[derive(Debug, Clone, Default)]
+pub struct RunTotals {
+    pub calls: u64,
+    pub throttled: u64,
+    pub created: u64,
+    pub exit_code: i32,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, String>>;
+
+enum Op {
+    BeginRun {
+        manifest: String,
+        manifest_rows: u64,
+        now_ms: i64,
+        reply: Reply<i64>,
+    },
+    Sync {
+        rows: Vec<SyncRow>,
+        retry_failed: bool,
+        now_ms: i64,
+        reply: Reply<Vec<Synced>>,
+    },
+    BeginAttempt {
+        flow_id: i64,
+        run_id: i64,
+        attempt: u32,
+        sent_at_ms: i64,
+        latest_end_ms: i64,
+        reply: Reply<()>,
+    },
+    Transition {
+        t: Transition,
+        now_ms: i64,
+    },
+    EndRun {
+        run_id: i64,
+        totals: RunTotals,
+        now_ms: i64,
+        reply: Reply<()>,
+    },
+}
+
+/// The handle the engine writes through. Cheap to clone; the thread ends when every handle is
+/// dropped.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Op>,
+    path: PathBuf,
+}
+
+/// The writer thread; join it to be sure every operation is committed.
+pub struct WriterThread(JoinHandle<()>);
+
+impl WriterThread {
+    /// Waits until the writer has committed everything and stopped.
+    pub fn join(self) {
+        let _ = self.0.join();
+    }
+}
+
+/// The most operations one transaction takes.
+const MAX_BATCH: usize = 4096;
+
+impl Writer {
+    /// Starts the writer thread over an open connection.
+    pub fn start(conn: Connection, path: &Path) -> (Writer, WriterThread) {
+        let (tx, rx) = mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name("bulkflow-store".into())
+            .spawn(move || writer_loop(conn, rx))
+            .unwrap_or_else(|e| panic!("cannot start the state writer thread: {e}"));
+        (
+            Writer {
+                tx,
+                path: path.to_owned(),
+            },
+            WriterThread(handle),
+        )
+    }
+
+    fn gone(&self) -> StoreError {
+        StoreError::Unreadable {
+            path: self.path.clone(),
+            detail: "the state writer stopped".into(),
+        }
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(make(reply)).map_err(|_| self.gone())?;
+        match rx.await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(detail)) => Err(StoreError::Unreadable {
+                path: self.path.clone(),
+                detail,
+            }),
+            Err(_) => Err(self.gone()),
+        }
+    }
+
+    /// [`Writer::sync`] for a caller outside the async runtime (the manifest reader thread).
+    pub fn sync_blocking(
+        &self,
+        rows: Vec<SyncRow>,
+        retry_failed: bool,
+    ) -> Result<Vec<Synced>, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::Sync {
+                rows,
+                retry_failed,
+                now_ms: now_ms(),
+                reply,
+            })
+            .map_err(|_| self.gone())?;
+        match rx.blocking_recv() {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(detail)) => Err(StoreError::Unreadable {
+                path: self.path.clone(),
+                detail,
+            }),
+            Err(_) => Err(self.gone()),
+        }
+    }
+
+    /// Records the start of a run; marks every row as not (yet) in this run's manifest.
+    pub async fn begin_run(&self, manifest: &str, manifest_rows: u64) -> Result<i64, StoreError> {
+        let manifest = manifest.to_owned();
+        self.ask(|reply| Op::BeginRun {
+            manifest,
+            manifest_rows,
+            now_ms: now_ms(),
+            reply,
+        })
+        .await
+    }
+
+    /// Inserts or refreshes rows of the manifest and says where each stands. A failed row whose
+    /// fingerprint changed (or all failed rows, with `retry_failed`) becomes pending again.
+    pub async fn sync(
+        &self,
+        rows: Vec<SyncRow>,
+        retry_failed: bool,
+    ) -> Result<Vec<Synced>, StoreError> {
+        self.ask(|reply| Op::Sync {
+            rows,
+            retry_failed,
+            now_ms: now_ms(),
+            reply,
+        })
+        .await
+    }
+
+    /// Marks a row `unknown` and records the call before it is sent; returns once that is durable.
+    pub async fn begin_attempt(
+        &self,
+        flow_id: i64,
+        run_id: i64,
+        attempt: u32,
+        latest_end_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.ask(|reply| Op::BeginAttempt {
+            flow_id,
+            run_id,
+            attempt,
+            sent_at_ms: now_ms(),
+            latest_end_ms,
+            reply,
+        })
+        .await
+    }
+
+    /// Queues a state change; it is committed with the next batch.
+    pub fn transition(&self, t: Transition) -> Result<(), StoreError> {
+        self.tx
+            .send(Op::Transition { t, now_ms: now_ms() })
+            .map_err(|_| self.gone())
+    }
+
+    /// Records the end of a run; returns once everything before it is committed.
+    pub async fn end_run(&self, run_id: i64, totals: RunTotals) -> Result<(), StoreError> {
+        self.ask(|reply| Op::EndRun {
+            run_id,
+            totals,
+            now_ms: now_ms(),
+            reply,
+        })
+        .await
+    }
+}
+
+/// Milliseconds since the unix epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Replies held until their transaction commits.
+enum Pending {
+    Run(Reply<i64>, i64),
+    Sync(Reply<Vec<Synced>>, Vec<Synced>),
+    Unit(Reply<()>),
+}
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Op>) {
+    let mut failed: Option<String> = None;
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(op) => batch.push(op),
+                Err(_) => break,
+            }
+        }
+        let mut replies = Vec::new();
+        let result = match &failed {
+            Some(e) => Err(e.clone()),
+            None => apply_batch(&mut conn, batch, &mut replies),
+        };
+        if let Err(e) = &result {
+            failed.get_or_insert_with(|| e.clone());
+        }
+        for p in replies {
+            match (p, &result) {
+                (Pending::Run(r, v), Ok(())) => drop(r.send(Ok(v))),
+                (Pending::Sync(r, v), Ok(())) => drop(r.send(Ok(v))),
+                (Pending::Unit(r), Ok(())) => drop(r.send(Ok(()))),
+                (Pending::Run(r, _), Err(e)) => drop(r.send(Err(e.clone()))),
+                (Pending::Sync(r, _), Err(e)) => drop(r.send(Err(e.clone()))),
+                (Pending::Unit(r), Err(e)) => drop(r.send(Err(e.clone()))),
+            }
+        }
+    }
+    // Leave the file without a WAL to carry around.
+    let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+}
+
+fn apply_batch(
+    conn: &mut Connection,
+    batch: Vec<Op>,
+    replies: &mut Vec<Pending>,
+) -> Result<(), String> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| e.to_string())?;
+    for op in batch {
+        apply(&tx, op, replies).map_err(|e| e.to_string())?;
+    }
+    tx.commit().map_err(|e| e.to_string())
+}
+
+fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Pending>) -> rusqlite::Result<()> {
+    match op {
+        Op::BeginRun {
+            manifest,
+            manifest_rows,
+            now_ms,
+            reply,
+        } => {
+            tx.execute("UPDATE flows SET in_manifest = 0 WHERE in_manifest <> 0", [])?;
+            tx.execute(
+                "INSERT INTO runs (started_at_ms, manifest, manifest_rows) VALUES (?1, ?2, ?3)",
+                params![now_ms, manifest, manifest_rows as i64],
+            )?;
+            replies.push(Pending::Run(reply, tx.last_insert_rowid()));
+        }
+        Op::Sync {
+            rows,
+            retry_failed,
+            now_ms,
+            reply,
+        } => {
+            let mut stmt = tx.prepare_cached(SYNC_SQL)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let synced = stmt.query_row(
+                    params![
+                        r.file_system_id,
+                        r.target_key,
+                        r.target_path,
+                        r.line as i64,
+                        r.region,
+                        r.data_flow_name,
+                        r.fingerprint,
+                        now_ms,
+                        retry_failed,
+                    ],
+                    |row| {
+                        let state: String = row.get(1)?;
+                        Ok(Synced {
+                            flow_id: row.get(0)?,
+                            state: RowState::parse(&state).unwrap_or(RowState::Pending),
+                            data_flow_id: row.get(2)?,
+                            unknown_since_ms: row.get(3)?,
+                            attempts: row.get::<_, i64>(4)?.clamp(0, u32::MAX as i64) as u32,
+                        })
+                    },
+                )?;
+                out.push(synced);
+            }
+            replies.push(Pending::Sync(reply, out));
+        }
+        Op::BeginAttempt {
+            flow_id,
+            run_id,
+            attempt,
+            sent_at_ms,
+            latest_end_ms,
+            reply,
+        } => {
+            tx.prepare_cached(
+                "UPDATE flows SET state = 'unknown', attempts = ?2, unknown_since_ms = ?3, \
+                 updated_at_ms = ?4 WHERE id = ?1",
+            )?
+            .execute(params![flow_id, attempt, latest_end_ms, sent_at_ms])?;
+            tx.prepare_cached(
+                "INSERT INTO attempts (flow_id, run_id, attempt, sent_at_ms) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (flow_id, attempt) DO UPDATE SET run_id = excluded.run_id, \
+                 sent_at_ms = excluded.sent_at_ms, ended_at_ms = NULL, outcome = NULL",
+            )?
+            .execute(params![flow_id, run_id, attempt, sent_at_ms])?;
+            replies.push(Pending::Unit(reply));
+        }
+        Op::Transition { t, now_ms } => {
+            tx.prepare_cached(
+                "UPDATE flows SET state = ?2, data_flow_id = COALESCE(?3, data_flow_id), \
+                 request_id = COALESCE(?4, request_id), error_code = ?5, error_message = ?6, \
+                 unknown_since_ms = ?7, updated_at_ms = ?8 WHERE id = ?1",
+            )?
+            .execute(params![
+                t.flow_id,
+                t.state.as_str(),
+                t.data_flow_id,
+                t.request_id,
+                t.error_code,
+                t.error_message,
+                t.unknown_since_ms,
+                now_ms
+            ])?;
+            if let Some(a) = t.attempt {
+                tx.prepare_cached(
+                    "UPDATE attempts SET ended_at_ms = ?3, outcome = ?4, error_code = ?5, \
+                     request_id = ?6, latency_ms = ?7 WHERE flow_id = ?1 AND attempt = ?2",
+                )?
+                .execute(params![
+                    t.flow_id,
+                    a.attempt,
+                    a.ended_at_ms,
+                    a.outcome,
+                    a.error_code,
+                    a.request_id,
+                    a.latency_ms
+                ])?;
+            }
+        }
+        Op::EndRun {
+            run_id,
+            totals,
+            now_ms,
+            reply,
+        } => {
+            tx.execute(
+                "UPDATE runs SET finished_at_ms = ?2, calls = ?3, throttled = ?4, created = ?5, \
+                 exit_code = ?6 WHERE id = ?1",
+                params![
+                    run_id,
+                    now_ms,
+                    totals.calls as i64,
+                    totals.throttled as i64,
+                    totals.created as i64,
+                    totals.exit_code
+                ],
+            )?;
+            replies.push(Pending::Unit(reply));
+        }
+    }
+    Ok(())
+}
+
+const SYNC_SQL: &str = "\
+INSERT INTO flows (file_system_id, target_key, target_path, line, region, data_flow_name, \
+                   fingerprint, state, in_manifest, updated_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 1, ?8)
+ON CONFLICT (file_system_id, target_key) DO UPDATE SET
+    target_path = excluded.target_path,
+    line = excluded.line,
+    region = excluded.region,
+    data_flow_name = excluded.data_flow_name,
+    in_manifest = 1,
+    state = CASE WHEN flows.state = 'failed' AND (flows.fingerprint <> excluded.fingerprint OR ?9)
+                 THEN 'pending' ELSE flows.state END,
+    error_code = CASE WHEN flows.state = 'failed' AND (flows.fingerprint <> excluded.fingerprint OR ?9)
+                 THEN NULL ELSE flows.error_code END,
+    error_message = CASE WHEN flows.state = 'failed' AND (flows.fingerprint <> excluded.fingerprint OR ?9)
+                 THEN NULL ELSE flows.error_message END,
+    fingerprint = excluded.fingerprint,
+    updated_at_ms = excluded.updated_at_ms
+RETURNING id, state, data_flow_id, unknown_since_ms, attempts";
