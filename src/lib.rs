@@ -4,3 +4,4 @@
 pub mod api;
 pub mod secret;
 pub mod store;
+pub mod engine;

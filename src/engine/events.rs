@@ -1,0 +1,88 @@
+//! What the engine tells the world. The engine never prints: the progress bar, plain lines and
+//! logs consume these.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::api::{CallError, OutcomeClass};
+use crate::store::RowState;
+
+/// Why a run stopped before the end; ordered, so that a stronger reason replaces a weaker one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StopReason {
+    /// `--max-runtime` ran out.
+    MaxRuntime,
+    /// A signal (Ctrl-C, SIGTERM).
+    Interrupted,
+    /// The service answered with an error that concerns every row.
+    Fatal,
+    /// The state file could not be written.
+    Store,
+    /// The manifest changed under the run.
+    Manifest,
+}
+
+/// A row's state as found or changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowEvent {
+    pub line: u64,
+    pub file_system_id: String,
+    pub target_path: String,
+    pub state: RowState,
+    pub data_flow_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub request_id: Option<String>,
+    pub attempt: u32,
+    /// True for rows already final when the run started (nothing was done for them).
+    pub earlier: bool,
+    /// How the state was reached, for logs: `call`, `listing`, `file system`, `resume`.
+    pub via: &'static str,
+}
+
+/// One event of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The manifest is valid and holds `total` rows.
+    Planned { total: u64 },
+    /// A row's state.
+    Row(RowEvent),
+    /// A CreateDataFlow call ended.
+    Call {
+        class: OutcomeClass,
+        latency: Duration,
+    },
+    /// A DescribeDataFlow listing of a file system ended, to resolve `rows` rows.
+    Listing {
+        file_system_id: String,
+        flows: usize,
+        error: Option<CallError>,
+    },
+    /// The run stops starting calls.
+    Stopping { reason: StopReason, detail: String },
+}
+
+/// Where events go. Sending never blocks and never fails the run.
+#[derive(Debug, Clone)]
+pub struct EventSink(Option<mpsc::UnboundedSender<Event>>);
+
+impl EventSink {
+    /// A sink and the receiver that consumes it.
+    pub fn channel() -> (EventSink, mpsc::UnboundedReceiver<Event>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (EventSink(Some(tx)), rx)
+    }
+
+    /// A sink that drops everything.
+    pub fn none() -> EventSink {
+        EventSink(None)
+    }
+
+    /// Sends one event.
+    pub fn send(&self, e: Event) {
+        if let Some(tx) = &self.0 {
+            let _ = tx.send(e);
+        }
+    }
+}

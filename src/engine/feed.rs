@@ -1,0 +1,97 @@
+//! The manifest, read a second time as a stream, synced into the state file in batches; the rows
+//! that still need work go to the dispatcher, the others are only counted.
+
+use tokio::sync::mpsc;
+
+use super::events::{Event, EventSink, RowEvent};
+use crate::manifest::{Problem, Reader, Row};
+use crate::store::{RowState, StoreError, SyncRow, Synced, Writer};
+
+/// Rows synced in one transaction.
+const BATCH: usize = 512;
+
+/// A row that needs work, with what the state file knows of it.
+pub struct FeedItem {
+    pub row: Row,
+    pub synced: Synced,
+}
+
+/// Why the feed stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("{0} (the manifest changed during the run?)")]
+    Manifest(Problem),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Reads, syncs and feeds every row; returns the number of rows read. Stops quietly when the
+/// dispatcher no longer listens.
+pub fn feed(
+    reader: Reader,
+    writer: &Writer,
+    retry_failed: bool,
+    tx: &mpsc::Sender<FeedItem>,
+    events: &EventSink,
+) -> Result<u64, FeedError> {
+    let mut rows = 0u64;
+    let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
+    for item in reader {
+        batch.push(item.map_err(FeedError::Manifest)?);
+        rows += 1;
+        if batch.len() == BATCH && !flush(&mut batch, writer, retry_failed, tx, events)? {
+            return Ok(rows);
+        }
+    }
+    flush(&mut batch, writer, retry_failed, tx, events)?;
+    Ok(rows)
+}
+
+/// Syncs a batch and hands it on; false when the dispatcher is gone.
+fn flush(
+    batch: &mut Vec<Row>,
+    writer: &Writer,
+    retry_failed: bool,
+    tx: &mpsc::Sender<FeedItem>,
+    events: &EventSink,
+) -> Result<bool, FeedError> {
+    if batch.is_empty() {
+        return Ok(true);
+    }
+    let sync_rows = batch
+        .iter()
+        .map(|r| SyncRow {
+            file_system_id: r.request.file_system_id.clone(),
+            target_key: r.target_key().to_owned(),
+            target_path: r.request.target_path.clone(),
+            line: r.line,
+            region: r.region.clone(),
+            data_flow_name: r.request.data_flow_name.clone(),
+            fingerprint: r.fingerprint(),
+        })
+        .collect();
+    let synced = writer.sync_blocking(sync_rows, retry_failed)?;
+    for (row, synced) in batch.drain(..).zip(synced) {
+        match synced.state {
+            RowState::Created | RowState::Failed => events.send(Event::Row(RowEvent {
+                line: row.line,
+                file_system_id: row.request.file_system_id.clone(),
+                target_path: row.request.target_path.clone(),
+                state: synced.state,
+                data_flow_id: synced.data_flow_id.clone(),
+                error_code: None,
+                error_message: None,
+                request_id: None,
+                attempt: synced.attempts,
+                earlier: true,
+                via: "resume",
+            })),
+            _ => {
+                if tx.blocking_send(FeedItem { row, synced }).is_err() {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(true)
+}

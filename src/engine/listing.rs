@@ -1,0 +1,74 @@
+//! Listing one file system's flows with DescribeDataFlow, page by page, paced on the host's
+//! DescribeDataFlow budget, retrying what is transient.
+
+use std::sync::Arc;
+
+use rand::SeedableRng;
+
+use super::backoff::Backoff;
+use super::pacer::Pacer;
+use crate::api::types::DESCRIBE_PAGE_LIMIT;
+use crate::api::{CallError, Client, DataFlowInfo, DescribeDataFlowRequest, OutcomeClass, Target};
+
+/// The most pages one listing reads, whatever `TotalCount` says.
+const MAX_PAGES: u64 = 10_000;
+
+/// Lists every flow of `file_system_id`. Each page is tried up to `max_attempts` times.
+pub async fn list_file_system(
+    client: &Client,
+    target: &Target,
+    region: &str,
+    file_system_id: &str,
+    pacer: Arc<Pacer>,
+    max_attempts: u32,
+) -> Result<Vec<DataFlowInfo>, CallError> {
+    let mut rng = rand::rngs::StdRng::from_entropy();
+    let mut out = Vec::new();
+    let mut offset: u64 = 0;
+    for _ in 0..MAX_PAGES {
+        let req = DescribeDataFlowRequest {
+            file_system_id: Some(file_system_id.to_owned()),
+            data_flow_id: None,
+            limit: Some(DESCRIBE_PAGE_LIMIT),
+            offset: Some(offset.min(u32::MAX as u64) as u32),
+        };
+        let mut attempt = 0;
+        let page = loop {
+            attempt += 1;
+            pacer.wait().await;
+            match client.describe_data_flow(target, region, &req).await {
+                Ok(p) => {
+                    pacer.succeeded();
+                    break p;
+                }
+                Err(e) => {
+                    let again = match e.class {
+                        OutcomeClass::Throttled => {
+                            pacer.throttled();
+                            Backoff::THROTTLED
+                        }
+                        // A read that may or may not have been answered is safe to repeat.
+                        OutcomeClass::Transient | OutcomeClass::Unknown => Backoff::TRANSIENT,
+                        _ => return Err(e),
+                    };
+                    if attempt >= max_attempts {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(again.delay(attempt, &mut rng)).await;
+                }
+            }
+        };
+        let n = page.data_flows.len() as u64;
+        out.extend(page.data_flows.into_iter().map(|mut f| {
+            if f.file_system_id.is_empty() {
+                f.file_system_id = file_system_id.to_owned();
+            }
+            f
+        }));
+        offset += n;
+        if n == 0 || offset >= page.total_count {
+            break;
+        }
+    }
+    Ok(out)
+}
