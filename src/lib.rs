@@ -2,6 +2,7 @@
 //! and exactly once per manifest row.
 
 pub mod api;
+pub mod manifest;
 pub mod secret;
 pub mod store;
 pub mod engine;

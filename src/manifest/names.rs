@@ -1,0 +1,120 @@
+//! Matching a column name or JSON key to a known field: case-insensitive, snake_case allowed, and a
+//! did-you-mean suggestion by edit distance when nothing matches.
+
+use super::fields::{Field, ALL};
+use super::problem::quote;
+
+/// The comparison form of a name: ASCII letters lower-cased, `_`, `-` and spaces dropped, so
+/// `file_system_id`, `FILESYSTEMID` and `FileSystemId` are the same.
+fn fold(name: &str) -> String {
+    name.trim()
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | ' '))
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The field a name stands for, if any.
+pub(crate) fn lookup(name: &str) -> Option<Field> {
+    let folded = fold(name);
+    ALL.into_iter().find(|f| fold(f.name()) == folded)
+}
+
+/// The message for a name that matches no field, with the closest known name when one is close.
+pub(crate) fn unknown_message(name: &str) -> String {
+    match suggest(name) {
+        Some(f) => format!("unknown field {} (did you mean {}?)", quote(name), f.name()),
+        None => format!("unknown field {}", quote(name)),
+    }
+}
+
+/// The known field nearest to `name`, when it is at most two edits away (one for short names).
+fn suggest(name: &str) -> Option<Field> {
+    let folded: Vec<char> = fold(name).chars().collect();
+    if folded.is_empty() || folded.len() > 64 {
+        return None;
+    }
+    let limit = if folded.len() <= 5 { 1 } else { 2 };
+    ALL.into_iter()
+        .map(|f| {
+            let known: Vec<char> = fold(f.name()).chars().collect();
+            (distance(&folded, &known), f)
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, f)| f)
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbours each cost one, so `DataFlowNmae` is one edit from `DataFlowName`.
+fn distance(a: &[char], b: &[char]) -> usize {
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for i in 0..=a.len() {
+        d[i * w] = i;
+    }
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = best;
+        }
+    }
+    d[a.len() * w + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_in_any_case_and_snake_case() {
+        for n in [
+            "FileSystemId",
+            "file_system_id",
+            "FILESYSTEMID",
+            "filesystemid",
+            " FileSystemId ",
+        ] {
+            assert_eq!(lookup(n), Some(Field::FileSystemId), "{n}");
+        }
+        assert_eq!(lookup("region"), Some(Field::Region));
+        assert_eq!(lookup("auto_refresh"), Some(Field::AutoRefresh));
+        assert_eq!(lookup("user_kafka_topic"), Some(Field::UserKafkaTopic));
+        assert_eq!(lookup("SourcePth"), None);
+    }
+
+    #[test]
+    fn unknown_names_suggest_the_closest_field() {
+        assert_eq!(
+            unknown_message("SourcePth"),
+            r#"unknown field "SourcePth" (did you mean SourcePath?)"#
+        );
+        assert_eq!(
+            unknown_message("DataFlowNmae"),
+            r#"unknown field "DataFlowNmae" (did you mean DataFlowName?)"#
+        );
+        assert_eq!(
+            unknown_message("target_pahts"),
+            r#"unknown field "target_pahts" (did you mean TargetPath?)"#
+        );
+        assert_eq!(unknown_message("Colour"), r#"unknown field "Colour""#);
+        assert_eq!(unknown_message(""), r#"unknown field """#);
+    }
+
+    #[test]
+    fn distance_counts_swaps_as_one() {
+        let c = |s: &str| s.chars().collect::<Vec<_>>();
+        assert_eq!(distance(&c("abcd"), &c("abdc")), 1);
+        assert_eq!(distance(&c(""), &c("abc")), 3);
+        assert_eq!(distance(&c("kitten"), &c("sitting")), 3);
+    }
+}

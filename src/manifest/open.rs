@@ -1,0 +1,67 @@
+//! Opening a manifest: the format from the extension, the byte order mark, the CSV header.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use super::csv_source::CsvSource;
+use super::jsonl_source::JsonlSource;
+use super::options::ManifestOptions;
+use super::problem::{ManifestError, Place, Problem};
+use super::rules::RowContext;
+use super::source::{skip_bom, Source};
+
+/// Read buffer size.
+const BUFFER: usize = 256 * 1024;
+
+/// An open manifest: its records, the problems of its header, and what the row rules need.
+pub(crate) struct Opened {
+    pub source: Box<dyn Source>,
+    pub header_problems: Vec<Problem>,
+    pub ctx: RowContext,
+}
+
+/// Opens `path` as CSV or JSONL by its extension (case-insensitive).
+pub(crate) fn open(path: &Path, opts: &ManifestOptions) -> Result<Opened, ManifestError> {
+    let name = path.display().to_string();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let is_csv = match ext.as_deref() {
+        Some("csv") => true,
+        Some("jsonl") => false,
+        _ => return Err(ManifestError::UnknownFormat { path: name }),
+    };
+    let io_error = |source| ManifestError::Io {
+        path: name.clone(),
+        source,
+    };
+    let file = File::open(path).map_err(io_error)?;
+    let mut input = BufReader::with_capacity(BUFFER, file);
+    skip_bom(&mut input).map_err(io_error)?;
+    let place = Place::new(name.clone());
+    let mut header_problems = Vec::new();
+    let source: Box<dyn Source> = if is_csv {
+        let has_default = opts.default_region.is_some();
+        Box::new(CsvSource::open(
+            input,
+            place.clone(),
+            has_default,
+            &mut header_problems,
+        ))
+    } else {
+        Box::new(JsonlSource::new(input, place.clone()))
+    };
+    let ctx = RowContext {
+        place,
+        env: opts.env.clone(),
+        default_region: opts.default_region.clone(),
+        absent: source.absent(),
+    };
+    Ok(Opened {
+        source,
+        header_problems,
+        ctx,
+    })
+}

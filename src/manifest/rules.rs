@@ -1,0 +1,278 @@
+//! The per-row rules: resolve each value, check it, and build the [`Row`] when nothing is wrong.
+
+use super::fields::{Field, ALL, FIELD_COUNT, REQUIRED};
+use super::options::EnvLookup;
+use super::problem::{quote, Place, Problem};
+use super::resolve::{resolve, Resolved};
+use super::row::{identity, Identity, Row};
+use super::source::{RawRecord, MAX_FIELD_BYTES};
+use crate::api::CreateDataFlowRequest;
+use crate::secret::Secret;
+
+/// Storage types the service accepts.
+const STORAGE_TYPES: [&str; 2] = ["S3_COS", "S3_L5"];
+/// Longest DataFlowName, in characters.
+const MAX_NAME_CHARS: usize = 64;
+
+/// What the rules need besides the record.
+pub(crate) struct RowContext {
+    /// Where problems are.
+    pub place: Place,
+    /// How `${NAME}` is read.
+    pub env: EnvLookup,
+    /// The region for rows without one.
+    pub default_region: Option<String>,
+    /// Fields the whole file lacks, already reported once.
+    pub absent: u16,
+}
+
+/// The outcome of the rules for one record.
+pub(crate) struct Checked {
+    /// The row, when the record has no problem at all.
+    pub row: Option<Row>,
+    /// The identity, when the file system and target path are themselves valid.
+    pub identity: Option<Identity>,
+}
+
+/// Applies every per-row rule to `rec`, adding what is wrong to `problems`.
+pub(crate) fn check(rec: RawRecord, ctx: &RowContext, problems: &mut Vec<Problem>) -> Checked {
+    let line = rec.line;
+    let before = problems.len();
+    let mut report = |f: Field, msg: String| problems.push(ctx.place.problem(line, f.name(), msg));
+    let mut bad = rec.reported;
+    let mut values: [Option<String>; FIELD_COUNT] = Default::default();
+    let mut raw = rec.values;
+    for f in ALL {
+        if bad & f.bit() != 0 {
+            continue;
+        }
+        let checked = match resolve(raw[f.index()].take(), &*ctx.env) {
+            Resolved::Absent => Ok(None),
+            Resolved::MissingVariable(name) => {
+                Err(format!("environment variable {name} is not set"))
+            }
+            Resolved::Value(v) => check_field(f, &v).map(|()| Some(v)),
+        };
+        match checked {
+            Ok(v) => values[f.index()] = v,
+            Err(msg) => {
+                report(f, msg);
+                bad |= f.bit();
+            }
+        }
+    }
+    let region = Field::Region.index();
+    if values[region].is_none() && bad & Field::Region.bit() == 0 {
+        values[region] = ctx.default_region.clone();
+    }
+    for f in REQUIRED.into_iter().chain([Field::Region]) {
+        if values[f.index()].is_none() && (bad | ctx.absent) & f.bit() == 0 {
+            report(f, required_message(f));
+            bad |= f.bit();
+        }
+    }
+    let auto_refresh = match values[Field::AutoRefresh.index()]
+        .as_deref()
+        .map(auto_refresh)
+    {
+        Some(Err(msg)) => {
+            report(Field::AutoRefresh, msg);
+            None
+        }
+        Some(Ok(a)) => Some(a),
+        None => None,
+    };
+    let identity = match (
+        &values[Field::FileSystemId.index()],
+        &values[Field::TargetPath.index()],
+    ) {
+        (Some(fs), Some(target)) => Some(identity(fs, target)),
+        _ => None,
+    };
+    if problems.len() > before || rec.failed {
+        return Checked {
+            row: None,
+            identity,
+        };
+    }
+    let [file_system_id, source_storage_type, source_storage_address, source_path, target_path, secret_id, secret_key, data_flow_name, _, user_kafka_topic, server_addr, user_name, password, region] =
+        values;
+    let request = CreateDataFlowRequest {
+        file_system_id: file_system_id.unwrap_or_default(),
+        source_storage_type: source_storage_type.unwrap_or_default(),
+        source_storage_address: source_storage_address.unwrap_or_default(),
+        source_path: source_path.unwrap_or_default(),
+        target_path: target_path.unwrap_or_default(),
+        secret_id: Secret::new(secret_id.unwrap_or_default()),
+        secret_key: Secret::new(secret_key.unwrap_or_default()),
+        data_flow_name,
+        auto_refresh,
+        user_kafka_topic,
+        server_addr,
+        user_name,
+        password: password.map(Secret::new),
+    };
+    let row = Row {
+        line,
+        region: region.unwrap_or_default(),
+        request,
+    };
+    Checked {
+        row: Some(row),
+        identity,
+    }
+}
+
+/// The message for a required field with no value.
+fn required_message(f: Field) -> String {
+    match f {
+        Field::Region => {
+            "required: add a Region column or pass --region (or set TENCENTCLOUD_REGION)".into()
+        }
+        _ => "required".into(),
+    }
+}
+
+/// The rules for one present value. Messages quote a value only for fields that are not secret.
+fn check_field(f: Field, v: &str) -> Result<(), String> {
+    if v.len() > MAX_FIELD_BYTES {
+        return Err(format!(
+            "longer than {MAX_FIELD_BYTES} bytes ({} bytes)",
+            v.len()
+        ));
+    }
+    if let Some(c) = v.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "contains a control character (U+{:04X})",
+            u32::from(c)
+        ));
+    }
+    match f {
+        Field::SourceStorageType if !STORAGE_TYPES.contains(&v) => Err(format!(
+            "{} is not one of {}",
+            quote(v),
+            STORAGE_TYPES.join(", ")
+        )),
+        Field::TargetPath if !v.starts_with("/cfs/") => {
+            Err(format!("{} must start with /cfs/", quote(v)))
+        }
+        Field::DataFlowName => data_flow_name(v),
+        Field::Region => region(v),
+        _ => Ok(()),
+    }
+}
+
+/// At most 64 characters of ASCII letters, digits, Chinese characters, `_` and `-`.
+fn data_flow_name(v: &str) -> Result<(), String> {
+    let n = v.chars().count();
+    if n > MAX_NAME_CHARS {
+        return Err(format!(
+            "{} is {n} characters long; at most {MAX_NAME_CHARS} allowed",
+            quote(v)
+        ));
+    }
+    match v
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || is_chinese(c)))
+    {
+        Some(c) => Err(format!(
+            "{} contains {:?}; only letters, digits, Chinese characters, _ and - are allowed",
+            quote(v),
+            c
+        )),
+        None => Ok(()),
+    }
+}
+
+/// True for CJK unified ideographs (the basic block, extensions A to H, compatibility).
+fn is_chinese(c: char) -> bool {
+    matches!(u32::from(c),
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF | 0x2A700..=0x2EE5F
+        | 0x2F800..=0x2FA1F | 0x30000..=0x323AF)
+}
+
+/// 0 or 1.
+fn auto_refresh(v: &str) -> Result<u8, String> {
+    match v {
+        "0" => Ok(0),
+        "1" => Ok(1),
+        _ => Err(format!("{} must be 0 or 1", quote(v))),
+    }
+}
+
+/// A region name such as `ap-guangzhou`: it becomes part of a host name, so only lower-case
+/// letters, digits and `-` are allowed.
+fn region(v: &str) -> Result<(), String> {
+    let ok = v.len() <= 64
+        && v.starts_with(|c: char| c.is_ascii_lowercase())
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is not a region name like ap-guangzhou",
+            quote(v)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(data_flow_name("proj_p001-数据").is_ok());
+        assert!(data_flow_name(&"a".repeat(64)).is_ok());
+        assert!(data_flow_name(&"数".repeat(64)).is_ok());
+        let e = data_flow_name(&"a".repeat(65)).unwrap_err();
+        assert!(
+            e.ends_with("is 65 characters long; at most 64 allowed"),
+            "{e}"
+        );
+        assert_eq!(
+            data_flow_name("my flow").unwrap_err(),
+            r#""my flow" contains ' '; only letters, digits, Chinese characters, _ and - are allowed"#
+        );
+        assert!(data_flow_name("flow.1").is_err());
+        assert!(data_flow_name("émile").is_err());
+        assert!(data_flow_name("データ").is_err());
+    }
+
+    #[test]
+    fn fields() {
+        assert!(check_field(Field::SourceStorageType, "S3_COS").is_ok());
+        assert!(check_field(Field::SourceStorageType, "S3_L5").is_ok());
+        assert_eq!(
+            check_field(Field::SourceStorageType, "S3_XYZ").unwrap_err(),
+            r#""S3_XYZ" is not one of S3_COS, S3_L5"#
+        );
+        assert!(check_field(Field::SourceStorageType, "s3_cos").is_err());
+        assert!(check_field(Field::TargetPath, "/cfs/a").is_ok());
+        assert_eq!(
+            check_field(Field::TargetPath, "/data/a").unwrap_err(),
+            r#""/data/a" must start with /cfs/"#
+        );
+        assert!(check_field(Field::TargetPath, "/cfs").is_err());
+        assert_eq!(auto_refresh("1"), Ok(1));
+        assert_eq!(auto_refresh("0"), Ok(0));
+        assert_eq!(auto_refresh("2").unwrap_err(), r#""2" must be 0 or 1"#);
+        assert!(auto_refresh("true").is_err());
+        assert!(region("ap-shanghai-fsi").is_ok());
+        assert!(region("evil.com/x").is_err());
+        assert!(region("AP-GUANGZHOU").is_err());
+    }
+
+    #[test]
+    fn control_characters_and_length_for_any_field() {
+        assert_eq!(
+            check_field(Field::SecretKey, "ab\0cd").unwrap_err(),
+            "contains a control character (U+0000)"
+        );
+        assert!(check_field(Field::SourcePath, "a\tb").is_err());
+        let e = check_field(Field::SourcePath, &"a".repeat(4097)).unwrap_err();
+        assert_eq!(e, "longer than 4096 bytes (4097 bytes)");
+        assert!(check_field(Field::SourcePath, &"a".repeat(4096)).is_ok());
+    }
+}
