@@ -2,4 +2,5 @@
 //! and exactly once per manifest row.
 
 pub mod api;
+pub mod emulator;
 pub mod secret;

@@ -52,8 +52,13 @@ pub fn classify_code(code: &str) -> OutcomeClass {
         _ => {}
     }
     match head {
-        "AuthFailure" | "UnauthorizedOperation" | "InvalidAction" | "NoSuchVersion"
-        | "UnsupportedRegion" | "InvalidRegion" | "UnsupportedProtocol" => OutcomeClass::Fatal,
+        "AuthFailure"
+        | "UnauthorizedOperation"
+        | "InvalidAction"
+        | "NoSuchVersion"
+        | "UnsupportedRegion"
+        | "InvalidRegion"
+        | "UnsupportedProtocol" => OutcomeClass::Fatal,
         "RequestLimitExceeded" => OutcomeClass::Throttled,
         "InternalError" | "ServiceUnavailable" | "ResourceUnavailable" => OutcomeClass::Transient,
         // Everything else names something wrong with this row's parameters or resources:
@@ -73,7 +78,10 @@ mod tests {
     const TABLE: &[(&str, OutcomeClass)] = &[
         ("InvalidParameterValue.InvalidDataFlowName", Row),
         ("InvalidParameterValue.InvalidDataFlowSourceInfo", Row),
-        ("InvalidParameterValue.InvalidDataFlowSourceStorageType", Row),
+        (
+            "InvalidParameterValue.InvalidDataFlowSourceStorageType",
+            Row,
+        ),
         ("InvalidParameterValue.InvalidDataFlowTargetPath", Row),
         ("InvalidParameterValue.InvalidFileSystemId", FileSystem),
         ("InvalidParameterValue.InvalidLifecycleDataTaskType", Row),
@@ -92,7 +100,10 @@ mod tests {
         ("RequestLimitExceeded", Throttled),
         ("RequestLimitExceeded.IPLimitExceeded", Throttled),
         ("RequestLimitExceeded.UinLimitExceeded", Throttled),
-        ("RequestLimitExceeded.GlobalRegionUinLimitExceeded", Throttled),
+        (
+            "RequestLimitExceeded.GlobalRegionUinLimitExceeded",
+            Throttled,
+        ),
         ("InternalError", Transient),
         ("InternalError.DbError", Transient),
         ("ServiceUnavailable", Transient),

@@ -61,7 +61,12 @@ pub fn canonical_request(headers: &[(&str, &str)], payload: &[u8]) -> (String, S
 }
 
 /// `StringToSign` for a canonical request.
-pub fn string_to_sign(timestamp: i64, date: &str, service: &str, canonical_request: &str) -> String {
+pub fn string_to_sign(
+    timestamp: i64,
+    date: &str,
+    service: &str,
+    canonical_request: &str,
+) -> String {
     format!(
         "{ALGORITHM}\n{timestamp}\n{date}/{service}/tc3_request\n{}",
         sha256_hex(canonical_request.as_bytes())
@@ -180,7 +185,8 @@ pub fn utc_datetime(timestamp: i64) -> String {
 mod tests {
     use super::*;
 
-    const V1_BODY: &str = r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
+    const V1_BODY: &str =
+        r#"{"Limit": 1, "Filters": [{"Values": ["\u672a\u547d\u540d"], "Name": "instance-name"}]}"#;
     const V1_CT: &str = "application/json; charset=utf-8";
 
     #[test]

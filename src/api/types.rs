@@ -65,9 +65,13 @@ impl CreateDataFlowRequest {
 
     /// The secrets this request carries, for scrubbing server messages.
     pub fn secrets(&self) -> impl Iterator<Item = &Secret> {
-        [Some(&self.secret_id), Some(&self.secret_key), self.password.as_ref()]
-            .into_iter()
-            .flatten()
+        [
+            Some(&self.secret_id),
+            Some(&self.secret_key),
+            self.password.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
     }
 }
 
