@@ -2,7 +2,8 @@
 //! and exactly once per manifest row.
 
 pub mod api;
+pub mod emulator;
+pub mod engine;
 pub mod manifest;
 pub mod secret;
 pub mod store;
-pub mod engine;

@@ -1,0 +1,85 @@
+//! The signature check of API 3.0, through the same functions the client signs with.
+
+use crate::api::sign::{
+    canonical_request, parse_authorization, signature, string_to_sign, utc_date,
+};
+use crate::api::types::SERVICE;
+
+use super::config::EmulatorConfig;
+use super::http::Request;
+use super::response::ApiError;
+
+/// Most seconds a request's timestamp may be from the emulator's clock.
+pub(crate) const MAX_SKEW_SECS: u64 = 300;
+
+/// Checks the `Authorization` header (and `X-TC-Token` when one is configured) of a request
+/// stamped `timestamp`, at `now` (unix seconds).
+pub(crate) fn verify(
+    req: &Request<'_>,
+    config: &EmulatorConfig,
+    timestamp: i64,
+    now: i64,
+) -> Result<(), ApiError> {
+    let auth = req
+        .header_str("authorization")
+        .and_then(parse_authorization)
+        .ok_or(ApiError::new(
+            "AuthFailure.InvalidAuthorization",
+            "Authorization is missing or not of the form `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.",
+        ))?;
+    if auth.secret_id != config.secret_id {
+        return Err(ApiError::new(
+            "AuthFailure.SecretIdNotFound",
+            "The SecretId is not found, please ensure that your SecretId is correct.",
+        ));
+    }
+    if auth.service != SERVICE {
+        return Err(ApiError::owned(
+            "AuthFailure.SignatureFailure",
+            format!(
+                "The credential scope names service `{}`, not `{SERVICE}`.",
+                auth.service
+            ),
+        ));
+    }
+    if auth.date != utc_date(timestamp) {
+        return Err(ApiError::new(
+            "AuthFailure.SignatureFailure",
+            "The date in the credential scope is not the UTC date of X-TC-Timestamp.",
+        ));
+    }
+    if now.abs_diff(timestamp) > MAX_SKEW_SECS {
+        return Err(ApiError::owned(
+            "AuthFailure.SignatureExpire",
+            format!("Signature expired, timestamp {timestamp} is more than {MAX_SKEW_SECS} s from the server time {now}."),
+        ));
+    }
+    let mut signed: Vec<(&str, &str)> = Vec::with_capacity(auth.signed_headers.len());
+    for name in &auth.signed_headers {
+        let Some(value) = req.header_str(name) else {
+            return Err(ApiError::owned(
+                "AuthFailure.SignatureFailure",
+                format!("The signed header `{name}` is missing from the request."),
+            ));
+        };
+        signed.push((name.as_str(), value));
+    }
+    let (canonical, _) = canonical_request(&signed, req.body());
+    let sts = string_to_sign(timestamp, &auth.date, &auth.service, &canonical);
+    let expected = signature(config.secret_key.expose(), &auth.date, &auth.service, &sts);
+    if expected != auth.signature {
+        return Err(ApiError::new(
+            "AuthFailure.SignatureFailure",
+            "The provided credentials could not be validated. Please check your signature is correct.",
+        ));
+    }
+    if let Some(token) = &config.token {
+        if req.header("x-tc-token") != Some(token.expose().as_bytes()) {
+            return Err(ApiError::new(
+                "AuthFailure.TokenFailure",
+                "The X-TC-Token is missing or not valid.",
+            ));
+        }
+    }
+    Ok(())
+}

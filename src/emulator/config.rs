@@ -1,0 +1,74 @@
+//! What an emulator does: credentials, rate, faults, limits.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use crate::secret::Secret;
+
+/// The secret id an emulator accepts unless told otherwise.
+pub const DEFAULT_SECRET_ID: &str = "AKIDbulkflowEMULATOR";
+/// The secret key an emulator accepts unless told otherwise.
+pub const DEFAULT_SECRET_KEY: &str = "bulkflow-emulator-secret-key";
+
+/// The settings of one emulator. `Default` gives a fault-free emulator on `127.0.0.1:0` with the
+/// real service's limit of 20 calls per second per action.
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The only secret id that signs successfully.
+    pub secret_id: String,
+    /// The key that goes with `secret_id`.
+    pub secret_key: Secret,
+    /// When set, `X-TC-Token` must equal it (else `AuthFailure.TokenFailure`).
+    pub token: Option<Secret>,
+    /// Calls per action over any sliding second; 0 means no limit.
+    pub rate: u32,
+    /// Uniform latency `MIN..=MAX` in milliseconds added to every call.
+    pub latency_ms: (u64, u64),
+    /// Probability that a call answers `InternalError` without acting.
+    pub internal_error: f64,
+    /// Probability that a CreateDataFlow creates its flow and then closes the connection with no
+    /// response.
+    pub lost_response: f64,
+    /// Probability that a CreateDataFlow never answers; its flow appears `late_create_delay_ms`
+    /// after the client closes the connection.
+    pub late_create: f64,
+    /// How long after the client gave up a late create makes its flow.
+    pub late_create_delay_ms: u64,
+    /// A new flow shows in DescribeDataFlow only this long after it was created.
+    pub listing_delay_ms: u64,
+    /// A flow's Status is `pending` for this long, then `available`.
+    pub available_after_ms: u64,
+    /// Phantom calls per second, evenly spaced, drawn from every action's budget (another client
+    /// of the same account).
+    pub background_load: u32,
+    /// Most flows one file system may have (`ResourceInsufficient.DataFlowLimitExceeded`).
+    pub flow_limit: Option<u32>,
+    /// When set, the only file systems that exist (`ResourceNotFound.FileSystemNotFound`).
+    pub file_systems: Option<Vec<String>>,
+    /// Seed of the one random generator behind faults, latency and ids.
+    pub seed: u64,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            secret_id: DEFAULT_SECRET_ID.to_owned(),
+            secret_key: Secret::new(DEFAULT_SECRET_KEY),
+            token: None,
+            rate: 20,
+            latency_ms: (0, 0),
+            internal_error: 0.0,
+            lost_response: 0.0,
+            late_create: 0.0,
+            late_create_delay_ms: 200,
+            listing_delay_ms: 0,
+            available_after_ms: 1000,
+            background_load: 0,
+            flow_limit: None,
+            file_systems: None,
+            seed: 0,
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! What an emulator has seen and done, for tests to check.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of an emulator's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// CreateDataFlow calls received (any outcome).
+    pub create_calls: u64,
+    /// DescribeDataFlow calls received (any outcome).
+    pub describe_calls: u64,
+    /// Calls answered `RequestLimitExceeded`.
+    pub throttled: u64,
+    /// Flows created, by any path (answered, lost response, late create).
+    pub created: u64,
+    /// CreateDataFlow calls whose connection was closed with no response.
+    pub lost_responses: u64,
+    /// CreateDataFlow calls held unanswered until the client gave up.
+    pub late_creates: u64,
+    /// Calls answered `InternalError`.
+    pub internal_errors: u64,
+    /// Calls answered `AuthFailure.*`.
+    pub auth_failures: u64,
+    /// Other error answers (validation, unknown action, oversized body, ...).
+    pub rejected: u64,
+}
+
+/// Which counter to bump.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Counter {
+    CreateCalls,
+    DescribeCalls,
+    Throttled,
+    Created,
+    LostResponses,
+    LateCreates,
+    InternalErrors,
+    AuthFailures,
+    Rejected,
+}
+
+/// The live counters, updated without a lock.
+#[derive(Debug, Default)]
+pub(crate) struct LiveCounters([AtomicU64; 9]);
+
+impl LiveCounters {
+    /// Adds one to `counter`.
+    pub(crate) fn bump(&self, counter: Counter) {
+        self.0[counter as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The current values.
+    pub(crate) fn snapshot(&self) -> Counters {
+        let get = |c: Counter| self.0[c as usize].load(Ordering::Relaxed);
+        Counters {
+            create_calls: get(Counter::CreateCalls),
+            describe_calls: get(Counter::DescribeCalls),
+            throttled: get(Counter::Throttled),
+            created: get(Counter::Created),
+            lost_responses: get(Counter::LostResponses),
+            late_creates: get(Counter::LateCreates),
+            internal_errors: get(Counter::InternalErrors),
+            auth_failures: get(Counter::AuthFailures),
+            rejected: get(Counter::Rejected),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! DescribeDataFlow: filters, paging, and the listing form of a flow.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use crate::api::types::DESCRIBE_PAGE_LIMIT;
+
+use super::config::EmulatorConfig;
+use super::create::check_file_system;
+use super::params::{only_known, optional_number, optional_str, parse_object};
+use super::response::ApiError;
+use super::state::{Flow, Flows};
+
+const PARAMS: &[&str] = &[
+    "FileSystemId",
+    "DataFlowId",
+    "Limit",
+    "Offset",
+    "CfsVersion",
+];
+const DEFAULT_LIMIT: u64 = 20;
+
+/// One DescribeDataFlow request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Query {
+    file_system_id: Option<String>,
+    data_flow_id: Option<String>,
+    limit: usize,
+    offset: usize,
+}
+
+/// Reads and checks a DescribeDataFlow body.
+pub(crate) fn parse(body: &[u8], config: &EmulatorConfig) -> Result<Query, ApiError> {
+    let p = parse_object(body)?;
+    only_known(&p, PARAMS)?;
+    let file_system_id = optional_str(&p, "FileSystemId")?.filter(|s| !s.is_empty());
+    let data_flow_id = optional_str(&p, "DataFlowId")?.filter(|s| !s.is_empty());
+    optional_str(&p, "CfsVersion")?;
+    let limit = match optional_number(&p, "Limit")?.map(|n| n.as_u64()) {
+        None => DEFAULT_LIMIT,
+        Some(Some(n)) if (1..=u64::from(DESCRIBE_PAGE_LIMIT)).contains(&n) => n,
+        Some(_) => {
+            return Err(ApiError::owned(
+                "InvalidParameterValue",
+                format!("Limit must be an integer from 1 to {DESCRIBE_PAGE_LIMIT}."),
+            ))
+        }
+    };
+    let offset = match optional_number(&p, "Offset")?.map(|n| n.as_u64()) {
+        None => 0,
+        Some(Some(n)) => n,
+        Some(None) => {
+            return Err(ApiError::new(
+                "InvalidParameterValue",
+                "Offset must be a non-negative integer.",
+            ))
+        }
+    };
+    if let Some(fs) = file_system_id {
+        check_file_system(fs, config)?;
+    }
+    Ok(Query {
+        file_system_id: file_system_id.map(str::to_owned),
+        data_flow_id: data_flow_id.map(str::to_owned),
+        limit: limit as usize,
+        offset: usize::try_from(offset).unwrap_or(usize::MAX),
+    })
+}
+
+/// The answer's fields (`TotalCount`, `DataFlows`) for the flows visible at `now`.
+pub(crate) fn answer(
+    flows: &Flows,
+    q: &Query,
+    now: Instant,
+    config: &EmulatorConfig,
+) -> Map<String, Value> {
+    let listing_delay = Duration::from_millis(config.listing_delay_ms);
+    let available_after = Duration::from_millis(config.available_after_ms);
+    let matching = flows.of(q.file_system_id.as_deref()).filter(|f| {
+        q.data_flow_id.as_deref().is_none_or(|id| f.id == id)
+            && now.saturating_duration_since(f.created_at) >= listing_delay
+    });
+    let mut total = 0u64;
+    let mut page = Vec::with_capacity(q.limit.min(DEFAULT_LIMIT as usize));
+    for (i, flow) in matching.enumerate() {
+        total += 1;
+        if i >= q.offset && page.len() < q.limit {
+            page.push(listed(flow, now, available_after));
+        }
+    }
+    let mut m = Map::new();
+    m.insert("TotalCount".to_owned(), Value::from(total));
+    m.insert("DataFlows".to_owned(), Value::Array(page));
+    m
+}
+
+/// A flow as DescribeDataFlow lists it.
+fn listed(flow: &Flow, now: Instant, available_after: Duration) -> Value {
+    let n = &flow.new;
+    let mut m = Map::new();
+    let mut put = |k: &str, v: &str| {
+        m.insert(k.to_owned(), Value::from(v));
+    };
+    put("DataFlowId", &flow.id);
+    put("DataFlowName", &n.data_flow_name);
+    put("SourceStorageType", &n.source_storage_type);
+    put("SourceStorageAddress", &n.source_storage_address);
+    put("SourcePath", &n.source_path);
+    put("TargetPath", &flow.listed_target_path());
+    put("Status", flow.status(now, available_after));
+    put("CreationTime", &flow.creation_time);
+    put("FileSystemId", &n.file_system_id);
+    if let Some(a) = n.auto_refresh {
+        m.insert("AutoRefresh".to_owned(), Value::from(a));
+    }
+    Value::Object(m)
+}

@@ -1,0 +1,33 @@
+//! A local emulator of the CFS API 3.0 (CreateDataFlow, DescribeDataFlow) for tests and
+//! rehearsals: real signature checks, the sliding-second rate limit, the documented validation
+//! and error codes, and seeded faults (latency, internal errors, lost responses, late creates,
+//! listing delay, another client's load).
+//!
+//! In tests, [`Emulator::start`] runs one on its own thread; `bulkflow emulator` runs one in
+//! the foreground through [`args::main`].
+
+pub mod args;
+mod auth;
+mod call;
+mod config;
+mod conn;
+mod counters;
+mod create;
+mod describe;
+mod faults;
+mod http;
+mod limiter;
+mod params;
+mod response;
+mod server;
+mod shared;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+pub use args::EmulatorArgs;
+pub use config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+pub use counters::Counters;
+pub use server::{serve, Emulator};
+pub use shared::Shared;

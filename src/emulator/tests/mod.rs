@@ -1,0 +1,8 @@
+//! The emulator driven over real HTTP on 127.0.0.1 with signed requests.
+
+mod actions;
+mod auth;
+mod client;
+mod faults;
+mod limits;
+mod wire;
