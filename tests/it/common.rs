@@ -1,0 +1,58 @@
+//! Shared helpers: manifests in a temp dir, settings aimed at an emulator.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bulkflow::api::{Credentials, Endpoint};
+use bulkflow::emulator::{Emulator, EmulatorConfig};
+use bulkflow::engine::{DispatchSettings, RunSettings};
+use bulkflow::manifest::ManifestOptions;
+use bulkflow::secret::Secret;
+
+/// Writes a CSV manifest of `n` rows over `file_systems` file systems.
+pub fn write_manifest(dir: &Path, n: usize, file_systems: usize) -> PathBuf {
+    let path = dir.join("flows.csv");
+    let mut s = String::from(
+        "FileSystemId,SourceStorageType,SourceStorageAddress,SourcePath,TargetPath,SecretId,SecretKey,DataFlowName,Region\n",
+    );
+    for i in 0..n {
+        let fs = i % file_systems.max(1);
+        s.push_str(&format!(
+            "cfs-{fs:08x},S3_COS,https://src-{fs}.cos.ap-guangzhou.myqcloud.com,data/{i},/cfs/dir{i:05},AKIDsrc{i},SRCKEY-planted-{i},flow_{i},ap-guangzhou\n"
+        ));
+    }
+    std::fs::write(&path, s).unwrap();
+    path
+}
+
+/// The emulator's credentials, as the runner would have them.
+pub fn credentials(config: &EmulatorConfig) -> Credentials {
+    Credentials {
+        secret_id: config.secret_id.clone(),
+        secret_key: Secret::new(config.secret_key.expose()),
+        token: None,
+        source: "test".into(),
+    }
+}
+
+/// Settings for a fast run against an emulator.
+pub fn settings(emu: &Emulator, config: &EmulatorConfig, manifest: &Path, rate: f64) -> RunSettings {
+    RunSettings {
+        manifest: manifest.to_owned(),
+        state: manifest.with_extension("csv.bulkflow.db"),
+        endpoint: Endpoint::parse(&emu.url()).unwrap(),
+        credentials: credentials(config),
+        manifest_options: ManifestOptions::with_env(None, |_| None),
+        dispatch: DispatchSettings {
+            rate,
+            describe_rate: rate,
+            concurrency: 32,
+            max_attempts: 8,
+            request_timeout: Duration::from_millis(1500),
+            settle: Duration::from_millis(300),
+            seed: 1,
+        },
+        retry_failed: false,
+        max_runtime: None,
+    }
+}
