@@ -35,6 +35,9 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A problem is an error, so a caller can pass one on with `?`.
+impl std::error::Error for Problem {}
+
 /// Why a manifest cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {

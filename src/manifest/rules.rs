@@ -63,7 +63,16 @@ pub(crate) fn check(rec: RawRecord, ctx: &RowContext, problems: &mut Vec<Problem
     }
     let region = Field::Region.index();
     if values[region].is_none() && bad & Field::Region.bit() == 0 {
-        values[region] = ctx.default_region.clone();
+        if let Some(default) = &ctx.default_region {
+            // The default comes from `--region` or the environment: it goes into a host name too.
+            match self::region(default) {
+                Ok(()) => values[region] = Some(default.clone()),
+                Err(msg) => {
+                    report(Field::Region, format!("default region: {msg}"));
+                    bad |= Field::Region.bit();
+                }
+            }
+        }
     }
     for f in REQUIRED.into_iter().chain([Field::Region]) {
         if values[f.index()].is_none() && (bad | ctx.absent) & f.bit() == 0 {

@@ -118,6 +118,12 @@ fn the_default_region_fills_rows_without_one() {
     );
     let p = plan(&with_column, &opts_with_region(Some("ap-beijing")));
     assert_eq!(p.per_group.len(), 2);
+    assert_eq!(
+        problems_with(&with_column, &opts_with_region(Some("cvm.evil.com/"))),
+        [
+            r#"m.csv:2: Region: default region: "cvm.evil.com/" is not a region name like ap-guangzhou"#
+        ]
+    );
 }
 
 #[test]
