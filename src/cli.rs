@@ -1,0 +1,231 @@
+//! The command line, as clap sees it: definitions only. `app` resolves these into settings.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::emulator::EmulatorArgs;
+
+const AFTER_HELP: &str = "\
+Examples:
+  bulkflow run samples/flows.csv --emulator        rehearse against the built-in emulator
+  bulkflow validate flows.csv                       check a manifest offline
+  bulkflow run flows.csv --region ap-guangzhou      create the flows (credentials from
+                                                    TENCENTCLOUD_SECRET_ID/_KEY or ~/.tccli)
+  bulkflow report flows.csv --only failed           what failed, and why
+
+A run records every row in flows.csv.bulkflow.db; running the same command again resumes it
+and never creates a flow twice.";
+
+/// Create Tencent Cloud CFS data flows in bulk: paced under the API limit, resumable, exactly
+/// once per manifest row.
+#[derive(Debug, Parser)]
+#[command(name = "bulkflow", version, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// More diagnostics on stderr (-v, -vv).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Format of diagnostics on stderr.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create every data flow the manifest lists; resumes by itself.
+    Run(RunArgs),
+    /// Check the manifest offline; no network, no state written.
+    Validate(ValidateArgs),
+    /// Counts per state and the last run's rate and timing.
+    Status(StatusArgs),
+    /// Every row's outcome, as CSV or JSON Lines.
+    Report(ReportArgs),
+    /// A local CFS API emulator for rehearsals and tests.
+    Emulator(EmulatorArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// A bar on a terminal, plain lines otherwise.
+    Auto,
+    /// Always the bar.
+    Bar,
+    /// A line every 10 seconds.
+    Plain,
+    /// Nothing but the summary.
+    None,
+}
+
+/// Format of diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// `bulkflow run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The manifest: .csv (with a header row) or .jsonl.
+    pub manifest: PathBuf,
+    /// SQLite state file; the same file resumes the run [default: MANIFEST.bulkflow.db].
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// API endpoint; `{region}` in it is replaced by each row's region.
+    #[arg(long, env = "BULKFLOW_ENDPOINT", default_value = "https://cfs.tencentcloudapi.com")]
+    pub endpoint: String,
+    /// Default X-TC-Region; a Region column overrides it per row [default: the tccli profile's].
+    #[arg(long, env = "TENCENTCLOUD_REGION")]
+    pub region: Option<String>,
+    /// The tccli profile to read credentials and region from (~/.tccli/NAME.credential).
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub profile: String,
+    /// Ceiling on CreateDataFlow calls per second, per endpoint host; 0 for no pacing.
+    #[arg(long, value_name = "N", default_value_t = 20.0)]
+    pub rate: f64,
+    /// Ceiling on calls in flight per endpoint host [default: enough for the rate at 2 s latency].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Attempts per row for transient failures and throttling.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_attempts: u32,
+    /// Timeout of one call, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub request_timeout: f64,
+    /// How long after a call of unknown outcome to wait before listing the file system, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub settle: f64,
+    /// Also re-attempt rows that failed permanently in an earlier run.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Validate and show the plan (rows per region and file system); no calls.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Stop submitting after this long (e.g. 50m, 2h, 90s), finish in-flight calls, exit 4.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_runtime: Option<std::time::Duration>,
+    /// Progress display.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+    /// Start the built-in emulator in-process and run against it (no credentials needed).
+    #[arg(long)]
+    pub emulator: bool,
+}
+
+/// `bulkflow validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The manifest: .csv or .jsonl.
+    pub manifest: PathBuf,
+    /// Default region for rows without a Region column.
+    #[arg(long, env = "TENCENTCLOUD_REGION")]
+    pub region: Option<String>,
+}
+
+/// Where a state file is: beside a manifest, or named.
+#[derive(Debug, Args)]
+pub struct StateLocation {
+    /// The manifest whose state to read (its MANIFEST.bulkflow.db).
+    #[arg(required_unless_present = "state")]
+    pub manifest: Option<PathBuf>,
+    /// The state file itself.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+/// `bulkflow status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub location: StateLocation,
+    /// One JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Csv,
+    Jsonl,
+}
+
+/// `bulkflow report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub location: StateLocation,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Csv)]
+    pub format: ReportFormat,
+    /// Only rows in this state (pending, retrying, unknown, created, failed).
+    #[arg(long, value_name = "STATE", value_parser = ["pending", "retrying", "unknown", "created", "failed"])]
+    pub only: Option<String>,
+    /// Write to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Parses `90`, `90s`, `50m`, `2h`, `1h30m`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration like 90s, 50m or 2h"))?;
+        num.clear();
+        total += n * match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return Err(format!("{s:?} is not a duration like 90s, 50m or 2h")),
+        };
+    }
+    if !num.is_empty() || total == 0 {
+        return Err(format!("{s:?} is not a duration like 90s, 50m or 2h"));
+    }
+    Ok(std::time::Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("50m"), Ok(Duration::from_secs(3000)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        for bad in ["", "m", "5x", "1h30", "0s"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,72 @@
+//! `bulkflow report`: every row as CSV or JSON Lines.
+
+use std::io::Write;
+
+use rusqlite::Connection;
+
+use crate::cli::ReportFormat;
+use crate::store::read::{self, ReadError, ReportRow};
+use crate::store::RowState;
+
+/// The CSV header, SPEC's columns then ours.
+pub const CSV_HEADER: [&str; 11] = [
+    "line",
+    "file_system_id",
+    "target_path",
+    "data_flow_name",
+    "state",
+    "data_flow_id",
+    "request_id",
+    "attempts",
+    "error_code",
+    "error_message",
+    "in_manifest",
+];
+
+/// Writes the report to `out`.
+pub fn write(
+    conn: &Connection,
+    format: ReportFormat,
+    only: Option<RowState>,
+    out: impl Write,
+) -> Result<(), ReadError> {
+    match format {
+        ReportFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(CSV_HEADER).map_err(csv_io)?;
+            read::for_each_row(conn, only, |r| {
+                w.write_record(csv_fields(&r)).map_err(csv_io)
+            })?;
+            w.flush()?;
+        }
+        ReportFormat::Jsonl => {
+            let mut w = std::io::BufWriter::new(out);
+            read::for_each_row(conn, only, |r| {
+                serde_json::to_writer(&mut w, &r)?;
+                w.write_all(b"\n")
+            })?;
+            w.flush()?;
+        }
+    }
+    Ok(())
+}
+
+fn csv_fields(r: &ReportRow) -> [String; 11] {
+    [
+        r.line.to_string(),
+        r.file_system_id.clone(),
+        r.target_path.clone(),
+        r.data_flow_name.clone(),
+        r.state.clone(),
+        r.data_flow_id.clone(),
+        r.request_id.clone(),
+        r.attempts.to_string(),
+        r.error_code.clone(),
+        r.error_message.clone(),
+        r.in_manifest.to_string(),
+    ]
+}
+
+fn csv_io(e: csv::Error) -> std::io::Error {
+    std::io::Error::other(e.to_string())
+}

@@ -1,0 +1,8 @@
+//! Everything a person or a script reads: progress, logs, the summary, status and the report.
+
+pub mod export;
+pub mod logging;
+pub mod mode;
+pub mod progress;
+pub mod status;
+pub mod summary;

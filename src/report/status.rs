@@ -1,0 +1,113 @@
+//! `bulkflow status`: counts per state and the last run.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+use rusqlite::Connection;
+use serde_json::json;
+
+use crate::api::sign::utc_datetime;
+use crate::store::read::{self, RunInfo};
+use crate::store::RowState;
+
+/// What `status` shows.
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub state_file: String,
+    pub counts: BTreeMap<RowState, u64>,
+    pub left_manifest: u64,
+    pub last_run: Option<RunInfo>,
+    pub last_run_calls: u64,
+}
+
+/// Reads the status of a state file.
+pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
+    let counts = read::counts(conn, true)?;
+    let all: u64 = read::counts(conn, false)?.values().sum();
+    let last_run = read::last_run(conn)?;
+    let last_run_calls = match &last_run {
+        Some(r) => read::calls_in_run(conn, r.id)?,
+        None => 0,
+    };
+    Ok(Status {
+        state_file: path.display().to_string(),
+        left_manifest: all - counts.values().sum::<u64>(),
+        counts,
+        last_run,
+        last_run_calls,
+    })
+}
+
+fn when(ms: i64) -> String {
+    format!("{} UTC", utc_datetime(ms.div_euclid(1000)))
+}
+
+impl Status {
+    /// A few lines for a person.
+    pub fn text(&self) -> String {
+        let total: u64 = self.counts.values().sum();
+        let mut out = format!("state file: {}\nrows: {total} in the manifest", self.state_file);
+        if self.left_manifest > 0 {
+            let _ = write!(out, " (and {} that left it)", self.left_manifest);
+        }
+        out.push('\n');
+        for s in RowState::ALL {
+            let _ = writeln!(out, "  {:<9} {}", s.as_str(), self.counts.get(&s).copied().unwrap_or(0));
+        }
+        match &self.last_run {
+            None => out.push_str("last run: none\n"),
+            Some(r) => {
+                let _ = write!(out, "last run: #{} started {}", r.id, when(r.started_at_ms));
+                match (r.finished_at_ms, r.exit_code) {
+                    (Some(f), code) => {
+                        let secs = (f - r.started_at_ms) as f64 / 1000.0;
+                        let rate = if secs > 0.0 { r.calls as f64 / secs } else { 0.0 };
+                        let _ = write!(
+                            out,
+                            ", took {secs:.1}s, {} calls ({rate:.1}/s), {} throttled, {} created, exit {}",
+                            r.calls,
+                            r.throttled,
+                            r.created,
+                            code.map_or("?".to_owned(), |c| c.to_string())
+                        );
+                    }
+                    (None, _) => {
+                        let _ = write!(
+                            out,
+                            ", did not finish (still running, or killed): {} calls recorded",
+                            self.last_run_calls
+                        );
+                    }
+                }
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// One JSON object for scripts.
+    pub fn json(&self) -> serde_json::Value {
+        let counts: serde_json::Map<String, serde_json::Value> = RowState::ALL
+            .iter()
+            .map(|s| (s.as_str().to_owned(), json!(self.counts.get(s).copied().unwrap_or(0))))
+            .collect();
+        json!({
+            "state_file": self.state_file,
+            "rows": self.counts.values().sum::<u64>(),
+            "counts": counts,
+            "left_manifest": self.left_manifest,
+            "last_run": self.last_run.as_ref().map(|r| json!({
+                "id": r.id,
+                "started_at_ms": r.started_at_ms,
+                "finished_at_ms": r.finished_at_ms,
+                "manifest": r.manifest,
+                "manifest_rows": r.manifest_rows,
+                "calls": if r.finished_at_ms.is_some() { r.calls } else { self.last_run_calls },
+                "throttled": r.throttled,
+                "created": r.created,
+                "exit_code": r.exit_code,
+            })),
+        })
+    }
+}

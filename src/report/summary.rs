@@ -1,0 +1,77 @@
+//! The paragraph `run` ends with.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::engine::{RunSummary, StopReason};
+use crate::store::RowState;
+
+/// The command that picks the run up again.
+pub fn resume_command(manifest: &Path, state: &Path, default_state: &Path) -> String {
+    let mut cmd = format!("bulkflow run {}", shell_word(&manifest.display().to_string()));
+    if state != default_state {
+        let _ = write!(cmd, " --state {}", shell_word(&state.display().to_string()));
+    }
+    cmd
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c)) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Counts, time, rate, failures by code, and what to do next. `resume` is the command that
+/// resumes this run.
+pub fn render(s: &RunSummary, resume: &str) -> String {
+    let n = |st| s.counts.get(&st).copied().unwrap_or(0);
+    let created = n(RowState::Created);
+    let earlier = created.saturating_sub(s.created_now);
+    let secs = s.elapsed.as_secs_f64();
+    let rate = if secs > 0.0 { s.calls as f64 / secs } else { 0.0 };
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "bulkflow: {} rows: {created} created ({} now, {earlier} earlier), {} failed, {} unknown, {} retrying, {} pending. \
+         {} calls in {:.1}s ({rate:.1} calls/s), {} throttled.",
+        s.total,
+        s.created_now,
+        n(RowState::Failed),
+        n(RowState::Unknown),
+        n(RowState::Retrying),
+        n(RowState::Pending),
+        s.calls,
+        secs,
+        s.throttled,
+    );
+    if !s.failures.is_empty() {
+        let list: Vec<String> = s.failures.iter().map(|(code, k)| format!("{k} {code}")).collect();
+        let _ = write!(out, " Failed: {}.", list.join(", "));
+    }
+    match s.stop.as_ref() {
+        Some((StopReason::Fatal, detail)) => {
+            let _ = write!(out, " Stopped: {detail}. Fix it, then resume: {resume}");
+        }
+        Some((StopReason::Interrupted | StopReason::MaxRuntime, detail)) => {
+            let _ = write!(out, " Stopped early ({detail}). Resume: {resume}");
+        }
+        Some((_, detail)) => {
+            let _ = write!(out, " Stopped: {detail}.");
+        }
+        None if n(RowState::Unknown) + n(RowState::Pending) + n(RowState::Retrying) > 0 => {
+            let _ = write!(out, " Some rows are not settled; resume: {resume}");
+        }
+        None if n(RowState::Failed) > 0 => {
+            let _ = write!(
+                out,
+                " Details: bulkflow report {} --only failed. After fixing the manifest rows, run again; \
+                 to retry failures without edits: {resume} --retry-failed",
+                shell_word(&s.manifest.display().to_string())
+            );
+        }
+        None => {}
+    }
+    out
+}
