@@ -9,7 +9,8 @@ use super::config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use super::server::serve;
 use super::shared::Shared;
 
-/// Flags of `bulkflow emulator`. `Debug` never shows the secret key or token.
+/// Serve a local CFS API emulator (CreateDataFlow, DescribeDataFlow) for rehearsals and tests.
+// The key and token are `Secret`s, so neither `Debug` nor `--help` ever shows them.
 #[derive(clap::Args, Debug, Clone)]
 pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port.
@@ -141,7 +142,7 @@ pub fn main(args: EmulatorArgs) -> i32 {
             return 2;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(config.listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -177,7 +178,10 @@ pub fn main(args: EmulatorArgs) -> i32 {
                 1
             }
         }
-    })
+    });
+    // Connections still open (a late create holds one) are dropped, not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
 }
 
 /// Resolves on SIGINT or (on Unix) SIGTERM.

@@ -106,3 +106,34 @@ fn shutdown_stops_accepting() {
     emu.shutdown();
     assert!(TcpStream::connect(addr).is_err());
 }
+
+#[test]
+fn shutdown_does_not_wait_for_a_held_connection() {
+    let emu = start(crate::emulator::EmulatorConfig {
+        late_create: 1.0,
+        ..unlimited()
+    });
+    let mut c = Client::connect(&emu);
+    c.set_read_timeout(Duration::from_millis(100));
+    assert!(c.send(&create("cfs-1", "/cfs/a")).is_err());
+    let t0 = std::time::Instant::now();
+    emu.shutdown();
+    assert!(t0.elapsed() < Duration::from_secs(3));
+    assert!(c.read_response().is_err());
+}
+
+#[test]
+fn expect_continue_gets_100_before_the_body() {
+    let emu = start(unlimited());
+    let mut c = Client::connect(&emu);
+    let mut call = describe(json!({}));
+    call.extra_headers
+        .push(("Expect".into(), "100-continue".into()));
+    let bytes = call.bytes(&emu.addr().to_string());
+    let (head, body) = bytes.split_at(bytes.len() - call.body.len());
+    let (status, _) = c.send_raw(head).unwrap();
+    assert_eq!(status, 100);
+    let (status, v) = c.send_raw(body).unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(v["Response"]["TotalCount"], 0);
+}
