@@ -17,7 +17,12 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// The secret id requests must be signed with [default: AKIDbulkflowEMULATOR].
-    #[arg(long, value_name = "ID", env = "TENCENTCLOUD_SECRET_ID")]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "TENCENTCLOUD_SECRET_ID",
+        hide_env_values = true
+    )]
     pub secret_id: Option<String>,
     /// The secret key requests must be signed with [default: a fixed emulator key].
     #[arg(long, value_name = "KEY", env = "TENCENTCLOUD_SECRET_KEY", hide_env_values = true, value_parser = parse_secret)]
@@ -250,7 +255,7 @@ mod tests {
     fn help_never_shows_the_key() {
         use clap::CommandFactory;
         let cmd = Cli::command();
-        for id in ["secret_key", "token"] {
+        for id in ["secret_id", "secret_key", "token"] {
             let arg = cmd.get_arguments().find(|a| a.get_id() == id).unwrap();
             assert!(arg.is_hide_env_values_set(), "{id}");
         }

@@ -137,3 +137,34 @@ fn expect_continue_gets_100_before_the_body() {
     assert_eq!(status, 200);
     assert_eq!(v["Response"]["TotalCount"], 0);
 }
+
+#[test]
+fn mutated_requests_never_crash() {
+    use rand::{Rng, SeedableRng};
+    let emu = start(unlimited());
+    let host = emu.addr().to_string();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let valid = create("cfs-1", "/cfs/a").bytes(&host);
+    for _ in 0..300 {
+        let mut bytes = valid.clone();
+        for _ in 0..rng.gen_range(1..6) {
+            let i = rng.gen_range(0..bytes.len());
+            match rng.gen_range(0..3) {
+                0 => bytes[i] = rng.gen(),
+                1 => {
+                    bytes.remove(i);
+                }
+                _ => bytes.insert(i, rng.gen()),
+            }
+        }
+        let mut s = TcpStream::connect(emu.addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = s.write_all(&bytes);
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        assert!(out.is_empty() || out.starts_with(b"HTTP/1.1 "));
+    }
+    let mut c = Client::connect(&emu);
+    assert_eq!(code(&c.call(&describe(json!({})))), "");
+}
