@@ -9,14 +9,20 @@ use super::config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 use super::server::serve;
 use super::shared::Shared;
 
-/// Flags of `bulkflow emulator`. `Debug` never shows the secret key or token.
+/// Serve a local CFS API emulator (CreateDataFlow, DescribeDataFlow) for rehearsals and tests.
+// The key and token are `Secret`s, so neither `Debug` nor `--help` ever shows them.
 #[derive(clap::Args, Debug, Clone)]
 pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// The secret id requests must be signed with [default: AKIDbulkflowEMULATOR].
-    #[arg(long, value_name = "ID", env = "TENCENTCLOUD_SECRET_ID")]
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "TENCENTCLOUD_SECRET_ID",
+        hide_env_values = true
+    )]
     pub secret_id: Option<String>,
     /// The secret key requests must be signed with [default: a fixed emulator key].
     #[arg(long, value_name = "KEY", env = "TENCENTCLOUD_SECRET_KEY", hide_env_values = true, value_parser = parse_secret)]
@@ -141,7 +147,7 @@ pub fn main(args: EmulatorArgs) -> i32 {
             return 2;
         }
     };
-    runtime.block_on(async move {
+    let code = runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(config.listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -177,7 +183,10 @@ pub fn main(args: EmulatorArgs) -> i32 {
                 1
             }
         }
-    })
+    });
+    // Connections still open (a late create holds one) are dropped, not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    code
 }
 
 /// Resolves on SIGINT or (on Unix) SIGTERM.
@@ -246,7 +255,7 @@ mod tests {
     fn help_never_shows_the_key() {
         use clap::CommandFactory;
         let cmd = Cli::command();
-        for id in ["secret_key", "token"] {
+        for id in ["secret_id", "secret_key", "token"] {
             let arg = cmd.get_arguments().find(|a| a.get_id() == id).unwrap();
             assert!(arg.is_hide_env_values_set(), "{id}");
         }

@@ -21,6 +21,7 @@ pub(crate) struct Head {
     post: bool,
     root: bool,
     keep_alive: bool,
+    expect_continue: bool,
     headers: Vec<(Range<usize>, Range<usize>)>,
     body: Range<usize>,
 }
@@ -126,6 +127,17 @@ impl Conn {
         if self.buf.len() < end {
             self.buf.resize(end, 0);
         }
+        if head.expect_continue && self.filled < end {
+            // curl waits a second for this before sending a body over 1 KiB.
+            if self
+                .stream
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .await
+                .is_err()
+            {
+                return Incoming::Closed;
+            }
+        }
         while self.filled < end {
             if !self.fill().await {
                 return Incoming::Closed;
@@ -228,6 +240,7 @@ fn parse_head(buf: &[u8]) -> Parsed {
         post: req.method == Some("POST"),
         root: req.path == Some("/"),
         keep_alive: http11,
+        expect_continue: false,
         headers: Vec::with_capacity(req.headers.len()),
         body: 0..0,
     };
@@ -245,6 +258,8 @@ fn parse_head(buf: &[u8]) -> Parsed {
                 return Parsed::Invalid;
             }
             content_length = Some(n);
+        } else if name.eq_ignore_ascii_case("expect") {
+            head.expect_continue = h.value.eq_ignore_ascii_case(b"100-continue");
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             return Parsed::Invalid;
         } else if name.eq_ignore_ascii_case("connection") {

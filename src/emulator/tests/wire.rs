@@ -106,3 +106,65 @@ fn shutdown_stops_accepting() {
     emu.shutdown();
     assert!(TcpStream::connect(addr).is_err());
 }
+
+#[test]
+fn shutdown_does_not_wait_for_a_held_connection() {
+    let emu = start(crate::emulator::EmulatorConfig {
+        late_create: 1.0,
+        ..unlimited()
+    });
+    let mut c = Client::connect(&emu);
+    c.set_read_timeout(Duration::from_millis(100));
+    assert!(c.send(&create("cfs-1", "/cfs/a")).is_err());
+    let t0 = std::time::Instant::now();
+    emu.shutdown();
+    assert!(t0.elapsed() < Duration::from_secs(3));
+    assert!(c.read_response().is_err());
+}
+
+#[test]
+fn expect_continue_gets_100_before_the_body() {
+    let emu = start(unlimited());
+    let mut c = Client::connect(&emu);
+    let mut call = describe(json!({}));
+    call.extra_headers
+        .push(("Expect".into(), "100-continue".into()));
+    let bytes = call.bytes(&emu.addr().to_string());
+    let (head, body) = bytes.split_at(bytes.len() - call.body.len());
+    let (status, _) = c.send_raw(head).unwrap();
+    assert_eq!(status, 100);
+    let (status, v) = c.send_raw(body).unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(v["Response"]["TotalCount"], 0);
+}
+
+#[test]
+fn mutated_requests_never_crash() {
+    use rand::{Rng, SeedableRng};
+    let emu = start(unlimited());
+    let host = emu.addr().to_string();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    let valid = create("cfs-1", "/cfs/a").bytes(&host);
+    for _ in 0..300 {
+        let mut bytes = valid.clone();
+        for _ in 0..rng.gen_range(1..6) {
+            let i = rng.gen_range(0..bytes.len());
+            match rng.gen_range(0..3) {
+                0 => bytes[i] = rng.gen(),
+                1 => {
+                    bytes.remove(i);
+                }
+                _ => bytes.insert(i, rng.gen()),
+            }
+        }
+        let mut s = TcpStream::connect(emu.addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = s.write_all(&bytes);
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        assert!(out.is_empty() || out.starts_with(b"HTTP/1.1 "));
+    }
+    let mut c = Client::connect(&emu);
+    assert_eq!(code(&c.call(&describe(json!({})))), "");
+}
