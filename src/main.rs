@@ -1,3 +1,5 @@
+//! `bulkflow`: parse, call the library, exit with its code.
+
 fn main() {
-    std::process::exit(0);
+    std::process::exit(bulkflow::app::main());
 }
