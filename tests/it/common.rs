@@ -1,5 +1,6 @@
 //! Shared helpers: manifests in a temp dir, settings aimed at an emulator.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use bulkflow::emulator::{Emulator, EmulatorConfig};
 use bulkflow::engine::{DispatchSettings, RunSettings};
 use bulkflow::manifest::ManifestOptions;
 use bulkflow::secret::Secret;
+use bulkflow::store::{self, read};
 
 /// Writes a CSV manifest of `n` rows over `file_systems` file systems.
 pub fn write_manifest(dir: &Path, n: usize, file_systems: usize) -> PathBuf {
@@ -55,4 +57,30 @@ pub fn settings(emu: &Emulator, config: &EmulatorConfig, manifest: &Path, rate: 
         retry_failed: false,
         max_runtime: None,
     }
+}
+
+/// Asserts the guarantee: the emulator holds exactly one flow per row, and the state file has
+/// every row `created` with the id the emulator holds for its directory.
+pub fn check_state_matches_emulator(state: &std::path::Path, emu: &Emulator, rows: usize) {
+    let flows = emu.flows();
+    let mut by_dir: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for f in &flows {
+        by_dir
+            .entry((f.file_system_id.clone(), f.target_path.trim_end_matches('/').to_owned()))
+            .or_default()
+            .push(f.data_flow_id.clone());
+    }
+    assert!(by_dir.values().all(|ids| ids.len() == 1), "a directory holds two flows");
+    assert_eq!(flows.len(), rows, "one flow per row");
+    let conn = store::open(state, false).unwrap();
+    let mut seen = 0;
+    read::for_each_row(&conn, None, |r| {
+        assert_eq!(r.state, "created", "line {}: {} {}", r.line, r.error_code, r.error_message);
+        let ids = &by_dir[&(r.file_system_id.clone(), r.target_path.clone())];
+        assert_eq!(ids, &vec![r.data_flow_id.clone()], "line {}", r.line);
+        seen += 1;
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, rows);
 }

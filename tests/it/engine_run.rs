@@ -1,38 +1,12 @@
 //! The library's run against the emulator with faults: every row ends `created` with the
 //! emulator's own id, no directory holds two flows, no row is falsely failed.
 
-use std::collections::HashMap;
-
 use bulkflow::emulator::{Emulator, EmulatorConfig};
 use bulkflow::engine::{self, EventSink};
-use bulkflow::store::{self, read, RowState};
+use bulkflow::store::RowState;
 use tokio_util::sync::CancellationToken;
 
-use super::common::{settings, write_manifest};
-
-fn check_state_matches_emulator(state: &std::path::Path, emu: &Emulator, rows: usize) {
-    let flows = emu.flows();
-    let mut by_dir: HashMap<(String, String), Vec<String>> = HashMap::new();
-    for f in &flows {
-        by_dir
-            .entry((f.file_system_id.clone(), f.target_path.trim_end_matches('/').to_owned()))
-            .or_default()
-            .push(f.data_flow_id.clone());
-    }
-    assert!(by_dir.values().all(|ids| ids.len() == 1), "a directory holds two flows");
-    assert_eq!(flows.len(), rows, "one flow per row");
-    let conn = store::open(state, false).unwrap();
-    let mut seen = 0;
-    read::for_each_row(&conn, None, |r| {
-        assert_eq!(r.state, "created", "line {}: {} {}", r.line, r.error_code, r.error_message);
-        let ids = &by_dir[&(r.file_system_id.clone(), r.target_path.clone())];
-        assert_eq!(ids, &vec![r.data_flow_id.clone()], "line {}", r.line);
-        seen += 1;
-        Ok(())
-    })
-    .unwrap();
-    assert_eq!(seen, rows);
-}
+use super::common::{check_state_matches_emulator, settings, write_manifest};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_hundred_rows_through_faults_and_throttling() {

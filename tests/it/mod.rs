@@ -1,2 +1,3 @@
 pub mod common;
 mod engine_run;
+mod kill_restart;
