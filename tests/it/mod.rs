@@ -1,3 +1,3 @@
 pub mod common;
 mod engine_run;
-mod kill_restart;
+mod chaos;
