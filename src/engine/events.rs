@@ -53,7 +53,8 @@ pub enum Event {
         class: OutcomeClass,
         latency: Duration,
     },
-    /// A DescribeDataFlow listing of a file system ended, to resolve `rows` rows.
+    /// A DescribeDataFlow listing of a file system ended (`flows` listed), to resolve rows of
+    /// unknown outcome.
     Listing {
         file_system_id: String,
         flows: usize,

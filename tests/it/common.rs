@@ -38,7 +38,12 @@ pub fn credentials(config: &EmulatorConfig) -> Credentials {
 }
 
 /// Settings for a fast run against an emulator.
-pub fn settings(emu: &Emulator, config: &EmulatorConfig, manifest: &Path, rate: f64) -> RunSettings {
+pub fn settings(
+    emu: &Emulator,
+    config: &EmulatorConfig,
+    manifest: &Path,
+    rate: f64,
+) -> RunSettings {
     RunSettings {
         manifest: manifest.to_owned(),
         state: manifest.with_extension("csv.bulkflow.db"),
@@ -66,16 +71,26 @@ pub fn check_state_matches_emulator(state: &std::path::Path, emu: &Emulator, row
     let mut by_dir: HashMap<(String, String), Vec<String>> = HashMap::new();
     for f in &flows {
         by_dir
-            .entry((f.file_system_id.clone(), f.target_path.trim_end_matches('/').to_owned()))
+            .entry((
+                f.file_system_id.clone(),
+                f.target_path.trim_end_matches('/').to_owned(),
+            ))
             .or_default()
             .push(f.data_flow_id.clone());
     }
-    assert!(by_dir.values().all(|ids| ids.len() == 1), "a directory holds two flows");
+    assert!(
+        by_dir.values().all(|ids| ids.len() == 1),
+        "a directory holds two flows"
+    );
     assert_eq!(flows.len(), rows, "one flow per row");
     let conn = store::open(state, false).unwrap();
     let mut seen = 0;
     read::for_each_row(&conn, None, |r| {
-        assert_eq!(r.state, "created", "line {}: {} {}", r.line, r.error_code, r.error_message);
+        assert_eq!(
+            r.state, "created",
+            "line {}: {} {}",
+            r.line, r.error_code, r.error_message
+        );
         let ids = &by_dir[&(r.file_system_id.clone(), r.target_path.clone())];
         assert_eq!(ids, &vec![r.data_flow_id.clone()], "line {}", r.line);
         seen += 1;

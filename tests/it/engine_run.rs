@@ -30,16 +30,23 @@ async fn three_hundred_rows_through_faults_and_throttling() {
         .await
         .unwrap();
     let c = emu.counters();
-    assert!(c.lost_responses > 0 && c.internal_errors > 0 && c.throttled > 0, "{c:?}");
+    assert!(
+        c.lost_responses > 0 && c.internal_errors > 0 && c.throttled > 0,
+        "{c:?}"
+    );
     assert_eq!(summary.counts[&RowState::Created], 300, "{summary:?}");
     assert_eq!(summary.exit_code(), 0);
     check_state_matches_emulator(&state, &emu, 300);
 
     // A finished state sends nothing.
     let calls_before = emu.counters().create_calls;
-    let again = engine::run(settings(&emu, &config, &manifest, 220.0), EventSink::none(), CancellationToken::new())
-        .await
-        .unwrap();
+    let again = engine::run(
+        settings(&emu, &config, &manifest, 220.0),
+        EventSink::none(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert_eq!(again.calls, 0);
     assert_eq!(again.exit_code(), 0);
     assert_eq!(emu.counters().create_calls, calls_before);

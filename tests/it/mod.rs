@@ -1,3 +1,3 @@
+mod chaos;
 pub mod common;
 mod engine_run;
-mod chaos;
