@@ -10,8 +10,10 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 export TENCENTCLOUD_SECRET_ID=AKIDbench TENCENTCLOUD_SECRET_KEY=benchkey
 
 emulator() { # args: emulator flags; sets URL
+  rm -f "$W/emu.out"
   "$B" emulator --listen 127.0.0.1:0 "$@" > "$W/emu.out" 2> "$W/emu.err" &
   for _ in $(seq 100); do [ -s "$W/emu.out" ] && break; sleep 0.05; done
+  [ -s "$W/emu.out" ] || { echo "the emulator did not start: $(cat "$W/emu.err")" >&2; exit 1; }
   URL=$(head -1 "$W/emu.out" | sed 's/^listening on //')
 }
 stop_emulator() { kill %1 2>/dev/null || true; wait 2>/dev/null || true; }

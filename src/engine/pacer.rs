@@ -13,9 +13,10 @@ const HEADROOM: f64 = 0.985;
 /// The lowest rate adaptation goes down to.
 const FLOOR: f64 = 0.5;
 /// Multiplicative decrease on a throttled call.
-const DECREASE: f64 = 0.85;
-/// Additive increase per successful call, as a share of the ceiling.
-const INCREASE: f64 = 0.005;
+const DECREASE: f64 = 0.9;
+/// Additive increase, as a share of the ceiling per second of successful calls: slow enough that
+/// probing a shared budget back up throttles rarely.
+const INCREASE_PER_SEC: f64 = 0.015;
 /// How long after a decrease another throttle is taken as a consequence of the same burst.
 const DECREASE_QUIET: Duration = Duration::from_millis(1000);
 
@@ -88,13 +89,15 @@ impl Pacer {
         s.next = s.next.max(now) + Duration::from_secs_f64(1.0 / s.rate);
     }
 
-    /// A call went through: probe back towards the ceiling by a small step (additive increase).
+    /// A call went through: probe back towards the ceiling (additive increase). About `rate`
+    /// calls succeed per second, so each adds `INCREASE_PER_SEC * ceiling / rate`.
     pub fn succeeded(&self) {
         if self.ceiling <= 0.0 {
             return;
         }
         let mut s = self.lock();
-        s.rate = (s.rate + self.ceiling * INCREASE).min(self.ceiling);
+        let step = INCREASE_PER_SEC * self.ceiling / s.rate.max(FLOOR);
+        s.rate = (s.rate + step).min(self.ceiling);
     }
 }
 
@@ -132,7 +135,7 @@ mod tests {
         tokio::time::advance(Duration::from_millis(1500)).await;
         p.throttled();
         assert!(p.rate() < slowed);
-        for _ in 0..200 {
+        for _ in 0..400 {
             p.succeeded();
         }
         assert!((p.rate() - full).abs() < 1e-9);
