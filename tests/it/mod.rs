@@ -1,2 +1,4 @@
+mod client_outcomes;
 pub mod common;
 mod engine_run;
+pub mod rawserver;
