@@ -221,13 +221,7 @@ fn interpret(status: u16, bytes: &[u8], secrets: &[&Secret]) -> Result<(Value, S
         .and_then(|mut v| v.get_mut("Response").map(Value::take))
         .filter(Value::is_object);
     let Some(resp) = parsed else {
-        let class = match status {
-            200 => OutcomeClass::Unknown,
-            429 => OutcomeClass::Throttled,
-            300..=399 => OutcomeClass::Fatal,
-            400..=499 => OutcomeClass::Fatal,
-            _ => OutcomeClass::Unknown,
-        };
+        let class = status_class(status);
         let (code, what) = if status == 200 {
             (
                 codes::MALFORMED,
@@ -241,13 +235,16 @@ fn interpret(status: u16, bytes: &[u8], secrets: &[&Secret]) -> Result<(Value, S
         };
         return Err(err(class, code, what));
     };
+    // Everything the server says is scrubbed: a hostile or broken server may echo a secret
+    // into any field, and the code and request id are shown as well as the message.
     let request_id = resp
         .get("RequestId")
         .and_then(Value::as_str)
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let request_id: String = scrub(request_id, secrets.iter().copied())
         .chars()
         .take(128)
-        .collect::<String>();
+        .collect();
     if let Some(error) = resp.get("Error") {
         let code = error
             .get("Code")
@@ -259,13 +256,18 @@ fn interpret(status: u16, bytes: &[u8], secrets: &[&Secret]) -> Result<(Value, S
             .chars()
             .take(1000)
             .collect();
-        let code: String = code.chars().take(128).collect();
+        // Classified as the server said it; kept and shown only scrubbed.
+        let class = if code == codes::MALFORMED {
+            OutcomeClass::Unknown
+        } else {
+            classify_code(code)
+        };
+        let code: String = scrub(code, secrets.iter().copied())
+            .chars()
+            .take(128)
+            .collect();
         return Err(CallError {
-            class: if code == codes::MALFORMED {
-                OutcomeClass::Unknown
-            } else {
-                classify_code(&code)
-            },
+            class,
             code,
             message,
             request_id: Some(request_id),
@@ -275,17 +277,25 @@ fn interpret(status: u16, bytes: &[u8], secrets: &[&Secret]) -> Result<(Value, S
         return Err(CallError {
             request_id: Some(request_id),
             ..err(
-                if status >= 500 {
-                    OutcomeClass::Unknown
-                } else {
-                    OutcomeClass::Fatal
-                },
+                status_class(status),
                 codes::HTTP_STATUS,
                 format!("HTTP {status}"),
             )
         });
     }
     Ok((resp, request_id))
+}
+
+/// The class of an answer that is not a 200 and names no API error, whatever its body: 429 is
+/// throttling, other 3xx and 4xx mean a wrong endpoint (the run stops), and anything else (5xx
+/// from a gateway, odd statuses) may have acted.
+fn status_class(status: u16) -> OutcomeClass {
+    match status {
+        200 => OutcomeClass::Unknown,
+        429 => OutcomeClass::Throttled,
+        300..=499 => OutcomeClass::Fatal,
+        _ => OutcomeClass::Unknown,
+    }
 }
 
 /// Classifies a failure of the HTTP layer. Only a failure to connect is sure not to have acted.
@@ -358,6 +368,24 @@ mod tests {
             (302, "", OutcomeClass::Fatal, codes::HTTP_STATUS),
             (429, "", OutcomeClass::Throttled, codes::HTTP_STATUS),
             (
+                429,
+                r#"{"Response":{"RequestId":"r1"}}"#,
+                OutcomeClass::Throttled,
+                codes::HTTP_STATUS,
+            ),
+            (
+                404,
+                r#"{"Response":{"RequestId":"r1"}}"#,
+                OutcomeClass::Fatal,
+                codes::HTTP_STATUS,
+            ),
+            (
+                503,
+                r#"{"Response":{"RequestId":"r1"}}"#,
+                OutcomeClass::Unknown,
+                codes::HTTP_STATUS,
+            ),
+            (
                 200,
                 r#"{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"slow"},"RequestId":"r1"}}"#,
                 OutcomeClass::Throttled,
@@ -387,5 +415,13 @@ mod tests {
         let e = interpret(200, body.as_bytes(), &[&s]).unwrap_err();
         assert_eq!(e.message, "key *** is wrong");
         assert_eq!(e.class, OutcomeClass::Row);
+
+        let body = r#"{"Response":{"Error":{"Code":"AuthFailure.PLANTED-KEY","Message":"m"},"RequestId":"PLANTED-KEY"}}"#;
+        let e = interpret(200, body.as_bytes(), &[&s]).unwrap_err();
+        assert_eq!(
+            (e.class, e.code.as_str()),
+            (OutcomeClass::Fatal, "AuthFailure.***")
+        );
+        assert_eq!(e.request_id.as_deref(), Some("***"));
     }
 }

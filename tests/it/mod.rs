@@ -1,3 +1,5 @@
 mod chaos;
+mod client_outcomes;
 pub mod common;
 mod engine_run;
+pub mod rawserver;
