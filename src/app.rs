@@ -34,7 +34,11 @@ pub fn main() -> i32 {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+            return if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
         }
     };
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -46,7 +50,12 @@ pub fn main() -> i32 {
         Command::Report(args) => report_cmd(args),
         Command::Emulator(args) => crate::emulator::args::main(args),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "bulkflow", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "bulkflow",
+                &mut std::io::stdout(),
+            );
             exit::OK
         }
     }
@@ -136,12 +145,18 @@ fn run(args: RunArgs, quiet: bool) -> i32 {
         profile: &args.profile,
         home: home(),
     };
-    let region = args.region.clone().or_else(|| credentials::default_region(&lookup));
+    let region = args
+        .region
+        .clone()
+        .or_else(|| credentials::default_region(&lookup));
     let opts = ManifestOptions::from_env(region);
     if args.dry_run {
         return dry_run(&args.manifest, &opts);
     }
-    let state = args.state.clone().unwrap_or_else(|| default_state(&args.manifest));
+    let state = args
+        .state
+        .clone()
+        .unwrap_or_else(|| default_state(&args.manifest));
 
     let rt = match runtime() {
         Ok(rt) => rt,
@@ -156,7 +171,9 @@ fn run(args: RunArgs, quiet: bool) -> i32 {
         match rehearsal_emulator() {
             Ok((emu, config)) => {
                 let url = emu.url();
-                eprintln!("bulkflow: rehearsing against the built-in emulator at {url} (20 calls/s)");
+                eprintln!(
+                    "bulkflow: rehearsing against the built-in emulator at {url} (20 calls/s)"
+                );
                 emulator = Some(emu);
                 (
                     Endpoint::parse(&url),
@@ -207,7 +224,11 @@ fn run(args: RunArgs, quiet: bool) -> i32 {
         manifest_options: opts,
         dispatch: DispatchSettings {
             rate: args.rate,
-            describe_rate: if args.rate > 0.0 { args.rate.min(20.0) } else { 0.0 },
+            describe_rate: if args.rate > 0.0 {
+                args.rate.min(20.0)
+            } else {
+                0.0
+            },
             concurrency: concurrency.max(1),
             max_attempts: args.max_attempts,
             request_timeout: Duration::from_secs_f64(args.request_timeout),
@@ -293,7 +314,11 @@ async fn wait_signal() -> std::io::Result<()> {
 fn dry_run(manifest_path: &Path, opts: &ManifestOptions) -> i32 {
     match manifest::validate(manifest_path, opts) {
         Ok(plan) => {
-            println!("{}: {} rows; nothing sent (dry run)", manifest_path.display(), plan.rows);
+            println!(
+                "{}: {} rows; nothing sent (dry run)",
+                manifest_path.display(),
+                plan.rows
+            );
             println!("{:<20} {:<24} {:>8}", "region", "file system", "rows");
             for ((region, fs), n) in &plan.per_group {
                 println!("{region:<20} {fs:<24} {n:>8}");
@@ -362,7 +387,9 @@ fn report_cmd(args: ReportArgs) -> i32 {
     };
     match result {
         Ok(()) => exit::OK,
-        Err(store::read::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        Err(store::read::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            exit::OK
+        }
         Err(e) => {
             error(format!("{}: {e}", path.display()));
             exit::STATE

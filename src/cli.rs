@@ -85,7 +85,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
     /// API endpoint; `{region}` in it is replaced by each row's region.
-    #[arg(long, env = "BULKFLOW_ENDPOINT", default_value = "https://cfs.tencentcloudapi.com")]
+    #[arg(
+        long,
+        env = "BULKFLOW_ENDPOINT",
+        default_value = "https://cfs.tencentcloudapi.com"
+    )]
     pub endpoint: String,
     /// Default X-TC-Region; a Region column overrides it per row [default: the tccli profile's].
     #[arg(long, env = "TENCENTCLOUD_REGION")]
@@ -192,7 +196,9 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
             num.push(c);
             continue;
         }
-        let n: u64 = num.parse().map_err(|_| format!("{s:?} is not a duration like 90s, 50m or 2h"))?;
+        let n: u64 = num
+            .parse()
+            .map_err(|_| format!("{s:?} is not a duration like 90s, 50m or 2h"))?;
         num.clear();
         total += n * match c {
             's' => 1,

@@ -229,7 +229,10 @@ fn interpret(status: u16, bytes: &[u8], secrets: &[&Secret]) -> Result<(Value, S
             _ => OutcomeClass::Unknown,
         };
         let (code, what) = if status == 200 {
-            (codes::MALFORMED, "an answer that is not the API's JSON".to_owned())
+            (
+                codes::MALFORMED,
+                "an answer that is not the API's JSON".to_owned(),
+            )
         } else {
             (
                 codes::HTTP_STATUS,
@@ -252,7 +255,10 @@ fn interpret(status: u16, bytes: &[u8], secrets: &[&Secret]) -> Result<(Value, S
             .filter(|c| !c.is_empty())
             .unwrap_or(codes::MALFORMED);
         let message = error.get("Message").and_then(Value::as_str).unwrap_or("");
-        let message: String = scrub(message, secrets.iter().copied()).chars().take(1000).collect();
+        let message: String = scrub(message, secrets.iter().copied())
+            .chars()
+            .take(1000)
+            .collect();
         let code: String = code.chars().take(128).collect();
         return Err(CallError {
             class: if code == codes::MALFORMED {
@@ -269,7 +275,11 @@ fn interpret(status: u16, bytes: &[u8], secrets: &[&Secret]) -> Result<(Value, S
         return Err(CallError {
             request_id: Some(request_id),
             ..err(
-                if status >= 500 { OutcomeClass::Unknown } else { OutcomeClass::Fatal },
+                if status >= 500 {
+                    OutcomeClass::Unknown
+                } else {
+                    OutcomeClass::Fatal
+                },
                 codes::HTTP_STATUS,
                 format!("HTTP {status}"),
             )
@@ -298,7 +308,10 @@ fn transport_error(e: reqwest::Error) -> CallError {
     err(
         OutcomeClass::Unknown,
         codes::CONNECTION_LOST,
-        format!("the connection ended before a complete answer: {}", source_chain(&e)),
+        format!(
+            "the connection ended before a complete answer: {}",
+            source_chain(&e)
+        ),
     )
 }
 
@@ -322,10 +335,25 @@ mod tests {
         let s = Secret::new("PLANTED-KEY");
         let cases: &[(u16, &str, OutcomeClass, &str)] = &[
             (200, "", OutcomeClass::Unknown, codes::MALFORMED),
-            (200, "{\"Response\":", OutcomeClass::Unknown, codes::MALFORMED),
+            (
+                200,
+                "{\"Response\":",
+                OutcomeClass::Unknown,
+                codes::MALFORMED,
+            ),
             (200, "[1,2]", OutcomeClass::Unknown, codes::MALFORMED),
-            (200, "{\"Response\": 5}", OutcomeClass::Unknown, codes::MALFORMED),
-            (502, "<html>bad gateway</html>", OutcomeClass::Unknown, codes::HTTP_STATUS),
+            (
+                200,
+                "{\"Response\": 5}",
+                OutcomeClass::Unknown,
+                codes::MALFORMED,
+            ),
+            (
+                502,
+                "<html>bad gateway</html>",
+                OutcomeClass::Unknown,
+                codes::HTTP_STATUS,
+            ),
             (404, "not found", OutcomeClass::Fatal, codes::HTTP_STATUS),
             (302, "", OutcomeClass::Fatal, codes::HTTP_STATUS),
             (429, "", OutcomeClass::Throttled, codes::HTTP_STATUS),
@@ -344,7 +372,11 @@ mod tests {
         ];
         for (status, body, class, code) in cases {
             let e = interpret(*status, body.as_bytes(), &[&s]).unwrap_err();
-            assert_eq!((e.class, e.code.as_str()), (*class, *code), "{status} {body}");
+            assert_eq!(
+                (e.class, e.code.as_str()),
+                (*class, *code),
+                "{status} {body}"
+            );
         }
     }
 

@@ -132,8 +132,14 @@ fn from_profile(path: &Path, bytes: &[u8]) -> Result<Credentials, CredentialsErr
     // serde_json's type errors can quote values; say only what is wrong.
     let p: ProfileCredential =
         serde_json::from_slice(bytes).map_err(|_| bad("expected a JSON object"))?;
-    let id = p.secret_id.filter(|s| !s.is_empty()).ok_or_else(|| bad("no secretId"))?;
-    let key = p.secret_key.filter(|s| !s.is_empty()).ok_or_else(|| bad("no secretKey"))?;
+    let id = p
+        .secret_id
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("no secretId"))?;
+    let key = p
+        .secret_key
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| bad("no secretKey"))?;
     Ok(Credentials {
         secret_id: id,
         secret_key: Secret::new(key),
@@ -163,7 +169,11 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup<'a>(env: &'a dyn Fn(&str) -> Option<String>, home: Option<PathBuf>) -> Lookup<'a> {
-        Lookup { env, profile: "default", home }
+        Lookup {
+            env,
+            profile: "default",
+            home,
+        }
     }
 
     #[test]
@@ -179,7 +189,10 @@ mod tests {
         assert_eq!(c.secret_id, "AKIDenv");
         assert_eq!(c.token.as_ref().map(Secret::expose), Some("tok-SECRET"));
         let shown = format!("{c:?} {c}");
-        assert!(!shown.contains("SECRET") && !shown.contains("AKIDenv"), "{shown}");
+        assert!(
+            !shown.contains("SECRET") && !shown.contains("AKIDenv"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -195,7 +208,10 @@ mod tests {
         let env = |_: &str| None;
         let e = load(&lookup(&env, Some(dir.path().into()))).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("TENCENTCLOUD_SECRET_ID") && msg.contains("default.credential"), "{msg}");
+        assert!(
+            msg.contains("TENCENTCLOUD_SECRET_ID") && msg.contains("default.credential"),
+            "{msg}"
+        );
 
         std::fs::create_dir(dir.path().join(".tccli")).unwrap();
         std::fs::write(
@@ -211,9 +227,16 @@ mod tests {
         let c = load(&lookup(&env, Some(dir.path().into()))).unwrap();
         assert_eq!(c.secret_id, "AKIDprof");
         assert!(c.token.is_none());
-        assert_eq!(default_region(&lookup(&env, Some(dir.path().into()))).as_deref(), Some("ap-shanghai"));
+        assert_eq!(
+            default_region(&lookup(&env, Some(dir.path().into()))).as_deref(),
+            Some("ap-shanghai")
+        );
 
-        std::fs::write(dir.path().join(".tccli/default.credential"), r#"{"secretId": 5}"#).unwrap();
+        std::fs::write(
+            dir.path().join(".tccli/default.credential"),
+            r#"{"secretId": 5}"#,
+        )
+        .unwrap();
         let e = load(&lookup(&env, Some(dir.path().into()))).unwrap_err();
         assert!(e.to_string().contains("not a tccli credential file"));
     }

@@ -86,8 +86,14 @@ mod tests {
         let e = Endpoint::parse("https://cfs.{region}.tencentcloudapi.com").unwrap();
         let t = e.resolve("ap-shanghai").unwrap();
         assert_eq!(t.host, "cfs.ap-shanghai.tencentcloudapi.com");
-        assert_eq!(t.url.as_str(), "https://cfs.ap-shanghai.tencentcloudapi.com/");
-        let l = Endpoint::parse("http://127.0.0.1:8080").unwrap().resolve("x").unwrap();
+        assert_eq!(
+            t.url.as_str(),
+            "https://cfs.ap-shanghai.tencentcloudapi.com/"
+        );
+        let l = Endpoint::parse("http://127.0.0.1:8080")
+            .unwrap()
+            .resolve("x")
+            .unwrap();
         assert_eq!(l.host, "127.0.0.1:8080");
     }
 

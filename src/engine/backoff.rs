@@ -48,9 +48,21 @@ mod tests {
 
     #[test]
     fn bounds_double_up_to_the_cap() {
-        let table = [(1, 500), (2, 1000), (3, 2000), (4, 4000), (6, 16000), (7, 20000), (40, 20000)];
+        let table = [
+            (1, 500),
+            (2, 1000),
+            (3, 2000),
+            (4, 4000),
+            (6, 16000),
+            (7, 20000),
+            (40, 20000),
+        ];
         for (attempt, ms) in table {
-            assert_eq!(Backoff::TRANSIENT.bound(attempt), Duration::from_millis(ms), "{attempt}");
+            assert_eq!(
+                Backoff::TRANSIENT.bound(attempt),
+                Duration::from_millis(ms),
+                "{attempt}"
+            );
         }
         assert_eq!(Backoff::THROTTLED.bound(1), Duration::from_secs(1));
         assert_eq!(Backoff::LISTING.bound(5), Duration::from_secs(30));

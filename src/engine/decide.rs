@@ -3,7 +3,9 @@
 
 use crate::api::classify::PATH_USED;
 use crate::api::types::normalize_source_path;
-use crate::api::{normalize_target_path, CallError, CreateDataFlowRequest, Created, DataFlowInfo, OutcomeClass};
+use crate::api::{
+    normalize_target_path, CallError, CreateDataFlowRequest, Created, DataFlowInfo, OutcomeClass,
+};
 
 use super::backoff::Backoff;
 
@@ -11,7 +13,10 @@ use super::backoff::Backoff;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AfterCall {
     /// The flow exists and this is its id.
-    Created { data_flow_id: String, request_id: String },
+    Created {
+        data_flow_id: String,
+        request_id: String,
+    },
     /// Permanent for this row.
     Failed { error: CallError },
     /// Permanent for this row's file system: fail its other rows without calling.
@@ -26,7 +31,11 @@ pub enum AfterCall {
 
 /// Decides what a call's result means. `attempts` counts this run's calls for the row, this one
 /// included.
-pub fn after_call(result: &Result<Created, CallError>, attempts: u32, max_attempts: u32) -> AfterCall {
+pub fn after_call(
+    result: &Result<Created, CallError>,
+    attempts: u32,
+    max_attempts: u32,
+) -> AfterCall {
     let error = match result {
         Ok(c) => {
             return AfterCall::Created {
@@ -105,7 +114,9 @@ pub fn after_listing(
     let key = normalize_target_path(&req.target_path);
     let mut holder = None;
     for flow in listed {
-        if flow.file_system_id != req.file_system_id || normalize_target_path(&flow.target_path) != key {
+        if flow.file_system_id != req.file_system_id
+            || normalize_target_path(&flow.target_path) != key
+        {
             continue;
         }
         if is_ours(req, flow) {
@@ -159,7 +170,12 @@ mod tests {
         let cases: &[(OutcomeClass, &str, u32, &str)] = &[
             (Fatal, "AuthFailure.SignatureFailure", 1, "fatal"),
             (FileSystem, "ResourceNotFound.FileSystemNotFound", 1, "fs"),
-            (Row, "InvalidParameterValue.InvalidDataFlowName", 1, "failed"),
+            (
+                Row,
+                "InvalidParameterValue.InvalidDataFlowName",
+                1,
+                "failed",
+            ),
             (Throttled, "RequestLimitExceeded", 1, "retry"),
             (Throttled, "RequestLimitExceeded", 8, "failed"),
             (Transient, "InternalError", 7, "retry"),
@@ -173,8 +189,12 @@ mod tests {
                 AfterCall::FailFileSystem { .. } => "fs",
                 AfterCall::Failed { .. } => "failed",
                 AfterCall::Retry { .. } => "retry",
-                AfterCall::Resolve { path_used: false, .. } => "resolve",
-                AfterCall::Resolve { path_used: true, .. } => "resolve-used",
+                AfterCall::Resolve {
+                    path_used: false, ..
+                } => "resolve",
+                AfterCall::Resolve {
+                    path_used: true, ..
+                } => "resolve-used",
                 AfterCall::Created { .. } => "created",
             };
             assert_eq!(got, *want, "{class:?} {code} {attempts}");
@@ -207,19 +227,29 @@ mod tests {
     #[test]
     fn listings_decide_ours_conflict_resend_and_bounded_waiting() {
         let r = request();
-        let ours = [listed("x", "/cfs/b/", "src"), listed("mine", "/cfs/a/", "src/")];
+        let ours = [
+            listed("x", "/cfs/b/", "src"),
+            listed("mine", "/cfs/a/", "src/"),
+        ];
         assert_eq!(
             after_listing(&r, &ours, true, 1, 5),
-            Verdict::Ours { data_flow_id: "mine".into() }
+            Verdict::Ours {
+                data_flow_id: "mine".into()
+            }
         );
         let other = [listed("theirs", "/cfs/a/", "elsewhere")];
         assert_eq!(
             after_listing(&r, &other, false, 1, 5),
-            Verdict::Conflict { data_flow_id: "theirs".into() }
+            Verdict::Conflict {
+                data_flow_id: "theirs".into()
+            }
         );
         let none = [listed("x", "/cfs/ab/", "src")];
         assert_eq!(after_listing(&r, &none, false, 1, 5), Verdict::Resend);
         assert_eq!(after_listing(&r, &none, true, 4, 5), Verdict::LookAgain);
-        assert!(matches!(after_listing(&r, &none, true, 5, 5), Verdict::GiveUp { .. }));
+        assert!(matches!(
+            after_listing(&r, &none, true, 5, 5),
+            Verdict::GiveUp { .. }
+        ));
     }
 }

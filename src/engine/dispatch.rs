@@ -274,7 +274,10 @@ impl Dispatcher {
                 listings: 0,
                 error: None,
             });
-            let group = (play.row.region.clone(), play.row.request.file_system_id.clone());
+            let group = (
+                play.row.region.clone(),
+                play.row.request.file_system_id.clone(),
+            );
             self.plays.insert(key, play);
             self.join_group(group, key, since);
         } else {
@@ -284,7 +287,11 @@ impl Dispatcher {
     }
 
     fn enqueue(&mut self, key: u64) {
-        if let Some(host) = self.plays.get(&key).and_then(|p| self.hosts.get_mut(&p.host)) {
+        if let Some(host) = self
+            .plays
+            .get(&key)
+            .and_then(|p| self.hosts.get_mut(&p.host))
+        {
             host.ready.push_back(key);
             self.ready_len += 1;
         }
@@ -315,7 +322,9 @@ impl Dispatcher {
         for i in 0..self.host_order.len() {
             let name = self.host_order[i].clone();
             while let Some(&key) = self.hosts.get(&name).and_then(|h| h.ready.front()) {
-                let Some(host) = self.hosts.get_mut(&name) else { break };
+                let Some(host) = self.hosts.get_mut(&name) else {
+                    break;
+                };
                 let fs_failed = self
                     .plays
                     .get(&key)
@@ -327,7 +336,9 @@ impl Dispatcher {
                     self.fail_without_call(key, error);
                     continue;
                 }
-                let Ok(permit) = host.permits.clone().try_acquire_owned() else { break };
+                let Ok(permit) = host.permits.clone().try_acquire_owned() else {
+                    break;
+                };
                 host.ready.pop_front();
                 self.ready_len -= 1;
                 let pacer = host.create.clone();
@@ -337,8 +348,16 @@ impl Dispatcher {
         }
     }
 
-    fn start_attempt(&mut self, key: u64, permit: OwnedSemaphorePermit, pacer: Arc<Pacer>, target: Target) {
-        let Some(play) = self.plays.get_mut(&key) else { return };
+    fn start_attempt(
+        &mut self,
+        key: u64,
+        permit: OwnedSemaphorePermit,
+        pacer: Arc<Pacer>,
+        target: Target,
+    ) {
+        let Some(play) = self.plays.get_mut(&key) else {
+            return;
+        };
         play.attempts += 1;
         play.lifetime += 1;
         let attempt = play.lifetime;
@@ -356,11 +375,15 @@ impl Dispatcher {
             0.0
         };
         let latest_end_ms = now_ms()
-            + (self.settings.request_timeout.as_secs_f64() + queue + 1.0).mul_add(1000.0, 0.0) as i64;
+            + (self.settings.request_timeout.as_secs_f64() + queue + 1.0).mul_add(1000.0, 0.0)
+                as i64;
         self.in_flight += 1;
         tokio::spawn(async move {
             let _permit = permit;
-            if let Err(error) = writer.begin_attempt(flow_id, run_id, attempt, latest_end_ms).await {
+            if let Err(error) = writer
+                .begin_attempt(flow_id, run_id, attempt, latest_end_ms)
+                .await
+            {
                 let _ = done.send(Done::Store { error });
                 let _ = done.send(Done::NotSent { key });
                 return;
@@ -373,7 +396,9 @@ impl Dispatcher {
                 }
             }
             let started = Instant::now();
-            let result = client.create_data_flow(&target, &row.region, &row.request).await;
+            let result = client
+                .create_data_flow(&target, &row.region, &row.request)
+                .await;
             match &result {
                 Ok(_) => pacer.succeeded(),
                 Err(e) if e.class == OutcomeClass::Throttled => pacer.throttled(),
@@ -443,16 +468,19 @@ impl Dispatcher {
         if class == OutcomeClass::Throttled {
             self.end.throttled += 1;
         }
-        let Some(play) = self.plays.get(&key) else { return };
-        let (attempts, prior, row) = (play.attempts, play.state, play.row.clone());
-        let end = |outcome: OutcomeClass, code: Option<&str>, request_id: Option<&str>| AttemptEnd {
-            attempt,
-            ended_at_ms: ended_ms,
-            outcome: outcome.as_str(),
-            error_code: code.map(str::to_owned),
-            request_id: request_id.map(str::to_owned),
-            latency_ms: latency.as_millis() as i64,
+        let Some(play) = self.plays.get(&key) else {
+            return;
         };
+        let (attempts, prior, row) = (play.attempts, play.state, play.row.clone());
+        let end =
+            |outcome: OutcomeClass, code: Option<&str>, request_id: Option<&str>| AttemptEnd {
+                attempt,
+                ended_at_ms: ended_ms,
+                outcome: outcome.as_str(),
+                error_code: code.map(str::to_owned),
+                request_id: request_id.map(str::to_owned),
+                latency_ms: latency.as_millis() as i64,
+            };
         let attempt_end = match &result {
             Ok(c) => end(class, None, Some(&c.request_id)),
             Err(e) => end(class, Some(&e.code), e.request_id.as_deref()),
@@ -461,8 +489,16 @@ impl Dispatcher {
             AfterCall::Created {
                 data_flow_id,
                 request_id,
-            } => self.finish_created(key, data_flow_id, Some(request_id), Some(attempt_end), "call"),
-            AfterCall::Failed { error } => self.finish_failed(key, &error, Some(attempt_end), "call"),
+            } => self.finish_created(
+                key,
+                data_flow_id,
+                Some(request_id),
+                Some(attempt_end),
+                "call",
+            ),
+            AfterCall::Failed { error } => {
+                self.finish_failed(key, &error, Some(attempt_end), "call")
+            }
             AfterCall::FailFileSystem { error } => {
                 self.failed_fs
                     .entry(row.request.file_system_id.clone())
@@ -471,13 +507,27 @@ impl Dispatcher {
             }
             AfterCall::Retry { backoff, error } => {
                 let delay = backoff.delay(attempts, &mut self.rng);
-                self.record(key, RowState::Retrying, Some(&error), None, Some(attempt_end), None);
+                self.record(
+                    key,
+                    RowState::Retrying,
+                    Some(&error),
+                    None,
+                    Some(attempt_end),
+                    None,
+                );
                 self.wakes
                     .push(Reverse((Instant::now() + delay, Wake::Retry(key))));
             }
             AfterCall::Resolve { path_used, error } => {
                 let group = (row.region.clone(), row.request.file_system_id.clone());
-                self.record(key, RowState::Unknown, Some(&error), None, Some(attempt_end), Some(ended_ms));
+                self.record(
+                    key,
+                    RowState::Unknown,
+                    Some(&error),
+                    None,
+                    Some(attempt_end),
+                    Some(ended_ms),
+                );
                 if let Some(play) = self.plays.get_mut(&key) {
                     play.unknown = Some(Unknown {
                         since_ms: ended_ms,
@@ -502,7 +552,9 @@ impl Dispatcher {
             if *t > now {
                 break;
             }
-            let Some(Reverse((_, wake))) = self.wakes.pop() else { break };
+            let Some(Reverse((_, wake))) = self.wakes.pop() else {
+                break;
+            };
             match wake {
                 Wake::Retry(key) => {
                     if self.plays.contains_key(&key) {
@@ -517,7 +569,9 @@ impl Dispatcher {
     fn start_listing(&mut self, group: GroupKey) {
         let settle = self.settings.settle.as_millis() as i64;
         let now = now_ms();
-        let Some(g) = self.groups.get_mut(&group) else { return };
+        let Some(g) = self.groups.get_mut(&group) else {
+            return;
+        };
         if g.listing {
             return;
         }
@@ -530,10 +584,17 @@ impl Dispatcher {
         if !due {
             return;
         }
-        let Some(host_key) = g.rows.first().and_then(|k| self.plays.get(k)).map(|p| p.host.clone()) else {
+        let Some(host_key) = g
+            .rows
+            .first()
+            .and_then(|k| self.plays.get(k))
+            .map(|p| p.host.clone())
+        else {
             return;
         };
-        let Some(host) = self.hosts.get(&host_key) else { return };
+        let Some(host) = self.hosts.get(&host_key) else {
+            return;
+        };
         g.listing = true;
         self.listings += 1;
         let (client, target, pacer, done) = (
@@ -571,7 +632,9 @@ impl Dispatcher {
         result: Result<Vec<DataFlowInfo>, CallError>,
     ) {
         let settle = self.settings.settle.as_millis() as i64;
-        let Some(g) = self.groups.get_mut(&group) else { return };
+        let Some(g) = self.groups.get_mut(&group) else {
+            return;
+        };
         g.listing = false;
         let keys = std::mem::take(&mut g.rows);
         self.events.send(Event::Listing {
@@ -592,15 +655,25 @@ impl Dispatcher {
         match &result {
             Err(e) if e.class == OutcomeClass::Fatal => {
                 let detail = e.to_string();
-                self.groups.insert(group.clone(), Group { rows: keys, listing: false });
+                self.groups.insert(
+                    group.clone(),
+                    Group {
+                        rows: keys,
+                        listing: false,
+                    },
+                );
                 self.stop(StopReason::Fatal, detail);
                 return;
             }
             _ => {}
         }
         for key in keys {
-            let Some(play) = self.plays.get_mut(&key) else { continue };
-            let Some(u) = play.unknown.as_mut() else { continue };
+            let Some(play) = self.plays.get_mut(&key) else {
+                continue;
+            };
+            let Some(u) = play.unknown.as_mut() else {
+                continue;
+            };
             if u.since_ms + settle > started_ms {
                 next_due = Some(next_due.map_or(u.since_ms, |d| d.min(u.since_ms)));
                 waiting.push(key);
@@ -629,12 +702,21 @@ impl Dispatcher {
                 Err(e) => {
                     if listings >= MAX_LISTINGS {
                         // Leave it `unknown`: the next run asks again. Never guess.
-                        self.events.send(Event::Row(self.row_event(key, RowState::Unknown, Some(e), None, "listing")));
+                        self.events.send(Event::Row(self.row_event(
+                            key,
+                            RowState::Unknown,
+                            Some(e),
+                            None,
+                            "listing",
+                        )));
                         self.plays.remove(&key);
                     } else {
                         waiting.push(key);
                         let delay = Backoff::LISTING.delay(listings, &mut self.rng);
-                        self.wakes.push(Reverse((Instant::now() + delay, Wake::Resolve(group.clone()))));
+                        self.wakes.push(Reverse((
+                            Instant::now() + delay,
+                            Wake::Resolve(group.clone()),
+                        )));
                     }
                 }
             }
@@ -642,7 +724,11 @@ impl Dispatcher {
         if waiting.is_empty() {
             self.groups.remove(&group);
         } else {
-            self.groups.entry(group.clone()).or_default().rows.extend(waiting);
+            self.groups
+                .entry(group.clone())
+                .or_default()
+                .rows
+                .extend(waiting);
             if let Some(since) = next_due {
                 let due = self.instant_at(since + settle);
                 self.wakes.push(Reverse((due, Wake::Resolve(group))));
@@ -650,11 +736,21 @@ impl Dispatcher {
         }
     }
 
-    fn apply_verdict(&mut self, key: u64, verdict: Verdict, group: &GroupKey, waiting: &mut Vec<u64>) {
+    fn apply_verdict(
+        &mut self,
+        key: u64,
+        verdict: Verdict,
+        group: &GroupKey,
+        waiting: &mut Vec<u64>,
+    ) {
         match verdict {
-            Verdict::Ours { data_flow_id } => self.finish_created(key, data_flow_id, None, None, "listing"),
+            Verdict::Ours { data_flow_id } => {
+                self.finish_created(key, data_flow_id, None, None, "listing")
+            }
             Verdict::Conflict { data_flow_id } => {
-                let Some(play) = self.plays.get(&key) else { return };
+                let Some(play) = self.plays.get(&key) else {
+                    return;
+                };
                 let error = CallError {
                     class: OutcomeClass::Row,
                     code: CONFLICT.into(),
@@ -668,7 +764,9 @@ impl Dispatcher {
                 self.finish_failed(key, &error, None, "listing");
             }
             Verdict::Resend => {
-                let Some(play) = self.plays.get_mut(&key) else { return };
+                let Some(play) = self.plays.get_mut(&key) else {
+                    return;
+                };
                 let last = play.unknown.take().and_then(|u| u.error);
                 if play.attempts >= self.settings.max_attempts {
                     let error = decide::gave_up(
@@ -694,8 +792,13 @@ impl Dispatcher {
                     .and_then(|p| p.unknown.as_ref())
                     .map_or(1, |u| u.listings);
                 waiting.push(key);
-                let delay = Backoff::LISTING.delay(listings, &mut self.rng).max(Duration::from_millis(500));
-                self.wakes.push(Reverse((Instant::now() + delay, Wake::Resolve(group.clone()))));
+                let delay = Backoff::LISTING
+                    .delay(listings, &mut self.rng)
+                    .max(Duration::from_millis(500));
+                self.wakes.push(Reverse((
+                    Instant::now() + delay,
+                    Wake::Resolve(group.clone()),
+                )));
             }
             Verdict::GiveUp { message } => {
                 let error = CallError {
@@ -711,7 +814,10 @@ impl Dispatcher {
 
     fn fail_without_call(&mut self, key: u64, error: CallError) {
         let error = CallError {
-            message: format!("not attempted: the file system failed earlier: {}", error.message),
+            message: format!(
+                "not attempted: the file system failed earlier: {}",
+                error.message
+            ),
             ..error
         };
         self.finish_failed(key, &error, None, "file system");
@@ -725,7 +831,9 @@ impl Dispatcher {
         attempt: Option<AttemptEnd>,
         via: &'static str,
     ) {
-        let Some(play) = self.plays.remove(&key) else { return };
+        let Some(play) = self.plays.remove(&key) else {
+            return;
+        };
         self.end.created += 1;
         let t = Transition {
             flow_id: play.flow_id,
@@ -753,9 +861,17 @@ impl Dispatcher {
         }));
     }
 
-    fn finish_failed(&mut self, key: u64, error: &CallError, attempt: Option<AttemptEnd>, via: &'static str) {
+    fn finish_failed(
+        &mut self,
+        key: u64,
+        error: &CallError,
+        attempt: Option<AttemptEnd>,
+        via: &'static str,
+    ) {
         let event = self.row_event(key, RowState::Failed, Some(error), None, via);
-        let Some(play) = self.plays.remove(&key) else { return };
+        let Some(play) = self.plays.remove(&key) else {
+            return;
+        };
         self.write(Transition {
             flow_id: play.flow_id,
             state: RowState::Failed,
@@ -779,7 +895,9 @@ impl Dispatcher {
         attempt: Option<AttemptEnd>,
         unknown_since_ms: Option<i64>,
     ) {
-        let Some(play) = self.plays.get_mut(&key) else { return };
+        let Some(play) = self.plays.get_mut(&key) else {
+            return;
+        };
         play.state = state;
         let t = Transition {
             flow_id: play.flow_id,
@@ -807,8 +925,12 @@ impl Dispatcher {
         let play = self.plays.get(&key);
         RowEvent {
             line: key,
-            file_system_id: play.map(|p| p.row.request.file_system_id.clone()).unwrap_or_default(),
-            target_path: play.map(|p| p.row.request.target_path.clone()).unwrap_or_default(),
+            file_system_id: play
+                .map(|p| p.row.request.file_system_id.clone())
+                .unwrap_or_default(),
+            target_path: play
+                .map(|p| p.row.request.target_path.clone())
+                .unwrap_or_default(),
             state,
             data_flow_id,
             error_code: error.map(|e| e.code.clone()),

@@ -142,7 +142,9 @@ pub async fn run(
     let reader = manifest::read(&manifest_path, &manifest_options)?;
     let feed = {
         let (writer, events) = (writer.clone(), events.clone());
-        tokio::task::spawn_blocking(move || feed::feed(reader, &writer, retry_failed, &feed_tx, &events))
+        tokio::task::spawn_blocking(move || {
+            feed::feed(reader, &writer, retry_failed, &feed_tx, &events)
+        })
     };
     let mut end = dispatch::dispatch(
         client,

@@ -113,7 +113,10 @@ mod tests {
         }
         // Any second holds at most 20 slots.
         for (i, s) in slots.iter().enumerate() {
-            let in_window = slots[i..].iter().filter(|t| **t < *s + Duration::from_secs(1)).count();
+            let in_window = slots[i..]
+                .iter()
+                .filter(|t| **t < *s + Duration::from_secs(1))
+                .count();
             assert!(in_window <= 20, "{in_window} slots in one second");
         }
     }

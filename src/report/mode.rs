@@ -40,7 +40,11 @@ mod tests {
             (None, false, true, false, Display::Nothing),
         ];
         for (flag, tty, ci, dumb, want) in rows {
-            assert_eq!(decide(flag, tty, ci, dumb), want, "{flag:?} tty={tty} ci={ci} dumb={dumb}");
+            assert_eq!(
+                decide(flag, tty, ci, dumb),
+                want,
+                "{flag:?} tty={tty} ci={ci} dumb={dumb}"
+            );
         }
     }
 }

@@ -90,7 +90,9 @@ impl Tally {
         while self.recent.front().is_some_and(|t| now - *t > window) {
             self.recent.pop_front();
         }
-        let Some(first) = self.recent.front() else { return 0.0 };
+        let Some(first) = self.recent.front() else {
+            return 0.0;
+        };
         let span = (now - *first).as_secs_f64().max(1.0);
         self.recent.len() as f64 / span
     }
@@ -141,7 +143,11 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, display: Display) {
         logging::set_bar(Some(bar.clone()));
         bar
     });
-    let mut tick = tokio::time::interval(if bar.is_some() { Duration::from_millis(500) } else { PLAIN_EVERY });
+    let mut tick = tokio::time::interval(if bar.is_some() {
+        Duration::from_millis(500)
+    } else {
+        PLAIN_EVERY
+    });
     tick.tick().await;
     loop {
         tokio::select! {
@@ -220,8 +226,12 @@ fn log_event(e: &Event) {
             flows,
             error,
         } => match error {
-            Some(err) => tracing::info!(file_system_id = %file_system_id, error_code = %err.code, "listing failed: {}", err.message),
-            None => tracing::debug!(file_system_id = %file_system_id, "listed {flows} flows to resolve unknown outcomes"),
+            Some(err) => {
+                tracing::info!(file_system_id = %file_system_id, error_code = %err.code, "listing failed: {}", err.message)
+            }
+            None => {
+                tracing::debug!(file_system_id = %file_system_id, "listed {flows} flows to resolve unknown outcomes")
+            }
         },
         Event::Stopping { detail, .. } => tracing::warn!("stopping: {detail}"),
         _ => {}
@@ -262,9 +272,15 @@ mod tests {
         ] {
             t.apply(&e, now);
         }
-        assert_eq!((t.created, t.failed, t.retrying, t.unknown, t.done()), (2, 1, 0, 0, 3));
+        assert_eq!(
+            (t.created, t.failed, t.retrying, t.unknown, t.done()),
+            (2, 1, 0, 0, 3)
+        );
         let line = t.line(now);
-        assert!(line.starts_with("3/4 done: created 2, failed 1, retrying 0, unknown 0;"), "{line}");
+        assert!(
+            line.starts_with("3/4 done: created 2, failed 1, retrying 0, unknown 0;"),
+            "{line}"
+        );
         assert!(!line.contains('\x1b'));
     }
 

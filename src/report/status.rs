@@ -47,13 +47,21 @@ impl Status {
     /// A few lines for a person.
     pub fn text(&self) -> String {
         let total: u64 = self.counts.values().sum();
-        let mut out = format!("state file: {}\nrows: {total} in the manifest", self.state_file);
+        let mut out = format!(
+            "state file: {}\nrows: {total} in the manifest",
+            self.state_file
+        );
         if self.left_manifest > 0 {
             let _ = write!(out, " (and {} that left it)", self.left_manifest);
         }
         out.push('\n');
         for s in RowState::ALL {
-            let _ = writeln!(out, "  {:<9} {}", s.as_str(), self.counts.get(&s).copied().unwrap_or(0));
+            let _ = writeln!(
+                out,
+                "  {:<9} {}",
+                s.as_str(),
+                self.counts.get(&s).copied().unwrap_or(0)
+            );
         }
         match &self.last_run {
             None => out.push_str("last run: none\n"),
@@ -62,7 +70,11 @@ impl Status {
                 match (r.finished_at_ms, r.exit_code) {
                     (Some(f), code) => {
                         let secs = (f - r.started_at_ms) as f64 / 1000.0;
-                        let rate = if secs > 0.0 { r.calls as f64 / secs } else { 0.0 };
+                        let rate = if secs > 0.0 {
+                            r.calls as f64 / secs
+                        } else {
+                            0.0
+                        };
                         let _ = write!(
                             out,
                             ", took {secs:.1}s, {} calls ({rate:.1}/s), {} throttled, {} created, exit {}",
@@ -90,7 +102,12 @@ impl Status {
     pub fn json(&self) -> serde_json::Value {
         let counts: serde_json::Map<String, serde_json::Value> = RowState::ALL
             .iter()
-            .map(|s| (s.as_str().to_owned(), json!(self.counts.get(s).copied().unwrap_or(0))))
+            .map(|s| {
+                (
+                    s.as_str().to_owned(),
+                    json!(self.counts.get(s).copied().unwrap_or(0)),
+                )
+            })
             .collect();
         json!({
             "state_file": self.state_file,

@@ -8,7 +8,10 @@ use crate::store::RowState;
 
 /// The command that picks the run up again.
 pub fn resume_command(manifest: &Path, state: &Path, default_state: &Path) -> String {
-    let mut cmd = format!("bulkflow run {}", shell_word(&manifest.display().to_string()));
+    let mut cmd = format!(
+        "bulkflow run {}",
+        shell_word(&manifest.display().to_string())
+    );
     if state != default_state {
         let _ = write!(cmd, " --state {}", shell_word(&state.display().to_string()));
     }
@@ -16,7 +19,10 @@ pub fn resume_command(manifest: &Path, state: &Path, default_state: &Path) -> St
 }
 
 fn shell_word(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c))
+    {
         s.to_owned()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
@@ -30,7 +36,11 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
     let created = n(RowState::Created);
     let earlier = created.saturating_sub(s.created_now);
     let secs = s.elapsed.as_secs_f64();
-    let rate = if secs > 0.0 { s.calls as f64 / secs } else { 0.0 };
+    let rate = if secs > 0.0 {
+        s.calls as f64 / secs
+    } else {
+        0.0
+    };
     let mut out = String::new();
     let _ = write!(
         out,
@@ -47,7 +57,11 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
         s.throttled,
     );
     if !s.failures.is_empty() {
-        let list: Vec<String> = s.failures.iter().map(|(code, k)| format!("{k} {code}")).collect();
+        let list: Vec<String> = s
+            .failures
+            .iter()
+            .map(|(code, k)| format!("{k} {code}"))
+            .collect();
         let _ = write!(out, " Failed: {}.", list.join(", "));
     }
     match s.stop.as_ref() {

@@ -58,7 +58,8 @@ pub fn open(path: &Path, create: bool) -> Result<Connection, StoreError> {
     )
     .map_err(|e| StoreError::sqlite(path, e))?;
     let sq = |e| StoreError::sqlite(path, e);
-    conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sq)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sq)?;
     let app_id: i64 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .map_err(sq)?;
@@ -80,10 +81,12 @@ pub fn open(path: &Path, create: bool) -> Result<Connection, StoreError> {
             supported,
         });
     }
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(sq)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(sq)?;
     // FULL: a call is marked in flight before it is sent, and that mark must survive a power
     // loss, or a resend could follow a create whose answer was lost.
-    conn.pragma_update(None, "synchronous", "FULL").map_err(sq)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(sq)?;
     conn.pragma_update(None, "foreign_keys", "ON").map_err(sq)?;
     if version < supported {
         migrate(&conn, version).map_err(sq)?;

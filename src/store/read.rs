@@ -39,11 +39,13 @@ pub struct RunInfo {
 }
 
 /// Rows per state; `in_manifest_only` leaves out rows that left the manifest.
-pub fn counts(conn: &Connection, in_manifest_only: bool) -> rusqlite::Result<BTreeMap<RowState, u64>> {
+pub fn counts(
+    conn: &Connection,
+    in_manifest_only: bool,
+) -> rusqlite::Result<BTreeMap<RowState, u64>> {
     let mut out: BTreeMap<RowState, u64> = RowState::ALL.iter().map(|s| (*s, 0)).collect();
-    let mut stmt = conn.prepare(
-        "SELECT state, count(*) FROM flows WHERE in_manifest >= ?1 GROUP BY state",
-    )?;
+    let mut stmt =
+        conn.prepare("SELECT state, count(*) FROM flows WHERE in_manifest >= ?1 GROUP BY state")?;
     let rows = stmt.query_map([in_manifest_only as i64], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
     })?;

@@ -19,7 +19,10 @@ async fn rows_move_through_states_and_failed_rows_come_back_when_edited() {
     let (w, thread) = Writer::start(open(&path, true).unwrap(), &path);
     let run = w.begin_run("m.csv", 2).await.unwrap();
     let s = w
-        .sync(vec![sync_row("/cfs/a", "f1"), sync_row("/cfs/b", "f1")], false)
+        .sync(
+            vec![sync_row("/cfs/a", "f1"), sync_row("/cfs/b", "f1")],
+            false,
+        )
         .await
         .unwrap();
     assert_eq!(s[0].state, RowState::Pending);
@@ -39,10 +42,16 @@ async fn rows_move_through_states_and_failed_rows_come_back_when_edited() {
 
     // Same fingerprint: still failed; the first row is unknown with its deadline.
     let s = w
-        .sync(vec![sync_row("/cfs/a/", "f1"), sync_row("/cfs/b", "f1")], false)
+        .sync(
+            vec![sync_row("/cfs/a/", "f1"), sync_row("/cfs/b", "f1")],
+            false,
+        )
         .await
         .unwrap();
-    assert_eq!((s[0].state, s[0].unknown_since_ms, s[0].attempts), (RowState::Unknown, Some(99), 1));
+    assert_eq!(
+        (s[0].state, s[0].unknown_since_ms, s[0].attempts),
+        (RowState::Unknown, Some(99), 1)
+    );
     assert_eq!(s[1].state, RowState::Failed);
     // Edited: pending again.
     let s = w.sync(vec![sync_row("/cfs/b", "f2")], false).await.unwrap();
@@ -63,21 +72,33 @@ fn foreign_and_newer_files_are_refused_untouched() {
     let c = rusqlite::Connection::open(&other).unwrap();
     c.execute_batch("CREATE TABLE t (x)").unwrap();
     drop(c);
-    assert!(matches!(open(&other, true), Err(StoreError::NotBulkflow(_))));
+    assert!(matches!(
+        open(&other, true),
+        Err(StoreError::NotBulkflow(_))
+    ));
 
     let newer = dir.path().join("newer.db");
     drop(open(&newer, true).unwrap());
     let c = rusqlite::Connection::open(&newer).unwrap();
     c.pragma_update(None, "user_version", 99).unwrap();
     drop(c);
-    assert!(matches!(open(&newer, true), Err(StoreError::TooNew { found: 99, .. })));
+    assert!(matches!(
+        open(&newer, true),
+        Err(StoreError::TooNew { found: 99, .. })
+    ));
 
     let garbage = dir.path().join("garbage.db");
     std::fs::write(&garbage, vec![0x42u8; 8192]).unwrap();
-    assert!(matches!(open(&garbage, true), Err(StoreError::Unreadable { .. })));
+    assert!(matches!(
+        open(&garbage, true),
+        Err(StoreError::Unreadable { .. })
+    ));
     assert_eq!(std::fs::read(&garbage).unwrap(), vec![0x42u8; 8192]);
 
-    assert!(matches!(open(&dir.path().join("none.db"), false), Err(StoreError::Missing(_))));
+    assert!(matches!(
+        open(&dir.path().join("none.db"), false),
+        Err(StoreError::Missing(_))
+    ));
 }
 
 #[cfg(unix)]

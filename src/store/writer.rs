@@ -235,7 +235,10 @@ impl Writer {
     /// Queues a state change; it is committed with the next batch.
     pub fn transition(&self, t: Transition) -> Result<(), StoreError> {
         self.tx
-            .send(Op::Transition { t, now_ms: now_ms() })
+            .send(Op::Transition {
+                t,
+                now_ms: now_ms(),
+            })
             .map_err(|_| self.gone())
     }
 
@@ -313,7 +316,11 @@ fn apply_batch(
     tx.commit().map_err(|e| e.to_string())
 }
 
-fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Pending>) -> rusqlite::Result<()> {
+fn apply(
+    tx: &rusqlite::Transaction<'_>,
+    op: Op,
+    replies: &mut Vec<Pending>,
+) -> rusqlite::Result<()> {
     match op {
         Op::BeginRun {
             manifest,
@@ -321,7 +328,10 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Pending>) -> 
             now_ms,
             reply,
         } => {
-            tx.execute("UPDATE flows SET in_manifest = 0 WHERE in_manifest <> 0", [])?;
+            tx.execute(
+                "UPDATE flows SET in_manifest = 0 WHERE in_manifest <> 0",
+                [],
+            )?;
             tx.execute(
                 "INSERT INTO runs (started_at_ms, manifest, manifest_rows) VALUES (?1, ?2, ?3)",
                 params![now_ms, manifest, manifest_rows as i64],

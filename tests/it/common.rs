@@ -36,7 +36,12 @@ pub fn credentials(config: &EmulatorConfig) -> Credentials {
 }
 
 /// Settings for a fast run against an emulator.
-pub fn settings(emu: &Emulator, config: &EmulatorConfig, manifest: &Path, rate: f64) -> RunSettings {
+pub fn settings(
+    emu: &Emulator,
+    config: &EmulatorConfig,
+    manifest: &Path,
+    rate: f64,
+) -> RunSettings {
     RunSettings {
         manifest: manifest.to_owned(),
         state: manifest.with_extension("csv.bulkflow.db"),

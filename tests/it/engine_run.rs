@@ -15,16 +15,26 @@ fn check_state_matches_emulator(state: &std::path::Path, emu: &Emulator, rows: u
     let mut by_dir: HashMap<(String, String), Vec<String>> = HashMap::new();
     for f in &flows {
         by_dir
-            .entry((f.file_system_id.clone(), f.target_path.trim_end_matches('/').to_owned()))
+            .entry((
+                f.file_system_id.clone(),
+                f.target_path.trim_end_matches('/').to_owned(),
+            ))
             .or_default()
             .push(f.data_flow_id.clone());
     }
-    assert!(by_dir.values().all(|ids| ids.len() == 1), "a directory holds two flows");
+    assert!(
+        by_dir.values().all(|ids| ids.len() == 1),
+        "a directory holds two flows"
+    );
     assert_eq!(flows.len(), rows, "one flow per row");
     let conn = store::open(state, false).unwrap();
     let mut seen = 0;
     read::for_each_row(&conn, None, |r| {
-        assert_eq!(r.state, "created", "line {}: {} {}", r.line, r.error_code, r.error_message);
+        assert_eq!(
+            r.state, "created",
+            "line {}: {} {}",
+            r.line, r.error_code, r.error_message
+        );
         let ids = &by_dir[&(r.file_system_id.clone(), r.target_path.clone())];
         assert_eq!(ids, &vec![r.data_flow_id.clone()], "line {}", r.line);
         seen += 1;
@@ -56,16 +66,23 @@ async fn three_hundred_rows_through_faults_and_throttling() {
         .await
         .unwrap();
     let c = emu.counters();
-    assert!(c.lost_responses > 0 && c.internal_errors > 0 && c.throttled > 0, "{c:?}");
+    assert!(
+        c.lost_responses > 0 && c.internal_errors > 0 && c.throttled > 0,
+        "{c:?}"
+    );
     assert_eq!(summary.counts[&RowState::Created], 300, "{summary:?}");
     assert_eq!(summary.exit_code(), 0);
     check_state_matches_emulator(&state, &emu, 300);
 
     // A finished state sends nothing.
     let calls_before = emu.counters().create_calls;
-    let again = engine::run(settings(&emu, &config, &manifest, 220.0), EventSink::none(), CancellationToken::new())
-        .await
-        .unwrap();
+    let again = engine::run(
+        settings(&emu, &config, &manifest, 220.0),
+        EventSink::none(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert_eq!(again.calls, 0);
     assert_eq!(again.exit_code(), 0);
     assert_eq!(emu.counters().create_calls, calls_before);
