@@ -2,6 +2,7 @@
 //! listing says about a row whose call had an unknown outcome. No I/O, no clock.
 
 use crate::api::classify::PATH_USED;
+use crate::api::client::codes;
 use crate::api::types::normalize_source_path;
 use crate::api::{
     normalize_target_path, CallError, CreateDataFlowRequest, Created, DataFlowInfo, OutcomeClass,
@@ -50,6 +51,15 @@ pub fn after_call(
         OutcomeClass::Fatal => AfterCall::Fatal { error },
         OutcomeClass::FileSystem => AfterCall::FailFileSystem { error },
         OutcomeClass::Row => AfterCall::Failed { error },
+        // No attempt ever reached the service: the endpoint is wrong or unreachable, which is the
+        // run's problem, not the row's. Stop (exit 3, resumable) rather than fail the row for good.
+        OutcomeClass::Transient
+            if attempts >= max_attempts && error.code == codes::CONNECT_FAILED =>
+        {
+            AfterCall::Fatal {
+                error: gave_up(error, attempts),
+            }
+        }
         OutcomeClass::Throttled | OutcomeClass::Transient if attempts >= max_attempts => {
             AfterCall::Failed {
                 error: gave_up(error, attempts),
@@ -180,6 +190,8 @@ mod tests {
             (Throttled, "RequestLimitExceeded", 8, "failed"),
             (Transient, "InternalError", 7, "retry"),
             (Transient, "InternalError", 8, "failed"),
+            (Transient, codes::CONNECT_FAILED, 7, "retry"),
+            (Transient, codes::CONNECT_FAILED, 8, "fatal"),
             (Unknown, codes::TIMEOUT, 8, "resolve"),
             (Unknown, PATH_USED, 1, "resolve-used"),
         ];

@@ -1,3 +1,5 @@
+pub mod bin_helpers;
+mod binary;
 mod chaos;
 mod client_outcomes;
 pub mod common;

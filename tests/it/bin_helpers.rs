@@ -1,0 +1,276 @@
+//! Driving the real `bulkflow` binary: an emulator child process, and commands run with a clean
+//! environment and a hard timeout so that no test can hang.
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_bulkflow");
+
+/// The API credentials every emulator of these tests checks signatures against.
+pub const API_ID: &str = "AKIDbinarytest";
+pub const API_KEY: &str = "APIKEY-binary-Secret-9d4e1f";
+
+/// How long one command may take before the test fails.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A `bulkflow emulator` child process; killed when dropped.
+pub struct EmulatorProc {
+    child: Child,
+    pub url: String,
+    // Keeps the pipe open (and drained) so that the emulator never blocks or dies on a write.
+    _drain: JoinHandle<()>,
+}
+
+impl EmulatorProc {
+    /// Starts `bulkflow emulator --listen 127.0.0.1:0 --secret-id API_ID --secret-key API_KEY
+    /// FLAGS` and waits for its `listening on URL` line.
+    pub fn start(flags: &[&str]) -> EmulatorProc {
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--secret-id",
+            API_ID,
+            "--secret-key",
+            API_KEY,
+        ])
+        .args(flags)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+        clean_env(&mut cmd);
+        let mut child = cmd.spawn().expect("spawn the emulator");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let drain = std::thread::spawn(move || first_line_then_drain(stdout, tx));
+        let line = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(line) => line,
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the emulator printed no first line: {e}");
+            }
+        };
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from the emulator: {line:?}"))
+            .to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        EmulatorProc {
+            child,
+            url,
+            _drain: drain,
+        }
+    }
+}
+
+fn first_line_then_drain(stdout: ChildStdout, tx: std::sync::mpsc::Sender<String>) {
+    let mut r = BufReader::new(stdout);
+    let mut line = String::new();
+    let _ = r.read_line(&mut line);
+    let _ = tx.send(line);
+    let _ = std::io::copy(&mut r, &mut std::io::sink());
+}
+
+impl Drop for EmulatorProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a finished command left.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// The raw bytes, for checks of control characters and secrets.
+    pub raw: Vec<u8>,
+}
+
+impl Output {
+    /// Panics with both streams unless the exit code is `code`.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Output {
+        assert_eq!(
+            self.code, code,
+            "exit code; stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Removes everything from the environment that could change what the binary does, and points
+/// HOME at `home` (so no real `~/.tccli` is read).
+fn clean_env(cmd: &mut Command) {
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if k.starts_with("TENCENTCLOUD_")
+            || k.starts_with("BULKFLOW_")
+            || k == "CI"
+            || k == "NO_COLOR"
+        {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.env_remove("RUST_LOG");
+}
+
+/// A `bulkflow` command in flight.
+pub struct Running {
+    child: Child,
+    out: Option<JoinHandle<Vec<u8>>>,
+    err: Option<JoinHandle<Vec<u8>>>,
+}
+
+fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        buf
+    })
+}
+
+/// Starts `bulkflow ARGS` with a clean environment plus `env`, HOME set to `home`.
+pub fn spawn<S: AsRef<OsStr>>(args: &[S], env: &[(&str, &str)], home: &Path) -> Running {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    clean_env(&mut cmd);
+    cmd.env("HOME", home);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn bulkflow");
+    let out = child.stdout.take().map(drain);
+    let err = child.stderr.take().map(drain);
+    Running { child, out, err }
+}
+
+impl Running {
+    /// The process id, for `kill`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits up to [`TIMEOUT`]; kills the process and fails the test after that.
+    pub fn wait(mut self) -> Output {
+        let started = Instant::now();
+        let status = loop {
+            match self.child.try_wait().expect("try_wait") {
+                Some(status) => break status,
+                None if started.elapsed() > TIMEOUT => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    let stderr = self
+                        .err
+                        .take()
+                        .map(|h| h.join().unwrap_or_default())
+                        .unwrap_or_default();
+                    panic!(
+                        "bulkflow did not finish in {TIMEOUT:?}; stderr:\n{}",
+                        String::from_utf8_lossy(&stderr)
+                    );
+                }
+                None => std::thread::sleep(Duration::from_millis(20)),
+            }
+        };
+        let stdout = self
+            .out
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        let stderr = self
+            .err
+            .take()
+            .map(|h| h.join().unwrap_or_default())
+            .unwrap_or_default();
+        // A death by signal (no code) is never one of SPEC's codes.
+        let code = status.code().unwrap_or(-1);
+        let mut raw = stdout.clone();
+        raw.extend_from_slice(&stderr);
+        Output {
+            code,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            raw,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Runs `bulkflow ARGS` to completion (see [`spawn`]).
+pub fn run<S: AsRef<OsStr>>(args: &[S], env: &[(&str, &str)], home: &Path) -> Output {
+    spawn(args, env, home).wait()
+}
+
+/// The environment with the emulator's credentials.
+pub fn creds() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("TENCENTCLOUD_SECRET_ID", API_ID),
+        ("TENCENTCLOUD_SECRET_KEY", API_KEY),
+    ]
+}
+
+/// A temp dir with an empty `home` inside it.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+    pub home: PathBuf,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let home = dir.path().join("home");
+        std::fs::create_dir(&home).expect("home");
+        Sandbox { dir, home }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// A loopback URL with nothing listening on it.
+pub fn dead_endpoint() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    drop(l);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// `path` as `&str` (temp dirs are UTF-8 here).
+pub fn s(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+/// Waits until `cond` holds, up to `limit`.
+pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cond()
+}
