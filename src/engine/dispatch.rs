@@ -375,8 +375,7 @@ impl Dispatcher {
             0.0
         };
         let latest_end_ms = now_ms()
-            + (self.settings.request_timeout.as_secs_f64() + queue + 1.0).mul_add(1000.0, 0.0)
-                as i64;
+            + ((self.settings.request_timeout.as_secs_f64() + queue + 1.0) * 1000.0) as i64;
         self.in_flight += 1;
         tokio::spawn(async move {
             let _permit = permit;
@@ -434,7 +433,7 @@ impl Dispatcher {
                     play.attempts -= 1;
                     play.lifetime -= 1;
                     let state = play.state;
-                    self.record(key, state, None, None, None, None);
+                    self.record(key, state, None, None, None);
                 }
             }
             Done::Store { error } => {
@@ -511,7 +510,6 @@ impl Dispatcher {
                     key,
                     RowState::Retrying,
                     Some(&error),
-                    None,
                     Some(attempt_end),
                     None,
                 );
@@ -524,7 +522,6 @@ impl Dispatcher {
                     key,
                     RowState::Unknown,
                     Some(&error),
-                    None,
                     Some(attempt_end),
                     Some(ended_ms),
                 );
@@ -540,7 +537,7 @@ impl Dispatcher {
             }
             AfterCall::Fatal { error } => {
                 // The call did not act: the row goes back to where it was.
-                self.record(key, prior, Some(&error), None, Some(attempt_end), None);
+                self.record(key, prior, Some(&error), Some(attempt_end), None);
                 self.stop(StopReason::Fatal, error.to_string());
             }
         }
@@ -706,7 +703,6 @@ impl Dispatcher {
                             key,
                             RowState::Unknown,
                             Some(e),
-                            None,
                             "listing",
                         )));
                         self.plays.remove(&key);
@@ -781,7 +777,7 @@ impl Dispatcher {
                     self.finish_failed(key, &error, None, "listing");
                 } else {
                     play.state = RowState::Retrying;
-                    self.record(key, RowState::Retrying, last.as_ref(), None, None, None);
+                    self.record(key, RowState::Retrying, last.as_ref(), None, None);
                     self.enqueue(key);
                 }
             }
@@ -868,7 +864,7 @@ impl Dispatcher {
         attempt: Option<AttemptEnd>,
         via: &'static str,
     ) {
-        let event = self.row_event(key, RowState::Failed, Some(error), None, via);
+        let event = self.row_event(key, RowState::Failed, Some(error), via);
         let Some(play) = self.plays.remove(&key) else {
             return;
         };
@@ -891,7 +887,6 @@ impl Dispatcher {
         key: u64,
         state: RowState,
         error: Option<&CallError>,
-        data_flow_id: Option<String>,
         attempt: Option<AttemptEnd>,
         unknown_since_ms: Option<i64>,
     ) {
@@ -902,7 +897,7 @@ impl Dispatcher {
         let t = Transition {
             flow_id: play.flow_id,
             state,
-            data_flow_id,
+            data_flow_id: None,
             request_id: error.and_then(|e| e.request_id.clone()),
             error_code: error.map(|e| e.code.clone()),
             error_message: error.map(|e| e.message.clone()),
@@ -910,7 +905,7 @@ impl Dispatcher {
             attempt,
         };
         self.write(t);
-        let event = self.row_event(key, state, error, None, "call");
+        let event = self.row_event(key, state, error, "call");
         self.events.send(Event::Row(event));
     }
 
@@ -919,7 +914,6 @@ impl Dispatcher {
         key: u64,
         state: RowState,
         error: Option<&CallError>,
-        data_flow_id: Option<String>,
         via: &'static str,
     ) -> RowEvent {
         let play = self.plays.get(&key);
@@ -932,7 +926,7 @@ impl Dispatcher {
                 .map(|p| p.row.request.target_path.clone())
                 .unwrap_or_default(),
             state,
-            data_flow_id,
+            data_flow_id: None,
             error_code: error.map(|e| e.code.clone()),
             error_message: error.map(|e| e.message.clone()),
             request_id: error.and_then(|e| e.request_id.clone()),
