@@ -133,7 +133,10 @@ struct Dispatcher {
 }
 
 /// Runs every row the feed hands over until all are settled or the run stops.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the run's parts, each owned by the dispatcher"
+)]
 pub async fn dispatch(
     client: Client,
     writer: Writer,
@@ -197,6 +200,11 @@ pub async fn dispatch(
     d.end
 }
 
+/// Rows of unknown outcome are resolved together, one listing per region and file system.
+fn group_of(row: &Row) -> GroupKey {
+    (row.region.clone(), row.request.file_system_id.clone())
+}
+
 async fn sleep_until_opt(t: Option<Instant>) {
     match t {
         Some(t) => tokio::time::sleep_until(t).await,
@@ -205,6 +213,10 @@ async fn sleep_until_opt(t: Option<Instant>) {
 }
 
 impl Dispatcher {
+    fn settle_ms(&self) -> i64 {
+        self.settings.settle.as_millis() as i64
+    }
+
     fn finished(&self) -> bool {
         if self.in_flight > 0 || self.listings > 0 {
             return false;
@@ -274,10 +286,7 @@ impl Dispatcher {
                 listings: 0,
                 error: None,
             });
-            let group = (
-                play.row.region.clone(),
-                play.row.request.file_system_id.clone(),
-            );
+            let group = group_of(&play.row);
             self.plays.insert(key, play);
             self.join_group(group, key, since);
         } else {
@@ -299,7 +308,7 @@ impl Dispatcher {
 
     fn join_group(&mut self, group: GroupKey, key: u64, since_ms: i64) {
         self.groups.entry(group.clone()).or_default().rows.push(key);
-        let due = self.instant_at(since_ms + self.settings.settle.as_millis() as i64);
+        let due = self.instant_at(since_ms + self.settle_ms());
         self.wakes.push(Reverse((due, Wake::Resolve(group))));
     }
 
@@ -368,17 +377,16 @@ impl Dispatcher {
         let run_id = self.run_id;
         let done = self.done_tx.clone();
         let stop = self.stop_token.clone();
-        // The latest moment this call can end: the wait for its slot, then the timeout.
-        let queue = if self.settings.rate > 0.0 {
-            self.settings.concurrency as f64 / self.settings.rate
-        } else {
-            0.0
-        };
-        let latest_end_ms = now_ms()
-            + ((self.settings.request_timeout.as_secs_f64() + queue + 1.0) * 1000.0) as i64;
+        let timeout = self.settings.request_timeout;
         self.in_flight += 1;
         tokio::spawn(async move {
             let _permit = permit;
+            // The slot is taken first, so that the record written before the call knows the
+            // latest moment the call can end: its slot, then the timeout (and a second of slack).
+            let slot = pacer.reserve();
+            let latest_end_ms = now_ms()
+                + (slot.saturating_duration_since(Instant::now()) + timeout).as_millis() as i64
+                + 1000;
             if let Err(error) = writer
                 .begin_attempt(flow_id, run_id, attempt, latest_end_ms)
                 .await
@@ -388,7 +396,7 @@ impl Dispatcher {
                 return;
             }
             tokio::select! {
-                _ = pacer.wait() => {}
+                _ = tokio::time::sleep_until(slot) => {}
                 _ = stop.cancelled() => {
                     let _ = done.send(Done::NotSent { key });
                     return;
@@ -517,7 +525,7 @@ impl Dispatcher {
                     .push(Reverse((Instant::now() + delay, Wake::Retry(key))));
             }
             AfterCall::Resolve { path_used, error } => {
-                let group = (row.region.clone(), row.request.file_system_id.clone());
+                let group = group_of(&row);
                 self.record(
                     key,
                     RowState::Unknown,
@@ -564,7 +572,7 @@ impl Dispatcher {
     }
 
     fn start_listing(&mut self, group: GroupKey) {
-        let settle = self.settings.settle.as_millis() as i64;
+        let settle = self.settle_ms();
         let now = now_ms();
         let Some(g) = self.groups.get_mut(&group) else {
             return;
@@ -628,7 +636,7 @@ impl Dispatcher {
         started_ms: i64,
         result: Result<Vec<DataFlowInfo>, CallError>,
     ) {
-        let settle = self.settings.settle.as_millis() as i64;
+        let settle = self.settle_ms();
         let Some(g) = self.groups.get_mut(&group) else {
             return;
         };
