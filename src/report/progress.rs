@@ -97,15 +97,19 @@ impl Tally {
         self.recent.len() as f64 / span
     }
 
+    /// The time left at `rate` rows per second, when there is a rate and something left.
+    pub fn eta(&self, rate: f64) -> Option<String> {
+        let left = self.total.saturating_sub(self.done());
+        (rate > 0.0 && left > 0).then(|| human_secs(left as f64 / rate))
+    }
+
     /// The numbers as one line, without escape codes.
     pub fn line(&mut self, now: Instant) -> String {
         let rate = self.rate(now);
-        let left = self.total.saturating_sub(self.done());
-        let eta = if rate > 0.0 && left > 0 {
-            format!(", ETA {}", human_secs(left as f64 / rate))
-        } else {
-            String::new()
-        };
+        let eta = self
+            .eta(rate)
+            .map(|e| format!(", ETA {e}"))
+            .unwrap_or_default();
         format!(
             "{}/{} done: created {}, failed {}, retrying {}, unknown {}; {rate:.1} rows/s{eta}",
             self.done(),
@@ -171,7 +175,7 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, display: Display) {
                         bar.set_message(format!(
                             "created {} · failed {} · retrying {} · unknown {} · {rate:.1}/s{}",
                             tally.created, tally.failed, tally.retrying, tally.unknown,
-                            eta(&tally, rate),
+                            tally.eta(rate).map(|e| format!(" · ETA {e}")).unwrap_or_default(),
                         ));
                     }
                     (None, Display::Plain) => eprintln!("bulkflow: {}", tally.line(now)),
@@ -185,15 +189,6 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, display: Display) {
         logging::set_bar(None);
     } else if display == Display::Plain && tally.total > 0 {
         eprintln!("bulkflow: {}", tally.line(Instant::now()));
-    }
-}
-
-fn eta(t: &Tally, rate: f64) -> String {
-    let left = t.total.saturating_sub(t.done());
-    if rate > 0.0 && left > 0 {
-        format!(" · ETA {}", human_secs(left as f64 / rate))
-    } else {
-        String::new()
     }
 }
 

@@ -147,10 +147,12 @@ impl Writer {
         }
     }
 
-    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, StoreError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx.send(make(reply)).map_err(|_| self.gone())?;
-        match rx.await {
+    /// The writer's answer to one operation.
+    fn answer<T>(
+        &self,
+        received: Result<Result<T, String>, oneshot::error::RecvError>,
+    ) -> Result<T, StoreError> {
+        match received {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(detail)) => Err(StoreError::Unreadable {
                 path: self.path.clone(),
@@ -158,6 +160,12 @@ impl Writer {
             }),
             Err(_) => Err(self.gone()),
         }
+    }
+
+    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(make(reply)).map_err(|_| self.gone())?;
+        self.answer(rx.await)
     }
 
     /// [`Writer::sync`] for a caller outside the async runtime (the manifest reader thread).
@@ -175,14 +183,7 @@ impl Writer {
                 reply,
             })
             .map_err(|_| self.gone())?;
-        match rx.blocking_recv() {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(detail)) => Err(StoreError::Unreadable {
-                path: self.path.clone(),
-                detail,
-            }),
-            Err(_) => Err(self.gone()),
-        }
+        self.answer(rx.blocking_recv())
     }
 
     /// Records the start of a run; marks every row as not (yet) in this run's manifest.
@@ -262,11 +263,13 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Replies held until their transaction commits.
-enum Pending {
-    Run(Reply<i64>, i64),
-    Sync(Reply<Vec<Synced>>, Vec<Synced>),
-    Unit(Reply<()>),
+/// A reply held until its transaction commits, then sent the commit's result.
+type Ack = Box<dyn FnOnce(&Result<(), String>) + Send>;
+
+fn ack<T: Send + 'static>(reply: Reply<T>, value: T) -> Ack {
+    Box::new(move |committed| {
+        let _ = reply.send(committed.clone().map(|()| value));
+    })
 }
 
 fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Op>) {
@@ -287,15 +290,8 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Op>) {
         if let Err(e) = &result {
             failed.get_or_insert_with(|| e.clone());
         }
-        for p in replies {
-            match (p, &result) {
-                (Pending::Run(r, v), Ok(())) => drop(r.send(Ok(v))),
-                (Pending::Sync(r, v), Ok(())) => drop(r.send(Ok(v))),
-                (Pending::Unit(r), Ok(())) => drop(r.send(Ok(()))),
-                (Pending::Run(r, _), Err(e)) => drop(r.send(Err(e.clone()))),
-                (Pending::Sync(r, _), Err(e)) => drop(r.send(Err(e.clone()))),
-                (Pending::Unit(r), Err(e)) => drop(r.send(Err(e.clone()))),
-            }
+        for reply in replies {
+            reply(&result);
         }
     }
     // Leave the file without a WAL to carry around.
@@ -305,7 +301,7 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Op>) {
 fn apply_batch(
     conn: &mut Connection,
     batch: Vec<Op>,
-    replies: &mut Vec<Pending>,
+    replies: &mut Vec<Ack>,
 ) -> Result<(), String> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -316,11 +312,7 @@ fn apply_batch(
     tx.commit().map_err(|e| e.to_string())
 }
 
-fn apply(
-    tx: &rusqlite::Transaction<'_>,
-    op: Op,
-    replies: &mut Vec<Pending>,
-) -> rusqlite::Result<()> {
+fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusqlite::Result<()> {
     match op {
         Op::BeginRun {
             manifest,
@@ -336,7 +328,7 @@ fn apply(
                 "INSERT INTO runs (started_at_ms, manifest, manifest_rows) VALUES (?1, ?2, ?3)",
                 params![now_ms, manifest, manifest_rows as i64],
             )?;
-            replies.push(Pending::Run(reply, tx.last_insert_rowid()));
+            replies.push(ack(reply, tx.last_insert_rowid()));
         }
         Op::Sync {
             rows,
@@ -372,7 +364,7 @@ fn apply(
                 )?;
                 out.push(synced);
             }
-            replies.push(Pending::Sync(reply, out));
+            replies.push(ack(reply, out));
         }
         Op::BeginAttempt {
             flow_id,
@@ -393,7 +385,7 @@ fn apply(
                  sent_at_ms = excluded.sent_at_ms, ended_at_ms = NULL, outcome = NULL",
             )?
             .execute(params![flow_id, run_id, attempt, sent_at_ms])?;
-            replies.push(Pending::Unit(reply));
+            replies.push(ack(reply, ()));
         }
         Op::Transition { t, now_ms } => {
             tx.prepare_cached(
@@ -445,7 +437,7 @@ fn apply(
                     totals.exit_code
                 ],
             )?;
-            replies.push(Pending::Unit(reply));
+            replies.push(ack(reply, ()));
         }
     }
     Ok(())
