@@ -32,6 +32,7 @@ shared() {
   emulator --rate 20 --background-load 8 --latency-ms 100:300
   "$B" run "$W/s.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
   stop_emulator
+  python3 bench/per_second.py "$W/s.csv.bulkflow.db"
 }
 
 ceiling() {

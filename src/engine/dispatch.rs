@@ -381,9 +381,16 @@ impl Dispatcher {
         self.in_flight += 1;
         tokio::spawn(async move {
             let _permit = permit;
-            // The slot is taken first, so that the record written before the call knows the
-            // latest moment the call can end: its slot, then the timeout (and a second of slack).
-            let slot = pacer.reserve();
+            // The turn comes first (its slot at most `LEAD` away), so that the record written
+            // before the call knows the latest moment the call can end: its slot, then the
+            // timeout (and a second of slack).
+            let slot = tokio::select! {
+                slot = pacer.turn() => slot,
+                _ = stop.cancelled() => {
+                    let _ = done.send(Done::NotSent { key });
+                    return;
+                }
+            };
             let latest_end_ms = now_ms()
                 + (slot.saturating_duration_since(Instant::now()) + timeout).as_millis() as i64
                 + 1000;
@@ -407,8 +414,8 @@ impl Dispatcher {
                 .create_data_flow(&target, &row.region, &row.request)
                 .await;
             match &result {
-                Ok(_) => pacer.succeeded(),
-                Err(e) if e.class == OutcomeClass::Throttled => pacer.throttled(),
+                Ok(_) => pacer.succeeded(started),
+                Err(e) if e.class == OutcomeClass::Throttled => pacer.throttled(started),
                 Err(_) => {}
             }
             let _ = done.send(Done::Call {

@@ -36,15 +36,16 @@ pub async fn list_file_system(
         let page = loop {
             attempt += 1;
             pacer.wait().await;
+            let sent = tokio::time::Instant::now();
             match client.describe_data_flow(target, region, &req).await {
                 Ok(p) => {
-                    pacer.succeeded();
+                    pacer.succeeded(sent);
                     break p;
                 }
                 Err(e) => {
                     let again = match e.class {
                         OutcomeClass::Throttled => {
-                            pacer.throttled();
+                            pacer.throttled(sent);
                             Backoff::THROTTLED
                         }
                         // A read that may or may not have been answered is safe to repeat.
