@@ -83,15 +83,17 @@ pub struct RunSummary {
 impl RunSummary {
     /// The exit code, decided here and only here (SPEC "Exit codes").
     pub fn exit_code(&self) -> i32 {
+        let n = |s| self.counts.get(&s).copied().unwrap_or(0);
+        let unsettled = n(RowState::Pending) + n(RowState::Retrying) + n(RowState::Unknown);
         match self.stop.as_ref().map(|(r, _)| *r) {
             Some(StopReason::Store) => return 5,
             Some(StopReason::Manifest) => return 2,
-            Some(StopReason::Fatal) => return 3,
-            Some(StopReason::Interrupted | StopReason::MaxRuntime) => return 4,
-            None => {}
+            // A stop that came when every row was already settled changed nothing.
+            Some(StopReason::Fatal) if unsettled > 0 => return 3,
+            Some(StopReason::Interrupted | StopReason::MaxRuntime) if unsettled > 0 => return 4,
+            _ => {}
         }
-        let n = |s| self.counts.get(&s).copied().unwrap_or(0);
-        if n(RowState::Pending) + n(RowState::Retrying) + n(RowState::Unknown) > 0 {
+        if unsettled > 0 {
             4
         } else if n(RowState::Failed) > 0 {
             1
@@ -208,4 +210,54 @@ pub async fn run(
     )
     .map_err(sq)?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(counts: &[(RowState, u64)], stop: Option<StopReason>) -> RunSummary {
+        RunSummary {
+            counts: counts.iter().copied().collect(),
+            total: counts.iter().map(|(_, n)| n).sum(),
+            calls: 0,
+            throttled: 0,
+            created_now: 0,
+            elapsed: Duration::ZERO,
+            failures: Vec::new(),
+            stop: stop.map(|r| (r, String::new())),
+            state_file: PathBuf::new(),
+            manifest: PathBuf::new(),
+        }
+    }
+
+    #[test]
+    fn exit_codes() {
+        use RowState::*;
+        use StopReason::*;
+        let done = [(Created, 3)];
+        let failed = [(Created, 2), (Failed, 1)];
+        let left = [(Created, 2), (Pending, 1)];
+        let unknown = [(Created, 2), (Unknown, 1)];
+        type Counts<'a> = &'a [(RowState, u64)];
+        let table: &[(Counts<'_>, Option<StopReason>, i32)] = &[
+            (&done, None, 0),
+            (&failed, None, 1),
+            (&unknown, None, 4),
+            (&left, Some(Fatal), 3),
+            (&left, Some(Interrupted), 4),
+            (&left, Some(MaxRuntime), 4),
+            (&done, Some(Interrupted), 0),
+            (&failed, Some(MaxRuntime), 1),
+            (&done, Some(Store), 5),
+            (&done, Some(Manifest), 2),
+        ];
+        for (counts, stop, code) in table {
+            assert_eq!(
+                summary(counts, *stop).exit_code(),
+                *code,
+                "{counts:?} {stop:?}"
+            );
+        }
+    }
 }
