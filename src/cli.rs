@@ -17,6 +17,9 @@ Examples:
 A run records every row in flows.csv.bulkflow.db; running the same command again resumes it
 and never creates a flow twice.";
 
+/// The heading of the options every subcommand takes, so that they are not mixed into its own.
+const GLOBAL: &str = "Global options";
+
 /// Create Tencent Cloud CFS data flows in bulk: paced under the API limit, resumable, exactly
 /// once per manifest row.
 #[derive(Debug, Parser)]
@@ -25,13 +28,20 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// More diagnostics on stderr (-v, -vv).
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = GLOBAL)]
     pub verbose: u8,
     /// Only errors on stderr.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, conflicts_with = "verbose", help_heading = GLOBAL)]
     pub quiet: bool,
-    /// Format of diagnostics on stderr.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    /// Format of diagnostics on stderr: text, or one JSON object per line.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = LogFormat::Text,
+        global = true,
+        help_heading = GLOBAL
+    )]
     pub log_format: LogFormat,
 }
 
@@ -175,7 +185,7 @@ pub struct ReportArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Csv)]
     pub format: ReportFormat,
-    /// Only rows in this state (pending, retrying, unknown, created, failed).
+    /// Only rows in this state.
     #[arg(long, value_name = "STATE", value_parser = ["pending", "retrying", "unknown", "created", "failed"])]
     pub only: Option<String>,
     /// Write to this file instead of stdout.

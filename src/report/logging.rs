@@ -72,10 +72,8 @@ pub fn init(verbose: u8, quiet: bool, format: LogFormat, ansi: bool) {
     let _ = match format {
         LogFormat::Text => builder.with_ansi(ansi).try_init(),
         LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_span_list(false)
+            .with_ansi(false)
+            .event_format(super::json_log::JsonLines)
             .try_init(),
     };
 }

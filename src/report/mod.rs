@@ -1,6 +1,7 @@
 //! Everything a person or a script reads: progress, logs, the summary, status and the report.
 
 pub mod export;
+pub mod json_log;
 pub mod logging;
 pub mod mode;
 pub mod progress;

@@ -17,6 +17,20 @@ use crate::store::RowState;
 /// How often plain mode prints a line.
 pub const PLAIN_EVERY: Duration = Duration::from_secs(10);
 
+/// For tests only, and deliberately undocumented in `--help`: `BULKFLOW_PLAIN_INTERVAL_MS`
+/// shortens the plain-line interval so that a test sees lines printed mid-run without waiting
+/// ten seconds. Anything that is not a positive number of milliseconds means [`PLAIN_EVERY`].
+pub const PLAIN_INTERVAL_ENV: &str = "BULKFLOW_PLAIN_INTERVAL_MS";
+
+/// The plain-line interval: [`PLAIN_EVERY`] unless a test set [`PLAIN_INTERVAL_ENV`].
+pub fn plain_every() -> Duration {
+    std::env::var(PLAIN_INTERVAL_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&ms| ms > 0)
+        .map_or(PLAIN_EVERY, Duration::from_millis)
+}
+
 /// The numbers every display shows.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Tally {
@@ -150,7 +164,7 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, display: Display) {
     let mut tick = tokio::time::interval(if bar.is_some() {
         Duration::from_millis(500)
     } else {
-        PLAIN_EVERY
+        plain_every()
     });
     tick.tick().await;
     loop {
@@ -198,8 +212,8 @@ fn log_event(e: &Event) {
             line = r.line,
             file_system_id = %r.file_system_id,
             target_path = %r.target_path,
-            error_code = r.error_code.as_deref().unwrap_or(""),
-            request_id = r.request_id.as_deref().unwrap_or(""),
+            error_code = r.error_code.as_deref(),
+            request_id = r.request_id.as_deref(),
             attempt = r.attempt,
             "row failed: {}",
             r.error_message.as_deref().unwrap_or("")
@@ -208,10 +222,10 @@ fn log_event(e: &Event) {
             line = r.line,
             file_system_id = %r.file_system_id,
             target_path = %r.target_path,
-            error_code = r.error_code.as_deref().unwrap_or(""),
-            request_id = r.request_id.as_deref().unwrap_or(""),
+            error_code = r.error_code.as_deref(),
+            request_id = r.request_id.as_deref(),
             attempt = r.attempt,
-            data_flow_id = r.data_flow_id.as_deref().unwrap_or(""),
+            data_flow_id = r.data_flow_id.as_deref(),
             "row {} (via {})",
             r.state,
             r.via
