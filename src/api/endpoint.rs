@@ -39,6 +39,15 @@ impl Endpoint {
         Ok(e)
     }
 
+    /// Which kind of service this is: `loopback` (an emulator on this machine) or `remote`.
+    /// A state file keeps to one kind, so a rehearsal is never taken for the real thing.
+    pub fn service_kind(&self) -> &'static str {
+        match self.resolve("ap-guangzhou") {
+            Ok(t) if is_loopback(t.url.host()) => "loopback",
+            _ => "remote",
+        }
+    }
+
     /// The endpoint for one region.
     pub fn resolve(&self, region: &str) -> Result<Target, EndpointError> {
         let raw = self.template.replace("{region}", region);
@@ -111,5 +120,17 @@ mod tests {
         }
         assert!(Endpoint::parse("http://localhost:9").is_ok());
         assert!(Endpoint::parse("http://[::1]:9").is_ok());
+        assert_eq!(
+            Endpoint::parse("http://127.0.0.1:9")
+                .unwrap()
+                .service_kind(),
+            "loopback"
+        );
+        assert_eq!(
+            Endpoint::parse("https://cfs.{region}.tencentcloudapi.com")
+                .unwrap()
+                .service_kind(),
+            "remote"
+        );
     }
 }

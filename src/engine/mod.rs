@@ -45,6 +45,12 @@ pub enum RunError {
     Store(#[from] StoreError),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    #[error("{}: this state file records runs against a {recorded} service and this run goes to a {now} one; a rehearsal against the emulator and the real service need separate state files: pass --state", .state.display())]
+    OtherService {
+        state: PathBuf,
+        recorded: String,
+        now: &'static str,
+    },
 }
 
 impl RunError {
@@ -53,7 +59,7 @@ impl RunError {
         match self {
             RunError::Manifest(_) => 2,
             RunError::Store(_) => 5,
-            RunError::Client(_) => 2,
+            RunError::Client(_) | RunError::OtherService { .. } => 2,
         }
     }
 }
@@ -133,9 +139,18 @@ pub async fn run(
 
     let _lock = store::lock(&state_path)?;
     let conn = store::open(&state_path, true)?;
+    let service = endpoint.service_kind();
+    let recorded = read::service(&conn).map_err(|e| StoreError::sqlite(&state_path, e))?;
+    if let Some(recorded) = recorded.filter(|r| r != service) {
+        return Err(RunError::OtherService {
+            state: state_path,
+            recorded,
+            now: service,
+        });
+    }
     let (writer, writer_thread) = Writer::start(conn, &state_path);
     let run_id = writer
-        .begin_run(&manifest_path.display().to_string(), plan.rows)
+        .begin_run(&manifest_path.display().to_string(), plan.rows, service)
         .await?;
     let client = Client::new(credentials, dispatch_settings.request_timeout)
         .map_err(|e| RunError::Client(e.to_string()))?;

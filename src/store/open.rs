@@ -8,7 +8,10 @@ use rusqlite::{Connection, OpenFlags};
 pub const APPLICATION_ID: i64 = 0x6266_6c77;
 
 /// The migrations, in order; `user_version` counts how many are applied.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_run_endpoint.sql"),
+];
 
 /// Why a state file cannot be used. Each maps to exit code 5.
 #[derive(Debug, thiserror::Error)]

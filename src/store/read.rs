@@ -91,6 +91,16 @@ pub fn last_run(conn: &Connection) -> rusqlite::Result<Option<RunInfo>> {
     .optional()
 }
 
+/// The kind of service (`loopback` or `remote`) the state's runs talked to, if recorded.
+pub fn service(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT service FROM runs WHERE service IS NOT NULL ORDER BY id DESC LIMIT 1",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
 /// CreateDataFlow calls recorded for a run (also those of a run that was killed).
 pub fn calls_in_run(conn: &Connection, run_id: i64) -> rusqlite::Result<u64> {
     conn.query_row(

@@ -17,7 +17,7 @@ async fn rows_move_through_states_and_failed_rows_come_back_when_edited() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.db");
     let (w, thread) = Writer::start(open(&path, true).unwrap(), &path);
-    let run = w.begin_run("m.csv", 2).await.unwrap();
+    let run = w.begin_run("m.csv", 2, "remote").await.unwrap();
     let s = w
         .sync(
             vec![sync_row("/cfs/a", "f1"), sync_row("/cfs/b", "f1")],

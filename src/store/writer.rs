@@ -72,6 +72,7 @@ type Reply<T> = oneshot::Sender<Result<T, String>>;
 enum Op {
     BeginRun {
         manifest: String,
+        service: &'static str,
         manifest_rows: u64,
         now_ms: i64,
         reply: Reply<i64>,
@@ -187,10 +188,16 @@ impl Writer {
     }
 
     /// Records the start of a run; marks every row as not (yet) in this run's manifest.
-    pub async fn begin_run(&self, manifest: &str, manifest_rows: u64) -> Result<i64, StoreError> {
+    pub async fn begin_run(
+        &self,
+        manifest: &str,
+        manifest_rows: u64,
+        service: &'static str,
+    ) -> Result<i64, StoreError> {
         let manifest = manifest.to_owned();
         self.ask(|reply| Op::BeginRun {
             manifest,
+            service,
             manifest_rows,
             now_ms: now_ms(),
             reply,
@@ -316,6 +323,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
     match op {
         Op::BeginRun {
             manifest,
+            service,
             manifest_rows,
             now_ms,
             reply,
@@ -325,8 +333,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
                 [],
             )?;
             tx.execute(
-                "INSERT INTO runs (started_at_ms, manifest, manifest_rows) VALUES (?1, ?2, ?3)",
-                params![now_ms, manifest, manifest_rows as i64],
+                "INSERT INTO runs (started_at_ms, manifest, manifest_rows, service) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![now_ms, manifest, manifest_rows as i64, service],
             )?;
             replies.push(ack(reply, tx.last_insert_rowid()));
         }

@@ -51,3 +51,31 @@ async fn three_hundred_rows_through_faults_and_throttling() {
     assert_eq!(again.exit_code(), 0);
     assert_eq!(emu.counters().create_calls, calls_before);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rehearsal_state_is_never_taken_for_the_real_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write_manifest(dir.path(), 5, 1);
+    let config = EmulatorConfig {
+        rate: 0,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(config.clone()).unwrap();
+    let rehearsal = engine::run(
+        settings(&emu, &config, &manifest, 0.0),
+        EventSink::none(),
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rehearsal.exit_code(), 0);
+
+    // The same state file, now aimed at the real service: refused before any call.
+    let mut real = settings(&emu, &config, &manifest, 0.0);
+    real.endpoint = bulkflow::api::Endpoint::parse("https://cfs.tencentcloudapi.com").unwrap();
+    let err = engine::run(real, EventSink::none(), CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().contains("--state"), "{err}");
+}
