@@ -95,7 +95,7 @@ pub(crate) fn map_header(
     if seen & Field::Region.bit() == 0 && !has_default_region {
         report(
             "no Region column and no default region: add a Region column or pass --region \
-             (or set TENCENTCLOUD_REGION)"
+             (or set TENCENTCLOUD_REGION, or a region in ~/.tccli/PROFILE.configure)"
                 .into(),
         );
         cols.absent |= Field::Region.bit();

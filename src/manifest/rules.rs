@@ -136,7 +136,7 @@ pub(crate) fn check(rec: RawRecord, ctx: &RowContext, problems: &mut Vec<Problem
 fn required_message(f: Field) -> String {
     match f {
         Field::Region => {
-            "required: add a Region column or pass --region (or set TENCENTCLOUD_REGION)".into()
+            "required: add a Region column or pass --region (or set TENCENTCLOUD_REGION, or a region in ~/.tccli/PROFILE.configure)".into()
         }
         _ => "required".into(),
     }

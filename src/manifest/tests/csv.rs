@@ -72,7 +72,7 @@ fn header_problems() {
             r#"m.csv:1: header: unknown field "SourcePth" (did you mean SourcePath?)"#,
             r#"m.csv:1: header: unknown field "Colour""#,
             "m.csv:1: header: missing required column SourcePath",
-            "m.csv:1: header: no Region column and no default region: add a Region column or pass --region (or set TENCENTCLOUD_REGION)",
+            "m.csv:1: header: no Region column and no default region: add a Region column or pass --region (or set TENCENTCLOUD_REGION, or a region in ~/.tccli/PROFILE.configure)",
         ]
     );
     match read(&m.path, &opts()) {
@@ -114,7 +114,7 @@ fn the_default_region_fills_rows_without_one() {
     let with_column = write("m.csv", format!("{header},Region\ncfs-1,S3_COS,https://b,/s,/cfs/a,id,key,\ncfs-1,S3_COS,https://b,/s,/cfs/b,id,key,ap-shanghai\n"));
     assert_eq!(
         problems(&with_column),
-        ["m.csv:2: Region: required: add a Region column or pass --region (or set TENCENTCLOUD_REGION)"]
+        ["m.csv:2: Region: required: add a Region column or pass --region (or set TENCENTCLOUD_REGION, or a region in ~/.tccli/PROFILE.configure)"]
     );
     let p = plan(&with_column, &opts_with_region(Some("ap-beijing")));
     assert_eq!(p.per_group.len(), 2);
