@@ -4,4 +4,6 @@ mod chaos;
 mod client_outcomes;
 pub mod common;
 mod engine_run;
+mod hostile_manifests;
+mod manifest_props;
 pub mod rawserver;
