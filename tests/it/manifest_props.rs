@@ -314,7 +314,8 @@ enum Mutation {
     Duplicate(usize, bool),
     /// CSV: one field more or one fewer; JSONL: a key given twice.
     Ragged(bool),
-    /// CSV: a quoted field never closed; JSONL: the line cut short.
+    /// CSV: a quote opened in the last field and never closed on its line; JSONL: the line cut
+    /// short (where depends on the number).
     Unclosed(usize),
     /// A line that is not an object (`[1,2]`, a string, a number, ... or not JSON).
     NotObject(usize),
@@ -815,9 +816,8 @@ fn csv_line(
             cells.pop();
         }
         Some(Mutation::ManyColumns(n)) => cells.extend((0..n).map(|_| b"x".to_vec())),
-        Some(Mutation::Unclosed(f)) => {
-            open_at = Some(cols.iter().position(|&c| c == f).unwrap_or(0));
-        }
+        // In the last cell, so that no later quote on the line closes it.
+        Some(Mutation::Unclosed(_)) => open_at = Some(cells.len() - 1),
         _ => {}
     }
     let mut out = Vec::new();
