@@ -58,7 +58,7 @@ pub(crate) fn map_header(
                     None
                 }
                 None => {
-                    unknown.push(unknown_message(name));
+                    unknown.push(unknown_message(name, &format!("column {n}")));
                     None
                 }
                 Some(f) if seen & f.bit() != 0 => {

@@ -48,9 +48,13 @@ impl<R: BufRead + Send> JsonlSource<R> {
             return out;
         }
         let mut seen = 0u16;
-        for (key, value) in entries {
+        for (n, (key, value)) in entries.into_iter().enumerate() {
             let Some(field) = lookup(&key) else {
-                problems.push(self.place.problem(line, "record", unknown_message(&key)));
+                let position = format!("key {}", n + 1);
+                problems.push(
+                    self.place
+                        .problem(line, "record", unknown_message(&key, &position)),
+                );
                 out.failed = true;
                 continue;
             };

@@ -20,11 +20,14 @@ pub(crate) fn lookup(name: &str) -> Option<Field> {
     ALL.into_iter().find(|f| fold(f.name()) == folded)
 }
 
-/// The message for a name that matches no field, with the closest known name when one is close.
-pub(crate) fn unknown_message(name: &str) -> String {
+/// The message for a name that matches no field; `position` says where it is (`column 10`,
+/// `key 3`). The name is quoted only beside the known field it nearly spells: a name far from
+/// every field may be data (a first row joined to the header line by a lost line end, say), and
+/// data may be a secret.
+pub(crate) fn unknown_message(name: &str, position: &str) -> String {
     match suggest(name) {
         Some(f) => format!("unknown field {} (did you mean {}?)", quote(name), f.name()),
-        None => format!("unknown field {}", quote(name)),
+        None => format!("unknown field name in {position} (not shown, as it may be data)"),
     }
 }
 
@@ -95,19 +98,25 @@ mod tests {
     #[test]
     fn unknown_names_suggest_the_closest_field() {
         assert_eq!(
-            unknown_message("SourcePth"),
+            unknown_message("SourcePth", "column 4"),
             r#"unknown field "SourcePth" (did you mean SourcePath?)"#
         );
         assert_eq!(
-            unknown_message("DataFlowNmae"),
+            unknown_message("DataFlowNmae", "key 2"),
             r#"unknown field "DataFlowNmae" (did you mean DataFlowName?)"#
         );
         assert_eq!(
-            unknown_message("target_pahts"),
+            unknown_message("target_pahts", "column 1"),
             r#"unknown field "target_pahts" (did you mean TargetPath?)"#
         );
-        assert_eq!(unknown_message("Colour"), r#"unknown field "Colour""#);
-        assert_eq!(unknown_message(""), r#"unknown field """#);
+        assert_eq!(
+            unknown_message("Colour", "column 9"),
+            "unknown field name in column 9 (not shown, as it may be data)"
+        );
+        assert_eq!(
+            unknown_message("", "key 1"),
+            "unknown field name in key 1 (not shown, as it may be data)"
+        );
     }
 
     #[test]

@@ -529,6 +529,38 @@ async fn unknown_success_without_a_data_flow_id() {
 }
 
 #[tokio::test]
+async fn unknown_a_data_flow_id_that_is_a_number() {
+    let server = RawServer::http(
+        "200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{"Response":{"DataFlowId":5,"RequestId":"r-number"}}"#,
+    )
+    .await;
+    let c = client(some_creds(), TIMEOUT);
+    let r = create(&c, &server.url(), &request("cfs-aaa1", "a")).await;
+    let e = failed(r, OutcomeClass::Unknown, codes::MALFORMED);
+    assert_eq!(e.request_id.as_deref(), Some("r-number"));
+}
+
+#[tokio::test]
+async fn unknown_a_total_count_that_is_a_string() {
+    let server = RawServer::http(
+        "200 OK",
+        &[("Content-Type", "application/json")],
+        r#"{"Response":{"TotalCount":"x","DataFlows":[],"RequestId":"r-string"}}"#,
+    )
+    .await;
+    let c = client(some_creds(), TIMEOUT);
+    let req = DescribeDataFlowRequest {
+        file_system_id: Some("cfs-aaa1".into()),
+        ..Default::default()
+    };
+    let r = describe(&c, &server.url(), &req).await;
+    let e = failed(r, OutcomeClass::Unknown, codes::MALFORMED);
+    assert_eq!(e.request_id.as_deref(), Some("r-string"));
+}
+
+#[tokio::test]
 async fn unknown_body_cut_short_of_its_content_length() {
     // Content-Length promises more than is sent, then the connection closes.
     let body = r#"{"Response":{"DataFlowId":"cfs-dataflow-1234""#;

@@ -5,5 +5,7 @@ mod client_outcomes;
 pub mod common;
 mod engine_run;
 mod operator;
+mod hostile_manifests;
+mod manifest_props;
 pub mod rawserver;
 mod shown;

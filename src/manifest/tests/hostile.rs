@@ -48,7 +48,10 @@ fn more_than_64_columns() {
     let m = write("m.csv", format!("{HEADER},{}\n", cols.join(",")));
     let got = problems(&m);
     assert_eq!(got[0], "m.csv:1: header: 79 columns; at most 64 allowed");
-    assert!(got[1].starts_with(r#"m.csv:1: header: unknown field "Extra0""#));
+    assert_eq!(
+        got[1],
+        "m.csv:1: header: unknown field name in column 10 (not shown, as it may be data)"
+    );
     assert_eq!(got.len(), 1 + 64 - 9);
 
     let m = write(

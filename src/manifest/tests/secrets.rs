@@ -115,3 +115,23 @@ fn values_from_the_environment_never_show() {
     let m = write("m.csv", text);
     assert_clean(&m, &opts, 3);
 }
+
+#[test]
+fn a_first_row_joined_to_the_header_does_not_show_its_secret() {
+    // The header lost its line end: the first row's values read as column names.
+    let text = format!(
+        "{HEADER}{}\n{}\n",
+        csv_row(1).replace("keytest", PLANTED),
+        csv_row(2)
+    );
+    let m = write("m.csv", text);
+    assert_clean(&m, &opts(), 1);
+    let got = problems(&m);
+    assert!(
+        got.contains(
+            &"m.csv:1: header: unknown field name in column 15 (not shown, as it may be data)"
+                .to_owned()
+        ),
+        "{got:#?}"
+    );
+}
