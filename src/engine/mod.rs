@@ -45,6 +45,8 @@ pub enum RunError {
     Store(#[from] StoreError),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    #[error(transparent)]
+    Endpoint(#[from] crate::api::endpoint::EndpointError),
 }
 
 impl RunError {
@@ -54,6 +56,7 @@ impl RunError {
             RunError::Manifest(_) => 2,
             RunError::Store(_) => 5,
             RunError::Client(_) => 2,
+            RunError::Endpoint(_) => 2,
         }
     }
 }
@@ -127,6 +130,7 @@ pub async fn run(
             .await
             .map_err(|e| RunError::Client(e.to_string()))??
     };
+    endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
     events.send(Event::Planned { total: plan.rows });
 
     let _lock = store::lock(&state_path)?;
