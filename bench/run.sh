@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# Benchmarks that anyone can rerun: bash bench/run.sh [pacing|shared|ceiling|rerun|all]
+# Benchmarks that anyone can rerun:
+#   bash bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]
 # Builds the release binary, starts `bulkflow emulator` on loopback, and prints the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 B=${CARGO_TARGET_DIR:-target}/release/bulkflow
 W=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
+EMUS=()
+trap 'kill "${EMUS[@]}" 2>/dev/null || true; rm -rf "$W"' EXIT
 export TENCENTCLOUD_SECRET_ID=AKIDbench TENCENTCLOUD_SECRET_KEY=benchkey
 
-emulator() { # args: emulator flags; sets URL
-  rm -f "$W/emu.out"
-  "$B" emulator --listen 127.0.0.1:0 "$@" > "$W/emu.out" 2> "$W/emu.err" &
-  for _ in $(seq 100); do [ -s "$W/emu.out" ] && break; sleep 0.05; done
-  [ -s "$W/emu.out" ] || { echo "the emulator did not start: $(cat "$W/emu.err")" >&2; exit 1; }
-  URL=$(head -1 "$W/emu.out" | sed 's/^listening on //')
+start_emulator() { # args: LISTEN emulator-flags; sets URL, appends the pid to EMUS
+  local n=${#EMUS[@]}
+  "$B" emulator --listen "$@" > "$W/emu$n.out" 2> "$W/emu$n.err" &
+  EMUS+=($!)
+  for _ in $(seq 100); do [ -s "$W/emu$n.out" ] && break; sleep 0.05; done
+  [ -s "$W/emu$n.out" ] || { echo "the emulator did not start: $(cat "$W/emu$n.err")" >&2; exit 1; }
+  URL=$(head -1 "$W/emu$n.out" | sed 's/^listening on //')
 }
-stop_emulator() { kill %1 2>/dev/null || true; wait 2>/dev/null || true; }
+emulator() { start_emulator 127.0.0.1:0 "$@"; } # args: emulator flags; sets URL
+stop_emulator() { kill "${EMUS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; EMUS=(); }
 
+# timed FILE CMD...: runs CMD under GNU time, its figures into FILE as "wall user sys maxrss_kb"
+timed() { local f=$1; shift; /usr/bin/time -o "$f" -f "%e %U %S %M" "$@"; }
 pacing() {
   echo "== pacing: 400 rows, emulator strict 20/s window, latency 100-300 ms, default flags"
   python3 bench/manifest.py 400 "$W/p.csv"
@@ -52,8 +58,89 @@ rerun() {
   stop_emulator
 }
 
+regions() {
+  echo "== regions: 800 rows over two regions, two emulators at 20/s each (latency 100-300 ms), default flags"
+  # Region names are lower-case letters, digits and '-', so the two loopback hosts are reached
+  # through the hex form of the address's last byte: 127.0.0.0x1 is 127.0.0.1, 127.0.0.0x2 is 127.0.0.2.
+  python3 bench/manifest.py 800 "$W/g.csv" 20 x1,x2
+  emulator --rate 20 --latency-ms 100:300
+  local port=${URL##*:}
+  start_emulator "127.0.0.2:$port" --rate 20 --latency-ms 100:300
+  "$B" run "$W/g.csv" --endpoint "http://127.0.0.0{region}:$port" --progress none 2>&1 | tail -1
+  stop_emulator
+}
+
+cpu() {
+  echo "== CPU per row: the runner's user+sys over 400 rows at 20/s (pacing run), and over 20,000 rows limit lifted"
+  python3 bench/manifest.py 400 "$W/u.csv"
+  emulator --rate 20 --latency-ms 100:300
+  timed "$W/u.time" "$B" run "$W/u.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
+  stop_emulator
+  read -r wall user sys rss < "$W/u.time"
+  echo "400 rows at 20/s: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB; CPU per row $(python3 -c "print(f'{($user+$sys)/400*1000:.2f} ms')")"
+  python3 bench/manifest.py 20000 "$W/v.csv"
+  emulator --rate 0
+  timed "$W/v.time" "$B" run "$W/v.csv" --endpoint "$URL" --rate 0 --progress none 2>&1 | tail -1
+  stop_emulator
+  read -r wall user sys rss < "$W/v.time"
+  echo "20,000 rows limit lifted: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB; CPU per row $(python3 -c "print(f'{($user+$sys)/20000*1000:.3f} ms')")"
+}
+
+memory() {
+  echo "== memory: max RSS of a full run, limit lifted (emulator --rate 0, run --rate 0), 10,000 vs 1,000,000 rows"
+  for n in 10000 1000000; do
+    python3 bench/manifest.py "$n" "$W/m$n.csv" 1000
+    emulator --rate 0
+    /usr/bin/time -o "$W/m$n.time" -f "%e %U %S %M" \
+      "$B" run "$W/m$n.csv" --endpoint "$URL" --rate 0 --progress none > "$W/m$n.log" 2>&1 &
+    local tpid=$! pid="" # GNU time's pid; bulkflow is its child
+    for _ in $(seq 100); do pid=$(pgrep -P "$tpid" || true); [ -n "$pid" ] && break; sleep 0.01; done
+    : > "$W/m$n.rss" # the RSS every 50 ms, to tell the validation peak from the steady state
+    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
+      awk '/^VmRSS/ {print $2}' "/proc/$pid/status" >> "$W/m$n.rss" 2>/dev/null || true; sleep 0.05
+    done
+    wait "$tpid"
+    tail -1 "$W/m$n.log"
+    stop_emulator
+    read -r wall user sys rss < "$W/m$n.time"
+    echo "$n rows: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB; manifest $(du -k "$W/m$n.csv" | cut -f1) KB;" \
+      "state file $(ls -l "$W/m$n.csv.bulkflow.db" | awk '{printf "%.1f MB", $5/1e6}')"
+    sort -n "$W/m$n.rss" | awk '{a[NR]=$1} END {if (NR) printf "  RSS samples every 50 ms: %d, median %d KB, max %d KB\n", NR, a[int((NR+1)/2)], a[NR]}'
+    rm -f "$W/m$n.csv" "$W/m$n.csv.bulkflow.db"*
+  done
+}
+
+rerun100k() {
+  echo "== re-running a finished 100,000-row state (must make no call)"
+  python3 bench/manifest.py 100000 "$W/h.csv" 1000
+  emulator --rate 0
+  timed "$W/h1.time" "$B" run "$W/h.csv" --endpoint "$URL" --rate 0 --progress none 2>&1 | tail -1
+  read -r wall _ _ _ < "$W/h1.time"; echo "(first run: ${wall}s)"
+  timed "$W/h2.time" "$B" run "$W/h.csv" --endpoint "$URL" --rate 0 --progress none 2>&1 | tail -1
+  stop_emulator
+  read -r wall user sys rss < "$W/h2.time"
+  echo "re-run: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB"
+}
+
+sdk() {
+  echo "== side by side: 400 rows, a fresh emulator at 20/s (latency 100-300 ms) for each contender"
+  python3 -m venv "$W/venv"
+  "$W/venv/bin/pip" install --quiet tencentcloud-sdk-python-common tencentcloud-sdk-python-cfs
+  "$W/venv/bin/pip" list 2>/dev/null | grep -i '^tencentcloud-sdk-python' | tr -s ' ' | tr '\n' ' '; echo
+  python3 bench/manifest.py 400 "$W/b.csv"
+  for threads in 4 16; do
+    emulator --rate 20 --latency-ms 100:300
+    "$W/venv/bin/python" bench/sdk_baseline.py "$W/b.csv" "${URL#http://}" "$threads"
+    stop_emulator
+  done
+  emulator --rate 20 --latency-ms 100:300
+  "$B" run "$W/b.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
+  stop_emulator
+}
+
 case "${1:-all}" in
   pacing) pacing ;; shared) shared ;; ceiling) ceiling ;; rerun) rerun ;;
-  all) pacing; shared; ceiling; rerun ;;
-  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|all]" >&2; exit 2 ;;
+  regions) regions ;; cpu) cpu ;; memory) memory ;; rerun100k) rerun100k ;; sdk) sdk ;;
+  all) pacing; shared; ceiling; rerun; regions; cpu; memory; rerun100k; sdk ;;
+  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]" >&2; exit 2 ;;
 esac

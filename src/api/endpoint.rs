@@ -30,13 +30,38 @@ pub struct Target {
 }
 
 impl Endpoint {
-    /// Checks the template with a sample region, so errors show before the run starts.
+    /// Checks the template with a sample region, so errors show before the run starts. When the
+    /// host itself is built from the region (`http://127.0.0.0{region}:8080`, regions `x1`, `x2`),
+    /// whether plain http is allowed depends on the region: [`Endpoint::check_regions`] decides
+    /// it for the manifest's regions before any call.
     pub fn parse(template: &str) -> Result<Endpoint, EndpointError> {
         let e = Endpoint {
             template: template.trim().trim_end_matches('/').to_owned(),
         };
-        e.resolve("ap-guangzhou")?;
-        Ok(e)
+        match e.resolve("ap-guangzhou") {
+            Err(EndpointError::PlainHttp(_)) if e.region_in_host() => Ok(e),
+            Err(err) => Err(err),
+            Ok(_) => Ok(e),
+        }
+    }
+
+    /// Resolves the endpoint for every region, so that a region whose host is refused stops the
+    /// run before anything is sent.
+    pub fn check_regions<'a>(
+        &self,
+        regions: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), EndpointError> {
+        regions
+            .into_iter()
+            .try_for_each(|r| self.resolve(r).map(|_| ()))
+    }
+
+    /// Whether `{region}` is part of the scheme-and-authority, i.e. chooses the host or port.
+    fn region_in_host(&self) -> bool {
+        let rest = self.template.split_once("://").map_or("", |(_, r)| r);
+        rest.split('/')
+            .next()
+            .is_some_and(|a| a.contains("{region}"))
     }
 
     /// Which kind of service this is: `loopback` (an emulator on this machine) or `remote`.
@@ -132,5 +157,26 @@ mod tests {
                 .service_kind(),
             "remote"
         );
+    }
+
+    #[test]
+    fn a_plain_http_host_built_from_the_region_is_checked_per_region() {
+        // Regions are lower-case letters, digits and `-`: `0x1` is the hex form of the last
+        // byte, so these regions reach two loopback addresses (two local emulators).
+        let e = Endpoint::parse("http://127.0.0.0{region}:8080").unwrap();
+        assert_eq!(e.resolve("x1").unwrap().host, "127.0.0.1:8080");
+        assert_eq!(e.resolve("x2").unwrap().host, "127.0.0.2:8080");
+        assert!(e.check_regions(["x1", "x2"]).is_ok());
+        assert!(matches!(
+            e.check_regions(["x1", "ap-guangzhou"]),
+            Err(EndpointError::PlainHttp(_))
+        ));
+        let remote = Endpoint::parse("http://cfs.{region}.example.com").unwrap();
+        assert!(matches!(
+            remote.check_regions(["ap-shanghai"]),
+            Err(EndpointError::PlainHttp(_))
+        ));
+        // The region only in a fragment does not choose the host: still refused at once.
+        assert!(Endpoint::parse("http://example.com/#{region}").is_err());
     }
 }

@@ -51,6 +51,8 @@ pub enum RunError {
         recorded: String,
         now: &'static str,
     },
+    #[error(transparent)]
+    Endpoint(#[from] crate::api::endpoint::EndpointError),
 }
 
 impl RunError {
@@ -59,7 +61,7 @@ impl RunError {
         match self {
             RunError::Manifest(_) => 2,
             RunError::Store(_) => 5,
-            RunError::Client(_) | RunError::OtherService { .. } => 2,
+            RunError::Client(_) | RunError::OtherService { .. } | RunError::Endpoint(_) => 2,
         }
     }
 }
@@ -135,6 +137,7 @@ pub async fn run(
             .await
             .map_err(|e| RunError::Client(e.to_string()))??
     };
+    endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
     events.send(Event::Planned { total: plan.rows });
 
     let _lock = store::lock(&state_path)?;

@@ -391,6 +391,21 @@ fn exit_2_usage_errors() {
     );
     out.expect_code(2);
     assert!(out.stderr.contains("https://"), "{}", out.stderr);
+    // A plain http host built from the region is checked for the manifest's regions: with
+    // `ap-guangzhou` it is not loopback, so nothing is sent and no state is written.
+    let out = run(
+        &[
+            "run",
+            s(&manifest),
+            "--endpoint",
+            "http://127.0.0.0{region}:9",
+        ],
+        &creds(),
+        &sb.home,
+    );
+    out.expect_code(2);
+    assert!(out.stderr.contains("loopback"), "{}", out.stderr);
+    assert!(!state.exists(), "a refused endpoint created the state file");
 
     // No credentials: no environment, an empty HOME.
     let out = run(
