@@ -4,13 +4,15 @@
 use tokio::sync::mpsc;
 
 use super::events::{Event, EventSink, RowEvent};
+use super::resume::{self, Known, Resume};
 use crate::manifest::{Problem, Reader, Row};
-use crate::store::{RowState, StoreError, SyncRow, Synced, Writer};
+use crate::store::{StoreError, SyncRow, Synced, Writer};
 
 /// Rows synced in one transaction.
 const BATCH: usize = 512;
 
 /// A row that needs work, with what the state file knows of it.
+#[derive(Debug)]
 pub struct FeedItem {
     pub row: Row,
     pub synced: Synced,
@@ -26,7 +28,9 @@ pub enum FeedError {
 }
 
 /// Reads, syncs and feeds every row; returns the number of rows read. Stops quietly when the
-/// dispatcher no longer listens.
+/// engine no longer listens. Rows with nothing to do are only counted (the same decision the
+/// core makes, [`resume::decide`], so that a finished million-row state is not pushed through
+/// the engine).
 pub fn feed(
     reader: Reader,
     writer: &Writer,
@@ -47,7 +51,7 @@ pub fn feed(
     Ok(rows)
 }
 
-/// Syncs a batch and hands it on; false when the dispatcher is gone.
+/// Syncs a batch and hands it on; false when the engine is gone.
 fn flush(
     batch: &mut Vec<Row>,
     writer: &Writer,
@@ -68,12 +72,23 @@ fn flush(
             region: r.region.clone(),
             data_flow_name: r.request.data_flow_name.clone(),
             fingerprint: r.fingerprint(),
+            source_key: r.source_key(),
         })
+        .collect::<Vec<_>>();
+    let fingerprints: Vec<(String, String)> = sync_rows
+        .iter()
+        .map(|s| (s.fingerprint.clone(), s.source_key.clone()))
         .collect();
-    let synced = writer.sync_blocking(sync_rows, retry_failed)?;
-    for (row, synced) in batch.drain(..).zip(synced) {
-        match synced.state {
-            RowState::Created | RowState::Failed => events.send(Event::Row(RowEvent {
+    let synced = writer.sync_blocking(sync_rows)?;
+    for ((row, synced), (fp, source)) in batch.drain(..).zip(synced).zip(fingerprints) {
+        let known = Known {
+            state: synced.state,
+            error_code: synced.error_code.as_deref(),
+            fingerprint: (&synced.fingerprint, &fp),
+            source: (synced.source_key.as_deref(), &source),
+        };
+        if resume::decide(known, retry_failed) == Resume::Settled {
+            events.send(Event::Row(RowEvent {
                 line: row.line,
                 file_system_id: row.request.file_system_id.clone(),
                 target_path: row.request.target_path.clone(),
@@ -85,12 +100,9 @@ fn flush(
                 attempt: synced.attempts,
                 earlier: true,
                 via: "resume",
-            })),
-            _ => {
-                if tx.blocking_send(FeedItem { row, synced }).is_err() {
-                    return Ok(false);
-                }
-            }
+            }));
+        } else if tx.blocking_send(FeedItem { row, synced }).is_err() {
+            return Ok(false);
         }
     }
     Ok(true)

@@ -1,9 +1,12 @@
 //! Listing one file system's flows with DescribeDataFlow, page by page, paced on the host's
-//! DescribeDataFlow budget, retrying what is transient.
+//! DescribeDataFlow budget. A page that is throttled or fails transiently is tried again, up to
+//! [`PAGE_ATTEMPTS`] times; a listing that still fails is one failed listing for the core to
+//! count (see `core::listing`).
 
 use std::sync::Arc;
 
 use rand::SeedableRng;
+use tokio::time::Instant;
 
 use super::backoff::Backoff;
 use super::pacer::Pacer;
@@ -12,15 +15,29 @@ use crate::api::{CallError, Client, DataFlowInfo, DescribeDataFlowRequest, Outco
 
 /// The most pages one listing reads, whatever `TotalCount` says.
 const MAX_PAGES: u64 = 10_000;
+/// Tries of one page within one listing.
+pub const PAGE_ATTEMPTS: u32 = 3;
 
-/// Lists every flow of `file_system_id`. Each page is tried up to `max_attempts` times.
+/// Lists every flow of `file_system_id`; returns when its first page was sent, and the flows.
 pub async fn list_file_system(
     client: &Client,
     target: &Target,
     region: &str,
     file_system_id: &str,
     pacer: Arc<Pacer>,
-    max_attempts: u32,
+) -> (Option<Instant>, Result<Vec<DataFlowInfo>, CallError>) {
+    let mut started = None;
+    let result = list(client, target, region, file_system_id, pacer, &mut started).await;
+    (started, result)
+}
+
+async fn list(
+    client: &Client,
+    target: &Target,
+    region: &str,
+    file_system_id: &str,
+    pacer: Arc<Pacer>,
+    started: &mut Option<Instant>,
 ) -> Result<Vec<DataFlowInfo>, CallError> {
     let mut rng = rand::rngs::StdRng::from_entropy();
     let mut out = Vec::new();
@@ -36,7 +53,8 @@ pub async fn list_file_system(
         let page = loop {
             attempt += 1;
             pacer.wait().await;
-            let sent = tokio::time::Instant::now();
+            let sent = Instant::now();
+            started.get_or_insert(sent);
             match client.describe_data_flow(target, region, &req).await {
                 Ok(p) => {
                     pacer.succeeded(sent);
@@ -52,7 +70,7 @@ pub async fn list_file_system(
                         OutcomeClass::Transient | OutcomeClass::Unknown => Backoff::TRANSIENT,
                         _ => return Err(e),
                     };
-                    if attempt >= max_attempts {
+                    if attempt >= PAGE_ATTEMPTS {
                         return Err(e);
                     }
                     tokio::time::sleep(again.delay(attempt, &mut rng)).await;

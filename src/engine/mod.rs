@@ -2,27 +2,47 @@
 //! sum up. Pacing, retries, reconciliation and cancellation live in the files beside this one.
 
 mod backoff;
-pub mod decide;
-mod dispatch;
+pub mod core;
 pub mod events;
-mod feed;
+pub mod feed;
 mod listing;
+pub mod op;
 pub mod pacer;
+pub mod resume;
+mod shell;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 pub use backoff::Backoff;
-pub use dispatch::{DispatchSettings, CONFLICT};
 pub use events::{Event, EventSink, RowEvent, StopReason};
+pub use op::create::CONFLICT;
 
+use self::core::{Core, CoreSettings};
 use crate::api::{Client, Credentials, Endpoint};
 use crate::manifest::{self, ManifestError, ManifestOptions};
 use crate::store::{self, read, RowState, RunTotals, StoreError, Writer};
+use op::{CreateOp, Operation};
+
+/// What the engine's pacing, concurrency and retries need, resolved from the flags.
+#[derive(Debug, Clone)]
+pub struct DispatchSettings {
+    /// Calls per second per host for the operation's action (0: unpaced).
+    pub rate: f64,
+    /// DescribeDataFlow calls per second per host.
+    pub describe_rate: f64,
+    /// Calls waiting for a slot or in flight, per host.
+    pub concurrency: usize,
+    pub max_attempts: u32,
+    pub request_timeout: Duration,
+    pub settle: Duration,
+    pub seed: u64,
+}
 
 /// Everything a run needs, resolved from flags, environment and defaults.
 pub struct RunSettings {
@@ -45,6 +65,8 @@ pub enum RunError {
     Store(#[from] StoreError),
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("{}: this state file records runs against a {recorded} service and this run goes to a {now} one; a rehearsal against the emulator and the real service need separate state files: pass --state", .state.display())]
     OtherService {
         state: PathBuf,
@@ -62,6 +84,7 @@ impl RunError {
             RunError::Manifest(_) => 2,
             RunError::Store(_) => 5,
             RunError::Client(_) | RunError::OtherService { .. } | RunError::Endpoint(_) => 2,
+            RunError::Internal(_) => 3,
         }
     }
 }
@@ -135,7 +158,7 @@ pub async fn run(
         let (path, opts) = (manifest_path.clone(), manifest_options.clone());
         tokio::task::spawn_blocking(move || manifest::validate(&path, &opts))
             .await
-            .map_err(|e| RunError::Client(e.to_string()))??
+            .map_err(|e| RunError::Internal(format!("the manifest validation failed: {e}")))??
     };
     endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
     events.send(Event::Planned { total: plan.rows });
@@ -166,16 +189,36 @@ pub async fn run(
             feed::feed(reader, &writer, retry_failed, &feed_tx, &events)
         })
     };
-    let mut end = dispatch::dispatch(
+    let op: Arc<dyn Operation> = Arc::new(CreateOp);
+    let core = Core::new(
+        op.clone(),
+        CoreSettings {
+            concurrency: dispatch_settings.concurrency,
+            max_attempts: dispatch_settings.max_attempts,
+            request_timeout: dispatch_settings.request_timeout,
+            settle: dispatch_settings.settle,
+            seed: dispatch_settings.seed,
+            retry_failed,
+            run_id,
+            epoch_ms: store::now_ms(),
+        },
+    );
+    let rates = shell::Rates {
+        calls: dispatch_settings.rate,
+        listings: dispatch_settings.describe_rate,
+    };
+    let mut end = shell::drive(
+        core,
+        op,
         client,
         writer.clone(),
-        run_id,
         endpoint,
-        dispatch_settings,
+        rates,
         events.clone(),
         feed_rx,
         cancel,
         deadline,
+        started,
     )
     .await;
     match feed.await {
@@ -187,46 +230,55 @@ pub async fn run(
             end.stop = Some((StopReason::Store, e.to_string()));
             end.store_error.get_or_insert(e);
         }
-        Err(e) => end.stop = Some((StopReason::Store, e.to_string())),
+        Err(e) => {
+            end.stop = Some((
+                StopReason::Store,
+                format!("the manifest reader failed: {e}"),
+            ))
+        }
     }
-    let totals = RunTotals {
-        calls: end.calls,
-        throttled: end.throttled,
-        created: end.created,
-        exit_code: -1,
-    };
-    let ended = writer.end_run(run_id, totals).await;
-    drop(writer);
-    tokio::task::spawn_blocking(move || writer_thread.join())
-        .await
-        .map_err(|e| RunError::Client(e.to_string()))?;
-    if let Some(e) = end.store_error.take() {
-        return Err(RunError::Store(e));
-    }
-    ended?;
 
+    // Everything recorded so far is committed; the exit code is decided from it and written
+    // with the end of the run.
+    let flushed = writer.flush().await;
     let conn = store::open(&state_path, false)?;
     let sq = |e| StoreError::Unreadable {
         path: state_path.clone(),
         detail: format!("{e}"),
     };
+    let mut counts = read::counts(&conn, true).map_err(sq)?;
+    // Rows the run never reached are still pending.
+    let seen: u64 = counts.values().sum();
+    *counts.entry(RowState::Pending).or_default() += plan.rows.saturating_sub(seen);
     let summary = RunSummary {
-        counts: read::counts(&conn, true).map_err(sq)?,
+        counts,
         total: plan.rows,
-        calls: end.calls,
-        throttled: end.throttled,
-        created_now: end.created,
+        calls: end.totals.calls,
+        throttled: end.totals.throttled,
+        created_now: end.totals.done,
         elapsed: started.elapsed(),
         failures: read::failures_by_code(&conn).map_err(sq)?,
         stop: end.stop,
         state_file: state_path.clone(),
         manifest: manifest_path,
     };
-    conn.execute(
-        "UPDATE runs SET exit_code = ?1 WHERE id = ?2",
-        rusqlite::params![summary.exit_code(), run_id],
-    )
-    .map_err(sq)?;
+    drop(conn);
+    let totals = RunTotals {
+        calls: summary.calls,
+        throttled: summary.throttled,
+        created: summary.created_now,
+        exit_code: summary.exit_code(),
+    };
+    let ended = writer.end_run(run_id, totals).await;
+    drop(writer);
+    tokio::task::spawn_blocking(move || writer_thread.join())
+        .await
+        .map_err(|e| RunError::Internal(format!("the state writer thread failed: {e}")))?;
+    if let Some(e) = end.store_error.take() {
+        return Err(RunError::Store(e));
+    }
+    flushed?;
+    ended?;
     Ok(summary)
 }
 

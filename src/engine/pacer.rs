@@ -46,6 +46,12 @@ struct State {
     accepted: VecDeque<Instant>,
 }
 
+/// The time between two slots at `rate`, at most an hour (whatever the rate, a slot is never so
+/// far away that an `Instant` overflows).
+fn gap(rate: f64) -> Duration {
+    Duration::from_secs_f64((1.0 / rate).clamp(0.0, 3600.0))
+}
+
 /// One host's pacer for one action.
 pub struct Pacer {
     ceiling: f64,
@@ -88,7 +94,7 @@ impl Pacer {
             return Err(s.next - LEAD);
         }
         let slot = s.next.max(now);
-        s.next = slot + Duration::from_secs_f64(1.0 / s.rate);
+        s.next = slot + gap(s.rate);
         Ok(slot)
     }
 
@@ -133,9 +139,10 @@ impl Pacer {
             s.plateau = Some(budget);
             rate = rate.min(budget * BELOW_BUDGET);
         }
-        s.rate = rate.max(FLOOR);
+        // Never below the floor, and never lifted above the user's own ceiling by it.
+        s.rate = rate.max(FLOOR.min(self.ceiling));
         // Leave a gap at the new rate before the next call.
-        s.next = s.next.max(now) + Duration::from_secs_f64(1.0 / s.rate);
+        s.next = s.next.max(now) + gap(s.rate);
     }
 
     /// A call sent at `sent` went through: climb back (additive increase). About `rate` calls
@@ -162,7 +169,7 @@ impl Pacer {
             Some(p) if s.rate >= p * NEAR => SLOW_CLIMB,
             _ => FAST_CLIMB,
         };
-        let step = climb * self.ceiling / s.rate.max(FLOOR);
+        let step = climb * self.ceiling / s.rate.max(FLOOR.min(self.ceiling));
         s.rate = (s.rate + step).min(self.ceiling);
     }
 }
@@ -193,6 +200,19 @@ mod tests {
                 .count();
             assert!(in_window <= 20, "{in_window} slots in one second");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_ceiling_below_the_floor_is_never_lifted_by_a_throttle() {
+        let p = Pacer::new(0.1);
+        let ceiling = p.rate();
+        p.throttled(Instant::now());
+        assert!(p.rate() <= ceiling, "{} > {ceiling}", p.rate());
+        p.succeeded(Instant::now());
+        assert!(p.rate() <= ceiling);
+        // A rate so low its gap would overflow an Instant still hands out slots.
+        let tiny = Pacer::new(1e-30);
+        tiny.turn().await;
     }
 
     #[tokio::test(start_paused = true)]

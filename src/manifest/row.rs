@@ -23,6 +23,23 @@ impl Row {
         normalize_target_path(&self.request.target_path)
     }
 
+    /// A short hash of the row's source (storage type, address, path, as the service compares
+    /// them): a created flow's source cannot change, so a manifest that changes it drifts.
+    pub fn source_key(&self) -> String {
+        let r = &self.request;
+        let mut h = Sha256::new();
+        h.update(b"bulkflow-source-v1\0");
+        for part in [
+            r.source_storage_type.as_str(),
+            r.source_storage_address.trim_end_matches('/'),
+            crate::api::types::normalize_source_path(&r.source_path),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        hex::encode(&h.finalize()[..8])
+    }
+
     /// Hex SHA-256 over every non-secret field and the region, each length-prefixed, so that an
     /// edited row is told apart from the one recorded in the state file. Secrets (SecretId,
     /// SecretKey, Password) never enter it: editing only a secret does not change it.

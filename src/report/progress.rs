@@ -39,6 +39,7 @@ pub struct Tally {
     pub failed: u64,
     pub retrying: u64,
     pub unknown: u64,
+    pub deleted: u64,
     pub calls: u64,
     pub throttled: u64,
     /// Current non-final state of rows in play, by line.
@@ -50,7 +51,7 @@ pub struct Tally {
 impl Tally {
     /// Rows with a final state.
     pub fn done(&self) -> u64 {
-        self.created + self.failed
+        self.created + self.failed + self.deleted
     }
 
     /// Takes one event into account.
@@ -73,7 +74,7 @@ impl Tally {
             self.count(old, -1);
         }
         match r.state {
-            RowState::Created | RowState::Failed => {
+            RowState::Created | RowState::Failed | RowState::Deleted => {
                 self.count(r.state, 1);
                 if !r.earlier {
                     self.recent.push_back(now);
@@ -93,6 +94,7 @@ impl Tally {
             RowState::Failed => &mut self.failed,
             RowState::Retrying => &mut self.retrying,
             RowState::Unknown => &mut self.unknown,
+            RowState::Deleted => &mut self.deleted,
             RowState::Pending => return,
         };
         *c = c.saturating_add_signed(d);

@@ -11,7 +11,7 @@ pub use lock::{acquire as lock, lock_path, RunLock};
 pub use open::{open, StoreError, APPLICATION_ID};
 pub use state::RowState;
 pub use writer::{
-    now_ms, AttemptEnd, RunTotals, SyncRow, Synced, Transition, Writer, WriterThread,
+    now_ms, AttemptBegin, AttemptEnd, RunTotals, SyncRow, Synced, Transition, Writer, WriterThread,
 };
 
 #[cfg(test)]

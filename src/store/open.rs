@@ -11,6 +11,7 @@ pub const APPLICATION_ID: i64 = 0x6266_6c77;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_run_endpoint.sql"),
+    include_str!("../../migrations/0003_lifecycle.sql"),
 ];
 
 /// Why a state file cannot be used. Each maps to exit code 5.
@@ -90,10 +91,14 @@ pub fn open(path: &Path, create: bool) -> Result<Connection, StoreError> {
     // loss, or a resend could follow a create whose answer was lost.
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(sq)?;
-    conn.pragma_update(None, "foreign_keys", "ON").map_err(sq)?;
+    // Migrations rebuild tables (SQLite's documented way to change a constraint), which needs
+    // foreign keys off; they are on for everything after.
     if version < supported {
+        conn.pragma_update(None, "foreign_keys", "OFF")
+            .map_err(sq)?;
         migrate(&conn, version).map_err(sq)?;
     }
+    conn.pragma_update(None, "foreign_keys", "ON").map_err(sq)?;
     Ok(conn)
 }
 

@@ -15,13 +15,16 @@ pub enum RowState {
     Created,
     /// Permanent failure, with its error code and message.
     Failed,
+    /// Its flow was deleted by `bulkflow delete`; a later run creates it again.
+    Deleted,
 }
 
 impl RowState {
     /// Every state, in the order reports list them.
-    pub const ALL: [RowState; 5] = [
+    pub const ALL: [RowState; 6] = [
         RowState::Created,
         RowState::Failed,
+        RowState::Deleted,
         RowState::Unknown,
         RowState::Retrying,
         RowState::Pending,
@@ -35,6 +38,7 @@ impl RowState {
             RowState::Unknown => "unknown",
             RowState::Created => "created",
             RowState::Failed => "failed",
+            RowState::Deleted => "deleted",
         }
     }
 

@@ -9,53 +9,66 @@ fn sync_row(target: &str, fp: &str) -> SyncRow {
         region: "ap-guangzhou".into(),
         data_flow_name: None,
         fingerprint: fp.into(),
+        source_key: "s1".into(),
     }
 }
 
 #[tokio::test]
-async fn rows_move_through_states_and_failed_rows_come_back_when_edited() {
+async fn rows_keep_their_state_and_fingerprint_through_a_sync() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.db");
     let (w, thread) = Writer::start(open(&path, true).unwrap(), &path);
     let run = w.begin_run("m.csv", 2, "remote").await.unwrap();
     let s = w
-        .sync(
-            vec![sync_row("/cfs/a", "f1"), sync_row("/cfs/b", "f1")],
-            false,
-        )
+        .sync(vec![sync_row("/cfs/a", "f1"), sync_row("/cfs/b", "f1")])
         .await
         .unwrap();
     assert_eq!(s[0].state, RowState::Pending);
-    w.begin_attempt(s[0].flow_id, run, 1, 99).await.unwrap();
-    w.transition(Transition {
-        flow_id: s[1].flow_id,
-        state: RowState::Failed,
-        data_flow_id: None,
-        request_id: None,
-        error_code: Some("X".into()),
-        error_message: Some("m".into()),
-        unknown_since_ms: None,
-        attempt: None,
+    // The mark before a call: durable once `commit` returns.
+    w.commit(Transition {
+        unknown_since_ms: Some(99),
+        attempts: Some(1),
+        begin: Some(AttemptBegin {
+            attempt: 1,
+            run_id: run,
+            sent_at_ms: 5,
+        }),
+        ..Transition::new(s[0].flow_id, RowState::Unknown, None)
     })
+    .await
+    .unwrap();
+    let failed = crate::api::CallError {
+        class: crate::api::OutcomeClass::Row,
+        code: "X".into(),
+        message: "m".into(),
+        request_id: None,
+    };
+    w.transition(Transition::new(
+        s[1].flow_id,
+        RowState::Failed,
+        Some(&failed),
+    ))
     .unwrap();
     w.end_run(run, RunTotals::default()).await.unwrap();
 
-    // Same fingerprint: still failed; the first row is unknown with its deadline.
+    // A sync never changes a state or a recorded fingerprint: the engine decides.
     let s = w
-        .sync(
-            vec![sync_row("/cfs/a/", "f1"), sync_row("/cfs/b", "f1")],
-            false,
-        )
+        .sync(vec![sync_row("/cfs/a/", "f1"), sync_row("/cfs/b", "f2")])
         .await
         .unwrap();
     assert_eq!(
         (s[0].state, s[0].unknown_since_ms, s[0].attempts),
         (RowState::Unknown, Some(99), 1)
     );
-    assert_eq!(s[1].state, RowState::Failed);
-    // Edited: pending again.
-    let s = w.sync(vec![sync_row("/cfs/b", "f2")], false).await.unwrap();
-    assert_eq!(s[0].state, RowState::Pending);
+    assert_eq!(
+        (
+            s[1].state,
+            s[1].fingerprint.as_str(),
+            s[1].error_code.as_deref()
+        ),
+        (RowState::Failed, "f1", Some("X"))
+    );
+    assert_eq!(s[1].source_key.as_deref(), Some("s1"));
     drop(w);
     thread.join();
 
@@ -63,6 +76,44 @@ async fn rows_move_through_states_and_failed_rows_come_back_when_edited() {
     let c = read::counts(&conn, false).unwrap();
     assert_eq!(c[&RowState::Unknown], 1);
     assert_eq!(read::calls_in_run(&conn, run).unwrap(), 1);
+}
+
+#[test]
+fn a_version_2_state_file_migrates_with_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(include_str!("../../migrations/0001_init.sql"))
+        .unwrap();
+    c.execute_batch(include_str!("../../migrations/0002_run_endpoint.sql"))
+        .unwrap();
+    c.execute_batch(
+        "INSERT INTO runs (id, started_at_ms, manifest) VALUES (1, 0, 'm');
+         INSERT INTO flows (id, file_system_id, target_key, target_path, line, region,
+                            fingerprint, state, data_flow_id, updated_at_ms)
+         VALUES (7, 'cfs-1', '/cfs/a', '/cfs/a', 2, 'r', 'f', 'created', 'cfs-dataflow-1', 0);
+         INSERT INTO attempts (flow_id, run_id, attempt, sent_at_ms) VALUES (7, 1, 1, 0);",
+    )
+    .unwrap();
+    c.pragma_update(None, "user_version", 2).unwrap();
+    c.pragma_update(None, "application_id", APPLICATION_ID)
+        .unwrap();
+    drop(c);
+    let conn = open(&path, true).unwrap();
+    let (state, id): (String, String) = conn
+        .query_row(
+            "SELECT state, data_flow_id FROM flows WHERE id = 7",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((state.as_str(), id.as_str()), ("created", "cfs-dataflow-1"));
+    let ok: String = conn
+        .query_row("PRAGMA foreign_key_check", [], |r| r.get(0))
+        .unwrap_or_else(|_| "ok".into());
+    assert_eq!(ok, "ok");
+    conn.execute("UPDATE flows SET state = 'deleted' WHERE id = 7", [])
+        .unwrap();
 }
 
 #[test]

@@ -21,6 +21,7 @@ pub struct SyncRow {
     pub region: String,
     pub data_flow_name: Option<String>,
     pub fingerprint: String,
+    pub source_key: String,
 }
 
 /// What the state file says of a row after the sync.
@@ -32,9 +33,21 @@ pub struct Synced {
     /// When a call of unknown outcome ended (or at the latest could have).
     pub unknown_since_ms: Option<i64>,
     pub attempts: u32,
+    /// The fingerprint of the manifest fields the recorded state answers to.
+    pub fingerprint: String,
+    pub source_key: Option<String>,
+    pub error_code: Option<String>,
 }
 
-/// The end of one CreateDataFlow call, for the attempts table.
+/// A call about to be sent, for the attempts table.
+#[derive(Debug, Clone)]
+pub struct AttemptBegin {
+    pub attempt: u32,
+    pub run_id: i64,
+    pub sent_at_ms: i64,
+}
+
+/// The end of one call, for the attempts table.
 #[derive(Debug, Clone)]
 pub struct AttemptEnd {
     pub attempt: u32,
@@ -55,7 +68,36 @@ pub struct Transition {
     pub error_code: Option<String>,
     pub error_message: Option<String>,
     pub unknown_since_ms: Option<i64>,
+    /// Calls sent for the row over all runs, when it changes.
+    pub attempts: Option<u32>,
+    /// The call about to be sent.
+    pub begin: Option<AttemptBegin>,
+    /// The end of a call.
     pub attempt: Option<AttemptEnd>,
+    /// The manifest fields the new state answers to, when they change.
+    pub fingerprint: Option<String>,
+    /// The source the row's flow was made from, when it changes.
+    pub source_key: Option<String>,
+}
+
+impl Transition {
+    /// A row's new state with its error (or none); everything else unchanged.
+    pub fn new(flow_id: i64, state: RowState, error: Option<&crate::api::CallError>) -> Self {
+        Transition {
+            flow_id,
+            state,
+            data_flow_id: None,
+            request_id: error.and_then(|e| e.request_id.clone()),
+            error_code: error.map(|e| e.code.clone()),
+            error_message: error.map(|e| e.message.clone()),
+            unknown_since_ms: None,
+            attempts: None,
+            begin: None,
+            attempt: None,
+            fingerprint: None,
+            source_key: None,
+        }
+    }
 }
 
 /// Totals of a run, written when it ends.
@@ -79,21 +121,16 @@ enum Op {
     },
     Sync {
         rows: Vec<SyncRow>,
-        retry_failed: bool,
         now_ms: i64,
         reply: Reply<Vec<Synced>>,
     },
-    BeginAttempt {
-        flow_id: i64,
-        run_id: i64,
-        attempt: u32,
-        sent_at_ms: i64,
-        latest_end_ms: i64,
-        reply: Reply<()>,
-    },
     Transition {
-        t: Transition,
+        t: Box<Transition>,
         now_ms: i64,
+        reply: Option<Reply<()>>,
+    },
+    Flush {
+        reply: Reply<()>,
     },
     EndRun {
         run_id: i64,
@@ -170,16 +207,11 @@ impl Writer {
     }
 
     /// [`Writer::sync`] for a caller outside the async runtime (the manifest reader thread).
-    pub fn sync_blocking(
-        &self,
-        rows: Vec<SyncRow>,
-        retry_failed: bool,
-    ) -> Result<Vec<Synced>, StoreError> {
+    pub fn sync_blocking(&self, rows: Vec<SyncRow>) -> Result<Vec<Synced>, StoreError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Op::Sync {
                 rows,
-                retry_failed,
                 now_ms: now_ms(),
                 reply,
             })
@@ -205,37 +237,23 @@ impl Writer {
         .await
     }
 
-    /// Inserts or refreshes rows of the manifest and says where each stands. A failed row whose
-    /// fingerprint changed (or all failed rows, with `retry_failed`) becomes pending again.
-    pub async fn sync(
-        &self,
-        rows: Vec<SyncRow>,
-        retry_failed: bool,
-    ) -> Result<Vec<Synced>, StoreError> {
+    /// Inserts or refreshes rows of the manifest (identity, line, region, name) and says where
+    /// each stands. It changes no row's state: that is the engine's decision.
+    pub async fn sync(&self, rows: Vec<SyncRow>) -> Result<Vec<Synced>, StoreError> {
         self.ask(|reply| Op::Sync {
             rows,
-            retry_failed,
             now_ms: now_ms(),
             reply,
         })
         .await
     }
 
-    /// Marks a row `unknown` and records the call before it is sent; returns once that is durable.
-    pub async fn begin_attempt(
-        &self,
-        flow_id: i64,
-        run_id: i64,
-        attempt: u32,
-        latest_end_ms: i64,
-    ) -> Result<(), StoreError> {
-        self.ask(|reply| Op::BeginAttempt {
-            flow_id,
-            run_id,
-            attempt,
-            sent_at_ms: now_ms(),
-            latest_end_ms,
-            reply,
+    /// Commits a state change and returns once it is durable (the mark written before a call).
+    pub async fn commit(&self, t: Transition) -> Result<(), StoreError> {
+        self.ask(|reply| Op::Transition {
+            t: Box::new(t),
+            now_ms: now_ms(),
+            reply: Some(reply),
         })
         .await
     }
@@ -244,10 +262,16 @@ impl Writer {
     pub fn transition(&self, t: Transition) -> Result<(), StoreError> {
         self.tx
             .send(Op::Transition {
-                t,
+                t: Box::new(t),
                 now_ms: now_ms(),
+                reply: None,
             })
             .map_err(|_| self.gone())
+    }
+
+    /// Returns once everything queued before it is committed.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.ask(|reply| Op::Flush { reply }).await
     }
 
     /// Records the end of a run; returns once everything before it is committed.
@@ -341,7 +365,6 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
         }
         Op::Sync {
             rows,
-            retry_failed,
             now_ms,
             reply,
         } => {
@@ -358,7 +381,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
                         r.data_flow_name,
                         r.fingerprint,
                         now_ms,
-                        retry_failed,
+                        r.source_key,
                     ],
                     |row| {
                         let state: String = row.get(1)?;
@@ -368,6 +391,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
                             data_flow_id: row.get(2)?,
                             unknown_since_ms: row.get(3)?,
                             attempts: row.get::<_, i64>(4)?.clamp(0, u32::MAX as i64) as u32,
+                            fingerprint: row.get(5)?,
+                            source_key: row.get(6)?,
+                            error_code: row.get(7)?,
                         })
                     },
                 )?;
@@ -375,59 +401,13 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             }
             replies.push(ack(reply, out));
         }
-        Op::BeginAttempt {
-            flow_id,
-            run_id,
-            attempt,
-            sent_at_ms,
-            latest_end_ms,
-            reply,
-        } => {
-            tx.prepare_cached(
-                "UPDATE flows SET state = 'unknown', attempts = ?2, unknown_since_ms = ?3, \
-                 updated_at_ms = ?4 WHERE id = ?1",
-            )?
-            .execute(params![flow_id, attempt, latest_end_ms, sent_at_ms])?;
-            tx.prepare_cached(
-                "INSERT INTO attempts (flow_id, run_id, attempt, sent_at_ms) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (flow_id, attempt) DO UPDATE SET run_id = excluded.run_id, \
-                 sent_at_ms = excluded.sent_at_ms, ended_at_ms = NULL, outcome = NULL",
-            )?
-            .execute(params![flow_id, run_id, attempt, sent_at_ms])?;
-            replies.push(ack(reply, ()));
-        }
-        Op::Transition { t, now_ms } => {
-            tx.prepare_cached(
-                "UPDATE flows SET state = ?2, data_flow_id = COALESCE(?3, data_flow_id), \
-                 request_id = COALESCE(?4, request_id), error_code = ?5, error_message = ?6, \
-                 unknown_since_ms = ?7, updated_at_ms = ?8 WHERE id = ?1",
-            )?
-            .execute(params![
-                t.flow_id,
-                t.state.as_str(),
-                t.data_flow_id,
-                t.request_id,
-                t.error_code,
-                t.error_message,
-                t.unknown_since_ms,
-                now_ms
-            ])?;
-            if let Some(a) = t.attempt {
-                tx.prepare_cached(
-                    "UPDATE attempts SET ended_at_ms = ?3, outcome = ?4, error_code = ?5, \
-                     request_id = ?6, latency_ms = ?7 WHERE flow_id = ?1 AND attempt = ?2",
-                )?
-                .execute(params![
-                    t.flow_id,
-                    a.attempt,
-                    a.ended_at_ms,
-                    a.outcome,
-                    a.error_code,
-                    a.request_id,
-                    a.latency_ms
-                ])?;
+        Op::Transition { t, now_ms, reply } => {
+            apply_transition(tx, &t, now_ms)?;
+            if let Some(reply) = reply {
+                replies.push(ack(reply, ()));
             }
         }
+        Op::Flush { reply } => replies.push(ack(reply, ())),
         Op::EndRun {
             run_id,
             totals,
@@ -452,22 +432,68 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
     Ok(())
 }
 
+fn apply_transition(
+    tx: &rusqlite::Transaction<'_>,
+    t: &Transition,
+    now_ms: i64,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "UPDATE flows SET state = ?2, data_flow_id = COALESCE(?3, data_flow_id), \
+         request_id = COALESCE(?4, request_id), error_code = ?5, error_message = ?6, \
+         unknown_since_ms = ?7, updated_at_ms = ?8, attempts = COALESCE(?9, attempts), \
+         fingerprint = COALESCE(?10, fingerprint), source_key = COALESCE(?11, source_key) \
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        t.flow_id,
+        t.state.as_str(),
+        t.data_flow_id,
+        t.request_id,
+        t.error_code,
+        t.error_message,
+        t.unknown_since_ms,
+        now_ms,
+        t.attempts,
+        t.fingerprint,
+        t.source_key,
+    ])?;
+    if let Some(b) = &t.begin {
+        tx.prepare_cached(
+            "INSERT INTO attempts (flow_id, run_id, attempt, sent_at_ms) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (flow_id, attempt) DO UPDATE SET run_id = excluded.run_id, \
+             sent_at_ms = excluded.sent_at_ms, ended_at_ms = NULL, outcome = NULL",
+        )?
+        .execute(params![t.flow_id, b.run_id, b.attempt, b.sent_at_ms])?;
+    }
+    if let Some(a) = &t.attempt {
+        tx.prepare_cached(
+            "UPDATE attempts SET ended_at_ms = ?3, outcome = ?4, error_code = ?5, \
+             request_id = ?6, latency_ms = ?7 WHERE flow_id = ?1 AND attempt = ?2",
+        )?
+        .execute(params![
+            t.flow_id,
+            a.attempt,
+            a.ended_at_ms,
+            a.outcome,
+            a.error_code,
+            a.request_id,
+            a.latency_ms
+        ])?;
+    }
+    Ok(())
+}
+
+/// Inserts a new row as `pending` with its fingerprint; a known row gets its identity fields
+/// refreshed and keeps its state and fingerprint (the engine decides what a change means).
 const SYNC_SQL: &str = "\
 INSERT INTO flows (file_system_id, target_key, target_path, line, region, data_flow_name, \
-                   fingerprint, state, in_manifest, updated_at_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', 1, ?8)
+                   fingerprint, source_key, state, in_manifest, updated_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, 'pending', 1, ?8)
 ON CONFLICT (file_system_id, target_key) DO UPDATE SET
     target_path = excluded.target_path,
     line = excluded.line,
     region = excluded.region,
     data_flow_name = excluded.data_flow_name,
-    in_manifest = 1,
-    state = CASE WHEN flows.state = 'failed' AND (flows.fingerprint <> excluded.fingerprint OR ?9)
-                 THEN 'pending' ELSE flows.state END,
-    error_code = CASE WHEN flows.state = 'failed' AND (flows.fingerprint <> excluded.fingerprint OR ?9)
-                 THEN NULL ELSE flows.error_code END,
-    error_message = CASE WHEN flows.state = 'failed' AND (flows.fingerprint <> excluded.fingerprint OR ?9)
-                 THEN NULL ELSE flows.error_message END,
-    fingerprint = excluded.fingerprint,
-    updated_at_ms = excluded.updated_at_ms
-RETURNING id, state, data_flow_id, unknown_since_ms, attempts";
+    source_key = COALESCE(flows.source_key, excluded.source_key),
+    in_manifest = 1
+RETURNING id, state, data_flow_id, unknown_since_ms, attempts, fingerprint, source_key, error_code";

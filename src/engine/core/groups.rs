@@ -1,0 +1,161 @@
+//! Rows waiting for a listing are grouped by region and file system: one listing settles them
+//! all. At most one listing per group is in flight, and at most one is scheduled.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use super::rows::{Phase, Resolve};
+use super::{Command, Core, HostId, Wake};
+use crate::api::{normalize_target_path, DataFlowInfo};
+use crate::manifest::Row;
+
+/// A listing's scope: (region, file system).
+pub type GroupKey = (String, String);
+
+/// The flows a listing found, by directory (normalised target path).
+pub type Snapshot = HashMap<String, Vec<DataFlowInfo>>;
+
+pub struct Group {
+    pub key: GroupKey,
+    pub host: HostId,
+    /// Rows waiting for a listing.
+    pub members: BTreeSet<u64>,
+    pub listing: bool,
+    /// When the next listing is scheduled.
+    pub wake: Option<Duration>,
+    /// Listings in a row that could not connect.
+    pub unreachable: u32,
+    /// What the first listing of this run found, for rows fed after it (looks-first operations).
+    pub snapshot: Option<Snapshot>,
+}
+
+/// Indexes the listed flows of `file_system_id` by directory.
+pub fn snapshot_of(flows: Vec<DataFlowInfo>, file_system_id: &str) -> Snapshot {
+    let mut s = Snapshot::new();
+    for f in flows
+        .into_iter()
+        .filter(|f| f.file_system_id == file_system_id)
+    {
+        s.entry(normalize_target_path(&f.target_path).to_owned())
+            .or_default()
+            .push(f);
+    }
+    s
+}
+
+impl Core {
+    pub(super) fn group_for(&mut self, row: &Row, host: HostId) -> usize {
+        let key = (row.region.clone(), row.request.file_system_id.clone());
+        if let Some(&g) = self.group_index.get(&key) {
+            return g;
+        }
+        let g = self.groups.len();
+        self.groups.push(Group {
+            key: key.clone(),
+            host,
+            members: BTreeSet::new(),
+            listing: false,
+            wake: None,
+            unreachable: 0,
+            snapshot: None,
+        });
+        self.group_index.insert(key, g);
+        g
+    }
+
+    /// Puts a row in its group to wait for a listing that starts at `next_look` or later.
+    pub(super) fn resolve(
+        &mut self,
+        line: u64,
+        due: Duration,
+        next_look: Duration,
+        exists: bool,
+        now: Duration,
+    ) {
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        e.phase = Phase::Resolving(Resolve {
+            due,
+            next_look,
+            exists,
+            listings: 0,
+        });
+        let g = e.group;
+        self.groups[g].members.insert(line);
+        self.schedule_group(g, now);
+    }
+
+    pub(super) fn leave_group(&mut self, line: u64, g: usize) {
+        if let Some(group) = self.groups.get_mut(g) {
+            group.members.remove(&line);
+        }
+    }
+
+    /// Schedules the group's next listing at the earliest time a member wants one.
+    pub(super) fn schedule_group(&mut self, g: usize, now: Duration) {
+        let group = &self.groups[g];
+        if group.listing {
+            return; // rescheduled when the listing ends
+        }
+        let want = group
+            .members
+            .iter()
+            .filter_map(|l| match &self.rows.get(l)?.phase {
+                Phase::Resolving(r) => Some(r.next_look),
+                _ => None,
+            })
+            .min();
+        let Some(want) = want else {
+            self.groups[g].wake = None;
+            return;
+        };
+        if want <= now {
+            self.start_listing(g);
+        } else if self.groups[g].wake != Some(want) {
+            self.groups[g].wake = Some(want);
+            self.wake_at(want, Wake::Group(g));
+        }
+    }
+
+    pub(super) fn group_due(&mut self, g: usize, now: Duration) {
+        let Some(group) = self.groups.get(g) else {
+            return;
+        };
+        if group.listing || group.wake.is_none_or(|w| w > now) {
+            return;
+        }
+        self.start_listing(g);
+    }
+
+    fn start_listing(&mut self, g: usize) {
+        if self.stop.is_some() {
+            return;
+        }
+        let group = &mut self.groups[g];
+        group.listing = true;
+        group.wake = None;
+        self.listings_in_flight += 1;
+        self.totals.listings += 1;
+        let (key, host) = (group.key.clone(), group.host);
+        self.out.push_back(Command::List { group: key, host });
+    }
+
+    /// For a row fed after its group's first listing: judge it from what that listing found.
+    /// False when the group has not been listed yet.
+    pub(super) fn judge_from_snapshot(&mut self, line: u64, now: Duration) -> bool {
+        let Some(e) = self.rows.get(&line) else {
+            return true;
+        };
+        let Some(snapshot) = &self.groups[e.group].snapshot else {
+            return false;
+        };
+        let at: Vec<&DataFlowInfo> = snapshot
+            .get(e.row.target_key())
+            .map(|v| v.iter().collect())
+            .unwrap_or_default();
+        let judgement = self.op.judge(&e.row, &at);
+        self.apply_judgement(line, judgement, now, None);
+        true
+    }
+}

@@ -1,0 +1,201 @@
+//! What a listing of a file system settles. A flow that shows settles its row at once, whenever
+//! the listing started. A directory that shows no flow proves something only for rows none of
+//! whose calls can still act: the listing must have started after the row's latest call could
+//! have ended, plus the settle time. Each row counts its own unsettling listings.
+
+use std::time::Duration;
+
+use super::super::backoff::Backoff;
+use super::super::events::{Event, StopReason};
+use super::super::op::{Final, Judgement};
+use super::groups::{snapshot_of, GroupKey};
+use super::rows::Phase;
+use super::{Core, MAX_LISTINGS};
+use crate::api::classify::PATH_USED;
+use crate::api::client::codes::CONNECT_FAILED;
+use crate::api::{CallError, DataFlowInfo, OutcomeClass};
+
+/// Listings of one file system in a row that could not connect before the run stops.
+const UNREACHABLE_LISTINGS: u32 = 2;
+
+/// The wait before a row's next listing after `n` listings that did not settle it: 2, 4, 8, 16,
+/// 30, 30 s, without jitter (one listing serves a whole group, so there is no herd to spread),
+/// so that the documented time is the real one.
+pub fn listing_delay(n: u32) -> Duration {
+    Backoff::LISTING.bound(n)
+}
+
+impl Core {
+    pub(super) fn listed(
+        &mut self,
+        key: &GroupKey,
+        started: Duration,
+        result: Result<Vec<DataFlowInfo>, CallError>,
+        now: Duration,
+    ) {
+        let Some(&g) = self.group_index.get(key) else {
+            return;
+        };
+        self.groups[g].listing = false;
+        self.listings_in_flight -= 1;
+        self.emit(Event::Listing {
+            file_system_id: key.1.clone(),
+            flows: result.as_ref().map(Vec::len).unwrap_or(0),
+            error: result.as_ref().err().cloned(),
+        });
+        let members: Vec<u64> = self.groups[g].members.iter().copied().collect();
+        let unreachable = matches!(&result, Err(e) if e.code == CONNECT_FAILED);
+        let group = &mut self.groups[g];
+        group.unreachable = if unreachable {
+            group.unreachable + 1
+        } else {
+            0
+        };
+        match result {
+            // Two listings in a row whose every page failed to connect: the endpoint is wrong
+            // or unreachable, the run's problem and not the rows'. Stop (exit 3, resumable).
+            Err(e) if group.unreachable >= UNREACHABLE_LISTINGS => {
+                let detail = format!("{e} ({UNREACHABLE_LISTINGS} listings could not connect)");
+                self.stop(StopReason::Fatal, detail);
+            }
+            Ok(flows) => {
+                let snapshot = snapshot_of(flows, &key.1);
+                for line in members {
+                    let Some(e) = self.rows.get(&line) else {
+                        continue;
+                    };
+                    let at: Vec<&DataFlowInfo> = snapshot
+                        .get(e.row.target_key())
+                        .map(|v| v.iter().collect())
+                        .unwrap_or_default();
+                    let judgement = self.op.judge(&e.row, &at);
+                    self.apply_judgement(line, judgement, now, Some(started));
+                }
+                if self.op.looks_first() && self.groups[g].snapshot.is_none() {
+                    self.groups[g].snapshot = Some(snapshot);
+                }
+            }
+            Err(e) if e.class == OutcomeClass::Fatal => {
+                self.stop(StopReason::Fatal, e.to_string());
+            }
+            Err(e) if e.class == OutcomeClass::FileSystem => {
+                // The file system does not exist (or cannot have flows): nothing was created.
+                self.failed_fs
+                    .entry(key.1.clone())
+                    .or_insert_with(|| e.clone());
+                for line in members {
+                    self.finish(line, Final::Failed(e.clone()), None);
+                }
+            }
+            Err(e) => {
+                for line in members {
+                    self.listing_failed(line, &e, started, now);
+                }
+            }
+        }
+        if self.stop.is_none() {
+            self.schedule_group(g, now);
+        }
+    }
+
+    /// Carries out what a listing (or, with `started` None, the group's first listing) says.
+    pub(super) fn apply_judgement(
+        &mut self,
+        line: u64,
+        judgement: Judgement,
+        now: Duration,
+        started: Option<Duration>,
+    ) {
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        match judgement {
+            Judgement::Finish(Final::Done {
+                data_flow_id,
+                request_id,
+                via,
+            }) => {
+                let via = if e.calls_ever == 0 { "adopted" } else { via };
+                let f = Final::Done {
+                    data_flow_id,
+                    request_id,
+                    via,
+                };
+                self.finish(line, f, None);
+            }
+            Judgement::Finish(f) => self.finish(line, f, None),
+            Judgement::LookAgain(after) => {
+                if let Phase::Resolving(r) = &mut e.phase {
+                    r.next_look = now + after;
+                } else {
+                    self.resolve(line, now, now + after, false, now);
+                }
+            }
+            Judgement::Call => {
+                let outstanding = e.outstanding;
+                let Phase::Resolving(r) = &mut e.phase else {
+                    self.needs_call(line);
+                    return;
+                };
+                let started = started.unwrap_or(now);
+                if outstanding && started < r.due {
+                    // Too early to prove anything: our call may still show.
+                    r.next_look = r.due;
+                    return;
+                }
+                if !r.exists {
+                    self.groups[e.group].members.remove(&line);
+                    self.needs_call(line);
+                    return;
+                }
+                // The service said the directory has a flow and the listing does not show it:
+                // it lags. Look again; never guess.
+                r.listings += 1;
+                if r.listings >= MAX_LISTINGS {
+                    let error = CallError {
+                        class: OutcomeClass::Unknown,
+                        code: PATH_USED.into(),
+                        message: format!(
+                            "the service says {} already has a data flow, but {} listings of {} \
+                             did not show it; the next run asks again",
+                            e.row.target_key(),
+                            r.listings,
+                            e.row.request.file_system_id
+                        ),
+                        request_id: None,
+                    };
+                    self.leave_unknown(line, error);
+                } else {
+                    r.next_look = started + listing_delay(r.listings);
+                }
+            }
+        }
+    }
+
+    /// A listing that failed: it counts against the rows it could have settled.
+    fn listing_failed(&mut self, line: u64, error: &CallError, started: Duration, now: Duration) {
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        let outstanding = e.outstanding;
+        let Phase::Resolving(r) = &mut e.phase else {
+            return;
+        };
+        if outstanding && started < r.due {
+            r.next_look = r.due;
+            return;
+        }
+        r.listings += 1;
+        if r.listings >= MAX_LISTINGS {
+            if outstanding {
+                // Never guess: the next run asks again.
+                self.leave_unknown(line, error.clone());
+            } else {
+                // Nothing was sent for it: it stays as it is, and the next run looks again.
+                self.set_aside(line, error.clone());
+            }
+        } else {
+            r.next_look = now + listing_delay(r.listings);
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! The engine's core: every row in play, with no I/O and no clock of its own. The caller feeds
+//! it inputs with the current time ([`Core::handle`], [`Core::on_timer`]) and carries out the
+//! commands it returns ([`Core::poll_command`]): record a transition, wait for a pacing slot,
+//! send a call, list a file system, emit an event. Every change of a row's state is decided
+//! here, in [`rows`] (calls) and [`listing`] (resolution by DescribeDataFlow).
+//!
+//! Time is one monotonic clock: a [`Duration`] since the run started. The wall clock appears
+//! only at the edges, converted with the run's `epoch_ms` (the wall clock at time zero), for what
+//! the state file stores and what an earlier run stored.
+
+mod groups;
+mod listing;
+mod rows;
+#[cfg(test)]
+mod tests;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use super::events::{Event, StopReason};
+use super::feed::FeedItem;
+use super::op::{Action, Answer, Operation};
+use crate::api::{CallError, DataFlowInfo};
+use crate::manifest::Row;
+use crate::store::{RowState, Transition};
+
+use groups::Group;
+pub use groups::GroupKey;
+use rows::Entry;
+
+/// Listings that may fail, or may not show a flow the service says exists, before a row is left
+/// `unknown` for the next run.
+pub const MAX_LISTINGS: u32 = 6;
+
+/// Index of an endpoint host, as the caller numbers them.
+pub type HostId = usize;
+
+/// What the core needs to know, resolved from the flags.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    /// Calls waiting for a slot or in flight, per host.
+    pub concurrency: usize,
+    pub max_attempts: u32,
+    pub request_timeout: Duration,
+    pub settle: Duration,
+    pub seed: u64,
+    /// Also re-attempt rows that failed permanently in an earlier run.
+    pub retry_failed: bool,
+    /// The run's id in the state file.
+    pub run_id: i64,
+    /// The wall clock (ms since the epoch) at time zero.
+    pub epoch_ms: i64,
+}
+
+/// An input to the core.
+#[derive(Debug)]
+pub enum Input {
+    /// A row of the manifest that needs work, with what the state file knows of it.
+    Fed { item: Box<FeedItem>, host: HostId },
+    /// The manifest has no more rows.
+    FeedEnded,
+    /// The pacer gave the row's call its slot (a time at most a moment away).
+    SlotGranted { line: u64, slot: Duration },
+    /// The run stopped before the row's slot came: nothing was recorded or sent.
+    SlotAbandoned { line: u64 },
+    /// The row's call was not sent: its record could not be written.
+    NotSent { line: u64 },
+    /// The row's call ended.
+    Answered {
+        line: u64,
+        result: Result<Answer, CallError>,
+        latency: Duration,
+    },
+    /// A listing of a file system ended; `started` is when its first page was sent.
+    Listed {
+        group: GroupKey,
+        started: Duration,
+        result: Result<Vec<DataFlowInfo>, CallError>,
+    },
+    /// Stop starting work.
+    Stop { reason: StopReason, detail: String },
+}
+
+/// What the core asks the caller to do.
+#[derive(Debug)]
+pub enum Command {
+    /// Queue this transition for the state file.
+    Record(Transition),
+    /// Wait for a slot of `action` on `host`, then answer [`Input::SlotGranted`] (or
+    /// [`Input::SlotAbandoned`] if the run stops first).
+    WaitSlot {
+        line: u64,
+        host: HostId,
+        action: Action,
+    },
+    /// Commit `mark` durably, then at `slot` send the row's call; answer [`Input::Answered`]
+    /// (or [`Input::NotSent`] if the mark could not be written).
+    Send {
+        line: u64,
+        host: HostId,
+        row: Arc<Row>,
+        slot: Duration,
+        mark: Transition,
+    },
+    /// List every flow of the group's file system; answer [`Input::Listed`].
+    List { group: GroupKey, host: HostId },
+    /// Tell the world.
+    Emit(Event),
+    /// The run is stopping: abandon slot waits and listings.
+    Halt,
+}
+
+/// Counts of a run, for its record and summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub calls: u64,
+    pub throttled: u64,
+    /// Rows this run brought to the operation's goal.
+    pub done: u64,
+    pub listings: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Wake {
+    Retry(u64),
+    Group(usize),
+}
+
+#[derive(Default)]
+struct Host {
+    ready: VecDeque<u64>,
+    /// Calls waiting for their slot or in flight.
+    busy: usize,
+}
+
+/// The core of one run of one operation.
+pub struct Core {
+    op: Arc<dyn Operation>,
+    settings: CoreSettings,
+    rows: HashMap<u64, Entry>,
+    hosts: Vec<Host>,
+    groups: Vec<Group>,
+    group_index: HashMap<GroupKey, usize>,
+    wakes: BinaryHeap<Reverse<(Duration, Wake)>>,
+    failed_fs: HashMap<String, CallError>,
+    out: VecDeque<Command>,
+    listings_in_flight: usize,
+    ready_len: usize,
+    feed_ended: bool,
+    stop: Option<(StopReason, String)>,
+    totals: Totals,
+    rng: StdRng,
+}
+
+impl Core {
+    pub fn new(op: Arc<dyn Operation>, settings: CoreSettings) -> Core {
+        let rng = StdRng::seed_from_u64(settings.seed);
+        Core {
+            op,
+            settings,
+            rows: HashMap::new(),
+            hosts: Vec::new(),
+            groups: Vec::new(),
+            group_index: HashMap::new(),
+            wakes: BinaryHeap::new(),
+            failed_fs: HashMap::new(),
+            out: VecDeque::new(),
+            listings_in_flight: 0,
+            ready_len: 0,
+            feed_ended: false,
+            stop: None,
+            totals: Totals::default(),
+            rng,
+        }
+    }
+
+    /// Takes one input at time `now`.
+    pub fn handle(&mut self, input: Input, now: Duration) {
+        match input {
+            Input::Fed { item, host } => {
+                let FeedItem { row, synced } = *item;
+                self.accept(row, synced, host, now)
+            }
+            Input::FeedEnded => self.feed_ended = true,
+            Input::SlotGranted { line, slot } => self.slot_granted(line, slot),
+            Input::SlotAbandoned { line } | Input::NotSent { line } => self.not_sent(line),
+            Input::Answered {
+                line,
+                result,
+                latency,
+            } => self.answered(line, result, latency, now),
+            Input::Listed {
+                group,
+                started,
+                result,
+            } => self.listed(&group, started, result, now),
+            Input::Stop { reason, detail } => self.stop(reason, detail),
+        }
+        self.launch(now);
+    }
+
+    /// Takes the wakes that are due at `now`.
+    pub fn on_timer(&mut self, now: Duration) {
+        while let Some(Reverse((t, wake))) = self.wakes.peek().copied() {
+            if t > now {
+                break;
+            }
+            self.wakes.pop();
+            match wake {
+                Wake::Retry(line) => self.retry_due(line, t),
+                Wake::Group(g) => self.group_due(g, now),
+            }
+        }
+        self.launch(now);
+    }
+
+    /// The next command to carry out.
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.out.pop_front()
+    }
+
+    /// When [`Core::on_timer`] wants to be called next.
+    pub fn next_wake(&self) -> Option<Duration> {
+        if self.stop.is_some() {
+            return None;
+        }
+        self.wakes.peek().map(|Reverse((t, _))| *t)
+    }
+
+    /// Whether the core takes more rows now (it keeps a bounded queue of ready rows).
+    pub fn wants_rows(&self) -> bool {
+        let cap = self.settings.concurrency.saturating_mul(2).max(64);
+        self.stop.is_none() && !self.feed_ended && self.ready_len < cap
+    }
+
+    /// True when nothing is in flight and nothing more will happen.
+    pub fn finished(&self) -> bool {
+        if self.listings_in_flight > 0 || self.hosts.iter().any(|h| h.busy > 0) {
+            return false;
+        }
+        self.stop.is_some() || (self.feed_ended && self.rows.is_empty())
+    }
+
+    /// Why the run stopped early, if it did.
+    pub fn stopped(&self) -> Option<&(StopReason, String)> {
+        self.stop.as_ref()
+    }
+
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// Stops starting calls and listings; the stronger reason wins.
+    fn stop(&mut self, reason: StopReason, detail: String) {
+        let first = self.stop.is_none();
+        if self.stop.as_ref().is_none_or(|(r, _)| reason > *r) {
+            self.out.push_back(Command::Emit(Event::Stopping {
+                reason,
+                detail: detail.clone(),
+            }));
+            self.stop = Some((reason, detail));
+        }
+        if first {
+            self.out.push_back(Command::Halt);
+        }
+    }
+
+    fn emit(&mut self, e: Event) {
+        self.out.push_back(Command::Emit(e));
+    }
+
+    fn record(&mut self, t: Transition) {
+        self.out.push_back(Command::Record(t));
+    }
+
+    /// The wall clock of a monotonic time, for the state file.
+    fn wall_ms(&self, t: Duration) -> i64 {
+        self.settings
+            .epoch_ms
+            .saturating_add(t.as_millis().min(i64::MAX as u128) as i64)
+    }
+
+    /// The monotonic time of a wall-clock time an earlier run stored; times before this run's
+    /// start are its start.
+    fn mono_of(&self, wall_ms: i64) -> Duration {
+        Duration::from_millis(wall_ms.saturating_sub(self.settings.epoch_ms).max(0) as u64)
+    }
+
+    fn wake_at(&mut self, t: Duration, wake: Wake) {
+        self.wakes.push(Reverse((t, wake)));
+    }
+
+    fn host_mut(&mut self, host: HostId) -> &mut Host {
+        if self.hosts.len() <= host {
+            self.hosts.resize_with(host + 1, Host::default);
+        }
+        &mut self.hosts[host]
+    }
+
+    fn enqueue(&mut self, line: u64) {
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        e.phase = rows::Phase::Queued;
+        let host = e.host;
+        self.host_mut(host).ready.push_back(line);
+        self.ready_len += 1;
+    }
+
+    /// Starts slot waits while hosts have ready rows and room, host by host.
+    fn launch(&mut self, _now: Duration) {
+        if self.stop.is_some() {
+            return;
+        }
+        let action = self.op.action();
+        for h in 0..self.hosts.len() {
+            while self.hosts[h].busy < self.settings.concurrency.max(1) {
+                let Some(line) = self.hosts[h].ready.pop_front() else {
+                    break;
+                };
+                self.ready_len -= 1;
+                let fs_failed = self
+                    .rows
+                    .get(&line)
+                    .and_then(|e| self.failed_fs.get(&e.row.request.file_system_id))
+                    .cloned();
+                if let Some(error) = fs_failed {
+                    self.fail_without_call(line, error);
+                    continue;
+                }
+                let Some(e) = self.rows.get_mut(&line) else {
+                    continue;
+                };
+                e.phase = rows::Phase::WaitingSlot;
+                self.hosts[h].busy += 1;
+                self.out.push_back(Command::WaitSlot {
+                    line,
+                    host: h,
+                    action,
+                });
+            }
+        }
+    }
+}
+
+/// The state a row is recorded in while it waits for a call.
+fn waiting_state(state: RowState) -> RowState {
+    match state {
+        RowState::Unknown | RowState::Retrying => RowState::Retrying,
+        _ => RowState::Pending,
+    }
+}

@@ -1,0 +1,83 @@
+//! CreateDataFlow: not idempotent, so a lost answer is resolved by listing, and the file system
+//! is listed before the first create so that flows that already exist are adopted, not created
+//! twice.
+
+use crate::api::types::normalize_source_path;
+use crate::api::{normalize_target_path, CallError, Client, DataFlowInfo, OutcomeClass, Target};
+use crate::manifest::Row;
+use crate::store::RowState;
+
+use super::{Action, Answer, CallFuture, Final, Judgement, Operation};
+
+/// Code recorded when a different flow holds a row's directory.
+pub const CONFLICT: &str = "DataFlowConflict";
+
+/// Creates each row's flow.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CreateOp;
+
+/// True when a listed flow is the one the row asks for: same file system, directory and source.
+pub fn is_ours(row: &Row, flow: &DataFlowInfo) -> bool {
+    let req = &row.request;
+    flow.file_system_id == req.file_system_id
+        && normalize_target_path(&flow.target_path) == normalize_target_path(&req.target_path)
+        && flow.source_storage_type == req.source_storage_type
+        && flow.source_storage_address.trim_end_matches('/')
+            == req.source_storage_address.trim_end_matches('/')
+        && normalize_source_path(&flow.source_path) == normalize_source_path(&req.source_path)
+}
+
+/// The error of a row whose directory holds a flow with another source.
+pub fn conflict(row: &Row, flow: &DataFlowInfo) -> CallError {
+    CallError {
+        class: OutcomeClass::Row,
+        code: CONFLICT.into(),
+        message: format!(
+            "{} of {} already has data flow {} with another source",
+            row.target_key(),
+            row.request.file_system_id,
+            flow.data_flow_id
+        ),
+        request_id: None,
+    }
+}
+
+impl Operation for CreateOp {
+    fn action(&self) -> Action {
+        Action::Create
+    }
+
+    fn done_state(&self) -> RowState {
+        RowState::Created
+    }
+
+    fn looks_first(&self) -> bool {
+        true
+    }
+
+    fn send<'a>(&'a self, client: &'a Client, target: &'a Target, row: &'a Row) -> CallFuture<'a> {
+        Box::pin(async move {
+            let c = client
+                .create_data_flow(target, &row.region, &row.request)
+                .await?;
+            Ok(Answer {
+                data_flow_id: Some(c.data_flow_id),
+                request_id: c.request_id,
+            })
+        })
+    }
+
+    fn judge(&self, row: &Row, at_directory: &[&DataFlowInfo]) -> Judgement {
+        if let Some(flow) = at_directory.iter().find(|f| is_ours(row, f)) {
+            return Judgement::Finish(Final::Done {
+                data_flow_id: Some(flow.data_flow_id.clone()),
+                request_id: None,
+                via: "listing",
+            });
+        }
+        match at_directory.first() {
+            Some(flow) => Judgement::Finish(Final::Failed(conflict(row, flow))),
+            None => Judgement::Call,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! What differs between the actions the engine carries out on rows: the request, how an answer
+//! is classified, whether a lost answer needs resolution, how a listing of the row's file system
+//! judges the row, and which budget paces the calls. The core (`engine::core`) is written once
+//! for all of them; each action is one type implementing [`Operation`].
+
+pub mod create;
+
+use std::future::Future;
+use std::pin::Pin;
+
+pub use create::CreateOp;
+
+use crate::api::{CallError, Client, DataFlowInfo, OutcomeClass, Target};
+use crate::manifest::Row;
+use crate::store::RowState;
+
+use super::backoff::Backoff;
+
+/// The API actions, each with its own 20 calls/s budget per access region and account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Create,
+    Describe,
+    Delete,
+    Modify,
+}
+
+impl Action {
+    /// The API's name of the action.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Create => "CreateDataFlow",
+            Action::Describe => "DescribeDataFlow",
+            Action::Delete => "DeleteDataFlow",
+            Action::Modify => "ModifyDataFlow",
+        }
+    }
+}
+
+/// A successful answer, whatever the action: the flow it concerns (when the answer names one)
+/// and the request id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub data_flow_id: Option<String>,
+    pub request_id: String,
+}
+
+/// How a row ends, as the operation sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Final {
+    /// The row reached the operation's goal; `data_flow_id` is the row's flow, when known.
+    Done {
+        data_flow_id: Option<String>,
+        request_id: Option<String>,
+        /// How it was reached, for logs: `call`, `listing`, `adopted`.
+        via: &'static str,
+    },
+    /// Permanent for this row.
+    Failed(CallError),
+}
+
+/// What one call's answer means for the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterCall {
+    Finish(Final),
+    /// Permanent for the row's file system: fail its other rows without calling.
+    FailFileSystem(CallError),
+    /// Send again after a backoff.
+    Retry {
+        backoff: Backoff,
+        error: CallError,
+    },
+    /// The call may have acted: list the file system before sending again. `exists` is true
+    /// when the service said the row's target already exists.
+    Resolve {
+        exists: bool,
+        error: CallError,
+    },
+    /// Stop the run: the call did not act, and no other call will succeed.
+    Fatal(CallError),
+}
+
+/// What a listing of the row's file system says about the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Judgement {
+    Finish(Final),
+    /// The row still needs its call (conclusive only when no earlier call can still act).
+    Call,
+    /// Nothing to decide yet: list again after this long (for operations that wait on the
+    /// service, e.g. a flow being configured).
+    LookAgain(std::time::Duration),
+}
+
+/// A future an operation's call returns.
+pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Answer, CallError>> + Send + 'a>>;
+
+/// One action carried out on manifest rows. Implementations hold no row state: the core owns it.
+pub trait Operation: Send + Sync + 'static {
+    /// The action of the operation's calls (and so the budget that paces them).
+    fn action(&self) -> Action;
+
+    /// The state a row takes when it reaches the operation's goal.
+    fn done_state(&self) -> RowState;
+
+    /// Whether a row's file system is listed before the row's first call (to adopt or find what
+    /// already exists).
+    fn looks_first(&self) -> bool;
+
+    /// Sends the row's call.
+    fn send<'a>(&'a self, client: &'a Client, target: &'a Target, row: &'a Row) -> CallFuture<'a>;
+
+    /// Judges the row from the flows listed at its directory (same file system and target path,
+    /// any source).
+    fn judge(&self, row: &Row, at_directory: &[&DataFlowInfo]) -> Judgement;
+
+    /// What a call's answer means. `attempts` counts this run's calls for the row, this one
+    /// included.
+    fn after_call(
+        &self,
+        result: &Result<Answer, CallError>,
+        attempts: u32,
+        max_attempts: u32,
+    ) -> AfterCall {
+        default_after_call(result, attempts, max_attempts, true)
+    }
+}
+
+/// The classification every action shares; `lost_needs_listing` is false for actions that are
+/// safe to send again after a lost answer.
+pub fn default_after_call(
+    result: &Result<Answer, CallError>,
+    attempts: u32,
+    max_attempts: u32,
+    lost_needs_listing: bool,
+) -> AfterCall {
+    use crate::api::classify::PATH_USED;
+    use crate::api::client::codes;
+    let error = match result {
+        Ok(a) => {
+            return AfterCall::Finish(Final::Done {
+                data_flow_id: a.data_flow_id.clone(),
+                request_id: Some(a.request_id.clone()),
+                via: "call",
+            })
+        }
+        Err(e) => e.clone(),
+    };
+    match error.class {
+        OutcomeClass::Success | OutcomeClass::Row => AfterCall::Finish(Final::Failed(error)),
+        OutcomeClass::Fatal => AfterCall::Fatal(error),
+        OutcomeClass::FileSystem => AfterCall::FailFileSystem(error),
+        // No attempt ever reached the service: the endpoint is wrong or unreachable, which is the
+        // run's problem, not the row's. Stop (exit 3, resumable) rather than fail the row for good.
+        OutcomeClass::Transient
+            if attempts >= max_attempts && error.code == codes::CONNECT_FAILED =>
+        {
+            AfterCall::Fatal(gave_up(error, attempts))
+        }
+        OutcomeClass::Throttled | OutcomeClass::Transient if attempts >= max_attempts => {
+            AfterCall::Finish(Final::Failed(gave_up(error, attempts)))
+        }
+        OutcomeClass::Throttled => AfterCall::Retry {
+            backoff: Backoff::THROTTLED,
+            error,
+        },
+        OutcomeClass::Transient => AfterCall::Retry {
+            backoff: Backoff::TRANSIENT,
+            error,
+        },
+        OutcomeClass::Unknown if lost_needs_listing => AfterCall::Resolve {
+            exists: error.code == PATH_USED,
+            error,
+        },
+        OutcomeClass::Unknown if attempts >= max_attempts => {
+            AfterCall::Finish(Final::Failed(gave_up(error, attempts)))
+        }
+        OutcomeClass::Unknown => AfterCall::Retry {
+            backoff: Backoff::TRANSIENT,
+            error,
+        },
+    }
+}
+
+/// The error recorded for a row that used up its attempts.
+pub fn gave_up(mut error: CallError, attempts: u32) -> CallError {
+    error.message = format!("gave up after {attempts} attempts; last: {}", error.message);
+    error
+}
+
+#[cfg(test)]
+mod tests;

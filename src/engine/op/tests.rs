@@ -1,0 +1,116 @@
+use super::*;
+use crate::api::classify::PATH_USED;
+use crate::api::client::codes;
+use crate::manifest::Row;
+
+fn error(class: OutcomeClass, code: &str) -> CallError {
+    CallError {
+        class,
+        code: code.into(),
+        message: "m".into(),
+        request_id: None,
+    }
+}
+
+#[test]
+fn each_class_leads_to_its_decision() {
+    use OutcomeClass::*;
+    let ok = Ok(Answer {
+        data_flow_id: Some("cfs-dataflow-1".into()),
+        request_id: "r".into(),
+    });
+    assert!(matches!(
+        default_after_call(&ok, 1, 8, true),
+        AfterCall::Finish(Final::Done { .. })
+    ));
+    // class, code, attempts, lost answer needs a listing -> decision
+    let cases: &[(OutcomeClass, &str, u32, bool, &str)] = &[
+        (Fatal, "AuthFailure.SignatureFailure", 1, true, "fatal"),
+        (
+            FileSystem,
+            "ResourceNotFound.FileSystemNotFound",
+            1,
+            true,
+            "fs",
+        ),
+        (
+            Row,
+            "InvalidParameterValue.InvalidDataFlowName",
+            1,
+            true,
+            "failed",
+        ),
+        (Throttled, "RequestLimitExceeded", 1, true, "retry"),
+        (Throttled, "RequestLimitExceeded", 8, true, "failed"),
+        (Transient, "InternalError", 7, true, "retry"),
+        (Transient, "InternalError", 8, true, "failed"),
+        (Transient, codes::CONNECT_FAILED, 7, true, "retry"),
+        (Transient, codes::CONNECT_FAILED, 8, true, "fatal"),
+        (Unknown, codes::TIMEOUT, 8, true, "resolve"),
+        (Unknown, PATH_USED, 1, true, "resolve-exists"),
+        // An idempotent action sends again after a lost answer.
+        (Unknown, codes::TIMEOUT, 1, false, "retry"),
+        (Unknown, codes::TIMEOUT, 8, false, "failed"),
+    ];
+    for (class, code, attempts, lost, want) in cases {
+        let got = match default_after_call(&Err(error(*class, code)), *attempts, 8, *lost) {
+            AfterCall::Fatal(_) => "fatal",
+            AfterCall::FailFileSystem(_) => "fs",
+            AfterCall::Finish(Final::Failed(_)) => "failed",
+            AfterCall::Retry { .. } => "retry",
+            AfterCall::Resolve { exists: false, .. } => "resolve",
+            AfterCall::Resolve { exists: true, .. } => "resolve-exists",
+            AfterCall::Finish(Final::Done { .. }) => "done",
+        };
+        assert_eq!(got, *want, "{class:?} {code} {attempts} {lost}");
+    }
+}
+
+fn row() -> Row {
+    Row {
+        line: 2,
+        region: "ap-x".into(),
+        request: crate::api::CreateDataFlowRequest {
+            file_system_id: "cfs-1".into(),
+            source_storage_type: "S3_COS".into(),
+            source_storage_address: "https://b.cos".into(),
+            source_path: "/src".into(),
+            target_path: "/cfs/a".into(),
+            ..Default::default()
+        },
+    }
+}
+
+fn listed(id: &str, target: &str, source_path: &str) -> DataFlowInfo {
+    DataFlowInfo {
+        data_flow_id: id.into(),
+        file_system_id: "cfs-1".into(),
+        source_storage_type: "S3_COS".into(),
+        source_storage_address: "https://b.cos/".into(),
+        source_path: source_path.into(),
+        target_path: target.into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn create_judges_ours_conflict_and_free_directories() {
+    let op = CreateOp;
+    let r = row();
+    let other = listed("theirs", "/cfs/a/", "elsewhere");
+    let mine = listed("mine", "/cfs/a/", "src/");
+    match op.judge(&r, &[&other, &mine]) {
+        Judgement::Finish(Final::Done { data_flow_id, .. }) => {
+            assert_eq!(data_flow_id.as_deref(), Some("mine"))
+        }
+        j => panic!("{j:?}"),
+    }
+    match op.judge(&r, &[&other]) {
+        Judgement::Finish(Final::Failed(e)) => {
+            assert_eq!(e.code, create::CONFLICT);
+            assert!(e.message.contains("theirs"), "{}", e.message);
+        }
+        j => panic!("{j:?}"),
+    }
+    assert_eq!(op.judge(&r, &[]), Judgement::Call);
+}

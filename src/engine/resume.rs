@@ -1,0 +1,104 @@
+//! What a run does with a row the state file already knows: a plain decision over what was
+//! recorded and what the manifest says now, table-tested. No state policy lives in SQL.
+
+use crate::store::RowState;
+
+/// Code recorded (beside `created`) when the manifest changed a created flow's source.
+pub const DRIFT: &str = "DataFlowDrift";
+
+/// What the state file holds for a row, and what the manifest says now.
+#[derive(Debug, Clone, Copy)]
+pub struct Known<'a> {
+    pub state: RowState,
+    pub error_code: Option<&'a str>,
+    /// Fingerprints of the non-secret fields, as recorded and as in the manifest now.
+    pub fingerprint: (&'a str, &'a str),
+    /// Source keys (type, address, path), as recorded and as in the manifest now.
+    pub source: (Option<&'a str>, &'a str),
+}
+
+/// The decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resume {
+    /// Nothing to do for a create run: the row is final and unchanged.
+    Settled,
+    /// The row needs work in the state it is recorded in.
+    Work,
+    /// Back to `pending` (a failed row the manifest edited, a failed row with `--retry-failed`,
+    /// a deleted row): recorded with the manifest's fingerprint.
+    Restart,
+    /// A created row whose source the manifest changed: reported on every run, never taken as
+    /// the new truth (the flow's source cannot be modified).
+    Drift,
+    /// A created row reported as drifted whose manifest is back to the flow's source.
+    DriftGone,
+}
+
+/// Decides what a create run does with a known row.
+pub fn decide(k: Known<'_>, retry_failed: bool) -> Resume {
+    let edited = k.fingerprint.0 != k.fingerprint.1;
+    match k.state {
+        RowState::Created => {
+            let drifted = k.source.0.is_some_and(|s| s != k.source.1);
+            match (drifted, k.error_code == Some(DRIFT)) {
+                (true, _) => Resume::Drift,
+                (false, true) => Resume::DriftGone,
+                (false, false) => Resume::Settled,
+            }
+        }
+        RowState::Failed if edited || retry_failed => Resume::Restart,
+        RowState::Failed => Resume::Settled,
+        RowState::Deleted => Resume::Restart,
+        RowState::Pending | RowState::Retrying | RowState::Unknown => Resume::Work,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RowState::*;
+
+    #[test]
+    fn each_recorded_state_and_edit_leads_to_its_decision() {
+        // state, error, fingerprint changed, source changed, retry_failed -> decision
+        type Case = (RowState, Option<&'static str>, bool, bool, bool, Resume);
+        let table: &[Case] = &[
+            (Created, None, false, false, false, Resume::Settled),
+            (Created, None, true, false, false, Resume::Settled),
+            (Created, None, true, true, false, Resume::Drift),
+            (Created, Some(DRIFT), true, true, true, Resume::Drift),
+            (Created, Some(DRIFT), false, false, false, Resume::DriftGone),
+            (Failed, Some("X"), false, false, false, Resume::Settled),
+            (Failed, Some("X"), true, false, false, Resume::Restart),
+            (Failed, Some("X"), false, false, true, Resume::Restart),
+            (Deleted, None, false, false, false, Resume::Restart),
+            (Pending, None, true, true, false, Resume::Work),
+            (Retrying, Some("X"), false, false, false, Resume::Work),
+            (Unknown, Some("X"), false, false, false, Resume::Work),
+        ];
+        for &(state, error_code, edited, moved, retry, want) in table {
+            let k = Known {
+                state,
+                error_code,
+                fingerprint: ("a", if edited { "b" } else { "a" }),
+                source: (Some("s"), if moved { "t" } else { "s" }),
+            };
+            assert_eq!(
+                decide(k, retry),
+                want,
+                "{state:?} {error_code:?} {edited} {moved} {retry}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_row_recorded_before_sources_were_kept_never_drifts() {
+        let k = Known {
+            state: Created,
+            error_code: None,
+            fingerprint: ("a", "b"),
+            source: (None, "t"),
+        };
+        assert_eq!(decide(k, false), Resume::Settled);
+    }
+}

@@ -1,0 +1,283 @@
+//! The async shell around the core: it feeds the core rows, answers and timer wakes, and carries
+//! out its commands with pacers, spawned call and listing tasks, and the store writer. It decides
+//! nothing about rows.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::core::{Command, Core, HostId, Input, Totals};
+use super::events::{EventSink, StopReason};
+use super::feed::FeedItem;
+use super::listing::list_file_system;
+use super::op::{Action, Operation};
+use super::pacer::Pacer;
+use crate::api::{CallError, Client, Endpoint, OutcomeClass, Target};
+use crate::store::{StoreError, Writer};
+
+/// Calls per second per host and action.
+#[derive(Debug, Clone, Copy)]
+pub struct Rates {
+    /// The operation's own action.
+    pub calls: f64,
+    /// DescribeDataFlow.
+    pub listings: f64,
+}
+
+/// How the shell ended.
+#[derive(Debug, Default)]
+pub struct ShellEnd {
+    pub stop: Option<(StopReason, String)>,
+    pub store_error: Option<StoreError>,
+    pub totals: Totals,
+}
+
+struct HostIo {
+    target: Target,
+    pacers: HashMap<Action, Arc<Pacer>>,
+}
+
+/// What the spawned tasks need, shared.
+struct Io {
+    client: Client,
+    writer: Writer,
+    op: Arc<dyn Operation>,
+    start: Instant,
+    halt: CancellationToken,
+    tx: mpsc::UnboundedSender<Input>,
+}
+
+impl Io {
+    fn since_start(&self, t: Instant) -> Duration {
+        t.saturating_duration_since(self.start)
+    }
+}
+
+/// Drives `core` until every row the feed hands over is settled or the run stops.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the run's parts, each owned by the shell"
+)]
+pub async fn drive(
+    mut core: Core,
+    op: Arc<dyn Operation>,
+    client: Client,
+    writer: Writer,
+    endpoint: Endpoint,
+    rates: Rates,
+    events: EventSink,
+    mut feed: mpsc::Receiver<FeedItem>,
+    cancel: CancellationToken,
+    deadline: Option<Instant>,
+    start: Instant,
+) -> ShellEnd {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let io = Arc::new(Io {
+        client,
+        writer,
+        op,
+        start,
+        halt: CancellationToken::new(),
+        tx,
+    });
+    let mut hosts: Vec<HostIo> = Vec::new();
+    let mut host_index: HashMap<String, HostId> = HashMap::new();
+    let mut end = ShellEnd::default();
+    let mut feed_open = true;
+    loop {
+        while let Some(cmd) = core.poll_command() {
+            exec(cmd, &io, &hosts, &events, &mut end, rates);
+        }
+        if core.finished() && (!feed_open || core.stopped().is_some()) {
+            break;
+        }
+        let stopping = core.stopped().is_some();
+        let next_wake = core.next_wake().map(|t| start + t);
+        let wants_rows = feed_open && core.wants_rows();
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled(), if !stopping => {
+                let detail = "interrupted: finishing the calls in flight".to_owned();
+                core.handle(Input::Stop { reason: StopReason::Interrupted, detail }, io.since_start(Instant::now()));
+            }
+            _ = sleep_until_opt(deadline), if deadline.is_some() && !stopping => {
+                let detail = "--max-runtime reached: finishing the calls in flight".to_owned();
+                core.handle(Input::Stop { reason: StopReason::MaxRuntime, detail }, io.since_start(Instant::now()));
+            }
+            Some(input) = rx.recv() => core.handle(input, io.since_start(Instant::now())),
+            item = feed.recv(), if wants_rows => {
+                let now = io.since_start(Instant::now());
+                match item {
+                    Some(item) => match host_of(&endpoint, &item.row.region, &mut hosts, &mut host_index, rates) {
+                        Ok(host) => core.handle(Input::Fed { item: Box::new(item), host }, now),
+                        Err(e) => core.handle(Input::Stop { reason: StopReason::Fatal, detail: e.to_string() }, now),
+                    },
+                    None => {
+                        feed_open = false;
+                        core.handle(Input::FeedEnded, now);
+                    }
+                }
+            }
+            _ = sleep_until_opt(next_wake), if next_wake.is_some() => {
+                core.on_timer(io.since_start(Instant::now()));
+            }
+        }
+    }
+    end.stop = core.stopped().cloned();
+    end.totals = core.totals().clone();
+    end
+}
+
+async fn sleep_until_opt(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn host_of(
+    endpoint: &Endpoint,
+    region: &str,
+    hosts: &mut Vec<HostIo>,
+    index: &mut HashMap<String, HostId>,
+    rates: Rates,
+) -> Result<HostId, crate::api::endpoint::EndpointError> {
+    let target = endpoint.resolve(region)?;
+    if let Some(&h) = index.get(&target.host) {
+        return Ok(h);
+    }
+    let h = hosts.len();
+    index.insert(target.host.clone(), h);
+    let mut pacers = HashMap::new();
+    for action in [
+        Action::Create,
+        Action::Delete,
+        Action::Modify,
+        Action::Describe,
+    ] {
+        let rate = if action == Action::Describe {
+            rates.listings
+        } else {
+            rates.calls
+        };
+        pacers.insert(action, Arc::new(Pacer::new(rate)));
+    }
+    hosts.push(HostIo { target, pacers });
+    Ok(h)
+}
+
+fn pacer(hosts: &[HostIo], host: HostId, action: Action) -> Option<(Target, Arc<Pacer>)> {
+    let h = hosts.get(host)?;
+    Some((h.target.clone(), h.pacers.get(&action)?.clone()))
+}
+
+fn exec(
+    cmd: Command,
+    io: &Arc<Io>,
+    hosts: &[HostIo],
+    events: &EventSink,
+    end: &mut ShellEnd,
+    _rates: Rates,
+) {
+    match cmd {
+        Command::Record(t) => {
+            if let Err(error) = io.writer.transition(t) {
+                store_failed(io, end, error);
+            }
+        }
+        Command::Emit(e) => events.send(e),
+        Command::Halt => io.halt.cancel(),
+        Command::WaitSlot { line, host, action } => {
+            let Some((_, pacer)) = pacer(hosts, host, action) else {
+                let _ = io.tx.send(Input::SlotAbandoned { line });
+                return;
+            };
+            let io = io.clone();
+            tokio::spawn(async move {
+                let input = tokio::select! {
+                    slot = pacer.turn() => Input::SlotGranted { line, slot: io.since_start(slot) },
+                    _ = io.halt.cancelled() => Input::SlotAbandoned { line },
+                };
+                let _ = io.tx.send(input);
+            });
+        }
+        Command::Send {
+            line,
+            host,
+            row,
+            slot,
+            mark,
+        } => {
+            let action = io.op.action();
+            let Some((target, pacer)) = pacer(hosts, host, action) else {
+                let _ = io.tx.send(Input::NotSent { line });
+                return;
+            };
+            let io = io.clone();
+            tokio::spawn(async move {
+                // The mark is durable before the call leaves: a crash after this point leaves
+                // the row `unknown`, resolved by listing before anything is sent again.
+                if let Err(error) = io.writer.commit(mark).await {
+                    let detail = error.to_string();
+                    let _ = io.tx.send(Input::Stop {
+                        reason: StopReason::Store,
+                        detail,
+                    });
+                    let _ = io.tx.send(Input::NotSent { line });
+                    return;
+                }
+                tokio::time::sleep_until(io.start + slot).await;
+                let sent = Instant::now();
+                let result = io.op.send(&io.client, &target, &row).await;
+                match &result {
+                    Ok(_) => pacer.succeeded(sent),
+                    Err(e) if e.class == OutcomeClass::Throttled => pacer.throttled(sent),
+                    Err(_) => {}
+                }
+                let latency = sent.elapsed();
+                let _ = io.tx.send(Input::Answered {
+                    line,
+                    result,
+                    latency,
+                });
+            });
+        }
+        Command::List { group, host } => {
+            let Some((target, pacer)) = pacer(hosts, host, Action::Describe) else {
+                return;
+            };
+            let io = io.clone();
+            tokio::spawn(async move {
+                let (region, fs) = group.clone();
+                let (started, result) = tokio::select! {
+                    r = list_file_system(&io.client, &target, &region, &fs, pacer) => r,
+                    _ = io.halt.cancelled() => (None, Err(CallError {
+                        class: OutcomeClass::Transient,
+                        code: "Stopped".into(),
+                        message: "the run stopped before the listing ended".into(),
+                        request_id: None,
+                    })),
+                };
+                let started = io.since_start(started.unwrap_or_else(Instant::now));
+                let _ = io.tx.send(Input::Listed {
+                    group,
+                    started,
+                    result,
+                });
+            });
+        }
+    }
+}
+
+fn store_failed(io: &Io, end: &mut ShellEnd, error: StoreError) {
+    let detail = error.to_string();
+    end.store_error.get_or_insert(error);
+    let _ = io.tx.send(Input::Stop {
+        reason: StopReason::Store,
+        detail,
+    });
+}
