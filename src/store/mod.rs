@@ -4,6 +4,7 @@
 mod lock;
 mod open;
 pub mod read;
+mod records;
 mod state;
 mod writer;
 

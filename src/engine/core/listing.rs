@@ -36,8 +36,9 @@ impl Core {
         let Some(&g) = self.group_index.get(key) else {
             return;
         };
-        self.groups[g].listing = false;
-        self.listings_in_flight -= 1;
+        if std::mem::take(&mut self.groups[g].listing) {
+            self.listings_in_flight -= 1;
+        }
         self.emit(Event::Listing {
             file_system_id: key.1.clone(),
             flows: result.as_ref().map(Vec::len).unwrap_or(0),

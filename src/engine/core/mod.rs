@@ -8,8 +8,14 @@
 //! only at the edges, converted with the run's `epoch_ms` (the wall clock at time zero), for what
 //! the state file stores and what an earlier run stored.
 
+mod accept;
+mod finish;
 mod groups;
+#[cfg(test)]
+mod harness;
 mod listing;
+#[cfg(test)]
+mod props;
 mod rows;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,127 @@
+//! A row fed to the core: what the state file knows of it and what the manifest says now decide
+//! whether it needs work ([`resume::decide`]), then it queues, or waits for its file system's
+//! listing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::super::events::{Event, RowEvent};
+use super::super::resume::{self, Known, Resume, DRIFT};
+use super::rows::{Entry, Phase};
+use super::{Core, HostId};
+use crate::api::{CallError, OutcomeClass};
+use crate::manifest::Row;
+use crate::store::{RowState, Synced, Transition};
+
+impl Core {
+    pub(super) fn accept(&mut self, row: Row, synced: Synced, host: HostId, now: Duration) {
+        let fingerprint = row.fingerprint();
+        let source_key = row.source_key();
+        let known = Known {
+            state: synced.state,
+            error_code: synced.error_code.as_deref(),
+            fingerprint: (&synced.fingerprint, &fingerprint),
+            source: (synced.source_key.as_deref(), &source_key),
+        };
+        let mut state = synced.state;
+        match resume::decide(known, self.settings.retry_failed) {
+            Resume::Settled => {
+                self.emit(Event::Row(earlier(&row, &synced)));
+                return;
+            }
+            Resume::Drift => {
+                let error = drift(&row);
+                let t = Transition {
+                    data_flow_id: synced.data_flow_id.clone(),
+                    ..Transition::new(synced.flow_id, RowState::Created, Some(&error))
+                };
+                self.record(t);
+                let mut ev = earlier(&row, &synced);
+                ev.error_code = Some(error.code);
+                ev.error_message = Some(error.message);
+                self.emit(Event::Row(ev));
+                return;
+            }
+            Resume::DriftGone => {
+                self.record(Transition::new(synced.flow_id, RowState::Created, None));
+                self.emit(Event::Row(earlier(&row, &synced)));
+                return;
+            }
+            Resume::Restart => {
+                state = RowState::Pending;
+                self.record(Transition {
+                    fingerprint: Some(fingerprint),
+                    source_key: Some(source_key),
+                    ..Transition::new(synced.flow_id, RowState::Pending, None)
+                });
+            }
+            Resume::Work => {}
+        }
+        let line = row.line;
+        let group = self.group_for(&row, host);
+        let outstanding = state == RowState::Unknown;
+        let entry = Entry {
+            row: Arc::new(row),
+            record: synced.flow_id,
+            host,
+            group,
+            state,
+            calls_now: 0,
+            calls_ever: synced.attempts,
+            last_error: None,
+            outstanding,
+            phase: Phase::Queued,
+        };
+        self.rows.insert(line, entry);
+        if outstanding {
+            // A call of an earlier run may have acted. List at once: a flow that shows settles
+            // the row now; only a row whose flow does not show waits out the call's latest end.
+            // The stored latest end is on the wall clock of the run that wrote it; whatever
+            // the clock did since, no call can act later than a timeout from now.
+            let latest = now + self.settings.request_timeout + Duration::from_secs(1);
+            let since = synced
+                .unknown_since_ms
+                .map_or(latest, |ms| self.mono_of(ms).min(latest));
+            let due = since + self.settings.settle;
+            self.resolve(line, due, now, false, now);
+        } else if self.op.looks_first() {
+            if !self.judge_from_snapshot(line, now) {
+                self.resolve(line, now, now, false, now);
+            }
+        } else {
+            self.enqueue(line);
+        }
+    }
+}
+
+/// The event of a row that was final before this run.
+fn earlier(row: &Row, synced: &Synced) -> RowEvent {
+    RowEvent {
+        line: row.line,
+        file_system_id: row.request.file_system_id.clone(),
+        target_path: row.request.target_path.clone(),
+        state: synced.state,
+        data_flow_id: synced.data_flow_id.clone(),
+        error_code: None,
+        error_message: None,
+        request_id: None,
+        attempt: synced.attempts,
+        earlier: true,
+        via: "resume",
+    }
+}
+
+/// The error reported for a created row whose source the manifest changed.
+fn drift(row: &Row) -> CallError {
+    CallError {
+        class: OutcomeClass::Row,
+        code: DRIFT.into(),
+        message: format!(
+            "{} of {} was created from another source than the manifest now names; a flow's \
+             source cannot be changed: restore the row, or delete the flow and run again",
+            row.target_key(),
+            row.request.file_system_id
+        ),
+        request_id: None,
+    }
+}
