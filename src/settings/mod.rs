@@ -38,6 +38,10 @@ pub enum UsageError {
     },
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
+    /// An endpoint refused that may hold a secret (a user name, password, query or fragment):
+    /// shown with those parts masked.
+    #[error("--endpoint {0:?} must be the API root (https://HOST, or http:// on loopback), with no path, query or credentials")]
+    EndpointMasked(String),
     #[error("--profile {0:?}: not a tccli profile name (it names ~/.tccli/NAME.credential: not empty, no `/` or `\\`)")]
     Profile(String),
     #[error("--state {}: that is the manifest; the state file must be another file", .0.display())]
@@ -136,6 +140,37 @@ fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
     env(name).filter(|v| !v.trim().is_empty())
 }
 
+/// `raw` as a message may show it: scheme, host and port, with `***` for any user name,
+/// password, path, query and fragment; `(not shown)` when it has no host.
+fn masked_url(raw: &str) -> String {
+    let parsed = url::Url::parse(raw.trim());
+    let Some((url, host)) = parsed
+        .as_ref()
+        .ok()
+        .and_then(|u| u.host_str().map(|h| (u, h)))
+    else {
+        return "(not shown)".to_owned();
+    };
+    let mut out = format!("{}://", url.scheme());
+    if !url.username().is_empty() || url.password().is_some() {
+        out.push_str("***@");
+    }
+    out.push_str(host);
+    if let Some(port) = url.port() {
+        out.push_str(&format!(":{port}"));
+    }
+    if !matches!(url.path(), "" | "/") {
+        out.push_str("/***");
+    }
+    if url.query().is_some() {
+        out.push_str("?***");
+    }
+    if url.fragment().is_some() {
+        out.push_str("#***");
+    }
+    out
+}
+
 /// Concurrency enough for `rate` at a 2 s latency, within `--concurrency`'s range; 64 unpaced.
 pub fn default_concurrency(rate: f64) -> usize {
     if rate > 0.0 {
@@ -199,7 +234,14 @@ pub fn resolve(
             .clone()
             .or_else(|| var(env, "BULKFLOW_ENDPOINT"))
             .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
-        Service::Api(Endpoint::parse(&endpoint)?)
+        Service::Api(Endpoint::parse(&endpoint).map_err(|e| {
+            // The endpoint's own messages quote the URL as given.
+            if endpoint.contains(['@', '?', '#']) {
+                UsageError::EndpointMasked(masked_url(&endpoint))
+            } else {
+                UsageError::Endpoint(e)
+            }
+        })?)
     };
 
     let default_state = default_state(&args.manifest);

@@ -252,6 +252,29 @@ fn the_endpoint_is_the_flag_then_the_variable_then_the_default() {
     let env = env_of(&[("BULKFLOW_ENDPOINT", "http://example.com")]);
     let e = resolve(&run_args(&[]), &env, home()).unwrap_err();
     assert!(matches!(e, UsageError::Endpoint(_)), "{e}");
+    // A secret in the URL is never shown, whether from the flag or the variable.
+    for url in [
+        "https://AKIDuser:PLANTEDsecret@cfs.tencentcloudapi.com",
+        "https://PLANTEDsecret@cfs.tencentcloudapi.com",
+        "https://cfs.tencentcloudapi.com/?SecretKey=PLANTEDsecret",
+        "https://{region}:PLANTEDsecret@cfs.tencentcloudapi.com",
+        "http://u:PLANTEDsecret@example.com",
+        "ftp://u:PLANTEDsecret@example.com",
+        "https://u:PLANTEDsecret@",
+        "u:PLANTEDsecret@cfs.tencentcloudapi.com",
+    ] {
+        let env = env_of(&[]);
+        let e = resolve(&run_args(&["--endpoint", url]), &env, home()).unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(shown.starts_with("--endpoint "), "{shown}");
+        assert!(!shown.contains("PLANTED"), "{shown}");
+    }
+    let leaked = Box::leak(Box::new([(
+        "BULKFLOW_ENDPOINT",
+        "https://u:PLANTEDsecret@cfs.tencentcloudapi.com",
+    )]));
+    let e = resolve(&run_args(&[]), &env_of(leaked), home()).unwrap_err();
+    assert!(!format!("{e} {e:?}").contains("PLANTED"), "{e}");
     // --emulator and --endpoint together make no sense: clap refuses them.
     assert!(parse("run", &["--emulator", "--endpoint", DEFAULT_ENDPOINT]).is_err());
 }

@@ -141,3 +141,28 @@ fn validate_takes_the_region_from_the_same_places_as_run() {
     let bad = ["--profile", "../x"];
     assert_eq!(validate_and_dry_run(&sb, &manifest, &bad, &[]), 2);
 }
+
+#[test]
+fn an_endpoint_with_a_secret_in_it_is_refused_without_showing_it() {
+    let sb = Sandbox::new();
+    let manifest = write_manifest(sb.path(), 3, 1);
+    for url in [
+        "https://AKIDx:PLANTEDsecret@cfs.tencentcloudapi.com",
+        "https://cfs.tencentcloudapi.com/?SecretKey=PLANTEDsecret",
+        "http://u:PLANTEDsecret@example.com",
+    ] {
+        let out = run(
+            &["run", s(&manifest), "-vv", "--endpoint", url],
+            &[],
+            &sb.home,
+        );
+        out.expect_code(2);
+        assert!(out.stderr.contains("--endpoint"), "{}", out.stderr);
+        let raw = String::from_utf8_lossy(&out.raw);
+        assert!(!raw.contains("PLANTED"), "{raw}");
+        let env = [("BULKFLOW_ENDPOINT", url)];
+        let out = run(&["run", s(&manifest), "--dry-run", "-vv"], &env, &sb.home);
+        out.expect_code(2);
+        assert!(!String::from_utf8_lossy(&out.raw).contains("PLANTED"));
+    }
+}
