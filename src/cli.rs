@@ -1,10 +1,12 @@
-//! The command line, as clap sees it: definitions only. `app` resolves these into settings.
+//! The command line, as clap sees it: definitions only. `settings::resolve` checks them and
+//! derives the defaults; the numeric flags' ranges live in `settings::bounds`.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::emulator::EmulatorArgs;
+use crate::settings::bounds;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -94,42 +96,46 @@ pub struct RunArgs {
     /// SQLite state file; the same file resumes the run [default: MANIFEST.bulkflow.db].
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
-    /// API endpoint; `{region}` in it is replaced by each row's region.
-    #[arg(
-        long,
-        env = "BULKFLOW_ENDPOINT",
-        default_value = "https://cfs.tencentcloudapi.com"
-    )]
-    pub endpoint: String,
-    /// Default X-TC-Region; a Region column overrides it per row [default: the tccli profile's].
-    #[arg(long, env = "TENCENTCLOUD_REGION")]
+    /// API endpoint; `{region}` in it is replaced by each row's region [env: BULKFLOW_ENDPOINT]
+    /// [default: https://cfs.tencentcloudapi.com].
+    #[arg(long, value_name = "URL", conflicts_with = "emulator")]
+    pub endpoint: Option<String>,
+    /// Default X-TC-Region; a Region column overrides it per row [env: TENCENTCLOUD_REGION]
+    /// [default: the tccli profile's region].
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// The tccli profile to read credentials and region from (~/.tccli/NAME.credential).
+    /// The tccli profile to read credentials and region from (~/.tccli/NAME.credential and
+    /// NAME.configure).
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub profile: String,
-    /// Ceiling on CreateDataFlow calls per second, per endpoint host; 0 for no pacing.
-    #[arg(long, value_name = "N", default_value_t = 20.0)]
+    /// Ceiling on CreateDataFlow calls per second, per endpoint host: 0 (no pacing) or 0.01 to
+    /// 1000000 calls per second.
+    #[arg(long, value_name = "N", default_value_t = 20.0, value_parser = bounds::rate_arg, allow_negative_numbers = true)]
     pub rate: f64,
-    /// Ceiling on calls in flight per endpoint host [default: enough for the rate at 2 s latency].
-    #[arg(long, value_name = "N")]
+    /// Ceiling on calls in flight per endpoint host: 1 to 4096 [default: enough for the rate at
+    /// 2 s latency].
+    #[arg(long, value_name = "N", value_parser = bounds::concurrency_arg, allow_negative_numbers = true)]
     pub concurrency: Option<usize>,
-    /// Attempts per row for transient failures and throttling.
-    #[arg(long, value_name = "N", default_value_t = 8)]
+    /// Attempts per row for transient failures and throttling: 1 to 100.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = bounds::max_attempts_arg, allow_negative_numbers = true)]
     pub max_attempts: u32,
-    /// Timeout of one call, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    /// Timeout of one call: 0.001 to 3600 seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = bounds::request_timeout_arg, allow_negative_numbers = true)]
     pub request_timeout: f64,
-    /// How long after a call of unknown outcome to wait before listing the file system, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    /// How long after a call of unknown outcome to wait before listing the file system: 0 to 3600
+    /// seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = bounds::settle_arg, allow_negative_numbers = true)]
     pub settle: f64,
     /// Also re-attempt rows that failed permanently in an earlier run.
     #[arg(long)]
     pub retry_failed: bool,
-    /// Validate and show the plan (rows per region and file system); no calls.
+    /// Check the flags and the manifest and print the plan (rows per region and file system) on
+    /// stdout; no calls, no state written.
     #[arg(long)]
     pub dry_run: bool,
-    /// Stop submitting after this long (e.g. 50m, 2h, 90s), finish in-flight calls, exit 4.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Stop submitting after this long, finish in-flight calls, exit 4: 1s to 365d (e.g. 90s,
+    /// 50m, 2h, 1h30m, 7d; a bare number is seconds).
+    #[arg(long, value_name = "DURATION", value_parser = bounds::max_runtime_arg)]
     pub max_runtime: Option<std::time::Duration>,
     /// Progress display.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
@@ -144,9 +150,13 @@ pub struct RunArgs {
 pub struct ValidateArgs {
     /// The manifest: .csv or .jsonl.
     pub manifest: PathBuf,
-    /// Default region for rows without a Region column.
-    #[arg(long, env = "TENCENTCLOUD_REGION")]
+    /// Default region for rows without a Region column, as for `run` [env: TENCENTCLOUD_REGION]
+    /// [default: the tccli profile's region].
+    #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// The tccli profile whose region (~/.tccli/NAME.configure) is the default, as for `run`.
+    #[arg(long, value_name = "NAME", default_value = "default")]
+    pub profile: String,
 }
 
 /// Where a state file is: beside a manifest, or named.
@@ -193,51 +203,9 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Parses `90`, `90s`, `50m`, `2h`, `1h30m`.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let s = s.trim();
-    if let Ok(secs) = s.parse::<u64>() {
-        return Ok(std::time::Duration::from_secs(secs));
-    }
-    let mut total = 0u64;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num
-            .parse()
-            .map_err(|_| format!("{s:?} is not a duration like 90s, 50m or 2h"))?;
-        num.clear();
-        total += n * match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            _ => return Err(format!("{s:?} is not a duration like 90s, 50m or 2h")),
-        };
-    }
-    if !num.is_empty() || total == 0 {
-        return Err(format!("{s:?} is not a duration like 90s, 50m or 2h"));
-    }
-    Ok(std::time::Duration::from_secs(total))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("50m"), Ok(Duration::from_secs(3000)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        for bad in ["", "m", "5x", "1h30", "0s"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn the_cli_is_well_formed() {

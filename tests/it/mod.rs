@@ -4,6 +4,8 @@ mod chaos;
 mod client_outcomes;
 pub mod common;
 mod engine_run;
+mod flag_props;
+mod flags;
 mod hostile_manifests;
 mod manifest_props;
 mod operator;

@@ -1,0 +1,174 @@
+//! `bulkflow run`: resolved settings in, the engine run on a runtime, its outcome an exit code.
+//! Everything that does I/O before the run (credentials, the profile's region, the emulator)
+//! happens here, from the choices `settings::resolve` made.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{credentials, Credentials, Endpoint};
+use crate::cli::RunArgs;
+use crate::emulator::{Emulator, EmulatorConfig};
+use crate::engine::{self, DispatchSettings, EventSink, RunError, RunSettings};
+use crate::exit::ExitCode;
+use crate::manifest::ManifestOptions;
+use crate::report::{mode, progress, summary};
+use crate::secret::Secret;
+use crate::settings::{self, Pacing, Service, Settings};
+
+use super::offline::{dry_run, load_region, print_problems};
+use super::{env_var, error, home, watch_signals};
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
+/// The emulator `run --emulator` starts: realistic latency and the real 20/s limit.
+fn rehearsal_emulator() -> std::io::Result<(Emulator, EmulatorConfig)> {
+    let config = EmulatorConfig {
+        rate: 20,
+        latency_ms: (60, 250),
+        seed: crate::store::now_ms() as u64,
+        ..EmulatorConfig::default()
+    };
+    Ok((Emulator::start(config.clone())?, config))
+}
+
+/// The engine's dispatch settings from the resolved pacing; the seed is a clock reading.
+fn dispatch(p: &Pacing) -> DispatchSettings {
+    DispatchSettings {
+        rate: p.rate,
+        describe_rate: p.describe_rate,
+        concurrency: p.concurrency,
+        max_attempts: p.max_attempts,
+        request_timeout: p.request_timeout,
+        settle: p.settle,
+        seed: crate::store::now_ms() as u64,
+    }
+}
+
+/// `bulkflow run`.
+pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
+    let s = match settings::resolve(args, &env_var, home()) {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return ExitCode::Usage;
+        }
+    };
+    let region = load_region(&s.region, &s.profile);
+    if s.dry_run {
+        return dry_run(&s, region);
+    }
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            error(format!("cannot start the async runtime: {e}"));
+            return ExitCode::Usage;
+        }
+    };
+    // Built here so that it lives, and serves, for the whole run.
+    let mut emulator = None;
+    let (endpoint, creds) = match &s.service {
+        Service::Emulator => match rehearsal_emulator() {
+            Ok((emu, config)) => {
+                let url = emu.url();
+                eprintln!(
+                    "bulkflow: rehearsing against the built-in emulator at {url} (20 calls/s)"
+                );
+                emulator = Some(emu);
+                let creds = Credentials {
+                    secret_id: config.secret_id,
+                    secret_key: Secret::new(config.secret_key.expose()),
+                    token: None,
+                    source: "the built-in emulator".into(),
+                };
+                match Endpoint::parse(&url) {
+                    Ok(e) => (e, Ok(creds)),
+                    Err(e) => {
+                        error(e);
+                        return ExitCode::Usage;
+                    }
+                }
+            }
+            Err(e) => {
+                error(format!("cannot start the emulator: {e}"));
+                return ExitCode::Usage;
+            }
+        },
+        Service::Api(endpoint) => (
+            endpoint.clone(),
+            credentials::load(&s.profile.lookup(&env_var)),
+        ),
+    };
+    let creds = match creds {
+        Ok(c) => c,
+        Err(e) => {
+            error(format!(
+                "{e}. Set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or write ~/.tccli/{}.credential (tccli configure), or rehearse with --emulator",
+                s.profile.name
+            ));
+            return ExitCode::Usage;
+        }
+    };
+    tracing::info!("credentials: {creds}");
+    let code = rt.block_on(engine_run(&s, endpoint, creds, region, quiet));
+    drop(emulator);
+    rt.shutdown_timeout(Duration::from_secs(1));
+    code
+}
+
+/// The run itself, with the progress display and the closing summary.
+async fn engine_run(
+    s: &Settings,
+    endpoint: Endpoint,
+    credentials: Credentials,
+    region: Option<String>,
+    quiet: bool,
+) -> ExitCode {
+    let run_settings = RunSettings {
+        manifest: s.manifest.clone(),
+        state: s.state.clone(),
+        endpoint,
+        credentials,
+        manifest_options: ManifestOptions::from_env(region),
+        dispatch: dispatch(&s.pacing),
+        retry_failed: s.retry_failed,
+        max_runtime: s.max_runtime,
+    };
+    let display = if quiet {
+        mode::Display::Nothing
+    } else {
+        mode::decide(
+            s.progress,
+            std::io::stderr().is_terminal(),
+            std::env::var_os("CI").is_some(),
+            std::env::var("TERM").is_ok_and(|t| t == "dumb"),
+        )
+    };
+    let resume = summary::resume_command(&s.manifest, &s.state, &s.default_state);
+    let cancel = CancellationToken::new();
+    tokio::spawn(watch_signals(cancel.clone()));
+    let (events, rx) = EventSink::channel();
+    let reporter = tokio::spawn(progress::consume(rx, display));
+    let result = engine::run(run_settings, events, cancel).await;
+    let _ = reporter.await;
+    match result {
+        Ok(end) => {
+            eprintln!("{}", summary::render(&end, &resume));
+            ExitCode::from_code(end.exit_code())
+        }
+        Err(RunError::Manifest(e)) => {
+            print_problems(&e);
+            ExitCode::Usage
+        }
+        Err(e) => {
+            error(&e);
+            ExitCode::from_code(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! SPEC's exit codes, in one type: every command ends in one of these, and scripts and cron jobs
+//! branch on the number, so the numbers never change.
+
+/// How a command ended (SPEC "Exit codes"). The discriminants are the process exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExitCode {
+    /// Every row of the manifest has its data flow; or a command other than `run` succeeded.
+    Ok = 0,
+    /// The run finished, and some rows failed permanently.
+    FailedRows = 1,
+    /// A usage error or an invalid manifest: nothing was sent.
+    Usage = 2,
+    /// Stopped early on a fatal API error (credentials, permissions, endpoint); resumable.
+    Fatal = 3,
+    /// Interrupted (signal or `--max-runtime`) with rows left; resumable.
+    Interrupted = 4,
+    /// The state file is in use by another run, or unreadable.
+    State = 5,
+}
+
+impl ExitCode {
+    /// The process exit code.
+    pub const fn code(self) -> i32 {
+        self as i32
+    }
+
+    /// The code for an `i32` from a part of the library that still speaks in numbers (the
+    /// engine's summary and errors). A number outside SPEC's table is a bug there; it becomes
+    /// [`ExitCode::Fatal`] (stopped early, resumable), the one that claims the least.
+    pub fn from_code(code: i32) -> ExitCode {
+        match code {
+            0 => ExitCode::Ok,
+            1 => ExitCode::FailedRows,
+            2 => ExitCode::Usage,
+            4 => ExitCode::Interrupted,
+            5 => ExitCode::State,
+            _ => ExitCode::Fatal,
+        }
+    }
+}
+
+impl From<ExitCode> for i32 {
+    fn from(code: ExitCode) -> i32 {
+        code.code()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExitCode::{self, *};
+
+    #[test]
+    fn the_numbers_are_specs() {
+        let table = [
+            (Ok, 0),
+            (FailedRows, 1),
+            (Usage, 2),
+            (Fatal, 3),
+            (Interrupted, 4),
+            (State, 5),
+        ];
+        for (code, n) in table {
+            assert_eq!(code.code(), n, "{code:?}");
+            assert_eq!(i32::from(code), n, "{code:?}");
+            assert_eq!(ExitCode::from_code(n), code, "{n}");
+        }
+    }
+
+    #[test]
+    fn a_number_outside_the_table_is_fatal() {
+        for n in [-1, 6, 101, i32::MIN, i32::MAX] {
+            assert_eq!(ExitCode::from_code(n), Fatal, "{n}");
+        }
+    }
+}
