@@ -11,4 +11,5 @@ pub mod engine;
 pub mod manifest;
 pub mod report;
 pub mod secret;
+pub mod signals;
 pub mod store;
