@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::{Cli, Command, ReportArgs, StateLocation, StatusArgs};
 use crate::exit::ExitCode;
-use crate::report::{export, logging, status};
+use crate::report::{export, logging, report_file, status};
 use crate::store::{self, RowState};
 
 pub use crate::settings::default_state;
@@ -23,7 +23,6 @@ pub use crate::settings::default_state;
 mod exit {
     use crate::exit::ExitCode;
     pub const OK: i32 = ExitCode::Ok.code();
-    pub const USAGE: i32 = ExitCode::Usage.code();
     pub const INTERRUPTED: i32 = ExitCode::Interrupted.code();
     pub const STATE: i32 = ExitCode::State.code();
 }
@@ -75,39 +74,30 @@ fn home() -> Option<PathBuf> {
     std::env::var_os("HOME").map(PathBuf::from)
 }
 
-/// First Ctrl-C or SIGTERM: stop starting calls and finish those in flight. Second: exit now;
-/// the calls in flight are already recorded as `unknown` and the next run resolves them.
+/// First Ctrl-C, SIGTERM or SIGHUP: stop starting calls and finish those in flight. Second: exit
+/// now; the calls in flight are already recorded as `unknown` and the next run resolves them.
+/// After a hangup stderr may be gone: what is said here may be lost, never panics.
 async fn watch_signals(cancel: CancellationToken) {
+    let Ok(mut signals) = crate::signals::StopSignals::listen() else {
+        return;
+    };
     for n in 0..2 {
-        if wait_signal().await.is_err() {
+        let Some(name) = signals.recv().await else {
             return;
-        }
+        };
+        let mut err = std::io::stderr();
         if n == 0 {
-            eprintln!("bulkflow: stopping: finishing the calls in flight (again to quit at once)");
             cancel.cancel();
+            let _ = writeln!(
+                err,
+                "bulkflow: {name}: stopping: finishing the calls in flight (again to quit at once)"
+            );
         } else {
-            eprintln!("bulkflow: quitting at once; the rows in flight are `unknown` and the next run resolves them");
-            let _ = std::io::stderr().flush();
+            let _ = writeln!(err, "bulkflow: {name}: quitting at once; the rows in flight are `unknown` and the next run resolves them");
+            let _ = err.flush();
             std::process::exit(exit::INTERRUPTED);
         }
     }
-}
-
-#[cfg(unix)]
-async fn wait_signal() -> std::io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-async fn wait_signal() -> std::io::Result<()> {
-    tokio::signal::ctrl_c().await
 }
 
 fn state_of(loc: &StateLocation) -> PathBuf {
@@ -158,13 +148,16 @@ fn report_cmd(args: ReportArgs) -> i32 {
     };
     let only = args.only.as_deref().and_then(RowState::parse);
     let result = match &args.output {
-        Some(out) => match std::fs::File::create(out) {
-            Ok(f) => export::write(&conn, args.format, only, f),
-            Err(e) => {
-                error(format!("{}: {e}", out.display()));
-                return exit::USAGE;
-            }
-        },
+        Some(out) => {
+            let manifest = args.location.manifest.as_deref();
+            return match report_file::write(&conn, &path, manifest, args.format, only, out) {
+                Ok(()) => exit::OK,
+                Err(e) => {
+                    error(&e);
+                    e.exit_code()
+                }
+            };
+        }
         None => export::write(&conn, args.format, only, std::io::stdout().lock()),
     };
     match result {

@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod report;
 pub mod secret;
 pub mod settings;
+pub mod signals;
 pub mod store;
 
 pub use exit::ExitCode;

@@ -4,6 +4,8 @@ pub mod export;
 pub mod json_log;
 pub mod logging;
 pub mod mode;
+pub mod output;
 pub mod progress;
+pub mod report_file;
 pub mod status;
 pub mod summary;

@@ -9,7 +9,7 @@ mod state;
 mod writer;
 
 pub use lock::{acquire as lock, lock_path, RunLock};
-pub use open::{open, StoreError, APPLICATION_ID};
+pub use open::{open, sqlite_cause, StoreError, APPLICATION_ID};
 pub use state::RowState;
 pub use writer::{
     now_ms, AttemptBegin, AttemptEnd, RunTotals, SyncRow, Synced, Transition, Writer, WriterThread,

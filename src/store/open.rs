@@ -17,8 +17,9 @@ const MIGRATIONS: &[&str] = &[
 /// Why a state file cannot be used. Each maps to exit code 5.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{}: another bulkflow run is using this state file (lock {})", .path.display(), .lock.display())]
-    Locked { path: PathBuf, lock: PathBuf },
+    /// Another process (or this one) holds the run lock of the same file, whatever its name.
+    #[error("{}: another bulkflow run is using this state file", .path.display())]
+    Locked { path: PathBuf },
     #[error("{}: no such state file", .0.display())]
     Missing(PathBuf),
     #[error("{}: not a bulkflow state file; refusing to touch it (choose another --state)", .0.display())]
@@ -29,6 +30,14 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
+    /// A run must write its state file (every call is marked before it is sent), and cannot:
+    /// said before the first call rather than by the writer later.
+    #[error("{} is read-only: a run records every call in its state file before sending it; make the file writable, or choose another --state", .0.display())]
+    ReadOnly(PathBuf),
+    /// Writing failed: the disk is full, the file or its directory became read-only, an I/O
+    /// error. `detail` is SQLite's message with what it means (see [`sqlite_cause`]).
+    #[error("{}: cannot write the state file: {detail}", .path.display())]
+    Write { path: PathBuf, detail: String },
     #[error("{}: unreadable state file: {detail}", .path.display())]
     Unreadable { path: PathBuf, detail: String },
     #[error("{}: {source}", .path.display())]
@@ -39,15 +48,77 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A SQLite error on `path`: [`StoreError::Write`] when it says why a write failed (disk full,
+    /// read-only, I/O error), [`StoreError::Unreadable`] otherwise.
     pub(crate) fn sqlite(path: &Path, e: rusqlite::Error) -> StoreError {
-        StoreError::Unreadable {
-            path: path.to_owned(),
-            detail: e.to_string(),
+        if is_write_failure(&e) {
+            StoreError::Write {
+                path: path.to_owned(),
+                detail: sqlite_cause(&e),
+            }
+        } else {
+            StoreError::Unreadable {
+                path: path.to_owned(),
+                detail: e.to_string(),
+            }
+        }
+    }
+
+    /// An I/O error opening `path` for writing: [`StoreError::ReadOnly`] when the file is there
+    /// and readable but may not be written.
+    pub(crate) fn open_for_write(path: &Path, source: std::io::Error) -> StoreError {
+        use std::io::ErrorKind;
+        let refused = matches!(
+            source.kind(),
+            ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+        );
+        if refused && path.is_file() && std::fs::File::open(path).is_ok() {
+            StoreError::ReadOnly(path.to_owned())
+        } else {
+            StoreError::Io {
+                path: path.to_owned(),
+                source,
+            }
         }
     }
 }
 
+/// Whether SQLite's error says a write could not be done, rather than that the file is wrong.
+fn is_write_failure(e: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode;
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DiskFull | ErrorCode::ReadOnly | ErrorCode::SystemIoFailure)
+    )
+}
+
+/// SQLite's message for `e`, with what it means for a state file when SQLite's words alone do
+/// not say it (a full disk, a read-only file or directory). The writer thread keeps this text of
+/// its first failure, so that every later answer names the cause.
+pub fn sqlite_cause(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    /// SQLITE_READONLY_DIRECTORY: the file is writable, its directory is not.
+    const READONLY_DIRECTORY: i32 = 8 | (6 << 8);
+    let said = e.to_string();
+    let Some(f) = e.sqlite_error() else {
+        return said;
+    };
+    match f.code {
+        ErrorCode::DiskFull => format!(
+            "{said}: its file system has no space left; free some, then run the same command again to resume"
+        ),
+        ErrorCode::ReadOnly if f.extended_code == READONLY_DIRECTORY => format!(
+            "{said}: its directory is read-only, and SQLite creates the -wal and -shm files beside it"
+        ),
+        ErrorCode::ReadOnly => format!(
+            "{said}: the file, its -wal or -shm file, or its directory is read-only"
+        ),
+        _ => said,
+    }
+}
+
 /// Opens (creating it, readable by its owner only, if `create`) and migrates a state file.
+/// `create` is asked by a run, which writes: a file it may not write is [`StoreError::ReadOnly`].
 pub fn open(path: &Path, create: bool) -> Result<Connection, StoreError> {
     let exists = path.exists();
     if !exists && !create {
@@ -61,6 +132,11 @@ pub fn open(path: &Path, create: bool) -> Result<Connection, StoreError> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| StoreError::sqlite(path, e))?;
+    // SQLite opens a file it may not write read-only, without a word: a run would learn it only
+    // at its first write. (The run lock, which opens the file for writing, usually says it first.)
+    if create && conn.is_readonly("main").unwrap_or(false) {
+        return Err(StoreError::ReadOnly(path.to_owned()));
+    }
     let sq = |e| StoreError::sqlite(path, e);
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(sq)?;
@@ -147,3 +223,7 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
             source,
         })
 }
+
+#[cfg(test)]
+#[path = "open_tests.rs"]
+mod tests;

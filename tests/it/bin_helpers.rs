@@ -142,7 +142,25 @@ fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
 
 /// Starts `bulkflow ARGS` with a clean environment plus `env`, HOME set to `home`.
 pub fn spawn<S: AsRef<OsStr>>(args: &[S], env: &[(&str, &str)], home: &Path) -> Running {
-    let mut cmd = Command::new(BIN);
+    spawn_through(&[], args, env, home)
+}
+
+/// [`spawn`], through `wrapper` (a program and its arguments that execs the rest of its command
+/// line, such as `nohup` or `setpriv ... --`).
+pub fn spawn_through<S: AsRef<OsStr>>(
+    wrapper: &[&str],
+    args: &[S],
+    env: &[(&str, &str)],
+    home: &Path,
+) -> Running {
+    let mut cmd = match wrapper.split_first() {
+        Some((program, rest)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(rest).arg(BIN);
+            cmd
+        }
+        None => Command::new(BIN),
+    };
     cmd.args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -11,3 +11,5 @@ mod manifest_props;
 mod operator;
 pub mod rawserver;
 mod shown;
+#[cfg(unix)]
+mod trust;

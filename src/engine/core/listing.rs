@@ -88,6 +88,17 @@ impl Core {
                     self.finish(line, Final::Failed(e.clone()), None);
                 }
             }
+            Err(e) if e.class == OutcomeClass::Row => {
+                // The service refuses this listing itself: asking again will not help. Nothing
+                // is guessed: rows that may have a flow stay `unknown`, the others unsent.
+                for line in members {
+                    match self.rows.get(&line) {
+                        Some(r) if r.outstanding => self.leave_unknown(line, e.clone()),
+                        Some(_) => self.set_aside(line, e.clone()),
+                        None => {}
+                    }
+                }
+            }
             Err(e) => {
                 for line in members {
                     self.listing_failed(line, &e, started, now);
