@@ -4,6 +4,8 @@ mod chaos;
 mod client_outcomes;
 pub mod common;
 mod engine_run;
+mod hostile_answers;
+mod hostile_endpoints;
 mod hostile_manifests;
 mod manifest_props;
 mod operator;
