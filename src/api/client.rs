@@ -92,18 +92,19 @@ impl Client {
     /// and the system's certificate store (where a company's TLS-inspecting proxy puts its CA).
     /// A system store that cannot be read leaves the bundled roots alone, with a warning.
     pub fn new(creds: Credentials, timeout: Duration) -> Result<Client, reqwest::Error> {
-        let build = |direct: bool| {
-            http_client(timeout, direct, true).or_else(|e| {
+        let (http, native_roots) = match http_client(timeout, false, true) {
+            Ok(http) => (http, true),
+            Err(e) => {
                 tracing::warn!(
                     "the system's certificate store cannot be used ({}); trusting the bundled roots only",
                     source_chain(&e)
                 );
-                http_client(timeout, direct, false)
-            })
+                (http_client(timeout, false, false)?, false)
+            }
         };
         Ok(Client {
-            http: build(false)?,
-            direct: build(true)?,
+            http,
+            direct: http_client(timeout, true, native_roots)?,
             creds,
             timeout,
         })
