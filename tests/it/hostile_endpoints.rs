@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::bin_helpers::{run, s, Output, Sandbox};
 use super::common::write_manifest;
-use super::rawserver::RawServer;
+use super::rawserver::{response, RawServer};
 
 /// The API SecretId of these runs: only `AKID***` of it may be written anywhere.
 const API_ID: &str = "AKIDhostileEndpoints0123456789";
@@ -56,7 +56,23 @@ async fn server_text_is_escaped_and_the_api_id_masked_in_the_log_the_state_and_t
     let body = format!(
         r#"{{"Response":{{"Error":{{"Code":"InvalidParameterValue.InvalidDataFlowSourceInfo","Message":"no access for {API_ID}\r\n2025-01-01T00:00:00Z ERROR forged\u2028line"}},"RequestId":"r-1"}}}}"#
     );
-    let server = RawServer::http("200 OK", &[("Content-Type", "application/json")], &body).await;
+    let json = [("Content-Type", "application/json")];
+    // Listings find nothing; every create is refused with the hostile message.
+    let server = RawServer::by_action(
+        vec![
+            (
+                "DescribeDataFlow",
+                response(
+                    "200 OK",
+                    &json,
+                    r#"{"Response":{"TotalCount":0,"DataFlows":[],"RequestId":"r-l"}}"#,
+                ),
+            ),
+            ("CreateDataFlow", response("200 OK", &json, &body)),
+        ],
+        response("400 Bad Request", &[], ""),
+    )
+    .await;
     let sb = Sandbox::new();
     let manifest = write_manifest(sb.path(), 2, 1);
     let state = state_of(&manifest);
@@ -234,10 +250,16 @@ async fn a_remote_endpoint_goes_through_the_https_proxy() {
     .await;
     out.expect_code(3);
     let requests = proxy.requests();
-    assert_eq!(requests.len(), 1, "{}", out.stderr);
-    let head = String::from_utf8_lossy(&requests[0]);
     assert!(
-        head.starts_with("CONNECT cfs.example.invalid:443 HTTP/1.1\r\n"),
-        "{head}"
+        !requests.is_empty(),
+        "the proxy was not used: {}",
+        out.stderr
     );
+    for request in requests {
+        let head = String::from_utf8_lossy(&request);
+        assert!(
+            head.starts_with("CONNECT cfs.example.invalid:443 HTTP/1.1\r\n"),
+            "{head}"
+        );
+    }
 }

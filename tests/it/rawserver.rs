@@ -23,6 +23,10 @@ const MAX_HEAD: usize = 64 * 1024;
 /// How a server answers, given the connection after the request was read.
 pub type Answer = Arc<dyn Fn(TcpStream) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
+/// How a server answers, given the request it read and the connection.
+type AnswerTo =
+    Arc<dyn Fn(&[u8], TcpStream) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
 /// One raw server. Dropping it aborts the accept loop and every open connection.
 pub struct RawServer {
     pub addr: SocketAddr,
@@ -33,6 +37,31 @@ pub struct RawServer {
 impl RawServer {
     /// Binds port 0 and serves every connection with `answer`.
     pub async fn start(answer: Answer) -> RawServer {
+        RawServer::serve(Arc::new(move |_: &[u8], stream| answer(stream))).await
+    }
+
+    /// Answers each request by its `X-TC-Action` header: `answers` holds complete HTTP answers
+    /// per action; any other action gets `other`.
+    pub async fn by_action(answers: Vec<(&'static str, Vec<u8>)>, other: Vec<u8>) -> RawServer {
+        let answers = Arc::new(answers);
+        let other = Arc::new(other);
+        RawServer::serve(Arc::new(move |request: &[u8], mut stream: TcpStream| {
+            let parsed = parse(request);
+            let action = parsed.all("X-TC-Action").first().map(|a| a.to_string());
+            let bytes = answers
+                .iter()
+                .find(|(a, _)| Some(*a) == action.as_deref())
+                .map_or_else(|| other.to_vec(), |(_, b)| b.clone());
+            Box::pin(async move {
+                let _ = stream.write_all(&bytes).await;
+                let _ = stream.flush().await;
+                let _ = stream.shutdown().await;
+            })
+        }))
+        .await
+    }
+
+    async fn serve(answer: AnswerTo) -> RawServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -52,8 +81,8 @@ impl RawServer {
                     else {
                         return;
                     };
-                    recorded.lock().unwrap().push(request);
-                    let _ = tokio::time::timeout(ANSWER_LIMIT, answer(stream)).await;
+                    recorded.lock().unwrap().push(request.clone());
+                    let _ = tokio::time::timeout(ANSWER_LIMIT, answer(&request, stream)).await;
                 });
             }
         });
