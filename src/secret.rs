@@ -49,6 +49,17 @@ pub fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a Secret>) -> S
     out
 }
 
+/// An API SecretId as messages may show it: its first four characters and `***` (`AKID***`), which
+/// tells keys of different kinds apart without naming one. An id shorter than eight characters is
+/// all `***`, as four characters would be half of it or more.
+pub fn mask_id(id: &str) -> String {
+    if id.chars().count() < 8 {
+        return "***".to_owned();
+    }
+    let head: String = id.chars().take(4).collect();
+    format!("{head}***")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +78,13 @@ mod tests {
         let b = Secret::new("ab");
         let out = scrub("bad key key-123456 (key-123456) ab", [&a, &b]);
         assert_eq!(out, "bad key *** (***) ab");
+    }
+
+    #[test]
+    fn mask_id_keeps_four_characters_of_a_long_id_only() {
+        assert_eq!(mask_id("AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE"), "AKID***");
+        assert_eq!(mask_id("AKID1234"), "AKID***");
+        assert_eq!(mask_id("AKID123"), "***");
+        assert_eq!(mask_id("密钥密钥密钥密钥x"), "密钥密钥***");
     }
 }

@@ -1,5 +1,8 @@
 //! One classification of every outcome of a call: what the engine may do next.
 
+use std::error::Error;
+
+use rustls::AlertDescription;
 use serde::{Deserialize, Serialize};
 
 /// What an outcome means for the run.
@@ -69,10 +72,137 @@ pub fn classify_code(code: &str) -> OutcomeClass {
     }
 }
 
+/// A TLS failure that no retry mends: the next handshake with the same endpoint fails the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// The endpoint's certificate is not trusted (unknown issuer, expired, wrong name, ...).
+    Certificate,
+    /// The endpoint and bulkflow share no protocol version or cipher, or it refused the handshake.
+    Handshake,
+}
+
+/// Finds a permanent TLS failure in an error's source chain, with rustls' own error to quote.
+/// A reset or a timeout during the handshake is not one: those are retried as any connect failure.
+pub fn permanent_tls_failure<'a>(
+    e: &'a (dyn Error + 'static),
+) -> Option<(TlsFailure, &'a (dyn Error + 'static))> {
+    let tls = find_rustls(e)?;
+    let kind = match tls {
+        rustls::Error::InvalidCertificate(_)
+        | rustls::Error::NoCertificatesPresented
+        | rustls::Error::UnsupportedNameType
+        | rustls::Error::InvalidCertRevocationList(_) => TlsFailure::Certificate,
+        rustls::Error::AlertReceived(alert) => match alert {
+            AlertDescription::BadCertificate
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::CertificateExpired
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateRequired => TlsFailure::Certificate,
+            AlertDescription::HandshakeFailure
+            | AlertDescription::ProtocolVersion
+            | AlertDescription::InsufficientSecurity
+            | AlertDescription::AccessDenied => TlsFailure::Handshake,
+            _ => return None,
+        },
+        rustls::Error::PeerIncompatible(_) => TlsFailure::Handshake,
+        _ => return None,
+    };
+    Some((kind, tls))
+}
+
+/// The rustls error in a chain. hyper-rustls hands it over inside an `io::Error`, whose
+/// `source()` skips the error it wraps, so each `io::Error` is opened with `get_ref()`.
+fn find_rustls<'a>(e: &'a (dyn Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            if let Some(tls) = find_rustls(inner) {
+                return Some(tls);
+            }
+        }
+        cur = err.source();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::OutcomeClass::*;
     use super::*;
+
+    /// An error that wraps another, as reqwest and hyper do.
+    #[derive(Debug)]
+    struct Wrapper(Box<dyn Error + Send + Sync + 'static>);
+
+    impl std::fmt::Display for Wrapper {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("client error (Connect)")
+        }
+    }
+
+    impl Error for Wrapper {
+        fn source(&self) -> Option<&(dyn Error + 'static)> {
+            Some(&*self.0)
+        }
+    }
+
+    fn wrapped(tls: rustls::Error) -> Wrapper {
+        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+        Wrapper(Box::new(Wrapper(Box::new(io))))
+    }
+
+    #[test]
+    fn tls_failures_found_deep_in_the_chain() {
+        use rustls::{CertificateError, PeerIncompatible};
+        let cases = [
+            (
+                rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer),
+                Some(TlsFailure::Certificate),
+            ),
+            (
+                rustls::Error::InvalidCertificate(CertificateError::Expired),
+                Some(TlsFailure::Certificate),
+            ),
+            (
+                rustls::Error::NoCertificatesPresented,
+                Some(TlsFailure::Certificate),
+            ),
+            (
+                rustls::Error::AlertReceived(AlertDescription::HandshakeFailure),
+                Some(TlsFailure::Handshake),
+            ),
+            (
+                rustls::Error::PeerIncompatible(PeerIncompatible::Tls12NotOffered),
+                Some(TlsFailure::Handshake),
+            ),
+            (
+                rustls::Error::AlertReceived(AlertDescription::CloseNotify),
+                None,
+            ),
+            (rustls::Error::DecryptError, None),
+        ];
+        for (tls, want) in cases {
+            let text = tls.to_string();
+            let e = wrapped(tls);
+            let found = permanent_tls_failure(&e);
+            assert_eq!(found.map(|(k, _)| k), want, "{text}");
+            if let Some((_, quoted)) = found {
+                assert_eq!(quoted.to_string(), text);
+            }
+        }
+        let reset = Wrapper(Box::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
+        assert_eq!(permanent_tls_failure(&reset).map(|(k, _)| k), None);
+    }
 
     /// Every code in `shared/api/README.md`, with its class.
     const TABLE: &[(&str, OutcomeClass)] = &[

@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
 
-use super::classify::{classify_code, OutcomeClass};
+use super::answer::{interpret, source_chain, transport_error};
+use super::classify::OutcomeClass;
 use super::credentials::Credentials;
 use super::endpoint::Target;
 use super::sign::{self, SignInput};
@@ -13,7 +14,8 @@ use super::types::{
     CreateDataFlowRequest, Created, DataFlowInfo, DescribeDataFlowRequest, DescribePage, SERVICE,
     VERSION,
 };
-use crate::secret::{scrub, Secret};
+use super::untrusted::Scrubber;
+use crate::secret::Secret;
 
 /// The largest answer read; a larger one is an outcome (`ResponseTooLarge`), not a memory problem.
 pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
@@ -28,6 +30,13 @@ pub mod codes {
     pub const CONNECTION_LOST: &str = "ConnectionLost";
     /// The answer is not the API's JSON.
     pub const MALFORMED: &str = "MalformedResponse";
+    /// A complete answer that is not the API at all (an HTML page, JSON without `Response`): the
+    /// endpoint is wrong, and the request never reached the service.
+    pub const WRONG_ENDPOINT: &str = "WrongEndpoint";
+    /// The endpoint's TLS certificate is not trusted; no retry can change that.
+    pub const TLS_CERTIFICATE: &str = "TlsCertificate";
+    /// No TLS handshake is possible with the endpoint (no common version or cipher, refused).
+    pub const TLS_HANDSHAKE: &str = "TlsHandshake";
     /// The answer is larger than [`super::MAX_RESPONSE_BYTES`].
     pub const TOO_LARGE: &str = "ResponseTooLarge";
     /// An HTTP status other than 200 with no API error in it.
@@ -55,7 +64,8 @@ impl std::fmt::Display for CallError {
 
 impl std::error::Error for CallError {}
 
-fn err(class: OutcomeClass, code: &str, message: impl Into<String>) -> CallError {
+/// A call error with no request id.
+pub(super) fn err(class: OutcomeClass, code: &str, message: impl Into<String>) -> CallError {
     CallError {
         class,
         code: code.to_owned(),
@@ -64,27 +74,37 @@ fn err(class: OutcomeClass, code: &str, message: impl Into<String>) -> CallError
     }
 }
 
-/// A client of the CFS API with one connection pool, one set of credentials and one timeout.
+/// A client of the CFS API with one set of credentials and one timeout.
 #[derive(Debug, Clone)]
 pub struct Client {
+    /// For remote endpoints: through the proxy of `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`, unless
+    /// `NO_PROXY` names the host.
     http: reqwest::Client,
+    /// For loopback endpoints (an emulator on this machine): never through a proxy, which could
+    /// not reach this machine's loopback anyway.
+    direct: reqwest::Client,
     creds: Credentials,
     timeout: Duration,
 }
 
 impl Client {
-    /// A client over rustls that follows no redirect.
+    /// A client over rustls that follows no redirect, and trusts both the bundled webpki roots
+    /// and the system's certificate store (where a company's TLS-inspecting proxy puts its CA).
+    /// A system store that cannot be read leaves the bundled roots alone, with a warning.
     pub fn new(creds: Credentials, timeout: Duration) -> Result<Client, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .pool_max_idle_per_host(512)
-            .tcp_nodelay(true)
-            .user_agent(concat!("bulkflow/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let (http, native_roots) = match http_client(timeout, false, true) {
+            Ok(http) => (http, true),
+            Err(e) => {
+                tracing::warn!(
+                    "the system's certificate store cannot be used ({}); trusting the bundled roots only",
+                    source_chain(&e)
+                );
+                (http_client(timeout, false, false)?, false)
+            }
+        };
         Ok(Client {
             http,
+            direct: http_client(timeout, true, native_roots)?,
             creds,
             timeout,
         })
@@ -170,8 +190,12 @@ impl Client {
             timestamp,
             payload: &body,
         });
-        let mut request = self
-            .http
+        let http = if target.is_loopback() {
+            &self.direct
+        } else {
+            &self.http
+        };
+        let mut request = http
             .post(target.url.clone())
             .timeout(self.timeout)
             .header(CONTENT_TYPE, content_type)
@@ -193,6 +217,11 @@ impl Client {
 
         let mut response = request.send().await.map_err(transport_error)?;
         let status = response.status();
+        let answer_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let mut bytes = Vec::new();
         loop {
             match response.chunk().await {
@@ -210,218 +239,28 @@ impl Client {
                 Err(e) => return Err(transport_error(e)),
             }
         }
-        interpret(status.as_u16(), &bytes, &all_secrets)
+        let scrubber = Scrubber::new(&all_secrets, &self.creds.secret_id);
+        interpret(status.as_u16(), answer_type.as_deref(), &bytes, &scrubber)
     }
 }
 
-/// Reads an answer: the API's error, a success, or a classified oddity.
-fn interpret(status: u16, bytes: &[u8], secrets: &[&Secret]) -> Result<(Value, String), CallError> {
-    let parsed: Option<Value> = serde_json::from_slice::<Value>(bytes)
-        .ok()
-        .and_then(|mut v| v.get_mut("Response").map(Value::take))
-        .filter(Value::is_object);
-    let Some(resp) = parsed else {
-        let class = status_class(status);
-        let (code, what) = if status == 200 {
-            (
-                codes::MALFORMED,
-                "an answer that is not the API's JSON".to_owned(),
-            )
-        } else {
-            (
-                codes::HTTP_STATUS,
-                format!("HTTP {status} without an API answer (is --endpoint the CFS API?)"),
-            )
-        };
-        return Err(err(class, code, what));
-    };
-    // Everything the server says is scrubbed: a hostile or broken server may echo a secret
-    // into any field, and the code and request id are shown as well as the message.
-    let request_id = resp
-        .get("RequestId")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let request_id: String = scrub(request_id, secrets.iter().copied())
-        .chars()
-        .take(128)
-        .collect();
-    if let Some(error) = resp.get("Error") {
-        let code = error
-            .get("Code")
-            .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            .unwrap_or(codes::MALFORMED);
-        let message = error.get("Message").and_then(Value::as_str).unwrap_or("");
-        let message: String = scrub(message, secrets.iter().copied())
-            .chars()
-            .take(1000)
-            .collect();
-        // Classified as the server said it; kept and shown only scrubbed.
-        let class = if code == codes::MALFORMED {
-            OutcomeClass::Unknown
-        } else {
-            classify_code(code)
-        };
-        let code: String = scrub(code, secrets.iter().copied())
-            .chars()
-            .take(128)
-            .collect();
-        return Err(CallError {
-            class,
-            code,
-            message,
-            request_id: Some(request_id),
-        });
+/// One reqwest client; `direct` ones use no proxy, `native_roots` ones trust the system's store.
+fn http_client(
+    timeout: Duration,
+    direct: bool,
+    native_roots: bool,
+) -> Result<reqwest::Client, reqwest::Error> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_webpki_certs(true)
+        .tls_built_in_native_certs(native_roots)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .pool_max_idle_per_host(512)
+        .tcp_nodelay(true)
+        .user_agent(concat!("bulkflow/", env!("CARGO_PKG_VERSION")));
+    if direct {
+        builder = builder.no_proxy();
     }
-    if status != 200 {
-        return Err(CallError {
-            request_id: Some(request_id),
-            ..err(
-                status_class(status),
-                codes::HTTP_STATUS,
-                format!("HTTP {status}"),
-            )
-        });
-    }
-    Ok((resp, request_id))
-}
-
-/// The class of an answer that is not a 200 and names no API error, whatever its body: 429 is
-/// throttling, other 3xx and 4xx mean a wrong endpoint (the run stops), and anything else (5xx
-/// from a gateway, odd statuses) may have acted.
-fn status_class(status: u16) -> OutcomeClass {
-    match status {
-        200 => OutcomeClass::Unknown,
-        429 => OutcomeClass::Throttled,
-        300..=499 => OutcomeClass::Fatal,
-        _ => OutcomeClass::Unknown,
-    }
-}
-
-/// Classifies a failure of the HTTP layer. Only a failure to connect is sure not to have acted.
-fn transport_error(e: reqwest::Error) -> CallError {
-    if e.is_connect() {
-        // reqwest's text names the address and the OS error, never the body.
-        return err(
-            OutcomeClass::Transient,
-            codes::CONNECT_FAILED,
-            format!("could not connect: {}", source_chain(&e)),
-        );
-    }
-    if e.is_timeout() {
-        return err(
-            OutcomeClass::Unknown,
-            codes::TIMEOUT,
-            "no complete answer within the request timeout",
-        );
-    }
-    err(
-        OutcomeClass::Unknown,
-        codes::CONNECTION_LOST,
-        format!(
-            "the connection ended before a complete answer: {}",
-            source_chain(&e)
-        ),
-    )
-}
-
-fn source_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interpret_classifies_odd_answers() {
-        let s = Secret::new("PLANTED-KEY");
-        let cases: &[(u16, &str, OutcomeClass, &str)] = &[
-            (200, "", OutcomeClass::Unknown, codes::MALFORMED),
-            (
-                200,
-                "{\"Response\":",
-                OutcomeClass::Unknown,
-                codes::MALFORMED,
-            ),
-            (200, "[1,2]", OutcomeClass::Unknown, codes::MALFORMED),
-            (
-                200,
-                "{\"Response\": 5}",
-                OutcomeClass::Unknown,
-                codes::MALFORMED,
-            ),
-            (
-                502,
-                "<html>bad gateway</html>",
-                OutcomeClass::Unknown,
-                codes::HTTP_STATUS,
-            ),
-            (404, "not found", OutcomeClass::Fatal, codes::HTTP_STATUS),
-            (302, "", OutcomeClass::Fatal, codes::HTTP_STATUS),
-            (429, "", OutcomeClass::Throttled, codes::HTTP_STATUS),
-            (
-                429,
-                r#"{"Response":{"RequestId":"r1"}}"#,
-                OutcomeClass::Throttled,
-                codes::HTTP_STATUS,
-            ),
-            (
-                404,
-                r#"{"Response":{"RequestId":"r1"}}"#,
-                OutcomeClass::Fatal,
-                codes::HTTP_STATUS,
-            ),
-            (
-                503,
-                r#"{"Response":{"RequestId":"r1"}}"#,
-                OutcomeClass::Unknown,
-                codes::HTTP_STATUS,
-            ),
-            (
-                200,
-                r#"{"Response":{"Error":{"Code":"RequestLimitExceeded","Message":"slow"},"RequestId":"r1"}}"#,
-                OutcomeClass::Throttled,
-                "RequestLimitExceeded",
-            ),
-            (
-                200,
-                r#"{"Response":{"Error":{"Code":5},"RequestId":"r1"}}"#,
-                OutcomeClass::Unknown,
-                codes::MALFORMED,
-            ),
-        ];
-        for (status, body, class, code) in cases {
-            let e = interpret(*status, body.as_bytes(), &[&s]).unwrap_err();
-            assert_eq!(
-                (e.class, e.code.as_str()),
-                (*class, *code),
-                "{status} {body}"
-            );
-        }
-    }
-
-    #[test]
-    fn server_messages_are_scrubbed() {
-        let s = Secret::new("PLANTED-KEY");
-        let body = r#"{"Response":{"Error":{"Code":"InvalidParameterValue.InvalidDataFlowSourceInfo","Message":"key PLANTED-KEY is wrong"},"RequestId":"r"}}"#;
-        let e = interpret(200, body.as_bytes(), &[&s]).unwrap_err();
-        assert_eq!(e.message, "key *** is wrong");
-        assert_eq!(e.class, OutcomeClass::Row);
-
-        let body = r#"{"Response":{"Error":{"Code":"AuthFailure.PLANTED-KEY","Message":"m"},"RequestId":"PLANTED-KEY"}}"#;
-        let e = interpret(200, body.as_bytes(), &[&s]).unwrap_err();
-        assert_eq!(
-            (e.class, e.code.as_str()),
-            (OutcomeClass::Fatal, "AuthFailure.***")
-        );
-        assert_eq!(e.request_id.as_deref(), Some("***"));
-    }
+    builder.build()
 }

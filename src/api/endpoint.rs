@@ -29,6 +29,14 @@ pub struct Target {
     pub host: String,
 }
 
+impl Target {
+    /// True for a loopback host (an emulator on this machine): such calls never go through a
+    /// proxy.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback(self.url.host())
+    }
+}
+
 impl Endpoint {
     /// Checks the template with a sample region, so errors show before the run starts. When the
     /// host itself is built from the region (`http://127.0.0.0{region}:8080`, regions `x1`, `x2`),
@@ -129,6 +137,8 @@ mod tests {
             .resolve("x")
             .unwrap();
         assert_eq!(l.host, "127.0.0.1:8080");
+        assert!(l.is_loopback());
+        assert!(!t.is_loopback());
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The Tencent Cloud CFS API 3.0: signing, credentials, typed calls and the classification of
 //! their outcomes.
 
+mod answer;
 pub mod classify;
 pub mod client;
 pub mod credentials;
 pub mod endpoint;
 pub mod sign;
 pub mod types;
+pub mod untrusted;
 
 pub use classify::{classify_code, OutcomeClass};
 pub use client::{CallError, Client};

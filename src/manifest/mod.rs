@@ -15,6 +15,7 @@ mod lines;
 mod names;
 mod open;
 mod options;
+mod paths;
 mod problem;
 mod reader;
 mod resolve;

@@ -2,10 +2,12 @@
 
 use super::fields::{Field, ALL, FIELD_COUNT, REQUIRED};
 use super::options::EnvLookup;
+use super::paths::{check_source, check_target, collapse_slashes};
 use super::problem::{quote, Place, Problem};
 use super::resolve::{resolve, Resolved};
 use super::row::{identity, Identity, Row};
 use super::source::{RawRecord, MAX_FIELD_BYTES};
+use crate::api::untrusted::is_unsafe_char;
 use crate::api::CreateDataFlowRequest;
 use crate::secret::Secret;
 
@@ -50,6 +52,10 @@ pub(crate) fn check(rec: RawRecord, ctx: &RowContext, problems: &mut Vec<Problem
             Resolved::Absent => Ok(None),
             Resolved::MissingVariable(name) => {
                 Err(format!("environment variable {name} is not set"))
+            }
+            // A target path is kept as it is sent and matched: repeated slashes collapsed.
+            Resolved::Value(v) if f == Field::TargetPath => {
+                check_field(f, &v).map(|()| Some(collapse_slashes(v)))
             }
             Resolved::Value(v) => check_field(f, &v).map(|()| Some(v)),
         };
@@ -156,15 +162,22 @@ fn check_field(f: Field, v: &str) -> Result<(), String> {
             u32::from(c)
         ));
     }
+    // Server text is shown with these escaped; a value holding one could never be matched
+    // with what the service lists, and can make a path read as another.
+    if let Some(c) = v.chars().find(|&c| is_unsafe_char(c)) {
+        return Err(format!(
+            "contains an invisible line separator or text-direction character (U+{:04X})",
+            u32::from(c)
+        ));
+    }
     match f {
         Field::SourceStorageType if !STORAGE_TYPES.contains(&v) => Err(format!(
             "{} is not one of {}",
             quote(v),
             STORAGE_TYPES.join(", ")
         )),
-        Field::TargetPath if !v.starts_with("/cfs/") => {
-            Err(format!("{} must start with /cfs/", quote(v)))
-        }
+        Field::TargetPath => check_target(v),
+        Field::SourcePath => check_source(v),
         Field::DataFlowName => data_flow_name(v),
         Field::Region => region(v),
         _ => Ok(()),
@@ -283,5 +296,10 @@ mod tests {
         let e = check_field(Field::SourcePath, &"a".repeat(4097)).unwrap_err();
         assert_eq!(e, "longer than 4096 bytes (4097 bytes)");
         assert!(check_field(Field::SourcePath, &"a".repeat(4096)).is_ok());
+        assert_eq!(
+            check_field(Field::TargetPath, "/cfs/a\u{202E}b").unwrap_err(),
+            "contains an invisible line separator or text-direction character (U+202E)"
+        );
+        assert!(check_field(Field::DataFlowName, "a\u{2028}").is_err());
     }
 }

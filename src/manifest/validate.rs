@@ -74,7 +74,7 @@ fn report_duplicates(mut ids: Vec<(Identity, u64)>, place: &Place, problems: &mu
                 "TargetPath",
                 format!(
                     "duplicate of line {first_line}: same FileSystemId and TargetPath \
-                     (one data flow per directory; trailing slashes do not make paths different)"
+                     (one data flow per directory; trailing or repeated slashes do not make paths different)"
                 ),
             )),
             _ => first = Some((id, line)),

@@ -109,10 +109,25 @@ fn object(now_ms: i64, level: &str, fields: &Fields) -> String {
     out
 }
 
+/// `"key":value`. serde_json escapes every control character; the Unicode line and paragraph
+/// separators, valid in JSON, are escaped too, as some readers split lines on them.
 fn push_pair(out: &mut String, key: &str, value: &Value) {
-    out.push_str(&Value::from(key).to_string());
+    push_json(out, &Value::from(key));
     out.push(':');
-    out.push_str(&value.to_string());
+    push_json(out, value);
+}
+
+fn push_json(out: &mut String, value: &Value) {
+    let text = value.to_string();
+    if text.contains(['\u{2028}', '\u{2029}']) {
+        out.push_str(
+            &text
+                .replace('\u{2028}', "\\u2028")
+                .replace('\u{2029}', "\\u2029"),
+        );
+    } else {
+        out.push_str(&text);
+    }
 }
 
 /// `2024-05-01T12:34:56.789Z`.
@@ -215,6 +230,25 @@ mod tests {
         assert_eq!(v["level"], "INFO");
         assert!(v["time"].is_string());
         assert_eq!(v["message"], "hello");
+    }
+
+    #[test]
+    fn a_line_break_of_any_kind_stays_inside_its_object() {
+        let text = capture(|| {
+            tracing::warn!(
+                error_code = "A\u{2028}B",
+                "row failed: x\r\n{{\"level\":\"ERROR\"}}\u{2029}"
+            )
+        });
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(!text.contains(['\u{2028}', '\u{2029}', '\r']), "{text}");
+        let v: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(
+            v["message"],
+            "row failed: x\r\n{\"level\":\"ERROR\"}\u{2029}"
+        );
+        assert_eq!(v["error_code"], "A\u{2028}B");
+        assert_eq!(v["level"], "WARN");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub fn set_bar(bar: Option<ProgressBar>) {
     *BAR.lock().unwrap_or_else(|p| p.into_inner()) = bar;
 }
 
-/// One log record, buffered and written in one piece when dropped.
+/// One log record, buffered and written in one piece when dropped, always as one line.
 pub struct Line(Vec<u8>);
 
 impl Write for Line {
@@ -32,7 +32,7 @@ impl Write for Line {
 
 impl Drop for Line {
     fn drop(&mut self) {
-        let bytes = std::mem::take(&mut self.0);
+        let bytes = one_line(std::mem::take(&mut self.0));
         let bar = BAR.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let write = || {
             let _ = std::io::stderr().lock().write_all(&bytes);
@@ -42,6 +42,42 @@ impl Drop for Line {
             None => write(),
         }
     }
+}
+
+/// The record with every line break inside it written as an escape (`\n`, `\r`, `\x0b`,
+/// `\u{2028}`, `\u{2029}`), and only its final line end kept: whatever text reached a message,
+/// one record is one line, and no line can pass for a record of its own. Other control
+/// characters are left to the formatter (which escapes ESC and the C1 controls in messages, and
+/// writes ESC itself for colours on a terminal).
+fn one_line(mut bytes: Vec<u8>) -> Vec<u8> {
+    let ended = bytes.last() == Some(&b'\n');
+    if ended {
+        bytes.pop();
+    }
+    let breaks = |b: &[u8]| {
+        b.iter().any(|&c| matches!(c, b'\n' | b'\r' | 0x0b))
+            || b.windows(3)
+                .any(|w| w == "\u{2028}".as_bytes() || w == "\u{2029}".as_bytes())
+    };
+    if breaks(&bytes) {
+        let text = String::from_utf8_lossy(&bytes);
+        let mut out = String::with_capacity(text.len() + 8);
+        for c in text.chars() {
+            match c {
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\u{0b}' => out.push_str("\\x0b"),
+                '\u{2028}' => out.push_str("\\u{2028}"),
+                '\u{2029}' => out.push_str("\\u{2029}"),
+                c => out.push(c),
+            }
+        }
+        bytes = out.into_bytes();
+    }
+    if ended {
+        bytes.push(b'\n');
+    }
+    bytes
 }
 
 /// Makes a [`Line`] per record.
@@ -76,4 +112,30 @@ pub fn init(verbose: u8, quiet: bool, format: LogFormat, ansi: bool) {
             .event_format(super::json_log::JsonLines)
             .try_init(),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_record_is_always_one_line() {
+        let cases = [
+            ("WARN plain\n", "WARN plain\n"),
+            ("WARN a\r\nERROR forged\n", "WARN a\\r\\nERROR forged\n"),
+            (
+                "WARN x\u{2028}y\u{2029}z\u{b}\n",
+                "WARN x\\u{2028}y\\u{2029}z\\x0b\n",
+            ),
+            ("no end\nhere", "no end\\nhere"),
+            (
+                "\u{1b}[33mWARN\u{1b}[0m 数据\n",
+                "\u{1b}[33mWARN\u{1b}[0m 数据\n",
+            ),
+        ];
+        for (raw, want) in cases {
+            let got = one_line(raw.as_bytes().to_vec());
+            assert_eq!(String::from_utf8(got).expect("UTF-8"), want, "{raw:?}");
+        }
+    }
 }

@@ -194,3 +194,47 @@ fn a_jsonl_line_that_is_not_json() {
         "{err}"
     );
 }
+
+#[test]
+fn a_path_out_of_cfs_or_a_second_spelling_of_a_directory() {
+    let bad = csv_row(3).replace("/cfs/t3", "/cfs/../etc");
+    let err = refused("m.csv", &csv_with(bad.as_bytes()), 4);
+    assert!(
+        err.contains(r#"m.csv:4: TargetPath: "/cfs/../etc" has a ".." segment"#),
+        "{err}"
+    );
+
+    let bad = csv_row(3).replace("data/3", "data/../../other");
+    let err = refused("m.csv", &csv_with(bad.as_bytes()), 4);
+    assert!(
+        err.contains(r#"m.csv:4: SourcePath: "data/../../other" has a ".." segment"#),
+        "{err}"
+    );
+
+    // Row 1's directory written with a doubled slash: the same directory, so a duplicate.
+    let bad = csv_row(3).replace("/cfs/t3", "/cfs//t1/");
+    let err = refused("m.csv", &csv_with(bad.as_bytes()), 4);
+    assert!(
+        err.contains("m.csv:4: TargetPath: duplicate of line 2: same FileSystemId and TargetPath"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_doubled_slash_is_sent_and_reported_collapsed() {
+    let sb = Sandbox::new();
+    let manifest = sb.path().join("m.csv");
+    let row = csv_row(1).replace("/cfs/t1", "/cfs//deep///t1");
+    std::fs::write(&manifest, format!("{HEADER}\n{row}\n")).unwrap();
+    run(&["run", s(&manifest), "--emulator"], &[], &sb.home).expect_code(0);
+    let state = state_of(&manifest);
+    let out = run(
+        &["report", "--state", s(&state), "--format", "jsonl"],
+        &[],
+        &sb.home,
+    );
+    out.expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("one JSON row");
+    assert_eq!(v["target_path"], "/cfs/deep/t1");
+    assert_eq!(v["state"], "created");
+}

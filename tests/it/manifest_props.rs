@@ -407,8 +407,15 @@ fn row_spec(index: usize) -> impl Strategy<Value = RowSpec> {
         prop_oneof!["cfs-[a-z0-9]{1,8}", text()],
         prop::sample::select(vec!["S3_COS", "S3_L5"]),
         text(),
-        text(),
-        (prop::option::of("[a-z0-9_.é-]{0,8}"), any::<bool>()),
+        // A bucket path with a `..` segment is refused.
+        text().prop_filter("no .. segment", |p| !p.split('/').any(|s| s == "..")),
+        // A directory named `.` or `..` is refused.
+        (
+            prop::option::of(
+                "[a-z0-9_.é-]{0,8}".prop_filter("not . or ..", |s| s != "." && s != ".."),
+            ),
+            any::<bool>(),
+        ),
         prop_oneof![3 => "AKID[A-Za-z0-9]{8,32}", 1 => Just("${SRC_ID}".to_owned())],
         prop_oneof![3 => "[A-Za-z0-9+/]{8,40}", 1 => Just("${SRC_KEY}".to_owned())],
     );

@@ -6,6 +6,8 @@ pub mod common;
 mod engine_run;
 mod flag_props;
 mod flags;
+mod hostile_answers;
+mod hostile_endpoints;
 mod hostile_manifests;
 mod manifest_props;
 mod operator;

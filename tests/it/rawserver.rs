@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,6 +23,10 @@ const MAX_HEAD: usize = 64 * 1024;
 /// How a server answers, given the connection after the request was read.
 pub type Answer = Arc<dyn Fn(TcpStream) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
+/// How a server answers, given the request it read and the connection.
+type AnswerTo =
+    Arc<dyn Fn(&[u8], TcpStream) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
 /// One raw server. Dropping it aborts the accept loop and every open connection.
 pub struct RawServer {
     pub addr: SocketAddr,
@@ -32,6 +37,31 @@ pub struct RawServer {
 impl RawServer {
     /// Binds port 0 and serves every connection with `answer`.
     pub async fn start(answer: Answer) -> RawServer {
+        RawServer::serve(Arc::new(move |_: &[u8], stream| answer(stream))).await
+    }
+
+    /// Answers each request by its `X-TC-Action` header: `answers` holds complete HTTP answers
+    /// per action; any other action gets `other`.
+    pub async fn by_action(answers: Vec<(&'static str, Vec<u8>)>, other: Vec<u8>) -> RawServer {
+        let answers = Arc::new(answers);
+        let other = Arc::new(other);
+        RawServer::serve(Arc::new(move |request: &[u8], mut stream: TcpStream| {
+            let parsed = parse(request);
+            let action = parsed.all("X-TC-Action").first().map(|a| a.to_string());
+            let bytes = answers
+                .iter()
+                .find(|(a, _)| Some(*a) == action.as_deref())
+                .map_or_else(|| other.to_vec(), |(_, b)| b.clone());
+            Box::pin(async move {
+                let _ = stream.write_all(&bytes).await;
+                let _ = stream.flush().await;
+                let _ = stream.shutdown().await;
+            })
+        }))
+        .await
+    }
+
+    async fn serve(answer: AnswerTo) -> RawServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -51,8 +81,8 @@ impl RawServer {
                     else {
                         return;
                     };
-                    recorded.lock().unwrap().push(request);
-                    let _ = tokio::time::timeout(ANSWER_LIMIT, answer(stream)).await;
+                    recorded.lock().unwrap().push(request.clone());
+                    let _ = tokio::time::timeout(ANSWER_LIMIT, answer(&request, stream)).await;
                 });
             }
         });
@@ -95,6 +125,73 @@ impl RawServer {
 }
 
 impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A TLS server for `localhost` with a fresh self-signed certificate, which no client trusts. It
+/// counts the connections it accepts and completes no request. Dropping it stops it.
+pub struct SelfSignedTls {
+    pub addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
+    task: JoinHandle<()>,
+}
+
+impl SelfSignedTls {
+    /// Binds `127.0.0.1:0` and serves TLS handshakes.
+    pub async fn start() -> SelfSignedTls {
+        use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+        use tokio_rustls::rustls::{crypto::ring, ServerConfig};
+
+        let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let cert = key.cert.der().clone();
+        let private =
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
+        let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], private)
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&connections);
+        let task = tokio::spawn(async move {
+            let mut conns = JoinSet::new();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                counted.fetch_add(1, Ordering::SeqCst);
+                let acceptor = acceptor.clone();
+                conns.spawn(async move {
+                    let _ = tokio::time::timeout(READ_LIMIT, acceptor.accept(stream)).await;
+                });
+            }
+        });
+        SelfSignedTls {
+            addr,
+            connections,
+            task,
+        }
+    }
+
+    /// `https://localhost:PORT`.
+    pub fn url(&self) -> String {
+        format!("https://localhost:{}", self.addr.port())
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for SelfSignedTls {
     fn drop(&mut self) {
         self.task.abort();
     }

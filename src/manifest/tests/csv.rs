@@ -193,7 +193,7 @@ fn duplicates_ignore_trailing_slashes_and_name_the_first_line() {
          cfs-1,S3_COS,https://b,/s,/cfs/a,id,key,bad name,ap-guangzhou\n"
     );
     let m = write("m.csv", text);
-    let dup = "duplicate of line 2: same FileSystemId and TargetPath (one data flow per directory; trailing slashes do not make paths different)";
+    let dup = "duplicate of line 2: same FileSystemId and TargetPath (one data flow per directory; trailing or repeated slashes do not make paths different)";
     assert_eq!(
         problems(&m),
         [

@@ -95,7 +95,7 @@ fn region_duplicates_and_variables_across_lines() {
         problems(&m),
         [
             "m.jsonl:1: Region: required: add a Region column or pass --region (or set TENCENTCLOUD_REGION, or a region in ~/.tccli/PROFILE.configure)",
-            "m.jsonl:3: TargetPath: duplicate of line 2: same FileSystemId and TargetPath (one data flow per directory; trailing slashes do not make paths different)",
+            "m.jsonl:3: TargetPath: duplicate of line 2: same FileSystemId and TargetPath (one data flow per directory; trailing or repeated slashes do not make paths different)",
             "m.jsonl:4: SecretKey: environment variable UNSET_VARIABLE is not set",
         ]
     );

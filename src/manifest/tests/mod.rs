@@ -3,6 +3,7 @@
 mod csv;
 mod hostile;
 mod jsonl;
+mod paths;
 mod samples;
 mod secrets;
 

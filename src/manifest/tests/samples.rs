@@ -51,7 +51,7 @@ fn mistakes_csv_reports_each_mistake() {
         r#"mistakes.csv:6: DataFlowName: "proj_p005_nightly_incremental_refresh_from_the_old_bucket_in"... is 70 characters long; at most 64 allowed"#,
         r#"mistakes.csv:7: AutoRefresh: "2" must be 0 or 1"#,
         "mistakes.csv:8: SourcePath: required",
-        "mistakes.csv:9: TargetPath: duplicate of line 2: same FileSystemId and TargetPath (one data flow per directory; trailing slashes do not make paths different)",
+        "mistakes.csv:9: TargetPath: duplicate of line 2: same FileSystemId and TargetPath (one data flow per directory; trailing or repeated slashes do not make paths different)",
         "mistakes.csv:10: SecretKey: environment variable UNSET_VARIABLE is not set",
     ];
     assert_eq!(got, expected, "\n{}", got.join("\n"));
