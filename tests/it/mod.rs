@@ -5,6 +5,7 @@ mod client_outcomes;
 pub mod common;
 mod engine_run;
 mod hostile_manifests;
+mod lifecycle_api;
 mod manifest_props;
 mod operator;
 pub mod rawserver;
