@@ -44,11 +44,16 @@ impl OutcomeClass {
 /// attempt, so it is `Unknown`, not a failure.
 pub const PATH_USED: &str = "InvalidParameterValue.PathUsedInDataflow";
 
+/// The code the service answers for a data flow id it does not know (DeleteDataFlow,
+/// ModifyDataFlow). Permanent for the row; for a delete it means the flow is already gone.
+pub const INVALID_DATA_FLOW_ID: &str = "InvalidParameterValue.InvalidDataFlowId";
+
 /// Classifies an API error code (the `Response.Error.Code` of an answer).
 pub fn classify_code(code: &str) -> OutcomeClass {
     let (head, _) = code.split_once('.').unwrap_or((code, ""));
     match code {
         PATH_USED => return OutcomeClass::Unknown,
+        INVALID_DATA_FLOW_ID => return OutcomeClass::Row,
         "ResourceNotFound.FileSystemNotFound"
         | "InvalidParameterValue.InvalidFileSystemId"
         | "ResourceInsufficient.DataFlowLimitExceeded" => return OutcomeClass::FileSystem,
@@ -216,6 +221,9 @@ mod tests {
         ("InvalidParameterValue.InvalidFileSystemId", FileSystem),
         ("InvalidParameterValue.InvalidLifecycleDataTaskType", Row),
         ("InvalidParameterValue.PathUsedInDataflow", Unknown),
+        // DeleteDataFlow and ModifyDataFlow of an id the service does not know: permanent for
+        // the row (for a delete, the engine reads it as "already gone").
+        ("InvalidParameterValue.InvalidDataFlowId", Row),
         ("ResourceInsufficient.DataFlowLimitExceeded", FileSystem),
         ("ResourceNotFound.FileSystemNotFound", FileSystem),
         ("AuthFailure.InvalidAuthorization", Fatal),

@@ -11,8 +11,8 @@ use super::credentials::Credentials;
 use super::endpoint::Target;
 use super::sign::{self, SignInput};
 use super::types::{
-    CreateDataFlowRequest, Created, DataFlowInfo, DescribeDataFlowRequest, DescribePage, SERVICE,
-    VERSION,
+    CreateDataFlowRequest, Created, DataFlowInfo, DeleteDataFlowRequest, Deleted,
+    DescribeDataFlowRequest, DescribePage, Modified, ModifyDataFlowRequest, SERVICE, VERSION,
 };
 use super::untrusted::Scrubber;
 use crate::secret::Secret;
@@ -121,20 +121,43 @@ impl Client {
         let (resp, request_id) = self
             .call(target, "CreateDataFlow", region, req.to_body(), &secrets)
             .await?;
-        match resp.get("DataFlowId").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() => Ok(Created {
-                data_flow_id: id.to_owned(),
-                request_id,
-            }),
-            _ => Err(CallError {
-                request_id: Some(request_id),
-                ..err(
-                    OutcomeClass::Unknown,
-                    codes::MALFORMED,
-                    "the answer has no DataFlowId",
-                )
-            }),
-        }
+        let data_flow_id = data_flow_id(&resp, &request_id)?;
+        Ok(Created {
+            data_flow_id,
+            request_id,
+        })
+    }
+
+    /// Sends one DeleteDataFlow. Success means the flow now lists as `deleting`; an id the
+    /// service does not know is `InvalidParameterValue.InvalidDataFlowId` (a `Row` error).
+    pub async fn delete_data_flow(
+        &self,
+        target: &Target,
+        region: &str,
+        req: &DeleteDataFlowRequest,
+    ) -> Result<Deleted, CallError> {
+        let (_, request_id) = self
+            .call(target, "DeleteDataFlow", region, req.to_body(), &[])
+            .await?;
+        Ok(Deleted { request_id })
+    }
+
+    /// Sends one ModifyDataFlow.
+    pub async fn modify_data_flow(
+        &self,
+        target: &Target,
+        region: &str,
+        req: &ModifyDataFlowRequest,
+    ) -> Result<Modified, CallError> {
+        let secrets: Vec<&Secret> = req.secrets().collect();
+        let (resp, request_id) = self
+            .call(target, "ModifyDataFlow", region, req.to_body(), &secrets)
+            .await?;
+        let data_flow_id = data_flow_id(&resp, &request_id)?;
+        Ok(Modified {
+            data_flow_id,
+            request_id,
+        })
     }
 
     /// Asks for one page of DescribeDataFlow.
@@ -241,6 +264,22 @@ impl Client {
         }
         let scrubber = Scrubber::new(&all_secrets, &self.creds.secret_id);
         interpret(status.as_u16(), answer_type.as_deref(), &bytes, &scrubber)
+    }
+}
+
+/// The `DataFlowId` of a successful answer; an answer without one may still have acted, so it
+/// is `Unknown`.
+fn data_flow_id(resp: &Value, request_id: &str) -> Result<String, CallError> {
+    match resp.get("DataFlowId").and_then(Value::as_str) {
+        Some(id) if !id.is_empty() => Ok(id.to_owned()),
+        _ => Err(CallError {
+            request_id: Some(request_id.to_owned()),
+            ..err(
+                OutcomeClass::Unknown,
+                codes::MALFORMED,
+                "the answer has no DataFlowId",
+            )
+        }),
     }
 }
 

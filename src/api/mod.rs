@@ -15,6 +15,6 @@ pub use client::{CallError, Client};
 pub use credentials::Credentials;
 pub use endpoint::{Endpoint, Target};
 pub use types::{
-    normalize_target_path, CreateDataFlowRequest, Created, DataFlowInfo, DescribeDataFlowRequest,
-    DescribePage,
+    normalize_target_path, CreateDataFlowRequest, Created, DataFlowInfo, DeleteDataFlowRequest,
+    Deleted, DescribeDataFlowRequest, DescribePage, Modified, ModifyDataFlowRequest,
 };

@@ -2,14 +2,17 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use crate::secret::Secret;
 
 use super::config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use super::preexisting::{self, PreexistingError};
 use super::server::serve;
 use super::shared::Shared;
 
-/// Serve a local CFS API emulator (CreateDataFlow, DescribeDataFlow) for rehearsals and tests.
+/// Serve a local CFS API emulator (CreateDataFlow, DescribeDataFlow, DeleteDataFlow,
+/// ModifyDataFlow) for rehearsals and tests.
 // The key and token are `Secret`s, so neither `Debug` nor `--help` ever shows them.
 #[derive(clap::Args, Debug, Clone)]
 pub struct EmulatorArgs {
@@ -39,13 +42,14 @@ pub struct EmulatorArgs {
     /// Probability that a call answers InternalError without acting.
     #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
     pub internal_error: f64,
-    /// Probability that a CreateDataFlow creates its flow, then drops the connection unanswered.
+    /// Probability that a create, delete or modify acts, then drops the connection unanswered.
     #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
     pub lost_response: f64,
-    /// Probability that a CreateDataFlow never answers; its flow appears after the client gives up.
+    /// Probability that a create, delete or modify never answers; it acts after the client gives
+    /// up.
     #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
     pub late_create: f64,
-    /// How long after the client gave up a late create makes its flow.
+    /// How long after the client gave up a late call acts.
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub late_create_delay_ms: u64,
     /// A new flow shows in DescribeDataFlow only N ms after it was created.
@@ -54,6 +58,16 @@ pub struct EmulatorArgs {
     /// A new flow's Status is pending for N ms, then available.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub available_after_ms: u64,
+    /// Probability that a new flow ends unavailable instead of available.
+    #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
+    pub unavailable: f64,
+    /// A deleted flow lists as deleting (its directory still used) for N ms, then disappears.
+    #[arg(long, value_name = "N", default_value_t = 3000)]
+    pub deleting_ms: u64,
+    /// Flows that exist before the first call: a CSV or JSONL file with the manifest's column
+    /// names, plus optional DataFlowId and Status.
+    #[arg(long, value_name = "FILE")]
+    pub preexisting: Option<PathBuf>,
     /// Another client's calls per second, drawn from every action's budget.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub background_load: u32,
@@ -69,9 +83,13 @@ pub struct EmulatorArgs {
 }
 
 impl EmulatorArgs {
-    /// The emulator settings these flags describe.
-    pub fn config(&self) -> EmulatorConfig {
-        EmulatorConfig {
+    /// The emulator settings these flags describe; reads the `--preexisting` file.
+    pub fn config(&self) -> Result<EmulatorConfig, PreexistingError> {
+        let preexisting = match &self.preexisting {
+            Some(path) => preexisting::load(path)?,
+            None => Vec::new(),
+        };
+        Ok(EmulatorConfig {
             listen: self.listen,
             secret_id: self
                 .secret_id
@@ -90,11 +108,14 @@ impl EmulatorArgs {
             late_create_delay_ms: self.late_create_delay_ms,
             listing_delay_ms: self.listing_delay_ms,
             available_after_ms: self.available_after_ms,
+            unavailable: self.unavailable,
+            deleting_ms: self.deleting_ms,
+            preexisting,
             background_load: self.background_load,
             flow_limit: self.flow_limit,
             file_systems: self.file_systems.clone(),
             seed: self.seed,
-        }
+        })
     }
 }
 
@@ -133,9 +154,16 @@ pub(crate) fn parse_latency(s: &str) -> Result<(u64, u64), String> {
 }
 
 /// Runs the emulator until SIGINT or SIGTERM. Prints `listening on http://HOST:PORT` as the
-/// first line of stdout. Returns the exit code: 0 after a signal, 2 when it cannot bind.
+/// first line of stdout. Returns the exit code: 0 after a signal, 2 when it cannot bind or the
+/// `--preexisting` file is bad (nothing is served then).
 pub fn main(args: EmulatorArgs) -> i32 {
-    let config = args.config();
+    let shared = match args.config().and_then(Shared::new) {
+        Ok(shared) => shared,
+        Err(e) => {
+            eprintln!("bulkflow emulator: --preexisting {e}");
+            return 2;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -148,6 +176,7 @@ pub fn main(args: EmulatorArgs) -> i32 {
         }
     };
     let code = runtime.block_on(async move {
+        let config = shared.config();
         let listener = match tokio::net::TcpListener::bind(config.listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -170,7 +199,6 @@ pub fn main(args: EmulatorArgs) -> i32 {
             "bulkflow emulator: accepting requests signed by secret id {} (rate {}/s per action, seed {})",
             config.secret_id, config.rate, config.seed
         );
-        let shared = Shared::new(config);
         let stopper = std::sync::Arc::clone(&shared);
         tokio::spawn(async move {
             wait_for_signal().await;
@@ -238,7 +266,7 @@ mod tests {
             Some(&["cfs-1".to_owned(), "cfs-2".to_owned()][..])
         );
         assert!(!format!("{:?}", cli.args).contains("s3cr3t-value"));
-        let config = cli.args.config();
+        let config = cli.args.config().unwrap();
         assert_eq!(config.secret_key.expose(), "s3cr3t-value");
         assert_eq!(config.rate, 0);
         assert_eq!(parse_latency("7"), Ok((7, 7)));
@@ -249,6 +277,55 @@ mod tests {
         assert!(parse_probability("1.5").is_err());
         assert!(parse_probability("NaN").is_err());
         assert!(Cli::try_parse_from(["x", "--internal-error", "-0.1"]).is_err());
+    }
+
+    #[test]
+    fn status_life_flags_and_the_preexisting_file() {
+        let cli = Cli::try_parse_from(["x"]).unwrap();
+        let config = cli.args.config().unwrap();
+        assert_eq!((config.deleting_ms, config.unavailable), (3000, 0.0));
+        assert!(config.preexisting.is_empty());
+
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("flows.csv");
+        std::fs::write(
+            &good,
+            "FileSystemId,TargetPath,Status\ncfs-1,/cfs/a,pending\n",
+        )
+        .unwrap();
+        let path = good.to_str().unwrap();
+        let cli = Cli::try_parse_from([
+            "x",
+            "--available-after-ms",
+            "5",
+            "--unavailable",
+            "0.5",
+            "--deleting-ms",
+            "7",
+            "--preexisting",
+            path,
+        ])
+        .unwrap();
+        let config = cli.args.config().unwrap();
+        assert_eq!(
+            (
+                config.available_after_ms,
+                config.unavailable,
+                config.deleting_ms
+            ),
+            (5, 0.5, 7)
+        );
+        assert_eq!(config.preexisting.len(), 1);
+        assert!(Cli::try_parse_from(["x", "--unavailable", "2"]).is_err());
+
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(&bad, "FileSystemId,TargetPath\ncfs-1,/mnt/a\n").unwrap();
+        let cli = Cli::try_parse_from(["x", "--preexisting", bad.to_str().unwrap()]).unwrap();
+        let err = cli.args.config().unwrap_err().to_string();
+        assert!(
+            err.ends_with("bad.csv:2: TargetPath: must start with /cfs/"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,34 +2,57 @@
 
 use std::time::Duration;
 
-use serde_json::{Map, Value};
-
 use crate::api::types::VERSION;
 
 use super::auth;
 use super::counters::Counter;
-use super::create;
-use super::describe;
+use super::delete::{self, Deletion};
+use super::flow::NewFlow;
 use super::http::Request;
+use super::modify::{self, Change};
 use super::response::{self, ApiError};
 use super::shared::{unix_now, Shared};
-use super::state::NewFlow;
+use super::{create, describe};
 
 /// The actions the emulator serves; the value indexes the rate windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
     Create = 0,
     Describe = 1,
+    Delete = 2,
+    Modify = 3,
 }
 
 impl Action {
+    /// How many actions there are: one rate window each.
+    pub(crate) const COUNT: usize = 4;
+
     fn from_name(name: &str) -> Option<Action> {
         match name {
             "CreateDataFlow" => Some(Action::Create),
             "DescribeDataFlow" => Some(Action::Describe),
+            "DeleteDataFlow" => Some(Action::Delete),
+            "ModifyDataFlow" => Some(Action::Modify),
             _ => None,
         }
     }
+
+    fn counter(self) -> Counter {
+        match self {
+            Action::Create => Counter::CreateCalls,
+            Action::Describe => Counter::DescribeCalls,
+            Action::Delete => Counter::DeleteCalls,
+            Action::Modify => Counter::ModifyCalls,
+        }
+    }
+}
+
+/// What a valid call that changes something does, once it acts.
+#[derive(Debug)]
+pub(crate) enum Effect {
+    Create(NewFlow),
+    Delete(Deletion),
+    Modify(Change),
 }
 
 /// What the connection does with a call.
@@ -39,19 +62,18 @@ pub(crate) enum Reply {
     Answer(&'static str, Vec<u8>),
     /// Close the connection without writing anything.
     Lose,
-    /// Write nothing; once the client gives up, wait a moment and make this flow.
-    Late(NewFlow),
+    /// Write nothing; once the client gives up, wait a moment and act.
+    Late(Box<Effect>),
 }
 
 const OK: &str = "200 OK";
 
-/// Handles one request.
+/// Handles one request. Every fault applies to every action; a lost response and a late answer
+/// only to the ones that change something (create, delete, modify), which act all the same.
 pub(crate) async fn handle(shared: &Shared, req: Request<'_>) -> Reply {
     let action = req.header_str("x-tc-action").and_then(Action::from_name);
-    match action {
-        Some(Action::Create) => shared.bump(Counter::CreateCalls),
-        Some(Action::Describe) => shared.bump(Counter::DescribeCalls),
-        None => {}
+    if let Some(a) = action {
+        shared.bump(a.counter());
     }
     let checked = precheck(shared, &req, action);
     let (draws, admitted) = shared.arrive(checked.as_ref().ok().copied());
@@ -75,34 +97,34 @@ pub(crate) async fn handle(shared: &Shared, req: Request<'_>) -> Reply {
         let err = ApiError::new("InternalError", "An internal error has occurred. Retry your request, but if the problem persists, contact us.");
         return fail(shared, rid, &err);
     }
-    match action {
-        Action::Describe => match describe::parse(req.body(), shared.config()) {
-            Ok(query) => Reply::Answer(OK, response::success(rid, shared.describe(&query))),
-            Err(err) => fail(shared, rid, &err),
-        },
-        Action::Create => {
-            let new = match create::parse(req.body(), shared.config()) {
-                Ok(new) => new,
-                Err(err) => return fail(shared, rid, &err),
-            };
-            if draws.late_create {
-                shared.bump(Counter::LateCreates);
-                return Reply::Late(new);
-            }
-            let made = shared.create(new);
-            if draws.lost_response {
-                shared.bump(Counter::LostResponses);
-                return Reply::Lose;
-            }
-            match made {
-                Ok(id) => {
-                    let mut m = Map::new();
-                    m.insert("DataFlowId".to_owned(), Value::from(id));
-                    Reply::Answer(OK, response::success(rid, m))
-                }
-                Err(refusal) => fail(shared, rid, &create::refusal_error(refusal)),
+    let (body, config) = (req.body(), shared.config());
+    let effect = match action {
+        Action::Describe => {
+            return match describe::parse(body, config) {
+                Ok(query) => Reply::Answer(OK, response::success(rid, shared.describe(&query))),
+                Err(err) => fail(shared, rid, &err),
             }
         }
+        Action::Create => create::parse(body, config).map(Effect::Create),
+        Action::Delete => delete::parse(body, config).map(Effect::Delete),
+        Action::Modify => modify::parse(body, config).map(Effect::Modify),
+    };
+    let effect = match effect {
+        Ok(effect) => effect,
+        Err(err) => return fail(shared, rid, &err),
+    };
+    if draws.late_create {
+        shared.bump(Counter::LateCreates);
+        return Reply::Late(Box::new(effect));
+    }
+    let done = shared.apply(effect);
+    if draws.lost_response {
+        shared.bump(Counter::LostResponses);
+        return Reply::Lose;
+    }
+    match done {
+        Ok(fields) => Reply::Answer(OK, response::success(rid, fields)),
+        Err(err) => fail(shared, rid, &err),
     }
 }
 
@@ -131,7 +153,7 @@ fn precheck(
             OK,
             ApiError::new(
                 "InvalidAction",
-                "The action in X-TC-Action is missing or not one of CreateDataFlow, DescribeDataFlow.",
+                "The action in X-TC-Action is missing or not one of CreateDataFlow, DescribeDataFlow, DeleteDataFlow, ModifyDataFlow.",
             ),
         ));
     };
@@ -176,5 +198,5 @@ fn fail_with(shared: &Shared, status: &'static str, request_id: &str, err: &ApiE
     Reply::Answer(status, response::error(request_id, err))
 }
 
-/// How long a late create waits for the client to give up, at most.
+/// How long a late call waits for the client to give up, at most.
 pub(crate) const LATE_CREATE_MAX_WAIT: Duration = Duration::from_secs(600);

@@ -4,13 +4,16 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use crate::secret::Secret;
 
+use super::preexisting::PreexistingFlow;
+
 /// The secret id an emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_ID: &str = "AKIDbulkflowEMULATOR";
 /// The secret key an emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "bulkflow-emulator-secret-key";
 
 /// The settings of one emulator. `Default` gives a fault-free emulator on `127.0.0.1:0` with the
-/// real service's limit of 20 calls per second per action.
+/// real service's limit of 20 calls per second per action, new flows `pending` for one second,
+/// deleted ones `deleting` for three, and no flow before the first call.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     /// Where to listen; port 0 picks a free port.
@@ -27,18 +30,25 @@ pub struct EmulatorConfig {
     pub latency_ms: (u64, u64),
     /// Probability that a call answers `InternalError` without acting.
     pub internal_error: f64,
-    /// Probability that a CreateDataFlow creates its flow and then closes the connection with no
-    /// response.
+    /// Probability that a CreateDataFlow, DeleteDataFlow or ModifyDataFlow acts and then closes
+    /// the connection with no response.
     pub lost_response: f64,
-    /// Probability that a CreateDataFlow never answers; its flow appears `late_create_delay_ms`
-    /// after the client closes the connection.
+    /// Probability that a CreateDataFlow, DeleteDataFlow or ModifyDataFlow never answers; it
+    /// acts `late_create_delay_ms` after the client closes the connection.
     pub late_create: f64,
-    /// How long after the client gave up a late create makes its flow.
+    /// How long after the client gave up a late call acts.
     pub late_create_delay_ms: u64,
     /// A new flow shows in DescribeDataFlow only this long after it was created.
     pub listing_delay_ms: u64,
-    /// A flow's Status is `pending` for this long, then `available`.
+    /// A new flow's Status is `pending` for this long, then `available` (or `unavailable`).
     pub available_after_ms: u64,
+    /// Probability that a new flow ends `unavailable` instead of `available`.
+    pub unavailable: f64,
+    /// A deleted flow lists as `deleting` (its directory still used) this long, then is gone.
+    pub deleting_ms: u64,
+    /// Flows that exist before the first call (`--preexisting FILE`, read by
+    /// [`super::preexisting::load`]).
+    pub preexisting: Vec<PreexistingFlow>,
     /// Phantom calls per second, evenly spaced, drawn from every action's budget (another client
     /// of the same account).
     pub background_load: u32,
@@ -65,6 +75,9 @@ impl Default for EmulatorConfig {
             late_create_delay_ms: 200,
             listing_delay_ms: 0,
             available_after_ms: 1000,
+            unavailable: 0.0,
+            deleting_ms: 3000,
+            preexisting: Vec::new(),
             background_load: 0,
             flow_limit: None,
             file_systems: None,

@@ -50,13 +50,14 @@ pub(crate) async fn serve_connection(shared: Arc<Shared>, stream: TcpStream) {
                 }
             }
             Reply::Lose => return,
-            Reply::Late(new) => {
+            Reply::Late(effect) => {
                 conn.wait_for_close(LATE_CREATE_MAX_WAIT).await;
                 drop(conn);
                 tokio::time::sleep(Duration::from_millis(shared.config().late_create_delay_ms))
                     .await;
-                // The directory may have been taken meanwhile; then nothing is made.
-                let _ = shared.create(new);
+                // The state may have changed meanwhile (the directory taken, the flow deleted);
+                // then nothing happens, and no one is told.
+                let _ = shared.apply(*effect);
                 return;
             }
         }

@@ -9,13 +9,21 @@ pub struct Counters {
     pub create_calls: u64,
     /// DescribeDataFlow calls received (any outcome).
     pub describe_calls: u64,
+    /// DeleteDataFlow calls received (any outcome).
+    pub delete_calls: u64,
+    /// ModifyDataFlow calls received (any outcome).
+    pub modify_calls: u64,
     /// Calls answered `RequestLimitExceeded`.
     pub throttled: u64,
     /// Flows created, by any path (answered, lost response, late create).
     pub created: u64,
-    /// CreateDataFlow calls whose connection was closed with no response.
+    /// Flows whose deletion started, by any path.
+    pub deleted: u64,
+    /// ModifyDataFlow calls that acted, by any path.
+    pub modified: u64,
+    /// Create, delete or modify calls that acted, then closed the connection with no response.
     pub lost_responses: u64,
-    /// CreateDataFlow calls held unanswered until the client gave up.
+    /// Create, delete or modify calls held unanswered until the client gave up.
     pub late_creates: u64,
     /// Calls answered `InternalError`.
     pub internal_errors: u64,
@@ -30,8 +38,12 @@ pub struct Counters {
 pub(crate) enum Counter {
     CreateCalls,
     DescribeCalls,
+    DeleteCalls,
+    ModifyCalls,
     Throttled,
     Created,
+    Deleted,
+    Modified,
     LostResponses,
     LateCreates,
     InternalErrors,
@@ -41,7 +53,7 @@ pub(crate) enum Counter {
 
 /// The live counters, updated without a lock.
 #[derive(Debug, Default)]
-pub(crate) struct LiveCounters([AtomicU64; 9]);
+pub(crate) struct LiveCounters([AtomicU64; 13]);
 
 impl LiveCounters {
     /// Adds one to `counter`.
@@ -55,8 +67,12 @@ impl LiveCounters {
         Counters {
             create_calls: get(Counter::CreateCalls),
             describe_calls: get(Counter::DescribeCalls),
+            delete_calls: get(Counter::DeleteCalls),
+            modify_calls: get(Counter::ModifyCalls),
             throttled: get(Counter::Throttled),
             created: get(Counter::Created),
+            deleted: get(Counter::Deleted),
+            modified: get(Counter::Modified),
             lost_responses: get(Counter::LostResponses),
             late_creates: get(Counter::LateCreates),
             internal_errors: get(Counter::InternalErrors),

@@ -1,10 +1,16 @@
-//! CreateDataFlow: the checks that need no state, in the service's order. The directory and the
-//! file system's limit are checked by [`super::state::Flows::create`].
+//! CreateDataFlow: the checks that need no state, in the service's order (the directory and the
+//! file system's limit are checked by [`super::state::Flows::create`]), the field rules
+//! ModifyDataFlow shares, and the answers for what the state refuses.
+
+use serde_json::Number;
+
+use crate::secret::Secret;
 
 use super::config::EmulatorConfig;
+use super::flow::NewFlow;
 use super::params::{only_known, optional_number, optional_str, parse_object, required_str};
 use super::response::ApiError;
-use super::state::{NewFlow, Refusal};
+use super::state::Refusal;
 
 const PARAMS: &[&str] = &[
     "FileSystemId",
@@ -34,12 +40,13 @@ pub(crate) fn parse(body: &[u8], config: &EmulatorConfig) -> Result<NewFlow, Api
     let source_storage_address = required_str(&p, "SourceStorageAddress")?;
     let source_path = required_str(&p, "SourcePath")?;
     let target_path = required_str(&p, "TargetPath")?;
-    required_str(&p, "SecretId")?;
+    let secret_id = required_str(&p, "SecretId")?;
     required_str(&p, "SecretKey")?;
     let name = optional_str(&p, "DataFlowName")?;
-    for optional in ["UserKafkaTopic", "ServerAddr", "UserName", "Password"] {
-        optional_str(&p, optional)?;
-    }
+    let user_kafka_topic = optional_str(&p, "UserKafkaTopic")?;
+    let server_addr = optional_str(&p, "ServerAddr")?;
+    let user_name = optional_str(&p, "UserName")?;
+    optional_str(&p, "Password")?;
     let auto_refresh = optional_number(&p, "AutoRefresh")?;
 
     check_file_system(file_system_id, config)?;
@@ -55,24 +62,8 @@ pub(crate) fn parse(body: &[u8], config: &EmulatorConfig) -> Result<NewFlow, Api
             "TargetPath must start with /cfs/.",
         ));
     }
-    if let Some(name) = name {
-        if !valid_name(name) {
-            return Err(ApiError::new(
-                "InvalidParameterValue.InvalidDataFlowName",
-                "DataFlowName must be at most 64 characters: letters, digits, Chinese characters, _ and -.",
-            ));
-        }
-    }
-    let auto_refresh = match auto_refresh.map(|n| n.as_u64()) {
-        None => None,
-        Some(Some(v @ (0 | 1))) => Some(v as u8),
-        Some(_) => {
-            return Err(ApiError::new(
-                "InvalidParameterValue",
-                "AutoRefresh must be 0 or 1.",
-            ))
-        }
-    };
+    check_name(name)?;
+    let auto_refresh = check_auto_refresh(auto_refresh)?;
     if !(source_storage_address.starts_with("http://")
         || source_storage_address.starts_with("https://"))
     {
@@ -89,18 +80,44 @@ pub(crate) fn parse(body: &[u8], config: &EmulatorConfig) -> Result<NewFlow, Api
         source_path: source_path.to_owned(),
         target_path: target_path.to_owned(),
         auto_refresh,
+        user_kafka_topic: non_empty(user_kafka_topic),
+        server_addr: non_empty(server_addr),
+        user_name: non_empty(user_name),
+        secret_id: Secret::new(secret_id),
     })
+}
+
+/// An optional text as the state keeps it: empty is absent.
+pub(crate) fn non_empty(value: Option<&str>) -> Option<String> {
+    value.filter(|v| !v.is_empty()).map(str::to_owned)
+}
+
+/// `InvalidParameterValue.InvalidDataFlowName` unless the name follows the rules.
+pub(crate) fn check_name(name: Option<&str>) -> Result<(), ApiError> {
+    match name {
+        Some(name) if !valid_name(name) => Err(ApiError::new(
+            "InvalidParameterValue.InvalidDataFlowName",
+            "DataFlowName must be at most 64 characters: letters, digits, Chinese characters, _ and -.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `AutoRefresh` is 0 or 1 when given.
+pub(crate) fn check_auto_refresh(value: Option<&Number>) -> Result<Option<u8>, ApiError> {
+    match value.map(Number::as_u64) {
+        None => Ok(None),
+        Some(Some(v @ (0 | 1))) => Ok(Some(v as u8)),
+        Some(_) => Err(ApiError::new(
+            "InvalidParameterValue",
+            "AutoRefresh must be 0 or 1.",
+        )),
+    }
 }
 
 /// `cfs-[0-9a-z]+`, and one of the configured file systems when they are listed.
 pub(crate) fn check_file_system(id: &str, config: &EmulatorConfig) -> Result<(), ApiError> {
-    let well_formed = id.strip_prefix("cfs-").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
-    });
-    if !well_formed {
+    if !valid_file_system_id(id) {
         return Err(ApiError::new(
             "InvalidParameterValue.InvalidFileSystemId",
             "FileSystemId is not a valid file system id (cfs-[0-9a-z]+).",
@@ -117,8 +134,18 @@ pub(crate) fn check_file_system(id: &str, config: &EmulatorConfig) -> Result<(),
     Ok(())
 }
 
+/// `cfs-[0-9a-z]+`.
+pub(crate) fn valid_file_system_id(id: &str) -> bool {
+    id.strip_prefix("cfs-").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    })
+}
+
 /// At most 64 characters of ASCII letters, digits, CJK ideographs, `_` and `-`.
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     name.chars().count() <= MAX_NAME_CHARS
         && name
             .chars()
@@ -140,6 +167,18 @@ pub(crate) fn refusal_error(refusal: Refusal) -> ApiError {
         Refusal::LimitReached => ApiError::new(
             "ResourceInsufficient.DataFlowLimitExceeded",
             "The file system has reached its limit of data flows.",
+        ),
+        Refusal::NoSuchFlow | Refusal::DuplicateId => ApiError::new(
+            "InvalidParameterValue.InvalidDataFlowId",
+            "The data flow does not exist.",
+        ),
+        Refusal::WrongFileSystem => ApiError::new(
+            "ResourceNotFound",
+            "The data flow is not in the file system named by FileSystemId.",
+        ),
+        Refusal::BeingDeleted => ApiError::new(
+            "UnsupportedOperation",
+            "The data flow is being deleted and cannot be modified.",
         ),
     }
 }

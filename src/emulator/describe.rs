@@ -1,6 +1,6 @@
 //! DescribeDataFlow: filters, paging, and the listing form of a flow.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 
@@ -8,9 +8,10 @@ use crate::api::types::DESCRIBE_PAGE_LIMIT;
 
 use super::config::EmulatorConfig;
 use super::create::check_file_system;
+use super::flow::Flow;
 use super::params::{only_known, optional_number, optional_str, parse_object};
 use super::response::ApiError;
-use super::state::{Flow, Flows};
+use super::state::Flows;
 
 const PARAMS: &[&str] = &[
     "FileSystemId",
@@ -68,25 +69,18 @@ pub(crate) fn parse(body: &[u8], config: &EmulatorConfig) -> Result<Query, ApiEr
     })
 }
 
-/// The answer's fields (`TotalCount`, `DataFlows`) for the flows visible at `now`.
-pub(crate) fn answer(
-    flows: &Flows,
-    q: &Query,
-    now: Instant,
-    config: &EmulatorConfig,
-) -> Map<String, Value> {
-    let listing_delay = Duration::from_millis(config.listing_delay_ms);
-    let available_after = Duration::from_millis(config.available_after_ms);
-    let matching = flows.of(q.file_system_id.as_deref()).filter(|f| {
-        q.data_flow_id.as_deref().is_none_or(|id| f.id == id)
-            && now.saturating_duration_since(f.created_at) >= listing_delay
-    });
+/// The answer's fields (`TotalCount`, `DataFlows`) for the flows listed at `now`. Call
+/// [`Flows::expire`] first.
+pub(crate) fn answer(flows: &Flows, q: &Query, now: Instant) -> Map<String, Value> {
+    let matching = flows
+        .of(q.file_system_id.as_deref())
+        .filter(|f| q.data_flow_id.as_deref().is_none_or(|id| f.id == id) && now >= f.listed_at);
     let mut total = 0u64;
     let mut page = Vec::with_capacity(q.limit.min(DEFAULT_LIMIT as usize));
     for (i, flow) in matching.enumerate() {
         total += 1;
         if i >= q.offset && page.len() < q.limit {
-            page.push(listed(flow, now, available_after));
+            page.push(listed(flow, now));
         }
     }
     let mut m = Map::new();
@@ -95,8 +89,8 @@ pub(crate) fn answer(
     m
 }
 
-/// A flow as DescribeDataFlow lists it.
-fn listed(flow: &Flow, now: Instant, available_after: Duration) -> Value {
+/// A flow as DescribeDataFlow lists it: the optional fields only when set, never a secret.
+fn listed(flow: &Flow, now: Instant) -> Value {
     let n = &flow.new;
     let mut m = Map::new();
     let mut put = |k: &str, v: &str| {
@@ -108,9 +102,18 @@ fn listed(flow: &Flow, now: Instant, available_after: Duration) -> Value {
     put("SourceStorageAddress", &n.source_storage_address);
     put("SourcePath", &n.source_path);
     put("TargetPath", &flow.listed_target_path());
-    put("Status", flow.status(now, available_after));
+    put("Status", flow.status(now).as_str());
     put("CreationTime", &flow.creation_time);
     put("FileSystemId", &n.file_system_id);
+    for (k, v) in [
+        ("UserKafkaTopic", &n.user_kafka_topic),
+        ("ServerAddr", &n.server_addr),
+        ("UserName", &n.user_name),
+    ] {
+        if let Some(v) = v {
+            put(k, v);
+        }
+    }
     if let Some(a) = n.auto_refresh {
         m.insert("AutoRefresh".to_owned(), Value::from(a));
     }

@@ -1,7 +1,9 @@
-//! A local emulator of the CFS API 3.0 (CreateDataFlow, DescribeDataFlow) for tests and
-//! rehearsals: real signature checks, the sliding-second rate limit, the documented validation
-//! and error codes, and seeded faults (latency, internal errors, lost responses, late creates,
-//! listing delay, another client's load).
+//! A local emulator of the CFS API 3.0 (CreateDataFlow, DescribeDataFlow, DeleteDataFlow,
+//! ModifyDataFlow) for tests and rehearsals: real signature checks, the sliding-second rate limit
+//! of each action, the documented validation and error codes, a flow's Status life (`pending`,
+//! `available` or `unavailable`, `deleting`), flows that exist before the first call, and seeded
+//! faults (latency, internal errors, lost responses, late answers, listing delay, another
+//! client's load).
 //!
 //! In tests, [`Emulator::start`] runs one on its own thread; `bulkflow emulator` runs one in
 //! the foreground through [`args::main`].
@@ -13,11 +15,15 @@ mod config;
 mod conn;
 mod counters;
 mod create;
+mod delete;
 mod describe;
 mod faults;
+mod flow;
 mod http;
 mod limiter;
+mod modify;
 mod params;
+pub mod preexisting;
 mod response;
 mod server;
 mod shared;
@@ -29,5 +35,7 @@ mod tests;
 pub use args::EmulatorArgs;
 pub use config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
 pub use counters::Counters;
+pub use flow::{FlowRecord, FlowStatus};
+pub use preexisting::{PreexistingError, PreexistingFlow};
 pub use server::{serve, Emulator};
 pub use shared::Shared;

@@ -13,6 +13,7 @@ use crate::api::DataFlowInfo;
 use super::config::EmulatorConfig;
 use super::conn::serve_connection;
 use super::counters::Counters;
+use super::flow::FlowRecord;
 use super::shared::Shared;
 
 /// Accepts connections on `listener` and serves each on its own task, until
@@ -43,12 +44,15 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Binds `config.listen` (port 0 picks one) and starts serving; returns once bound.
+    /// Binds `config.listen` (port 0 picks one) and starts serving; returns once bound. Flows
+    /// of `config.preexisting` that cannot be (a directory or an id twice) are an
+    /// `InvalidInput` error naming the flow.
     pub fn start(config: EmulatorConfig) -> io::Result<Emulator> {
-        let listener = std::net::TcpListener::bind(config.listen)?;
+        let shared =
+            Shared::new(config).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let listener = std::net::TcpListener::bind(shared.config().listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let shared = Shared::new(config);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("bulkflow-emulator")
@@ -87,9 +91,15 @@ impl Emulator {
         self.shared.counters()
     }
 
-    /// Every flow that exists, listed or not yet, in creation order.
+    /// Every flow that exists (`deleting` ones too), listed or not yet, in creation order.
     pub fn flows(&self) -> Vec<DataFlowInfo> {
         self.shared.flows()
+    }
+
+    /// Every flow that exists, with what no listing shows: the SecretId it was created or last
+    /// modified with, and how many ModifyDataFlow calls changed it, its keys, its password.
+    pub fn flow_records(&self) -> Vec<FlowRecord> {
+        self.shared.flow_records()
     }
 
     /// Stops accepting, ends open connections and the thread.

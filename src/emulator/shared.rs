@@ -1,8 +1,8 @@
-//! The state one emulator's connections share: settings, flows, rate windows, the seeded
-//! generator and the counters.
+//! The state one emulator's connections share: settings, flows, rate windows (one per action),
+//! the seeded generator and the counters.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -11,20 +11,24 @@ use tokio::sync::watch;
 
 use crate::api::DataFlowInfo;
 
-use super::call::Action;
+use super::call::{Action, Effect};
 use super::config::EmulatorConfig;
 use super::counters::{Counter, Counters, LiveCounters};
+use super::create::refusal_error;
 use super::describe::{self, Query};
 use super::faults::{self, Draws};
+use super::flow::FlowRecord;
 use super::limiter::SlidingWindow;
-use super::state::{Flows, NewFlow, Refusal};
+use super::preexisting::PreexistingError;
+use super::response::ApiError;
+use super::state::{Flows, Life, Refusal};
 
 /// Everything behind the one lock, each use of which is short and never spans an `.await`.
 #[derive(Debug)]
 struct Inner {
     rng: StdRng,
     /// One window per [`Action`].
-    windows: [SlidingWindow; 2],
+    windows: [SlidingWindow; Action::COUNT],
     flows: Flows,
 }
 
@@ -39,20 +43,50 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Fresh state for `config`: no flows, empty windows, the generator seeded.
-    pub fn new(config: EmulatorConfig) -> Arc<Shared> {
-        let window = || SlidingWindow::new(config.rate, config.background_load);
+    /// Fresh state for `config`: empty windows, the generator seeded, and the flows of
+    /// `config.preexisting` (an error when two share a directory or an id, or one is on a file
+    /// system outside `config.file_systems`).
+    pub fn new(config: EmulatorConfig) -> Result<Arc<Shared>, PreexistingError> {
+        let mut rng = StdRng::seed_from_u64(config.seed);
+        let mut flows = Flows::new(Life::of(&config));
+        let (now, unix_now) = (Instant::now(), unix_now());
+        for (i, p) in config.preexisting.iter().enumerate() {
+            let refuse = |message: &str| PreexistingError {
+                place: p.place(i),
+                message: message.to_owned(),
+            };
+            if let Some(known) = &config.file_systems {
+                if !known.contains(&p.file_system_id) {
+                    return Err(refuse("FileSystemId: not one of --file-systems"));
+                }
+            }
+            let made = flows.preexisting(
+                p.to_new(),
+                p.data_flow_id.clone(),
+                p.status,
+                &mut rng,
+                now,
+                unix_now,
+            );
+            match made {
+                Ok(_) => {}
+                Err(Refusal::DuplicateId) => return Err(refuse("DataFlowId: given twice")),
+                Err(_) => return Err(refuse("TargetPath: the directory already has a flow")),
+            }
+        }
         let inner = Inner {
-            rng: StdRng::seed_from_u64(config.seed),
-            windows: [window(), window()],
-            flows: Flows::default(),
+            rng,
+            windows: std::array::from_fn(|_| {
+                SlidingWindow::new(config.rate, config.background_load)
+            }),
+            flows,
         };
-        Arc::new(Shared {
+        Ok(Arc::new(Shared {
             inner: Mutex::new(inner),
             config,
             counters: LiveCounters::default(),
             shutdown: watch::Sender::new(false),
-        })
+        }))
     }
 
     /// The settings.
@@ -65,17 +99,20 @@ impl Shared {
         self.counters.snapshot()
     }
 
-    /// Every flow that exists, listed or not yet, in creation order, in the listing form.
+    /// Every flow that exists (`deleting` ones too), listed or not yet, in creation order, in
+    /// the listing form.
     pub fn flows(&self) -> Vec<DataFlowInfo> {
+        let mut inner = self.lock();
         let now = Instant::now();
-        let available_after = Duration::from_millis(self.config.available_after_ms);
-        let inner = self.lock();
-        inner
-            .flows
-            .all()
-            .iter()
-            .map(|f| f.info(now, available_after))
-            .collect()
+        inner.flows.existing(now).map(|f| f.info(now)).collect()
+    }
+
+    /// Every flow that exists, as [`Shared::flows`], with what no listing shows (the last
+    /// SecretId, how often its keys changed).
+    pub fn flow_records(&self) -> Vec<FlowRecord> {
+        let mut inner = self.lock();
+        let now = Instant::now();
+        inner.flows.existing(now).map(|f| f.record(now)).collect()
     }
 
     /// Asks [`super::serve`] to stop accepting and return.
@@ -105,7 +142,10 @@ impl Shared {
         let draws = Draws::draw(&mut inner.rng, &self.config);
         let admitted = match action {
             None => true,
-            Some(a) => inner.windows[a as usize].admit(Instant::now()),
+            Some(a) => inner
+                .windows
+                .get_mut(a as usize)
+                .is_none_or(|w| w.admit(Instant::now())),
         };
         (draws, admitted)
     }
@@ -115,25 +155,44 @@ impl Shared {
         faults::request_id(&mut self.lock().rng)
     }
 
-    /// Makes a flow now; its id on success.
-    pub(crate) fn create(&self, new: NewFlow) -> Result<String, Refusal> {
+    /// Acts now: makes, deletes or modifies a flow. The answer's fields on success
+    /// (`DataFlowId`, except for a delete), else the error the state's refusal calls for.
+    pub(crate) fn apply(&self, effect: Effect) -> Result<Map<String, Value>, ApiError> {
         let unix_now = unix_now();
-        let id = {
+        let (id, counter) = {
             let mut inner = self.lock();
+            let now = Instant::now();
             let Inner { rng, flows, .. } = &mut *inner;
-            flows
-                .create(new, self.config.flow_limit, rng, Instant::now(), unix_now)?
-                .id
-                .clone()
+            let acted = match effect {
+                Effect::Create(new) => flows
+                    .create(new, self.config.flow_limit, rng, now, unix_now)
+                    .map(|f| (Some(f.id.clone()), Counter::Created)),
+                Effect::Delete(d) => flows
+                    .delete(&d.data_flow_id, d.file_system_id.as_deref(), now)
+                    .map(|()| (None, Counter::Deleted)),
+                Effect::Modify(change) => flows
+                    .modifiable(&change.data_flow_id, &change.file_system_id, now)
+                    .map(|flow| {
+                        change.apply(flow);
+                        (Some(flow.id.clone()), Counter::Modified)
+                    }),
+            };
+            acted.map_err(refusal_error)?
         };
-        self.bump(Counter::Created);
-        Ok(id)
+        self.bump(counter);
+        let mut m = Map::new();
+        if let Some(id) = id {
+            m.insert("DataFlowId".to_owned(), Value::from(id));
+        }
+        Ok(m)
     }
 
     /// The fields of a DescribeDataFlow answer.
     pub(crate) fn describe(&self, query: &Query) -> Map<String, Value> {
-        let inner = self.lock();
-        describe::answer(&inner.flows, query, Instant::now(), &self.config)
+        let mut inner = self.lock();
+        let now = Instant::now();
+        inner.flows.expire(now);
+        describe::answer(&inner.flows, query, now)
     }
 }
 

@@ -1,99 +1,115 @@
-//! The flows that exist, per file system, in creation order.
+//! The flows that exist, per file system, in creation order, and their Status life. No clock of
+//! its own: every method takes `now`, so tests drive it with made-up instants.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::Rng;
 
+use crate::api::normalize_target_path;
 use crate::api::sign::utc_datetime;
-use crate::api::{normalize_target_path, DataFlowInfo};
 
-/// A valid CreateDataFlow, not yet checked against what exists.
-#[derive(Debug, Clone)]
-pub(crate) struct NewFlow {
-    pub(crate) file_system_id: String,
-    pub(crate) data_flow_name: String,
-    pub(crate) source_storage_type: String,
-    pub(crate) source_storage_address: String,
-    pub(crate) source_path: String,
-    /// As the client sent it.
-    pub(crate) target_path: String,
-    pub(crate) auto_refresh: Option<u8>,
+use super::config::EmulatorConfig;
+use super::flow::{Flow, FlowStatus, NewFlow};
+
+/// The timings and chances of every flow's Status life.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Life {
+    /// A new flow is listed only this long after it was made.
+    pub(crate) listing_delay: Duration,
+    /// A new flow is `pending` this long.
+    pub(crate) available_after: Duration,
+    /// Probability that a new flow ends `unavailable` rather than `available`.
+    pub(crate) unavailable: f64,
+    /// A deleted flow lists as `deleting` this long, then is gone.
+    pub(crate) deleting: Duration,
 }
 
-/// A flow that exists.
-#[derive(Debug, Clone)]
-pub(crate) struct Flow {
-    pub(crate) id: String,
-    pub(crate) new: NewFlow,
-    pub(crate) created_at: Instant,
-    pub(crate) creation_time: String,
-}
-
-impl Flow {
-    /// The target path as the service lists it: exactly one trailing slash.
-    pub(crate) fn listed_target_path(&self) -> String {
-        let p = normalize_target_path(&self.new.target_path);
-        if p.ends_with('/') {
-            p.to_owned()
-        } else {
-            format!("{p}/")
-        }
-    }
-
-    /// `pending` until `available_after` has passed since creation, then `available`.
-    pub(crate) fn status(&self, now: Instant, available_after: Duration) -> &'static str {
-        if now.saturating_duration_since(self.created_at) < available_after {
-            "pending"
-        } else {
-            "available"
-        }
-    }
-
-    /// The typed form, as DescribeDataFlow would list it at `now`.
-    pub(crate) fn info(&self, now: Instant, available_after: Duration) -> DataFlowInfo {
-        DataFlowInfo {
-            data_flow_id: self.id.clone(),
-            data_flow_name: self.new.data_flow_name.clone(),
-            source_storage_type: self.new.source_storage_type.clone(),
-            source_storage_address: self.new.source_storage_address.clone(),
-            source_path: self.new.source_path.clone(),
-            target_path: self.listed_target_path(),
-            status: self.status(now, available_after).to_owned(),
-            creation_time: self.creation_time.clone(),
-            file_system_id: self.new.file_system_id.clone(),
+impl Life {
+    /// The life `config` describes.
+    pub(crate) fn of(config: &EmulatorConfig) -> Life {
+        Life {
+            listing_delay: Duration::from_millis(config.listing_delay_ms),
+            available_after: Duration::from_millis(config.available_after_ms),
+            unavailable: config.unavailable,
+            deleting: Duration::from_millis(config.deleting_ms),
         }
     }
 }
 
-/// Why a valid request cannot make its flow.
+/// Why a valid request cannot act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    /// The directory already has a flow.
+    /// The directory already has a flow (a `deleting` one counts).
     PathUsed,
     /// The file system has `flow_limit` flows.
     LimitReached,
+    /// No flow has this id (any more).
+    NoSuchFlow,
+    /// The flow is on another file system than the request names.
+    WrongFileSystem,
+    /// The flow is being deleted, so it cannot be modified.
+    BeingDeleted,
+    /// (Pre-existing flows only) another flow has this id.
+    DuplicateId,
 }
 
 #[derive(Debug, Default)]
 struct FileSystemFlows {
     /// Normalised target paths in use.
     paths: HashSet<String>,
-    /// Indices into `Flows::all`, in creation order.
+    /// Indices into `Flows::all`, in creation order, gone ones included.
     indices: Vec<usize>,
+    /// Flows not gone, for the per-file-system limit.
+    live: usize,
 }
 
 /// Every flow, indexed by file system and id.
 #[derive(Debug, Default)]
 pub(crate) struct Flows {
+    life: Life,
     all: Vec<Flow>,
     by_fs: HashMap<String, FileSystemFlows>,
-    ids: HashSet<String>,
+    /// Every id ever given, gone flows included, so none is given twice.
+    by_id: HashMap<String, usize>,
+    /// Flows being deleted, by the instant they are gone, earliest first.
+    deleting: VecDeque<(Instant, usize)>,
 }
 
 impl Flows {
-    /// Makes the flow unless its directory is used or its file system is full.
+    /// No flows yet, living `life`.
+    pub(crate) fn new(life: Life) -> Flows {
+        Flows {
+            life,
+            ..Flows::default()
+        }
+    }
+
+    /// Removes the flows whose `deleting` time ended by `now`: they are no longer listed, and
+    /// their directories are free. Every access calls it first.
+    pub(crate) fn expire(&mut self, now: Instant) {
+        while let Some(&(until, i)) = self.deleting.front() {
+            if until > now {
+                break;
+            }
+            self.deleting.pop_front();
+            let Some(flow) = self.all.get_mut(i) else {
+                continue;
+            };
+            flow.gone = true;
+            if let Some(fs) = self.by_fs.get_mut(&flow.new.file_system_id) {
+                fs.paths
+                    .remove(normalize_target_path(&flow.new.target_path));
+                fs.live = fs.live.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Makes the flow unless its directory is used or its file system is full. It lists after
+    /// the listing delay, `pending` for `available_after`, then `available`, or `unavailable`
+    /// with the life's probability (one draw from `rng`, made only when that is above 0, so
+    /// that seeds replay as before).
     pub(crate) fn create(
         &mut self,
         new: NewFlow,
@@ -102,84 +118,198 @@ impl Flows {
         now: Instant,
         unix_now: i64,
     ) -> Result<&Flow, Refusal> {
+        self.expire(now);
         let fs = self.by_fs.entry(new.file_system_id.clone()).or_default();
-        let path = normalize_target_path(&new.target_path);
-        if fs.paths.contains(path) {
+        if fs.paths.contains(normalize_target_path(&new.target_path)) {
             return Err(Refusal::PathUsed);
         }
-        if flow_limit.is_some_and(|limit| fs.indices.len() >= limit as usize) {
+        if flow_limit.is_some_and(|limit| fs.live >= limit as usize) {
             return Err(Refusal::LimitReached);
         }
-        let id = loop {
-            let id = format!("cfs-dataflow-{:08x}", rng.gen::<u32>());
-            if !self.ids.contains(&id) {
-                break id;
-            }
+        let id = self.fresh_id(rng);
+        let settled = if self.life.unavailable > 0.0 && rng.gen::<f64>() < self.life.unavailable {
+            FlowStatus::Unavailable
+        } else {
+            FlowStatus::Available
         };
-        fs.paths.insert(path.to_owned());
-        fs.indices.push(self.all.len());
-        self.ids.insert(id.clone());
-        self.all.push(Flow {
+        let flow = Flow {
             id,
             new,
-            created_at: now,
             creation_time: utc_datetime(unix_now),
-        });
-        let last = self.all.len() - 1;
-        Ok(&self.all[last])
+            listed_at: later(now, self.life.listing_delay),
+            ready_at: later(now, self.life.available_after),
+            settled,
+            deleting_since: None,
+            gone: false,
+            modifications: 0,
+            key_rotations: 0,
+            password_changes: 0,
+        };
+        Ok(self.insert(flow))
     }
 
-    /// Every flow, in creation order.
-    pub(crate) fn all(&self) -> &[Flow] {
-        &self.all
+    /// Adds a flow that exists before the first call: listed at once, with `status` (a
+    /// `pending` one becomes `available` after `available_after`, a `deleting` one is gone
+    /// after the deleting time) or `available`; `id`, or a fresh one. The flow limit does not
+    /// apply.
+    pub(crate) fn preexisting(
+        &mut self,
+        new: NewFlow,
+        id: Option<String>,
+        status: Option<FlowStatus>,
+        rng: &mut StdRng,
+        now: Instant,
+        unix_now: i64,
+    ) -> Result<&Flow, Refusal> {
+        let fs = self.by_fs.entry(new.file_system_id.clone()).or_default();
+        if fs.paths.contains(normalize_target_path(&new.target_path)) {
+            return Err(Refusal::PathUsed);
+        }
+        let id = match id {
+            Some(id) if self.by_id.contains_key(&id) => return Err(Refusal::DuplicateId),
+            Some(id) => id,
+            None => self.fresh_id(rng),
+        };
+        let status = status.unwrap_or(FlowStatus::Available);
+        let flow = Flow {
+            id,
+            new,
+            creation_time: utc_datetime(unix_now),
+            listed_at: now,
+            ready_at: match status {
+                FlowStatus::Pending => later(now, self.life.available_after),
+                _ => now,
+            },
+            settled: match status {
+                FlowStatus::Unavailable => FlowStatus::Unavailable,
+                _ => FlowStatus::Available,
+            },
+            deleting_since: None,
+            gone: false,
+            modifications: 0,
+            key_rotations: 0,
+            password_changes: 0,
+        };
+        let index = self.all.len();
+        self.insert(flow);
+        if status == FlowStatus::Deleting {
+            self.start_deleting(index, now);
+        }
+        self.all.get(index).ok_or(Refusal::NoSuchFlow)
     }
 
-    /// The flows of one file system (or all), in creation order.
+    /// Starts deleting the flow `id` (on `file_system_id` when given). Deleting a flow that is
+    /// already `deleting` succeeds and does not restart its time; once it is gone, its id is
+    /// unknown.
+    pub(crate) fn delete(
+        &mut self,
+        id: &str,
+        file_system_id: Option<&str>,
+        now: Instant,
+    ) -> Result<(), Refusal> {
+        let index = self.find(id, file_system_id, now)?;
+        self.start_deleting(index, now);
+        Ok(())
+    }
+
+    /// The flow `id` (on `file_system_id`), for ModifyDataFlow to change: not while `deleting`.
+    pub(crate) fn modifiable(
+        &mut self,
+        id: &str,
+        file_system_id: &str,
+        now: Instant,
+    ) -> Result<&mut Flow, Refusal> {
+        let index = self.find(id, Some(file_system_id), now)?;
+        let flow = self.all.get_mut(index).ok_or(Refusal::NoSuchFlow)?;
+        if flow.deleting_since.is_some() {
+            return Err(Refusal::BeingDeleted);
+        }
+        Ok(flow)
+    }
+
+    /// Every flow that exists at `now` (listed or not yet), in creation order.
+    pub(crate) fn existing(&mut self, now: Instant) -> impl Iterator<Item = &Flow> {
+        self.expire(now);
+        self.all.iter().filter(|f| !f.gone)
+    }
+
+    /// The flows of one file system (or all) that exist, in creation order. Call
+    /// [`Flows::expire`] first.
     pub(crate) fn of(&self, file_system_id: Option<&str>) -> Box<dyn Iterator<Item = &Flow> + '_> {
         match file_system_id {
-            None => Box::new(self.all.iter()),
+            None => Box::new(self.all.iter().filter(|f| !f.gone)),
             Some(fs) => match self.by_fs.get(fs) {
                 None => Box::new(std::iter::empty()),
-                Some(f) => Box::new(f.indices.iter().filter_map(|&i| self.all.get(i))),
+                Some(f) => Box::new(
+                    f.indices
+                        .iter()
+                        .filter_map(|&i| self.all.get(i))
+                        .filter(|f| !f.gone),
+                ),
             },
+        }
+    }
+
+    /// The index of the existing flow `id`, checked against `file_system_id` when given.
+    fn find(
+        &mut self,
+        id: &str,
+        file_system_id: Option<&str>,
+        now: Instant,
+    ) -> Result<usize, Refusal> {
+        self.expire(now);
+        let index = *self.by_id.get(id).ok_or(Refusal::NoSuchFlow)?;
+        let flow = self.all.get(index).ok_or(Refusal::NoSuchFlow)?;
+        if flow.gone {
+            return Err(Refusal::NoSuchFlow);
+        }
+        if file_system_id.is_some_and(|fs| fs != flow.new.file_system_id) {
+            return Err(Refusal::WrongFileSystem);
+        }
+        Ok(index)
+    }
+
+    fn start_deleting(&mut self, index: usize, now: Instant) {
+        if let Some(flow) = self.all.get_mut(index) {
+            if flow.deleting_since.is_none() {
+                flow.deleting_since = Some(now);
+                self.deleting
+                    .push_back((later(now, self.life.deleting), index));
+            }
+        }
+    }
+
+    /// Records a flow whose directory is known to be free.
+    fn insert(&mut self, flow: Flow) -> &Flow {
+        let index = self.all.len();
+        let fs = self
+            .by_fs
+            .entry(flow.new.file_system_id.clone())
+            .or_default();
+        fs.paths
+            .insert(normalize_target_path(&flow.new.target_path).to_owned());
+        fs.indices.push(index);
+        fs.live += 1;
+        self.by_id.insert(flow.id.clone(), index);
+        self.all.push(flow);
+        &self.all[index]
+    }
+
+    /// An id no flow ever had.
+    fn fresh_id(&self, rng: &mut StdRng) -> String {
+        loop {
+            let id = format!("cfs-dataflow-{:08x}", rng.gen::<u32>());
+            if !self.by_id.contains_key(&id) {
+                return id;
+            }
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rand::SeedableRng;
-
-    fn new(fs: &str, path: &str) -> NewFlow {
-        NewFlow {
-            file_system_id: fs.into(),
-            data_flow_name: String::new(),
-            source_storage_type: "S3_COS".into(),
-            source_storage_address: "https://b".into(),
-            source_path: "/".into(),
-            target_path: path.into(),
-            auto_refresh: None,
-        }
-    }
-
-    #[test]
-    fn one_flow_per_directory_and_limit() {
-        let mut flows = Flows::default();
-        let mut rng = StdRng::seed_from_u64(1);
-        let now = Instant::now();
-        let mut create = |fs, path| {
-            flows
-                .create(new(fs, path), Some(2), &mut rng, now, 0)
-                .map(|f| f.listed_target_path())
-        };
-        assert_eq!(create("cfs-1", "/cfs/a"), Ok("/cfs/a/".to_owned()));
-        assert_eq!(create("cfs-1", "/cfs/a/"), Err(Refusal::PathUsed));
-        assert_eq!(create("cfs-2", "/cfs/a//"), Ok("/cfs/a/".to_owned()));
-        assert_eq!(create("cfs-1", "/cfs/b"), Ok("/cfs/b/".to_owned()));
-        assert_eq!(create("cfs-1", "/cfs/c"), Err(Refusal::LimitReached));
-        assert_eq!(flows.of(Some("cfs-1")).count(), 2);
-        assert_eq!(flows.of(None).count(), 3);
-        assert_eq!(flows.of(Some("cfs-9")).count(), 0);
-    }
+/// `now + d`, or as late as the clock can tell when that is past its end (a flag of `u64::MAX`
+/// milliseconds means "never", not a panic).
+fn later(now: Instant, d: Duration) -> Instant {
+    now.checked_add(d)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
+        .unwrap_or(now)
 }
