@@ -17,16 +17,6 @@ use crate::store::{self, RowState};
 
 pub use crate::settings::default_state;
 
-/// The numbers `report_cmd`, `status_cmd` and the signal handler still return, from
-/// [`ExitCode`]; they go when those functions return [`ExitCode`] too (another change is
-/// editing them).
-mod exit {
-    use crate::exit::ExitCode;
-    pub const OK: i32 = ExitCode::Ok.code();
-    pub const INTERRUPTED: i32 = ExitCode::Interrupted.code();
-    pub const STATE: i32 = ExitCode::State.code();
-}
-
 /// Runs the command line and returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -46,8 +36,8 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Run(args) => run_cmd::run(&args, cli.quiet).code(),
         Command::Validate(args) => offline::validate(&args).code(),
-        Command::Status(args) => status_cmd(args),
-        Command::Report(args) => report_cmd(args),
+        Command::Status(args) => status_cmd(args).code(),
+        Command::Report(args) => report_cmd(args).code(),
         Command::Emulator(args) => crate::emulator::args::main(args),
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -95,7 +85,7 @@ async fn watch_signals(cancel: CancellationToken) {
         } else {
             let _ = writeln!(err, "bulkflow: {name}: quitting at once; the rows in flight are `unknown` and the next run resolves them");
             let _ = err.flush();
-            std::process::exit(exit::INTERRUPTED);
+            std::process::exit(ExitCode::Interrupted.code());
         }
     }
 }
@@ -109,18 +99,18 @@ fn state_of(loc: &StateLocation) -> PathBuf {
 }
 
 /// Opens an existing state file for `status` and `report`; the exit code when it cannot be.
-fn open_state(loc: &StateLocation) -> Result<(PathBuf, rusqlite::Connection), i32> {
+fn open_state(loc: &StateLocation) -> Result<(PathBuf, rusqlite::Connection), ExitCode> {
     let path = state_of(loc);
     match store::open(&path, false) {
         Ok(c) => Ok((path, c)),
         Err(e) => {
             error(e);
-            Err(exit::STATE)
+            Err(ExitCode::State)
         }
     }
 }
 
-fn status_cmd(args: StatusArgs) -> i32 {
+fn status_cmd(args: StatusArgs) -> ExitCode {
     let (path, conn) = match open_state(&args.location) {
         Ok(pc) => pc,
         Err(code) => return code,
@@ -128,20 +118,20 @@ fn status_cmd(args: StatusArgs) -> i32 {
     match status::load(&conn, &path) {
         Ok(s) if args.json => {
             println!("{}", s.json());
-            exit::OK
+            ExitCode::Ok
         }
         Ok(s) => {
             print!("{}", s.text());
-            exit::OK
+            ExitCode::Ok
         }
         Err(e) => {
             error(format!("{}: {e}", path.display()));
-            exit::STATE
+            ExitCode::State
         }
     }
 }
 
-fn report_cmd(args: ReportArgs) -> i32 {
+fn report_cmd(args: ReportArgs) -> ExitCode {
     let (path, conn) = match open_state(&args.location) {
         Ok(pc) => pc,
         Err(code) => return code,
@@ -151,7 +141,7 @@ fn report_cmd(args: ReportArgs) -> i32 {
         Some(out) => {
             let manifest = args.location.manifest.as_deref();
             return match report_file::write(&conn, &path, manifest, args.format, only, out) {
-                Ok(()) => exit::OK,
+                Ok(()) => ExitCode::Ok,
                 Err(e) => {
                     error(&e);
                     e.exit_code()
@@ -161,13 +151,13 @@ fn report_cmd(args: ReportArgs) -> i32 {
         None => export::write(&conn, args.format, only, std::io::stdout().lock()),
     };
     match result {
-        Ok(()) => exit::OK,
+        Ok(()) => ExitCode::Ok,
         Err(store::read::ReadError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-            exit::OK
+            ExitCode::Ok
         }
         Err(e) => {
             error(format!("{}: {e}", path.display()));
-            exit::STATE
+            ExitCode::State
         }
     }
 }

@@ -160,7 +160,7 @@ async fn engine_run(
     match result {
         Ok(end) => {
             eprintln!("{}", summary::render(&end, &resume));
-            ExitCode::from_code(end.exit_code())
+            end.exit_code()
         }
         Err(RunError::Manifest(e)) => {
             print_problems(&e);
@@ -168,7 +168,7 @@ async fn engine_run(
         }
         Err(e) => {
             error(&e);
-            ExitCode::from_code(e.exit_code())
+            e.exit_code()
         }
     }
 }

@@ -25,6 +25,7 @@ pub use op::create::CONFLICT;
 
 use self::core::{Core, CoreSettings};
 use crate::api::{Client, Credentials, Endpoint};
+use crate::exit::ExitCode;
 use crate::manifest::{self, ManifestError, ManifestOptions};
 use crate::store::{self, read, RowState, RunTotals, StoreError, Writer};
 use op::{CreateOp, Operation};
@@ -79,12 +80,14 @@ pub enum RunError {
 
 impl RunError {
     /// SPEC's exit code for the error.
-    pub fn exit_code(&self) -> i32 {
+    pub fn exit_code(&self) -> ExitCode {
         match self {
-            RunError::Manifest(_) => 2,
-            RunError::Store(_) => 5,
-            RunError::Client(_) | RunError::OtherService { .. } | RunError::Endpoint(_) => 2,
-            RunError::Internal(_) => 3,
+            RunError::Manifest(_) => ExitCode::Usage,
+            RunError::Store(_) => ExitCode::State,
+            RunError::Client(_) | RunError::OtherService { .. } | RunError::Endpoint(_) => {
+                ExitCode::Usage
+            }
+            RunError::Internal(_) => ExitCode::Fatal,
         }
     }
 }
@@ -112,24 +115,27 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    /// The exit code, decided here and only here (SPEC "Exit codes").
-    pub fn exit_code(&self) -> i32 {
+    /// The exit code, decided here and only here (SPEC "Exit codes"), from what the state file
+    /// recorded and why the run stopped.
+    pub fn exit_code(&self) -> ExitCode {
         let n = |s| self.counts.get(&s).copied().unwrap_or(0);
         let unsettled = n(RowState::Pending) + n(RowState::Retrying) + n(RowState::Unknown);
         match self.stop.as_ref().map(|(r, _)| *r) {
-            Some(StopReason::Store) => return 5,
-            Some(StopReason::Manifest) => return 2,
+            Some(StopReason::Store) => return ExitCode::State,
+            Some(StopReason::Manifest) => return ExitCode::Usage,
             // A stop that came when every row was already settled changed nothing.
-            Some(StopReason::Fatal) if unsettled > 0 => return 3,
-            Some(StopReason::Interrupted | StopReason::MaxRuntime) if unsettled > 0 => return 4,
+            Some(StopReason::Fatal) if unsettled > 0 => return ExitCode::Fatal,
+            Some(StopReason::Interrupted | StopReason::MaxRuntime) if unsettled > 0 => {
+                return ExitCode::Interrupted
+            }
             _ => {}
         }
         if unsettled > 0 {
-            4
+            ExitCode::Interrupted
         } else if n(RowState::Failed) > 0 {
-            1
+            ExitCode::FailedRows
         } else {
-            0
+            ExitCode::Ok
         }
     }
 }
@@ -174,7 +180,7 @@ pub async fn run(
             now: service,
         });
     }
-    let (writer, writer_thread) = Writer::start(conn, &state_path);
+    let (writer, writer_thread) = Writer::start(conn, &state_path)?;
     let run_id = writer
         .begin_run(&manifest_path.display().to_string(), plan.rows, service)
         .await?;
@@ -267,7 +273,7 @@ pub async fn run(
         calls: summary.calls,
         throttled: summary.throttled,
         created: summary.created_now,
-        exit_code: summary.exit_code(),
+        exit_code: summary.exit_code().code(),
     };
     let ended = writer.end_run(run_id, totals).await;
     drop(writer);
@@ -324,7 +330,7 @@ mod tests {
         ];
         for (counts, stop, code) in table {
             assert_eq!(
-                summary(counts, *stop).exit_code(),
+                summary(counts, *stop).exit_code().code(),
                 *code,
                 "{counts:?} {stop:?}"
             );

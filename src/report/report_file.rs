@@ -33,10 +33,11 @@ pub enum ReportFileError {
 
 impl ReportFileError {
     /// SPEC's exit code: 2 for the output file (as when it cannot be created), 5 for the state.
-    pub fn exit_code(&self) -> i32 {
+    pub fn exit_code(&self) -> crate::exit::ExitCode {
+        use crate::exit::ExitCode;
         match self {
-            ReportFileError::Refused(_) | ReportFileError::Output { .. } => 2,
-            ReportFileError::State { .. } => 5,
+            ReportFileError::Refused(_) | ReportFileError::Output { .. } => ExitCode::Usage,
+            ReportFileError::State { .. } => ExitCode::State,
         }
     }
 }

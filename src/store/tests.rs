@@ -17,7 +17,7 @@ fn sync_row(target: &str, fp: &str) -> SyncRow {
 async fn rows_keep_their_state_and_fingerprint_through_a_sync() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.db");
-    let (w, thread) = Writer::start(open(&path, true).unwrap(), &path);
+    let (w, thread) = Writer::start(open(&path, true).unwrap(), &path).unwrap();
     let run = w.begin_run("m.csv", 2, "remote").await.unwrap();
     let s = w
         .sync(vec![sync_row("/cfs/a", "f1"), sync_row("/cfs/b", "f1")])
@@ -161,4 +161,27 @@ fn new_state_files_are_private() {
     drop(open(&path, true).unwrap());
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
+}
+
+#[tokio::test]
+async fn a_full_disk_is_named_to_every_later_caller() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let conn = open(&path, true).unwrap();
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    // The file may not grow: the first batch that needs a new page fails as a full disk does.
+    conn.pragma_update(None, "max_page_count", pages).unwrap();
+    let (w, thread) = Writer::start(conn, &path).unwrap();
+    let rows: Vec<SyncRow> = (0..2000)
+        .map(|i| sync_row(&format!("/cfs/dir{i:05}"), "f"))
+        .collect();
+    let first = w.sync(rows).await.unwrap_err();
+    assert!(first.to_string().contains("full"), "{first}");
+    // A later operation, queued after the failure, hears the same cause.
+    let later = w.flush().await.unwrap_err();
+    assert!(later.to_string().contains("full"), "{later}");
+    drop(w);
+    thread.join();
 }

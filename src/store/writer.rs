@@ -2,13 +2,13 @@
 //! whatever has queued up in one transaction (group commit), then answers.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 
 use rusqlite::{params, Connection};
 use tokio::sync::oneshot;
 
-use super::open::StoreError;
+use super::open::{sqlite_cause, StoreError};
 use super::state::RowState;
 
 pub use super::records::{AttemptBegin, AttemptEnd, RunTotals, SyncRow, Synced, Transition};
@@ -50,6 +50,8 @@ enum Op {
 pub struct Writer {
     tx: mpsc::Sender<Op>,
     path: PathBuf,
+    /// The writer thread's first failure, so that every later caller hears its cause.
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 /// The writer thread; join it to be sure every operation is committed.
@@ -67,25 +69,30 @@ const MAX_BATCH: usize = 4096;
 
 impl Writer {
     /// Starts the writer thread over an open connection.
-    pub fn start(conn: Connection, path: &Path) -> (Writer, WriterThread) {
+    pub fn start(conn: Connection, path: &Path) -> Result<(Writer, WriterThread), StoreError> {
         let (tx, rx) = mpsc::channel();
+        let failure = Arc::new(Mutex::new(None));
+        let shared = failure.clone();
         let handle = std::thread::Builder::new()
             .name("bulkflow-store".into())
-            .spawn(move || writer_loop(conn, rx))
-            .unwrap_or_else(|e| panic!("cannot start the state writer thread: {e}"));
-        (
-            Writer {
-                tx,
+            .spawn(move || writer_loop(conn, rx, &shared))
+            .map_err(|source| StoreError::Io {
                 path: path.to_owned(),
-            },
-            WriterThread(handle),
-        )
+                source,
+            })?;
+        let writer = Writer {
+            tx,
+            path: path.to_owned(),
+            failure,
+        };
+        Ok((writer, WriterThread(handle)))
     }
 
     fn gone(&self) -> StoreError {
-        StoreError::Unreadable {
+        let failure = self.failure.lock().map(|f| f.clone()).unwrap_or(None);
+        StoreError::Write {
             path: self.path.clone(),
-            detail: "the state writer stopped".into(),
+            detail: failure.unwrap_or_else(|| "the state writer stopped".into()),
         }
     }
 
@@ -96,7 +103,7 @@ impl Writer {
     ) -> Result<T, StoreError> {
         match received {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(detail)) => Err(StoreError::Unreadable {
+            Ok(Err(detail)) => Err(StoreError::Write {
                 path: self.path.clone(),
                 detail,
             }),
@@ -207,7 +214,7 @@ fn ack<T: Send + 'static>(reply: Reply<T>, value: T) -> Ack {
     })
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Op>) {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Op>, shared: &Mutex<Option<String>>) {
     let mut failed: Option<String> = None;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -224,6 +231,9 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Op>) {
         };
         if let Err(e) = &result {
             failed.get_or_insert_with(|| e.clone());
+            if let Ok(mut f) = shared.lock() {
+                f.get_or_insert_with(|| e.clone());
+            }
         }
         for reply in replies {
             reply(&result);
@@ -240,11 +250,11 @@ fn apply_batch(
 ) -> Result<(), String> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| sqlite_cause(&e))?;
     for op in batch {
-        apply(&tx, op, replies).map_err(|e| e.to_string())?;
+        apply(&tx, op, replies).map_err(|e| sqlite_cause(&e))?;
     }
-    tx.commit().map_err(|e| e.to_string())
+    tx.commit().map_err(|e| sqlite_cause(&e))
 }
 
 fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusqlite::Result<()> {

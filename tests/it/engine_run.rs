@@ -35,7 +35,7 @@ async fn three_hundred_rows_through_faults_and_throttling() {
         "{c:?}"
     );
     assert_eq!(summary.counts[&RowState::Created], 300, "{summary:?}");
-    assert_eq!(summary.exit_code(), 0);
+    assert_eq!(summary.exit_code().code(), 0);
     check_state_matches_emulator(&state, &emu, 300);
 
     // A finished state sends nothing.
@@ -48,7 +48,7 @@ async fn three_hundred_rows_through_faults_and_throttling() {
     .await
     .unwrap();
     assert_eq!(again.calls, 0);
-    assert_eq!(again.exit_code(), 0);
+    assert_eq!(again.exit_code().code(), 0);
     assert_eq!(emu.counters().create_calls, calls_before);
 }
 
@@ -68,7 +68,7 @@ async fn a_rehearsal_state_is_never_taken_for_the_real_service() {
     )
     .await
     .unwrap();
-    assert_eq!(rehearsal.exit_code(), 0);
+    assert_eq!(rehearsal.exit_code().code(), 0);
 
     // The same state file, now aimed at the real service: refused before any call.
     let mut real = settings(&emu, &config, &manifest, 0.0);
@@ -76,6 +76,6 @@ async fn a_rehearsal_state_is_never_taken_for_the_real_service() {
     let err = engine::run(real, EventSink::none(), CancellationToken::new())
         .await
         .unwrap_err();
-    assert_eq!(err.exit_code(), 2);
+    assert_eq!(err.exit_code().code(), 2);
     assert!(err.to_string().contains("--state"), "{err}");
 }

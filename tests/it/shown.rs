@@ -138,7 +138,7 @@ async fn finished_state(dir: &Path) -> PathBuf {
     let result = engine::run(s, EventSink::none(), CancellationToken::new())
         .await
         .expect("run");
-    assert_eq!(result.exit_code(), 1, "{result:?}");
+    assert_eq!(result.exit_code().code(), 1, "{result:?}");
     state
 }
 
