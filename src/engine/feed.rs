@@ -4,7 +4,8 @@
 use tokio::sync::mpsc;
 
 use super::events::{Event, EventSink, RowEvent};
-use super::resume::{self, Known, Resume};
+use super::op::Operation;
+use super::resume::{Known, Resume};
 use crate::manifest::{Problem, Reader, Row};
 use crate::store::{StoreError, SyncRow, Synced, Writer};
 
@@ -29,11 +30,12 @@ pub enum FeedError {
 
 /// Reads, syncs and feeds every row; returns the number of rows read. Stops quietly when the
 /// engine no longer listens. Rows with nothing to do are only counted (the same decision the
-/// core makes, [`resume::decide`], so that a finished million-row state is not pushed through
+/// core makes, [`Operation::resume`], so that a finished million-row state is not pushed through
 /// the engine).
 pub fn feed(
     reader: Reader,
     writer: &Writer,
+    op: &dyn Operation,
     retry_failed: bool,
     tx: &mpsc::Sender<FeedItem>,
     events: &EventSink,
@@ -43,11 +45,11 @@ pub fn feed(
     for item in reader {
         batch.push(item.map_err(FeedError::Manifest)?);
         rows += 1;
-        if batch.len() == BATCH && !flush(&mut batch, writer, retry_failed, tx, events)? {
+        if batch.len() == BATCH && !flush(&mut batch, writer, op, retry_failed, tx, events)? {
             return Ok(rows);
         }
     }
-    flush(&mut batch, writer, retry_failed, tx, events)?;
+    flush(&mut batch, writer, op, retry_failed, tx, events)?;
     Ok(rows)
 }
 
@@ -55,6 +57,7 @@ pub fn feed(
 fn flush(
     batch: &mut Vec<Row>,
     writer: &Writer,
+    op: &dyn Operation,
     retry_failed: bool,
     tx: &mpsc::Sender<FeedItem>,
     events: &EventSink,
@@ -86,8 +89,9 @@ fn flush(
             error_code: synced.error_code.as_deref(),
             fingerprint: (&synced.fingerprint, &fp),
             source: (synced.source_key.as_deref(), &source),
+            rotation: synced.rotation,
         };
-        if resume::decide(known, retry_failed) == Resume::Settled {
+        if op.resume(known, retry_failed) == Resume::Settled {
             events.send(Event::Row(RowEvent {
                 line: row.line,
                 file_system_id: row.request.file_system_id.clone(),

@@ -189,13 +189,13 @@ pub async fn run(
 
     let (feed_tx, feed_rx) = mpsc::channel(1024);
     let reader = manifest::read(&manifest_path, &manifest_options)?;
+    let op: Arc<dyn Operation> = Arc::new(CreateOp);
     let feed = {
-        let (writer, events) = (writer.clone(), events.clone());
+        let (writer, events, op) = (writer.clone(), events.clone(), op.clone());
         tokio::task::spawn_blocking(move || {
-            feed::feed(reader, &writer, retry_failed, &feed_tx, &events)
+            feed::feed(reader, &writer, &*op, retry_failed, &feed_tx, &events)
         })
     };
-    let op: Arc<dyn Operation> = Arc::new(CreateOp);
     let core = Core::new(
         op.clone(),
         CoreSettings {

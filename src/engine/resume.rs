@@ -15,6 +15,8 @@ pub struct Known<'a> {
     pub fingerprint: (&'a str, &'a str),
     /// Source keys (type, address, path), as recorded and as in the manifest now.
     pub source: (Option<&'a str>, &'a str),
+    /// The last key rotation applied to the row's flow.
+    pub rotation: Option<i64>,
 }
 
 /// The decision.
@@ -82,6 +84,7 @@ mod tests {
                 error_code,
                 fingerprint: ("a", if edited { "b" } else { "a" }),
                 source: (Some("s"), if moved { "t" } else { "s" }),
+                rotation: None,
             };
             assert_eq!(
                 decide(k, retry),
@@ -98,6 +101,7 @@ mod tests {
             error_code: None,
             fingerprint: ("a", "b"),
             source: (None, "t"),
+            rotation: None,
         };
         assert_eq!(decide(k, false), Resume::Settled);
     }

@@ -209,6 +209,7 @@ fn exec(
             line,
             host,
             row,
+            data_flow_id,
             slot,
             mark,
         } => {
@@ -232,7 +233,10 @@ fn exec(
                 }
                 tokio::time::sleep_until(io.start + slot).await;
                 let sent = Instant::now();
-                let result = io.op.send(&io.client, &target, &row).await;
+                let result = io
+                    .op
+                    .send(&io.client, &target, &row, data_flow_id.as_deref())
+                    .await;
                 match &result {
                     Ok(_) => pacer.succeeded(sent),
                     Err(e) if e.class == OutcomeClass::Throttled => pacer.throttled(sent),

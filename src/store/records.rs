@@ -29,6 +29,8 @@ pub struct Synced {
     pub fingerprint: String,
     pub source_key: Option<String>,
     pub error_code: Option<String>,
+    /// The last key rotation applied to the row's flow.
+    pub rotation: Option<i64>,
 }
 
 /// A call about to be sent, for the attempts table.
@@ -70,6 +72,10 @@ pub struct Transition {
     pub fingerprint: Option<String>,
     /// The source the row's flow was made from, when it changes.
     pub source_key: Option<String>,
+    /// The flow's live status as listed, and when (ms since the epoch).
+    pub flow_status: Option<(String, i64)>,
+    /// The key rotation just applied to the row's flow.
+    pub rotation: Option<i64>,
 }
 
 impl Transition {
@@ -88,6 +94,8 @@ impl Transition {
             attempt: None,
             fingerprint: None,
             source_key: None,
+            flow_status: None,
+            rotation: None,
         }
     }
 }

@@ -308,6 +308,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
                             fingerprint: row.get(5)?,
                             source_key: row.get(6)?,
                             error_code: row.get(7)?,
+                            rotation: row.get(8)?,
                         })
                     },
                 )?;
@@ -355,7 +356,9 @@ fn apply_transition(
         "UPDATE flows SET state = ?2, data_flow_id = COALESCE(?3, data_flow_id), \
          request_id = COALESCE(?4, request_id), error_code = ?5, error_message = ?6, \
          unknown_since_ms = ?7, updated_at_ms = ?8, attempts = COALESCE(?9, attempts), \
-         fingerprint = COALESCE(?10, fingerprint), source_key = COALESCE(?11, source_key) \
+         fingerprint = COALESCE(?10, fingerprint), source_key = COALESCE(?11, source_key), \
+         flow_status = COALESCE(?12, flow_status), \
+         flow_status_at_ms = COALESCE(?13, flow_status_at_ms), rotation = COALESCE(?14, rotation) \
          WHERE id = ?1",
     )?
     .execute(params![
@@ -370,6 +373,9 @@ fn apply_transition(
         t.attempts,
         t.fingerprint,
         t.source_key,
+        t.flow_status.as_ref().map(|(s, _)| s.as_str()),
+        t.flow_status.as_ref().map(|(_, at)| *at),
+        t.rotation,
     ])?;
     if let Some(b) = &t.begin {
         tx.prepare_cached(
@@ -410,4 +416,5 @@ ON CONFLICT (file_system_id, target_key) DO UPDATE SET
     data_flow_name = excluded.data_flow_name,
     source_key = COALESCE(flows.source_key, excluded.source_key),
     in_manifest = 1
-RETURNING id, state, data_flow_id, unknown_since_ms, attempts, fingerprint, source_key, error_code";
+RETURNING id, state, data_flow_id, unknown_since_ms, attempts, fingerprint, source_key, error_code,
+          rotation";

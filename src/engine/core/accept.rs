@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::super::events::{Event, RowEvent};
-use super::super::resume::{self, Known, Resume, DRIFT};
+use super::super::resume::{Known, Resume, DRIFT};
 use super::rows::{Entry, Phase};
 use super::{Core, HostId};
 use crate::api::{CallError, OutcomeClass};
@@ -22,9 +22,10 @@ impl Core {
             error_code: synced.error_code.as_deref(),
             fingerprint: (&synced.fingerprint, &fingerprint),
             source: (synced.source_key.as_deref(), &source_key),
+            rotation: synced.rotation,
         };
         let mut state = synced.state;
-        match resume::decide(known, self.settings.retry_failed) {
+        match self.op.resume(known, self.settings.retry_failed) {
             Resume::Settled => {
                 self.emit(Event::Row(earlier(&row, &synced)));
                 return;
@@ -68,6 +69,7 @@ impl Core {
             state,
             calls_now: 0,
             calls_ever: synced.attempts,
+            data_flow_id: synced.data_flow_id.clone(),
             last_error: None,
             outstanding,
             phase: Phase::Queued,

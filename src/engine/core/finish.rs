@@ -43,21 +43,37 @@ impl Core {
                 data_flow_id,
                 request_id,
                 via,
+                flow_status,
             } => {
                 self.totals.done += 1;
                 let state = self.op.done_state();
-                let t = Transition {
-                    data_flow_id: data_flow_id.clone(),
+                let at = self.wall_ms(self.now);
+                let mut t = Transition {
+                    data_flow_id: data_flow_id.clone().or(e.data_flow_id.clone()),
                     request_id: request_id.clone(),
                     attempt: end,
                     fingerprint: Some(e.row.fingerprint()),
                     source_key: Some(e.row.source_key()),
+                    flow_status: flow_status.map(|s| (s, at)),
                     ..Transition::new(e.record, state, None)
                 };
+                self.op.on_done(&mut t);
                 let mut ev = event_of(&e, state, None, via_override.unwrap_or(via));
-                ev.data_flow_id = data_flow_id;
+                ev.data_flow_id = t.data_flow_id.clone();
                 ev.request_id = request_id;
                 (t, ev)
+            }
+            Final::Unchanged { via } => {
+                let ev = event_of(&e, e.state, None, via);
+                self.emit(Event::Row(ev));
+                return;
+            }
+            Final::Missing(error) => {
+                let t = Transition {
+                    attempt: end,
+                    ..Transition::new(e.record, RowState::Pending, Some(&error))
+                };
+                (t, event_of(&e, RowState::Pending, Some(&error), "listing"))
             }
             Final::Failed(error) => {
                 let t = Transition {

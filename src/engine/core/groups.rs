@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use super::super::op::RowView;
 use super::rows::{Phase, Resolve};
 use super::{Command, Core, HostId, Wake};
 use crate::api::{normalize_target_path, DataFlowInfo};
@@ -154,7 +155,11 @@ impl Core {
             .get(e.row.target_key())
             .map(|v| v.iter().collect())
             .unwrap_or_default();
-        let judgement = self.op.judge(&e.row, &at);
+        let view = RowView {
+            row: &e.row,
+            data_flow_id: e.data_flow_id.as_deref(),
+        };
+        let judgement = self.op.judge(view, &at);
         self.apply_judgement(line, judgement, now, None);
         true
     }

@@ -103,6 +103,7 @@ impl Harness {
             fingerprint: r.fingerprint(),
             source_key: Some(r.source_key()),
             error_code: None,
+            rotation: None,
         };
         self.input(Input::Fed {
             item: Box::new(FeedItem { row: r, synced }),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::super::backoff::Backoff;
 use super::super::events::{Event, StopReason};
-use super::super::op::{Final, Judgement};
+use super::super::op::{Final, Judgement, RowView};
 use super::groups::{snapshot_of, GroupKey};
 use super::rows::Phase;
 use super::{Core, MAX_LISTINGS};
@@ -69,7 +69,11 @@ impl Core {
                         .get(e.row.target_key())
                         .map(|v| v.iter().collect())
                         .unwrap_or_default();
-                    let judgement = self.op.judge(&e.row, &at);
+                    let view = RowView {
+                        row: &e.row,
+                        data_flow_id: e.data_flow_id.as_deref(),
+                    };
+                    let judgement = self.op.judge(view, &at);
                     self.apply_judgement(line, judgement, now, Some(started));
                 }
                 if self.op.looks_first() && self.groups[g].snapshot.is_none() {
@@ -126,12 +130,18 @@ impl Core {
                 data_flow_id,
                 request_id,
                 via,
+                flow_status,
             }) => {
-                let via = if e.calls_ever == 0 { "adopted" } else { via };
+                let via = if e.calls_ever == 0 && via == "listing" {
+                    "adopted"
+                } else {
+                    via
+                };
                 let f = Final::Done {
                     data_flow_id,
                     request_id,
                     via,
+                    flow_status,
                 };
                 self.finish(line, f, None);
             }
@@ -143,7 +153,10 @@ impl Core {
                     self.resolve(line, now, now + after, false, now);
                 }
             }
-            Judgement::Call => {
+            Judgement::Call { data_flow_id } => {
+                if data_flow_id.is_some() {
+                    e.data_flow_id = data_flow_id;
+                }
                 let outstanding = e.outstanding;
                 let Phase::Resolving(r) = &mut e.phase else {
                     self.needs_call(line);

@@ -110,6 +110,8 @@ pub enum Command {
         line: u64,
         host: HostId,
         row: Arc<Row>,
+        /// The flow the call acts on, for actions that take one.
+        data_flow_id: Option<String>,
         slot: Duration,
         mark: Transition,
     },
@@ -161,6 +163,8 @@ pub struct Core {
     stop: Option<(StopReason, String)>,
     totals: Totals,
     rng: StdRng,
+    /// The time of the input being handled.
+    now: Duration,
 }
 
 impl Core {
@@ -182,11 +186,13 @@ impl Core {
             stop: None,
             totals: Totals::default(),
             rng,
+            now: Duration::ZERO,
         }
     }
 
     /// Takes one input at time `now`.
     pub fn handle(&mut self, input: Input, now: Duration) {
+        self.now = now;
         match input {
             Input::Fed { item, host } => {
                 let FeedItem { row, synced } = *item;
@@ -212,6 +218,7 @@ impl Core {
 
     /// Takes the wakes that are due at `now`.
     pub fn on_timer(&mut self, now: Duration) {
+        self.now = now;
         while let Some(Reverse((t, wake))) = self.wakes.peek().copied() {
             if t > now {
                 break;

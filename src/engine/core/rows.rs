@@ -59,6 +59,8 @@ pub struct Entry {
     pub calls_now: u32,
     /// Calls sent for it by every run.
     pub calls_ever: u32,
+    /// The row's flow: as recorded, or as a listing found it.
+    pub data_flow_id: Option<String>,
     /// The last error, kept across transitions until the row ends.
     pub last_error: Option<CallError>,
     /// Whether a call of ours for this row may have acted (it was sent, by this run or one
@@ -86,6 +88,7 @@ impl Core {
         // The latest moment the call can end: its slot, the timeout, and a second of slack.
         let latest_end = slot + timeout + Duration::from_secs(1);
         let (record, attempt, row) = (e.record, e.calls_ever, e.row.clone());
+        let data_flow_id = e.data_flow_id.clone();
         let error = e.last_error.clone();
         let host = e.host;
         let mark = Transition {
@@ -102,6 +105,7 @@ impl Core {
             line,
             host,
             row,
+            data_flow_id,
             slot,
             mark,
         });

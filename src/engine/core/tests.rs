@@ -325,6 +325,7 @@ fn a_created_row_whose_source_changed_drifts_and_is_not_touched() {
         fingerprint: r.fingerprint(),
         source_key: Some(r.source_key()),
         error_code: None,
+        rotation: None,
     };
     r.request.source_path = "/moved".into();
     let cmds = h.input(Input::Fed {

@@ -7,7 +7,12 @@ use crate::api::{normalize_target_path, CallError, Client, DataFlowInfo, Outcome
 use crate::manifest::Row;
 use crate::store::RowState;
 
-use super::{Action, Answer, CallFuture, Final, Judgement, Operation};
+use super::{Action, Answer, CallFuture, Final, Judgement, Operation, RowView};
+
+/// The `Status` of a flow being deleted.
+pub const DELETING: &str = "deleting";
+/// How long to wait before looking again at a directory whose flow is being deleted.
+const DELETING_LOOK: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Code recorded when a different flow holds a row's directory.
 pub const CONFLICT: &str = "DataFlowConflict";
@@ -55,7 +60,13 @@ impl Operation for CreateOp {
         true
     }
 
-    fn send<'a>(&'a self, client: &'a Client, target: &'a Target, row: &'a Row) -> CallFuture<'a> {
+    fn send<'a>(
+        &'a self,
+        client: &'a Client,
+        target: &'a Target,
+        row: &'a Row,
+        _data_flow_id: Option<&'a str>,
+    ) -> CallFuture<'a> {
         Box::pin(async move {
             let c = client
                 .create_data_flow(target, &row.region, &row.request)
@@ -67,17 +78,24 @@ impl Operation for CreateOp {
         })
     }
 
-    fn judge(&self, row: &Row, at_directory: &[&DataFlowInfo]) -> Judgement {
+    fn judge(&self, view: RowView<'_>, at_directory: &[&DataFlowInfo]) -> Judgement {
+        let row = view.row;
+        // A flow being deleted still holds its directory (a create there is refused) until it
+        // disappears: wait for it, whoever it belongs to.
+        if at_directory.iter().any(|f| f.status == DELETING) {
+            return Judgement::LookAgain(DELETING_LOOK);
+        }
         if let Some(flow) = at_directory.iter().find(|f| is_ours(row, f)) {
             return Judgement::Finish(Final::Done {
                 data_flow_id: Some(flow.data_flow_id.clone()),
                 request_id: None,
                 via: "listing",
+                flow_status: Some(flow.status.clone()).filter(|s| !s.is_empty()),
             });
         }
         match at_directory.first() {
             Some(flow) => Judgement::Finish(Final::Failed(conflict(row, flow))),
-            None => Judgement::Call,
+            None => Judgement::Call { data_flow_id: None },
         }
     }
 }

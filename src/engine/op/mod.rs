@@ -12,9 +12,10 @@ pub use create::CreateOp;
 
 use crate::api::{CallError, Client, DataFlowInfo, OutcomeClass, Target};
 use crate::manifest::Row;
-use crate::store::RowState;
+use crate::store::{RowState, Transition};
 
 use super::backoff::Backoff;
+use super::resume::{self, Known, Resume};
 
 /// The API actions, each with its own 20 calls/s budget per access region and account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,15 +49,29 @@ pub struct Answer {
 /// How a row ends, as the operation sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Final {
-    /// The row reached the operation's goal; `data_flow_id` is the row's flow, when known.
+    /// The row reached the operation's goal; `data_flow_id` is the row's flow, when known, and
+    /// `flow_status` its live status, when listed.
     Done {
         data_flow_id: Option<String>,
         request_id: Option<String>,
         /// How it was reached, for logs: `call`, `listing`, `adopted`.
         via: &'static str,
+        flow_status: Option<String>,
     },
     /// Permanent for this row.
     Failed(CallError),
+    /// Nothing to do for this row, and nothing changes in its record.
+    Unchanged { via: &'static str },
+    /// The row's flow no longer exists: back to `pending`, so that a run creates it again.
+    Missing(CallError),
+}
+
+/// What the core knows of a row when it asks the operation.
+#[derive(Debug, Clone, Copy)]
+pub struct RowView<'a> {
+    pub row: &'a Row,
+    /// The row's flow, as recorded or as found by a listing.
+    pub data_flow_id: Option<&'a str>,
 }
 
 /// What one call's answer means for the row.
@@ -84,8 +99,11 @@ pub enum AfterCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Judgement {
     Finish(Final),
-    /// The row still needs its call (conclusive only when no earlier call can still act).
-    Call,
+    /// The row still needs its call, on this flow when the action takes one (conclusive only
+    /// when no earlier call can still act).
+    Call {
+        data_flow_id: Option<String>,
+    },
     /// Nothing to decide yet: list again after this long (for operations that wait on the
     /// service, e.g. a flow being configured).
     LookAgain(std::time::Duration),
@@ -106,12 +124,26 @@ pub trait Operation: Send + Sync + 'static {
     /// already exists).
     fn looks_first(&self) -> bool;
 
-    /// Sends the row's call.
-    fn send<'a>(&'a self, client: &'a Client, target: &'a Target, row: &'a Row) -> CallFuture<'a>;
+    /// Sends the row's call, on `data_flow_id` when the action takes one.
+    fn send<'a>(
+        &'a self,
+        client: &'a Client,
+        target: &'a Target,
+        row: &'a Row,
+        data_flow_id: Option<&'a str>,
+    ) -> CallFuture<'a>;
 
     /// Judges the row from the flows listed at its directory (same file system and target path,
     /// any source).
-    fn judge(&self, row: &Row, at_directory: &[&DataFlowInfo]) -> Judgement;
+    fn judge(&self, row: RowView<'_>, at_directory: &[&DataFlowInfo]) -> Judgement;
+
+    /// Adds what the operation records when a row reaches its goal.
+    fn on_done(&self, _t: &mut Transition) {}
+
+    /// What a run of this operation does with a row the state file already knows.
+    fn resume(&self, known: Known<'_>, retry_failed: bool) -> Resume {
+        resume::decide(known, retry_failed)
+    }
 
     /// What a call's answer means. `attempts` counts this run's calls for the row, this one
     /// included.
@@ -141,6 +173,7 @@ pub fn default_after_call(
                 data_flow_id: a.data_flow_id.clone(),
                 request_id: Some(a.request_id.clone()),
                 via: "call",
+                flow_status: None,
             })
         }
         Err(e) => e.clone(),

@@ -61,6 +61,7 @@ fn each_class_leads_to_its_decision() {
             AfterCall::Resolve { exists: false, .. } => "resolve",
             AfterCall::Resolve { exists: true, .. } => "resolve-exists",
             AfterCall::Finish(Final::Done { .. }) => "done",
+            AfterCall::Finish(Final::Unchanged { .. } | Final::Missing(_)) => "other",
         };
         assert_eq!(got, *want, "{class:?} {code} {attempts} {lost}");
     }
@@ -99,18 +100,22 @@ fn create_judges_ours_conflict_and_free_directories() {
     let r = row();
     let other = listed("theirs", "/cfs/a/", "elsewhere");
     let mine = listed("mine", "/cfs/a/", "src/");
-    match op.judge(&r, &[&other, &mine]) {
+    let view = RowView {
+        row: &r,
+        data_flow_id: None,
+    };
+    match op.judge(view, &[&other, &mine]) {
         Judgement::Finish(Final::Done { data_flow_id, .. }) => {
             assert_eq!(data_flow_id.as_deref(), Some("mine"))
         }
         j => panic!("{j:?}"),
     }
-    match op.judge(&r, &[&other]) {
+    match op.judge(view, &[&other]) {
         Judgement::Finish(Final::Failed(e)) => {
             assert_eq!(e.code, create::CONFLICT);
             assert!(e.message.contains("theirs"), "{}", e.message);
         }
         j => panic!("{j:?}"),
     }
-    assert_eq!(op.judge(&r, &[]), Judgement::Call);
+    assert_eq!(op.judge(view, &[]), Judgement::Call { data_flow_id: None });
 }
