@@ -1,6 +1,7 @@
 //! The binary's commands wired together: flags resolved into settings (`settings`), the library
 //! called, and every outcome turned into SPEC's exit code ([`ExitCode`]).
 
+mod delete_cmd;
 mod offline;
 mod run_cmd;
 
@@ -35,6 +36,7 @@ pub fn main() -> i32 {
     logging::init(cli.verbose, cli.quiet, cli.log_format, ansi);
     match cli.command {
         Command::Run(args) => run_cmd::run(&args, cli.quiet).code(),
+        Command::Delete(args) => delete_cmd::delete(&args, cli.quiet).code(),
         Command::Validate(args) => offline::validate(&args).code(),
         Command::Status(args) => status_cmd(args).code(),
         Command::Report(args) => report_cmd(args).code(),

@@ -52,6 +52,8 @@ pub struct Cli {
 pub enum Command {
     /// Create every data flow the manifest lists; resumes by itself.
     Run(RunArgs),
+    /// Delete the flows of the manifest's rows (never a flow with another source).
+    Delete(DeleteArgs),
     /// Check the manifest offline; no network, no state written.
     Validate(ValidateArgs),
     /// Counts per state and the last run's rate and timing.
@@ -143,6 +145,30 @@ pub struct RunArgs {
     /// Start the built-in emulator in-process and run against it (no credentials needed).
     #[arg(long)]
     pub emulator: bool,
+    /// After creating, keep listing until every row's flow is `available` or `unavailable`.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this long (exit 4; run again to keep waiting): 1s to 365d.
+    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = bounds::wait_timeout_arg)]
+    pub wait_timeout: std::time::Duration,
+    /// ModifyDataFlow for rows whose flow's name, AutoRefresh or Kafka fields differ from the
+    /// manifest (fields the manifest leaves empty are not changed).
+    #[arg(long)]
+    pub update: bool,
+    /// ModifyDataFlow with the manifest's SecretId/SecretKey (and Password) for every row's
+    /// flow; an interrupted rotation resumes without resending rows already rotated.
+    #[arg(long)]
+    pub rotate_keys: bool,
+}
+
+/// `bulkflow delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub api: RunArgs,
+    /// Delete without asking (required without a terminal).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// `bulkflow validate`.

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{credentials, Credentials, Endpoint};
 use crate::cli::RunArgs;
 use crate::emulator::{Emulator, EmulatorConfig};
-use crate::engine::{self, DispatchSettings, EventSink, RunError, RunSettings};
+use crate::engine::{self, DispatchSettings, EventSink, Goal, RunError, RunSettings};
 use crate::exit::ExitCode;
 use crate::manifest::ManifestOptions;
 use crate::report::{mode, progress, summary};
@@ -64,6 +64,11 @@ pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
     if s.dry_run {
         return dry_run(&s, region);
     }
+    execute(&s, region, quiet)
+}
+
+/// Starts the runtime (and the emulator, for a rehearsal), loads the credentials and runs.
+pub(super) fn execute(s: &Settings, region: Option<String>, quiet: bool) -> ExitCode {
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -116,7 +121,7 @@ pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
         }
     };
     tracing::info!("credentials: {creds}");
-    let code = rt.block_on(engine_run(&s, endpoint, creds, region, quiet));
+    let code = rt.block_on(engine_run(s, endpoint, creds, region, quiet));
     drop(emulator);
     rt.shutdown_timeout(Duration::from_secs(1));
     code
@@ -139,6 +144,7 @@ async fn engine_run(
         dispatch: dispatch(&s.pacing),
         retry_failed: s.retry_failed,
         max_runtime: s.max_runtime,
+        goal: s.goal.clone(),
     };
     let display = if quiet {
         mode::Display::Nothing
@@ -150,7 +156,13 @@ async fn engine_run(
             std::env::var("TERM").is_ok_and(|t| t == "dumb"),
         )
     };
-    let resume = summary::resume_command(&s.manifest, &s.state, &s.default_state);
+    let mut resume = summary::resume_command(&s.manifest, &s.state, &s.default_state);
+    if s.goal == Goal::Delete {
+        resume = format!(
+            "{} --yes",
+            resume.replacen("bulkflow run", "bulkflow delete", 1)
+        );
+    }
     let cancel = CancellationToken::new();
     tokio::spawn(watch_signals(cancel.clone()));
     let (events, rx) = EventSink::channel();

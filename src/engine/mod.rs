@@ -9,26 +9,22 @@ mod listing;
 pub mod op;
 pub mod pacer;
 pub mod resume;
+mod run;
 mod shell;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
 
 pub use backoff::Backoff;
 pub use events::{Event, EventSink, RowEvent, StopReason};
 pub use op::create::CONFLICT;
+pub use run::run;
 
-use self::core::{Core, CoreSettings};
-use crate::api::{Client, Credentials, Endpoint};
+use crate::api::{Credentials, Endpoint};
 use crate::exit::ExitCode;
-use crate::manifest::{self, ManifestError, ManifestOptions};
-use crate::store::{self, read, RowState, RunTotals, StoreError, Writer};
-use op::{CreateOp, Operation};
+use crate::manifest::{ManifestError, ManifestOptions};
+use crate::store::{RowState, StoreError};
 
 /// What the engine's pacing, concurrency and retries need, resolved from the flags.
 #[derive(Debug, Clone)]
@@ -55,6 +51,33 @@ pub struct RunSettings {
     pub dispatch: DispatchSettings,
     pub retry_failed: bool,
     pub max_runtime: Option<Duration>,
+    /// What the run does to the manifest's flows.
+    pub goal: Goal,
+}
+
+/// What a run does to the manifest's flows: one or more operations, each a pass over the rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Goal {
+    /// Create every row's flow (adopting flows that already exist), then optionally bring
+    /// their mutable fields to the manifest's (`update`), set their source keys (`rotate`), and
+    /// wait until every flow is available (`wait`, with its timeout).
+    Create {
+        update: bool,
+        rotate: bool,
+        wait: Option<Duration>,
+    },
+    /// Delete every row's flow.
+    Delete,
+}
+
+impl Default for Goal {
+    fn default() -> Self {
+        Goal::Create {
+            update: false,
+            rotate: false,
+            wait: None,
+        }
+    }
 }
 
 /// Why a run could not start or could not go on; each is an exit code (see [`RunError::exit_code`]).
@@ -99,11 +122,11 @@ pub struct RunSummary {
     pub counts: BTreeMap<RowState, u64>,
     /// Rows in the manifest.
     pub total: u64,
-    /// CreateDataFlow calls sent by this run.
+    /// Calls sent by this run (creates, deletes, modifies; listings apart).
     pub calls: u64,
     /// Of which throttled.
     pub throttled: u64,
-    /// Rows this run brought to `created`.
+    /// Rows this run brought to its goal.
     pub created_now: u64,
     pub elapsed: Duration,
     /// Failed rows of the manifest per error code, most first.
@@ -112,6 +135,10 @@ pub struct RunSummary {
     pub stop: Option<(StopReason, String)>,
     pub state_file: PathBuf,
     pub manifest: PathBuf,
+    /// The state every row should end in: `created`, or `deleted` for a delete.
+    pub goal: RowState,
+    /// Created rows whose flow had not become available when `--wait` gave up.
+    pub waiting: u64,
 }
 
 impl RunSummary {
@@ -119,7 +146,8 @@ impl RunSummary {
     /// recorded and why the run stopped.
     pub fn exit_code(&self) -> ExitCode {
         let n = |s| self.counts.get(&s).copied().unwrap_or(0);
-        let unsettled = n(RowState::Pending) + n(RowState::Retrying) + n(RowState::Unknown);
+        let counted: u64 = self.counts.values().sum();
+        let unsettled = counted.saturating_sub(n(self.goal) + n(RowState::Failed)) + self.waiting;
         match self.stop.as_ref().map(|(r, _)| *r) {
             Some(StopReason::Store) => return ExitCode::State,
             Some(StopReason::Manifest) => return ExitCode::Usage,
@@ -140,154 +168,6 @@ impl RunSummary {
     }
 }
 
-/// Runs a manifest to the end, or until `cancel` fires or `--max-runtime` passes.
-pub async fn run(
-    settings: RunSettings,
-    events: EventSink,
-    cancel: CancellationToken,
-) -> Result<RunSummary, RunError> {
-    let started = tokio::time::Instant::now();
-    let deadline = settings.max_runtime.map(|d| started + d);
-    let RunSettings {
-        manifest: manifest_path,
-        state: state_path,
-        endpoint,
-        credentials,
-        manifest_options,
-        dispatch: dispatch_settings,
-        retry_failed,
-        ..
-    } = settings;
-    let manifest_options = std::sync::Arc::new(manifest_options);
-
-    let plan = {
-        let (path, opts) = (manifest_path.clone(), manifest_options.clone());
-        tokio::task::spawn_blocking(move || manifest::validate(&path, &opts))
-            .await
-            .map_err(|e| RunError::Internal(format!("the manifest validation failed: {e}")))??
-    };
-    endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
-    events.send(Event::Planned { total: plan.rows });
-
-    let _lock = store::lock(&state_path)?;
-    let conn = store::open(&state_path, true)?;
-    let service = endpoint.service_kind();
-    let recorded = read::service(&conn).map_err(|e| StoreError::sqlite(&state_path, e))?;
-    if let Some(recorded) = recorded.filter(|r| r != service) {
-        return Err(RunError::OtherService {
-            state: state_path,
-            recorded,
-            now: service,
-        });
-    }
-    let (writer, writer_thread) = Writer::start(conn, &state_path)?;
-    let run_id = writer
-        .begin_run(&manifest_path.display().to_string(), plan.rows, service)
-        .await?;
-    let client = Client::new(credentials, dispatch_settings.request_timeout)
-        .map_err(|e| RunError::Client(e.to_string()))?;
-
-    let (feed_tx, feed_rx) = mpsc::channel(1024);
-    let reader = manifest::read(&manifest_path, &manifest_options)?;
-    let op: Arc<dyn Operation> = Arc::new(CreateOp);
-    let feed = {
-        let (writer, events, op) = (writer.clone(), events.clone(), op.clone());
-        tokio::task::spawn_blocking(move || {
-            feed::feed(reader, &writer, &*op, retry_failed, &feed_tx, &events)
-        })
-    };
-    let core = Core::new(
-        op.clone(),
-        CoreSettings {
-            concurrency: dispatch_settings.concurrency,
-            max_attempts: dispatch_settings.max_attempts,
-            request_timeout: dispatch_settings.request_timeout,
-            settle: dispatch_settings.settle,
-            seed: dispatch_settings.seed,
-            retry_failed,
-            run_id,
-            epoch_ms: store::now_ms(),
-        },
-    );
-    let rates = shell::Rates {
-        calls: dispatch_settings.rate,
-        listings: dispatch_settings.describe_rate,
-    };
-    let mut end = shell::drive(
-        core,
-        op,
-        client,
-        writer.clone(),
-        endpoint,
-        rates,
-        events.clone(),
-        feed_rx,
-        cancel,
-        deadline,
-        started,
-    )
-    .await;
-    match feed.await {
-        Ok(Ok(_)) => {}
-        Ok(Err(feed::FeedError::Manifest(p))) => {
-            end.stop = Some((StopReason::Manifest, p.to_string()));
-        }
-        Ok(Err(feed::FeedError::Store(e))) => {
-            end.stop = Some((StopReason::Store, e.to_string()));
-            end.store_error.get_or_insert(e);
-        }
-        Err(e) => {
-            end.stop = Some((
-                StopReason::Store,
-                format!("the manifest reader failed: {e}"),
-            ))
-        }
-    }
-
-    // Everything recorded so far is committed; the exit code is decided from it and written
-    // with the end of the run.
-    let flushed = writer.flush().await;
-    let conn = store::open(&state_path, false)?;
-    let sq = |e| StoreError::Unreadable {
-        path: state_path.clone(),
-        detail: format!("{e}"),
-    };
-    let mut counts = read::counts(&conn, true).map_err(sq)?;
-    // Rows the run never reached are still pending.
-    let seen: u64 = counts.values().sum();
-    *counts.entry(RowState::Pending).or_default() += plan.rows.saturating_sub(seen);
-    let summary = RunSummary {
-        counts,
-        total: plan.rows,
-        calls: end.totals.calls,
-        throttled: end.totals.throttled,
-        created_now: end.totals.done,
-        elapsed: started.elapsed(),
-        failures: read::failures_by_code(&conn).map_err(sq)?,
-        stop: end.stop,
-        state_file: state_path.clone(),
-        manifest: manifest_path,
-    };
-    drop(conn);
-    let totals = RunTotals {
-        calls: summary.calls,
-        throttled: summary.throttled,
-        created: summary.created_now,
-        exit_code: summary.exit_code().code(),
-    };
-    let ended = writer.end_run(run_id, totals).await;
-    drop(writer);
-    tokio::task::spawn_blocking(move || writer_thread.join())
-        .await
-        .map_err(|e| RunError::Internal(format!("the state writer thread failed: {e}")))?;
-    if let Some(e) = end.store_error.take() {
-        return Err(RunError::Store(e));
-    }
-    flushed?;
-    ended?;
-    Ok(summary)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +184,8 @@ mod tests {
             stop: stop.map(|r| (r, String::new())),
             state_file: PathBuf::new(),
             manifest: PathBuf::new(),
+            goal: RowState::Created,
+            waiting: 0,
         }
     }
 

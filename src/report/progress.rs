@@ -57,7 +57,16 @@ impl Tally {
     /// Takes one event into account.
     pub fn apply(&mut self, e: &Event, now: Instant) {
         match e {
-            Event::Planned { total } => self.total = *total,
+            // Each pass of a run (create, update, rotate, wait) goes over every row again.
+            Event::Planned { total } => {
+                self.total = *total;
+                self.created = 0;
+                self.failed = 0;
+                self.retrying = 0;
+                self.unknown = 0;
+                self.deleted = 0;
+                self.in_play.clear();
+            }
             Event::Call { class, .. } => {
                 self.calls += 1;
                 if *class == OutcomeClass::Throttled {

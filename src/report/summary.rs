@@ -33,6 +33,9 @@ fn shell_word(s: &str) -> String {
 /// resumes this run.
 pub fn render(s: &RunSummary, resume: &str) -> String {
     let n = |st| s.counts.get(&st).copied().unwrap_or(0);
+    if s.goal == RowState::Deleted {
+        return render_delete(s, resume);
+    }
     let created = n(RowState::Created);
     let earlier = created.saturating_sub(s.created_now);
     let secs = s.elapsed.as_secs_f64();
@@ -86,6 +89,47 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
             );
         }
         None => {}
+    }
+    if s.waiting > 0 {
+        let _ = write!(
+            out,
+            " {} flows were not yet available when --wait gave up; run again to keep waiting: {resume} --wait",
+            s.waiting
+        );
+    }
+    out
+}
+
+/// The paragraph a `delete` ends with.
+fn render_delete(s: &RunSummary, resume: &str) -> String {
+    let n = |st| s.counts.get(&st).copied().unwrap_or(0);
+    let deleted = n(RowState::Deleted);
+    let earlier = deleted.saturating_sub(s.created_now);
+    let mut out = format!(
+        "bulkflow: {} rows: {deleted} deleted ({} now, {earlier} earlier), {} failed, {} unknown, \
+         {} still to delete. {} calls in {:.1}s, {} throttled.",
+        s.total,
+        s.created_now,
+        n(RowState::Failed),
+        n(RowState::Unknown),
+        s.total
+            .saturating_sub(deleted + n(RowState::Failed) + n(RowState::Unknown)),
+        s.calls,
+        s.elapsed.as_secs_f64(),
+        s.throttled,
+    );
+    if !s.failures.is_empty() {
+        let list: Vec<String> = s
+            .failures
+            .iter()
+            .map(|(code, k)| format!("{k} {code}"))
+            .collect();
+        let _ = write!(out, " Not deleted: {}.", list.join(", "));
+    }
+    if s.exit_code() != crate::exit::ExitCode::Ok
+        && s.exit_code() != crate::exit::ExitCode::FailedRows
+    {
+        let _ = write!(out, " Resume: {resume}");
     }
     out
 }

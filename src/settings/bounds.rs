@@ -111,6 +111,13 @@ pub const MAX_RUNTIME: Span = Span {
     allowed: "1s to 365d",
 };
 
+/// `--wait-timeout`: as long as `--max-runtime` may be.
+pub const WAIT_TIMEOUT: Span = Span {
+    flag: "--wait-timeout",
+    max: Duration::from_secs(365 * 86_400),
+    allowed: "1s to 365d",
+};
+
 /// A value as a message may show it: as typed when it is short and plain, quoted and cut
 /// otherwise, so that no control character reaches a terminal.
 fn shown(s: &str) -> String {
@@ -297,6 +304,11 @@ pub fn max_attempts_arg(s: &str) -> Result<u32, String> {
 /// clap's parser of `--concurrency`.
 pub fn concurrency_arg(s: &str) -> Result<usize, String> {
     CONCURRENCY.parse_usize(s).map_err(|e| e.reason())
+}
+
+/// clap's parser of `--wait-timeout`.
+pub fn wait_timeout_arg(s: &str) -> Result<Duration, String> {
+    WAIT_TIMEOUT.parse(s).map_err(|e| e.reason())
 }
 
 /// clap's parser of `--max-runtime`.

@@ -118,6 +118,8 @@ pub struct Settings {
     pub dry_run: bool,
     pub max_runtime: Option<Duration>,
     pub progress: ProgressMode,
+    /// What the run does to the flows.
+    pub goal: crate::engine::Goal,
 }
 
 /// Everything `validate` needs, resolved the way `run` resolves it.
@@ -263,6 +265,11 @@ pub fn resolve(
         dry_run: args.dry_run,
         max_runtime,
         progress: args.progress,
+        goal: crate::engine::Goal::Create {
+            update: args.update,
+            rotate: args.rotate_keys,
+            wait: args.wait.then_some(args.wait_timeout),
+        },
     })
 }
 

@@ -102,6 +102,33 @@ pub fn service(conn: &Connection) -> rusqlite::Result<Option<String>> {
 }
 
 /// CreateDataFlow calls recorded for a run (also those of a run that was killed).
+/// Rows recorded with a flow (created, or unknown with a call that may have made one), per file
+/// system.
+pub fn flows_per_file_system(
+    conn: &Connection,
+) -> rusqlite::Result<std::collections::BTreeMap<String, u64>> {
+    let mut stmt = conn.prepare(
+        "SELECT file_system_id, count(*) FROM flows \
+         WHERE state IN ('created', 'unknown') GROUP BY file_system_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    rows.map(|r| r.map(|(fs, n)| (fs, n.max(0) as u64)))
+        .collect()
+}
+
+/// Rows of this manifest whose flow exists but was not yet seen `available` (a `--wait` that
+/// gave up); drifted rows are reported apart and not waited for.
+pub fn waiting(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT count(*) FROM flows WHERE in_manifest = 1 AND state = 'created' \
+         AND COALESCE(flow_status, '') <> 'available' \
+         AND COALESCE(error_code, '') <> 'DataFlowDrift'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n.max(0) as u64)
+}
+
 pub fn calls_in_run(conn: &Connection, run_id: i64) -> rusqlite::Result<u64> {
     conn.query_row(
         "SELECT count(*) FROM attempts WHERE run_id = ?1",

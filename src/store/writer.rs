@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
 
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
 use super::open::{sqlite_cause, StoreError};
@@ -35,6 +35,15 @@ enum Op {
     },
     Flush {
         reply: Reply<()>,
+    },
+    Rotation {
+        manifest: String,
+        now_ms: i64,
+        reply: Reply<i64>,
+    },
+    EndRotation {
+        id: i64,
+        now_ms: i64,
     },
     EndRun {
         run_id: i64,
@@ -185,6 +194,28 @@ impl Writer {
         self.ask(|reply| Op::Flush { reply }).await
     }
 
+    /// The key rotation a `--rotate-keys` run carries out: the last one if it did not finish
+    /// (it resumes), else a new one.
+    pub async fn rotation(&self, manifest: &str) -> Result<i64, StoreError> {
+        let manifest = manifest.to_owned();
+        self.ask(|reply| Op::Rotation {
+            manifest,
+            now_ms: now_ms(),
+            reply,
+        })
+        .await
+    }
+
+    /// Records that every row of rotation `id` was rotated.
+    pub fn end_rotation(&self, id: i64) -> Result<(), StoreError> {
+        self.tx
+            .send(Op::EndRotation {
+                id,
+                now_ms: now_ms(),
+            })
+            .map_err(|_| self.gone())
+    }
+
     /// Records the end of a run; returns once everything before it is committed.
     pub async fn end_run(&self, run_id: i64, totals: RunTotals) -> Result<(), StoreError> {
         self.ask(|reply| Op::EndRun {
@@ -323,6 +354,36 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             }
         }
         Op::Flush { reply } => replies.push(ack(reply, ())),
+        Op::Rotation {
+            manifest,
+            now_ms,
+            reply,
+        } => {
+            let open: Option<i64> = tx
+                .query_row(
+                    "SELECT id FROM rotations WHERE finished_at_ms IS NULL ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let id = match open {
+                Some(id) => id,
+                None => {
+                    tx.execute(
+                        "INSERT INTO rotations (started_at_ms, manifest) VALUES (?1, ?2)",
+                        params![now_ms, manifest],
+                    )?;
+                    tx.last_insert_rowid()
+                }
+            };
+            replies.push(ack(reply, id));
+        }
+        Op::EndRotation { id, now_ms } => {
+            tx.execute(
+                "UPDATE rotations SET finished_at_ms = ?2 WHERE id = ?1",
+                params![id, now_ms],
+            )?;
+        }
         Op::EndRun {
             run_id,
             totals,

@@ -61,6 +61,7 @@ pub fn settings(
         },
         retry_failed: false,
         max_runtime: None,
+        goal: Default::default(),
     }
 }
 

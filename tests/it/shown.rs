@@ -57,6 +57,8 @@ fn summary_of(counts: &[(RowState, u64)], created_now: u64, calls: u64) -> RunSu
         stop: None,
         state_file: PathBuf::from("flows.csv.bulkflow.db"),
         manifest: PathBuf::from("flows.csv"),
+        goal: RowState::Created,
+        waiting: 0,
     }
 }
 

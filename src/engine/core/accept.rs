@@ -70,6 +70,7 @@ impl Core {
             calls_now: 0,
             calls_ever: synced.attempts,
             data_flow_id: synced.data_flow_id.clone(),
+            flow_status: None,
             last_error: None,
             outstanding,
             phase: Phase::Queued,

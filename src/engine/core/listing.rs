@@ -14,6 +14,7 @@ use super::{Core, MAX_LISTINGS};
 use crate::api::classify::PATH_USED;
 use crate::api::client::codes::CONNECT_FAILED;
 use crate::api::{CallError, DataFlowInfo, OutcomeClass};
+use crate::store::Transition;
 
 /// Listings of one file system in a row that could not connect before the run stops.
 const UNREACHABLE_LISTINGS: u32 = 2;
@@ -122,6 +123,7 @@ impl Core {
         now: Duration,
         started: Option<Duration>,
     ) {
+        let at = self.wall_ms(now);
         let Some(e) = self.rows.get_mut(&line) else {
             return;
         };
@@ -146,12 +148,18 @@ impl Core {
                 self.finish(line, f, None);
             }
             Judgement::Finish(f) => self.finish(line, f, None),
-            Judgement::LookAgain(after) => {
-                if let Phase::Resolving(r) = &mut e.phase {
-                    r.next_look = now + after;
-                } else {
-                    self.resolve(line, now, now + after, false, now);
+            Judgement::LookAgain(after) => self.look_again(line, now + after, now),
+            Judgement::Watch { after, status } => {
+                if status.is_some() && status != e.flow_status {
+                    e.flow_status = status.clone();
+                    let t = Transition {
+                        data_flow_id: e.data_flow_id.clone(),
+                        flow_status: status.map(|s| (s, at)),
+                        ..Transition::new(e.record, e.state, e.last_error.as_ref())
+                    };
+                    self.record(t);
                 }
+                self.look_again(line, now + after, now);
             }
             Judgement::Call { data_flow_id } => {
                 if data_flow_id.is_some() {
@@ -194,6 +202,18 @@ impl Core {
                     r.next_look = started + listing_delay(r.listings);
                 }
             }
+        }
+    }
+
+    /// Waits for a later listing, with nothing recorded.
+    fn look_again(&mut self, line: u64, at: Duration, now: Duration) {
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        if let Phase::Resolving(r) = &mut e.phase {
+            r.next_look = at;
+        } else {
+            self.resolve(line, now, at, false, now);
         }
     }
 

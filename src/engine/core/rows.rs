@@ -61,6 +61,8 @@ pub struct Entry {
     pub calls_ever: u32,
     /// The row's flow: as recorded, or as a listing found it.
     pub data_flow_id: Option<String>,
+    /// Its live status as last recorded by this run.
+    pub flow_status: Option<String>,
     /// The last error, kept across transitions until the row ends.
     pub last_error: Option<CallError>,
     /// Whether a call of ours for this row may have acted (it was sent, by this run or one

@@ -4,11 +4,17 @@
 //! for all of them; each action is one type implementing [`Operation`].
 
 pub mod create;
+pub mod delete;
+pub mod modify;
+pub mod wait;
 
 use std::future::Future;
 use std::pin::Pin;
 
 pub use create::CreateOp;
+pub use delete::DeleteOp;
+pub use modify::{RotateOp, UpdateOp};
+pub use wait::WaitOp;
 
 use crate::api::{CallError, Client, DataFlowInfo, OutcomeClass, Target};
 use crate::manifest::Row;
@@ -104,9 +110,15 @@ pub enum Judgement {
     Call {
         data_flow_id: Option<String>,
     },
-    /// Nothing to decide yet: list again after this long (for operations that wait on the
-    /// service, e.g. a flow being configured).
+    /// Nothing to decide yet: list again after this long (a directory held by a flow being
+    /// deleted).
     LookAgain(std::time::Duration),
+    /// The flow is there but has not settled: record its live status and look again after
+    /// `after`.
+    Watch {
+        after: std::time::Duration,
+        status: Option<String>,
+    },
 }
 
 /// A future an operation's call returns.

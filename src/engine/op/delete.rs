@@ -1,0 +1,128 @@
+//! DeleteDataFlow: the flow of each row that has one (its recorded id, or the flow at its
+//! directory with its source), never a flow with another source. A lost answer is resolved by
+//! listing: gone, or `deleting`, means deleted.
+
+use crate::api::classify::INVALID_DATA_FLOW_ID;
+use crate::api::{CallError, Client, DataFlowInfo, DeleteDataFlowRequest, OutcomeClass, Target};
+use crate::manifest::Row;
+use crate::store::RowState;
+
+use super::create::{is_ours, DELETING};
+use super::{
+    default_after_call, Action, AfterCall, Answer, CallFuture, Final, Judgement, Operation, RowView,
+};
+use crate::engine::resume::{Known, Resume};
+
+/// Code recorded when the flow at a row's directory has another source: it is left alone.
+pub const NOT_OURS: &str = "DataFlowNotOurs";
+
+/// Deletes each row's flow.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeleteOp;
+
+/// Which flow at the directory is the row's: the recorded one, if it still has the row's source,
+/// else one with the row's source. The recorded flow with another source (the manifest changed)
+/// is not the row's to delete.
+fn the_rows<'a>(view: RowView<'_>, at: &[&'a DataFlowInfo]) -> Option<&'a DataFlowInfo> {
+    at.iter()
+        .copied()
+        .find(|f| Some(f.data_flow_id.as_str()) == view.data_flow_id && is_ours(view.row, f))
+        .or_else(|| at.iter().copied().find(|f| is_ours(view.row, f)))
+}
+
+impl Operation for DeleteOp {
+    fn action(&self) -> Action {
+        Action::Delete
+    }
+
+    fn done_state(&self) -> RowState {
+        RowState::Deleted
+    }
+
+    fn looks_first(&self) -> bool {
+        true
+    }
+
+    fn send<'a>(
+        &'a self,
+        client: &'a Client,
+        target: &'a Target,
+        row: &'a Row,
+        data_flow_id: Option<&'a str>,
+    ) -> CallFuture<'a> {
+        Box::pin(async move {
+            let req = DeleteDataFlowRequest {
+                data_flow_id: data_flow_id.unwrap_or_default().to_owned(),
+                file_system_id: Some(row.request.file_system_id.clone()),
+            };
+            let d = client.delete_data_flow(target, &row.region, &req).await?;
+            Ok(Answer {
+                data_flow_id: data_flow_id.map(str::to_owned),
+                request_id: d.request_id,
+            })
+        })
+    }
+
+    fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
+        match the_rows(view, at) {
+            Some(f) if f.status == DELETING => Judgement::Finish(Final::Done {
+                data_flow_id: Some(f.data_flow_id.clone()),
+                request_id: None,
+                via: "listing",
+                flow_status: Some(f.status.clone()),
+            }),
+            Some(f) => Judgement::Call {
+                data_flow_id: Some(f.data_flow_id.clone()),
+            },
+            None => match at.first() {
+                // Another source's flow: never ours to delete.
+                Some(other) => Judgement::Finish(Final::Failed(CallError {
+                    class: OutcomeClass::Row,
+                    code: NOT_OURS.into(),
+                    message: format!(
+                        "{} of {} holds data flow {} with another source than the manifest's; \
+                         left alone",
+                        view.row.target_key(),
+                        view.row.request.file_system_id,
+                        other.data_flow_id
+                    ),
+                    request_id: None,
+                })),
+                // Nothing there: already gone.
+                None => Judgement::Finish(Final::Done {
+                    data_flow_id: None,
+                    request_id: None,
+                    via: "listing",
+                    flow_status: None,
+                }),
+            },
+        }
+    }
+
+    fn after_call(
+        &self,
+        result: &Result<Answer, CallError>,
+        attempts: u32,
+        max_attempts: u32,
+    ) -> AfterCall {
+        match result {
+            // The id is unknown to the service: the flow is already gone.
+            Err(e) if e.code == INVALID_DATA_FLOW_ID || e.code == "ResourceNotFound" => {
+                AfterCall::Finish(Final::Done {
+                    data_flow_id: None,
+                    request_id: e.request_id.clone(),
+                    via: "call",
+                    flow_status: None,
+                })
+            }
+            _ => default_after_call(result, attempts, max_attempts, true),
+        }
+    }
+
+    fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
+        match known.state {
+            RowState::Deleted => Resume::Settled,
+            _ => Resume::Work,
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! ModifyDataFlow, for two purposes: bring a flow's name, AutoRefresh and Kafka fields to what the
+//! manifest says (`run --update`), and set the source keys of every row's flow to the manifest's
+//! current ones (`run --rotate-keys`). Setting fields to values is idempotent: a lost answer is
+//! simply sent again.
+
+use crate::api::{CallError, Client, DataFlowInfo, ModifyDataFlowRequest, OutcomeClass, Target};
+use crate::manifest::Row;
+use crate::store::{RowState, Transition};
+
+use super::create::{is_ours, DELETING};
+use super::{
+    default_after_call, Action, AfterCall, Answer, CallFuture, Final, Judgement, Operation, RowView,
+};
+use crate::engine::resume::{Known, Resume};
+
+/// Code recorded for a row whose flow no longer exists.
+pub const MISSING: &str = "DataFlowMissing";
+
+/// Brings each created row's flow to the manifest's name, AutoRefresh and Kafka fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UpdateOp;
+
+/// Sets each created row's flow's source keys (and Kafka password, where given) to the
+/// manifest's; `rotation` is the recorded rotation this run carries out.
+#[derive(Debug, Clone, Copy)]
+pub struct RotateOp {
+    pub rotation: i64,
+}
+
+/// The mutable fields the manifest sets that the listed flow does not have, by API name. Fields
+/// the manifest leaves empty are not compared: empty means "not managed here".
+pub fn differences(row: &Row, flow: &DataFlowInfo) -> Vec<&'static str> {
+    let r = &row.request;
+    let mut out = Vec::new();
+    let differs = |want: &Option<String>, have: &str| want.as_deref().is_some_and(|w| w != have);
+    if differs(&r.data_flow_name, &flow.data_flow_name) {
+        out.push("DataFlowName");
+    }
+    if r.auto_refresh
+        .is_some_and(|a| flow.auto_refresh != Some(i64::from(a)))
+    {
+        out.push("AutoRefresh");
+    }
+    if differs(&r.user_kafka_topic, &flow.user_kafka_topic) {
+        out.push("UserKafkaTopic");
+    }
+    if differs(&r.server_addr, &flow.server_addr) {
+        out.push("ServerAddr");
+    }
+    if differs(&r.user_name, &flow.user_name) {
+        out.push("UserName");
+    }
+    out
+}
+
+fn missing(row: &Row) -> CallError {
+    CallError {
+        class: OutcomeClass::Row,
+        code: MISSING.into(),
+        message: format!(
+            "the data flow of {} of {} no longer exists; the next run creates it again",
+            row.target_key(),
+            row.request.file_system_id
+        ),
+        request_id: None,
+    }
+}
+
+/// The row's flow among those listed at its directory, or what stands in its way.
+fn find<'a>(view: RowView<'_>, at: &[&'a DataFlowInfo]) -> Result<&'a DataFlowInfo, Judgement> {
+    if let Some(f) = at.iter().copied().find(|f| is_ours(view.row, f)) {
+        if f.status == DELETING {
+            return Err(Judgement::Finish(Final::Missing(missing(view.row))));
+        }
+        return Ok(f);
+    }
+    Err(match at.first() {
+        // A flow with another source: the row drifted; it is reported, never changed here.
+        Some(_) => Judgement::Finish(Final::Unchanged { via: "listing" }),
+        None => Judgement::Finish(Final::Missing(missing(view.row))),
+    })
+}
+
+/// What both purposes do with an answer: an unknown flow id means the flow is gone.
+fn modify_after_call(
+    result: &Result<Answer, CallError>,
+    attempts: u32,
+    max_attempts: u32,
+) -> AfterCall {
+    match result {
+        Err(e) if e.code == crate::api::classify::INVALID_DATA_FLOW_ID => {
+            AfterCall::Finish(Final::Missing(CallError {
+                code: MISSING.into(),
+                ..e.clone()
+            }))
+        }
+        _ => default_after_call(result, attempts, max_attempts, false),
+    }
+}
+
+fn send_modify<'a>(
+    client: &'a Client,
+    target: &'a Target,
+    row: &'a Row,
+    data_flow_id: Option<&'a str>,
+    keys: bool,
+) -> CallFuture<'a> {
+    Box::pin(async move {
+        let r = &row.request;
+        let mut req = ModifyDataFlowRequest {
+            data_flow_id: data_flow_id.unwrap_or_default().to_owned(),
+            file_system_id: r.file_system_id.clone(),
+            ..Default::default()
+        };
+        if keys {
+            req.secret_id = Some(r.secret_id.clone());
+            req.secret_key = Some(r.secret_key.clone());
+            req.password = r.password.clone();
+        } else {
+            req.data_flow_name = r.data_flow_name.clone();
+            req.auto_refresh = r.auto_refresh;
+            req.user_kafka_topic = r.user_kafka_topic.clone();
+            req.server_addr = r.server_addr.clone();
+            req.user_name = r.user_name.clone();
+        }
+        let m = client.modify_data_flow(target, &row.region, &req).await?;
+        Ok(Answer {
+            data_flow_id: Some(m.data_flow_id),
+            request_id: m.request_id,
+        })
+    })
+}
+
+impl Operation for UpdateOp {
+    fn action(&self) -> Action {
+        Action::Modify
+    }
+
+    fn done_state(&self) -> RowState {
+        RowState::Created
+    }
+
+    fn looks_first(&self) -> bool {
+        true
+    }
+
+    fn send<'a>(
+        &'a self,
+        client: &'a Client,
+        target: &'a Target,
+        row: &'a Row,
+        data_flow_id: Option<&'a str>,
+    ) -> CallFuture<'a> {
+        send_modify(client, target, row, data_flow_id, false)
+    }
+
+    fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
+        let flow = match find(view, at) {
+            Ok(f) => f,
+            Err(j) => return j,
+        };
+        if differences(view.row, flow).is_empty() {
+            return Judgement::Finish(Final::Unchanged { via: "unchanged" });
+        }
+        Judgement::Call {
+            data_flow_id: Some(flow.data_flow_id.clone()),
+        }
+    }
+
+    fn after_call(
+        &self,
+        result: &Result<Answer, CallError>,
+        attempts: u32,
+        max_attempts: u32,
+    ) -> AfterCall {
+        modify_after_call(result, attempts, max_attempts)
+    }
+
+    fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
+        created_only(known)
+    }
+}
+
+impl Operation for RotateOp {
+    fn action(&self) -> Action {
+        Action::Modify
+    }
+
+    fn done_state(&self) -> RowState {
+        RowState::Created
+    }
+
+    /// The recorded id is the flow: keys are not listed, so there is nothing to compare.
+    fn looks_first(&self) -> bool {
+        false
+    }
+
+    fn send<'a>(
+        &'a self,
+        client: &'a Client,
+        target: &'a Target,
+        row: &'a Row,
+        data_flow_id: Option<&'a str>,
+    ) -> CallFuture<'a> {
+        send_modify(client, target, row, data_flow_id, true)
+    }
+
+    fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
+        match find(view, at) {
+            Ok(f) => Judgement::Call {
+                data_flow_id: Some(f.data_flow_id.clone()),
+            },
+            Err(j) => j,
+        }
+    }
+
+    fn after_call(
+        &self,
+        result: &Result<Answer, CallError>,
+        attempts: u32,
+        max_attempts: u32,
+    ) -> AfterCall {
+        modify_after_call(result, attempts, max_attempts)
+    }
+
+    fn on_done(&self, t: &mut Transition) {
+        t.rotation = Some(self.rotation);
+        // Keys are not part of the fingerprint: the other fields were not sent.
+        t.fingerprint = None;
+        t.source_key = None;
+    }
+
+    fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
+        match created_only(known) {
+            Resume::Work if known.rotation == Some(self.rotation) => Resume::Settled,
+            r => r,
+        }
+    }
+}
+
+/// Only rows with a flow have something to modify; a drifted row is left alone.
+fn created_only(known: Known<'_>) -> Resume {
+    match known.state {
+        RowState::Created if known.error_code == Some(crate::engine::resume::DRIFT) => {
+            Resume::Settled
+        }
+        RowState::Created => Resume::Work,
+        _ => Resume::Settled,
+    }
+}

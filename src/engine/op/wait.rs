@@ -1,0 +1,104 @@
+//! Waiting until each created row's flow is `available` (or ends `unavailable`): no calls, only
+//! listings of each file system, one at a time, until every row's flow has settled.
+
+use std::time::Duration;
+
+use crate::api::{CallError, Client, DataFlowInfo, OutcomeClass, Target};
+use crate::manifest::Row;
+use crate::store::RowState;
+
+use super::create::is_ours;
+use super::modify::MISSING;
+use super::{Action, CallFuture, Final, Judgement, Operation, RowView};
+use crate::engine::resume::{Known, Resume, DRIFT};
+
+/// Code recorded for a row whose flow ended `unavailable` (e.g. its source keys were refused).
+pub const UNAVAILABLE: &str = "DataFlowUnavailable";
+/// How long between two looks at a flow that is still being configured.
+pub const POLL: Duration = Duration::from_secs(3);
+
+/// Waits for each created row's flow to settle.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WaitOp;
+
+impl Operation for WaitOp {
+    /// Paced on DescribeDataFlow: the only calls are listings.
+    fn action(&self) -> Action {
+        Action::Describe
+    }
+
+    fn done_state(&self) -> RowState {
+        RowState::Created
+    }
+
+    fn looks_first(&self) -> bool {
+        true
+    }
+
+    fn send<'a>(
+        &'a self,
+        _client: &'a Client,
+        _target: &'a Target,
+        _row: &'a Row,
+        _data_flow_id: Option<&'a str>,
+    ) -> CallFuture<'a> {
+        // Never asked: every judgement finishes or looks again.
+        Box::pin(async {
+            Err(CallError {
+                class: OutcomeClass::Fatal,
+                code: "Internal".into(),
+                message: "waiting sends no call".into(),
+                request_id: None,
+            })
+        })
+    }
+
+    fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
+        let Some(flow) = at.iter().find(|f| is_ours(view.row, f)) else {
+            return match at.first() {
+                Some(_) => Judgement::Finish(Final::Unchanged { via: "listing" }),
+                None => Judgement::Finish(Final::Missing(CallError {
+                    class: OutcomeClass::Row,
+                    code: MISSING.into(),
+                    message: format!(
+                        "the data flow of {} of {} no longer exists; the next run creates it again",
+                        view.row.target_key(),
+                        view.row.request.file_system_id
+                    ),
+                    request_id: None,
+                })),
+            };
+        };
+        match flow.status.as_str() {
+            "available" => Judgement::Finish(Final::Done {
+                data_flow_id: Some(flow.data_flow_id.clone()),
+                request_id: None,
+                via: "available",
+                flow_status: Some(flow.status.clone()),
+            }),
+            "unavailable" => Judgement::Finish(Final::Failed(CallError {
+                class: OutcomeClass::Row,
+                code: UNAVAILABLE.into(),
+                message: format!(
+                    "data flow {} of {} is unavailable (not in effect): check the source \
+                     bucket's keys and path, then run with --retry-failed",
+                    flow.data_flow_id,
+                    view.row.target_key()
+                ),
+                request_id: None,
+            })),
+            // `pending` (being configured), or a status this version does not know: look again.
+            status => Judgement::Watch {
+                after: POLL,
+                status: Some(status.to_owned()).filter(|s| !s.is_empty()),
+            },
+        }
+    }
+
+    fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
+        match known.state {
+            RowState::Created if known.error_code != Some(DRIFT) => Resume::Work,
+            _ => Resume::Settled,
+        }
+    }
+}

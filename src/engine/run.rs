@@ -1,0 +1,326 @@
+//! A run: validate the manifest, lock and open the state, then one pass over the rows per
+//! operation of the run's goal (create, update, rotate, wait; or delete), each a core driven by
+//! the shell, and sum up from what was recorded.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::core::{Core, CoreSettings, Totals};
+use super::op::{CreateOp, DeleteOp, Operation, RotateOp, UpdateOp, WaitOp};
+use super::shell::{self, Rates, ShellEnd};
+use super::StopReason;
+use super::{feed, DispatchSettings, Event, EventSink, Goal, RunError, RunSettings, RunSummary};
+use crate::api::{Client, Endpoint};
+use crate::manifest::{self, ManifestOptions};
+use crate::store::{self, read, RowState, RunTotals, StoreError, Writer};
+
+/// One pass over the manifest's rows with one operation.
+enum Pass {
+    Op(Arc<dyn Operation>),
+    /// Key rotation: its number is known once the state file is open.
+    Rotate,
+}
+
+fn passes(goal: &Goal) -> Vec<Pass> {
+    match goal {
+        Goal::Delete => vec![Pass::Op(Arc::new(DeleteOp))],
+        Goal::Create {
+            update,
+            rotate,
+            wait,
+        } => {
+            let mut v = vec![Pass::Op(Arc::new(CreateOp))];
+            if *update {
+                v.push(Pass::Op(Arc::new(UpdateOp)));
+            }
+            if *rotate {
+                v.push(Pass::Rotate);
+            }
+            if wait.is_some() {
+                v.push(Pass::Op(Arc::new(WaitOp)));
+            }
+            v
+        }
+    }
+}
+
+/// What every pass shares.
+struct Ctx<'a> {
+    manifest: &'a Path,
+    options: &'a Arc<ManifestOptions>,
+    writer: &'a Writer,
+    client: &'a Client,
+    endpoint: &'a Endpoint,
+    dispatch: &'a DispatchSettings,
+    retry_failed: bool,
+    run_id: i64,
+    events: &'a EventSink,
+    cancel: &'a CancellationToken,
+    started: Instant,
+}
+
+/// Runs a manifest to the end, or until `cancel` fires or `--max-runtime` passes.
+pub async fn run(
+    settings: RunSettings,
+    events: EventSink,
+    cancel: CancellationToken,
+) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let deadline = settings.max_runtime.map(|d| started + d);
+    let RunSettings {
+        manifest: manifest_path,
+        state: state_path,
+        endpoint,
+        credentials,
+        manifest_options,
+        dispatch,
+        retry_failed,
+        goal,
+        ..
+    } = settings;
+    let options = Arc::new(manifest_options);
+
+    let plan = {
+        let (path, opts) = (manifest_path.clone(), options.clone());
+        tokio::task::spawn_blocking(move || manifest::validate(&path, &opts))
+            .await
+            .map_err(|e| RunError::Internal(format!("the manifest validation failed: {e}")))??
+    };
+    endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
+    events.send(Event::Planned { total: plan.rows });
+
+    let _lock = store::lock(&state_path)?;
+    let conn = store::open(&state_path, true)?;
+    let service = endpoint.service_kind();
+    let recorded = read::service(&conn).map_err(|e| StoreError::sqlite(&state_path, e))?;
+    if let Some(recorded) = recorded.filter(|r| r != service) {
+        return Err(RunError::OtherService {
+            state: state_path,
+            recorded,
+            now: service,
+        });
+    }
+    let (writer, writer_thread) = Writer::start(conn, &state_path)?;
+    let manifest_name = manifest_path.display().to_string();
+    let run_id = writer.begin_run(&manifest_name, plan.rows, service).await?;
+    let client = Client::new(credentials, dispatch.request_timeout)
+        .map_err(|e| RunError::Client(e.to_string()))?;
+
+    let ctx = Ctx {
+        manifest: &manifest_path,
+        options: &options,
+        writer: &writer,
+        client: &client,
+        endpoint: &endpoint,
+        dispatch: &dispatch,
+        retry_failed,
+        run_id,
+        events: &events,
+        cancel: &cancel,
+        started,
+    };
+    let mut end = ShellEnd::default();
+    let mut totals = Totals::default();
+    // Rows brought to the goal count in the first pass (the create or the delete).
+    let mut goal_done = None;
+    for (i, pass) in passes(&goal).into_iter().enumerate() {
+        let (op, rotation) = match pass {
+            Pass::Op(op) => (op, None),
+            Pass::Rotate => {
+                let id = writer.rotation(&manifest_name).await?;
+                (
+                    Arc::new(RotateOp { rotation: id }) as Arc<dyn Operation>,
+                    Some(id),
+                )
+            }
+        };
+        if i > 0 {
+            events.send(Event::Planned { total: plan.rows });
+        }
+        // `--wait-timeout` bounds the wait pass; `--max-runtime` bounds the whole run.
+        let pass_deadline = match (&goal, op.action()) {
+            (Goal::Create { wait: Some(w), .. }, super::op::Action::Describe) => {
+                let w = Instant::now().checked_add(*w);
+                match (deadline, w) {
+                    (Some(d), Some(w)) => Some(d.min(w)),
+                    (d, w) => d.or(w),
+                }
+            }
+            _ => deadline,
+        };
+        let pass_end = pass_over(&ctx, op, pass_deadline).await;
+        add(&mut totals, &pass_end.totals);
+        goal_done.get_or_insert(pass_end.totals.done);
+        end.store_error = end.store_error.or(pass_end.store_error);
+        end.stop = pass_end.stop;
+        if end.stop.is_some() {
+            break;
+        }
+        if let Some(id) = rotation {
+            writer.end_rotation(id)?;
+        }
+    }
+    totals.done = goal_done.unwrap_or(0);
+    end.totals = totals;
+
+    let done = Done {
+        manifest: &manifest_path,
+        state: &state_path,
+        rows: plan.rows,
+        run_id,
+        started,
+    };
+    finish(done, end, &goal, writer, writer_thread).await
+}
+
+/// What the end of a run needs to know.
+struct Done<'a> {
+    manifest: &'a Path,
+    state: &'a Path,
+    rows: u64,
+    run_id: i64,
+    started: Instant,
+}
+
+fn add(to: &mut Totals, t: &Totals) {
+    to.calls += t.calls;
+    to.throttled += t.throttled;
+    to.done += t.done;
+    to.listings += t.listings;
+}
+
+/// One pass: the manifest read again and fed to a core of `op`.
+async fn pass_over(ctx: &Ctx<'_>, op: Arc<dyn Operation>, deadline: Option<Instant>) -> ShellEnd {
+    let reader = match manifest::read(ctx.manifest, ctx.options) {
+        Ok(r) => r,
+        Err(e) => {
+            return ShellEnd {
+                stop: Some((StopReason::Manifest, e.to_string())),
+                ..ShellEnd::default()
+            }
+        }
+    };
+    let (feed_tx, feed_rx) = mpsc::channel(1024);
+    let feed = {
+        let (writer, events, op) = (ctx.writer.clone(), ctx.events.clone(), op.clone());
+        let retry_failed = ctx.retry_failed;
+        tokio::task::spawn_blocking(move || {
+            feed::feed(reader, &writer, &*op, retry_failed, &feed_tx, &events)
+        })
+    };
+    let d = ctx.dispatch;
+    let core = Core::new(
+        op.clone(),
+        CoreSettings {
+            concurrency: d.concurrency,
+            max_attempts: d.max_attempts,
+            request_timeout: d.request_timeout,
+            settle: d.settle,
+            seed: d.seed,
+            retry_failed: ctx.retry_failed,
+            run_id: ctx.run_id,
+            epoch_ms: store::now_ms() - ctx.started.elapsed().as_millis() as i64,
+        },
+    );
+    let rates = Rates {
+        calls: d.rate,
+        listings: d.describe_rate,
+    };
+    let mut end = shell::drive(
+        core,
+        op,
+        ctx.client.clone(),
+        ctx.writer.clone(),
+        ctx.endpoint.clone(),
+        rates,
+        ctx.events.clone(),
+        feed_rx,
+        ctx.cancel.clone(),
+        deadline,
+        ctx.started,
+    )
+    .await;
+    match feed.await {
+        Ok(Ok(_)) => {}
+        Ok(Err(feed::FeedError::Manifest(p))) => {
+            end.stop = Some((StopReason::Manifest, p.to_string()));
+        }
+        Ok(Err(feed::FeedError::Store(e))) => {
+            end.stop = Some((StopReason::Store, e.to_string()));
+            end.store_error.get_or_insert(e);
+        }
+        Err(e) => {
+            end.stop = Some((
+                StopReason::Store,
+                format!("the manifest reader failed: {e}"),
+            ));
+        }
+    }
+    end
+}
+
+/// Everything recorded is committed; the exit code is decided from it and written with the end
+/// of the run.
+async fn finish(
+    ctx: Done<'_>,
+    mut end: ShellEnd,
+    goal: &Goal,
+    writer: Writer,
+    writer_thread: store::WriterThread,
+) -> Result<RunSummary, RunError> {
+    let (state_path, rows) = (ctx.state, ctx.rows);
+    let flushed = writer.flush().await;
+    let conn = store::open(state_path, false)?;
+    let sq = |e| StoreError::Unreadable {
+        path: state_path.to_owned(),
+        detail: format!("{e}"),
+    };
+    let mut counts = read::counts(&conn, true).map_err(sq)?;
+    // Rows the run never reached are still pending.
+    let seen: u64 = counts.values().sum();
+    *counts.entry(RowState::Pending).or_default() += rows.saturating_sub(seen);
+    let waiting = match goal {
+        Goal::Create { wait: Some(_), .. } => read::waiting(&conn).map_err(sq)?,
+        _ => 0,
+    };
+    let summary = RunSummary {
+        counts,
+        total: rows,
+        calls: end.totals.calls,
+        throttled: end.totals.throttled,
+        created_now: end.totals.done,
+        elapsed: ctx.started.elapsed(),
+        failures: read::failures_by_code(&conn).map_err(sq)?,
+        stop: end.stop.take(),
+        state_file: state_path.to_owned(),
+        manifest: ctx.manifest.to_owned(),
+        goal: if *goal == Goal::Delete {
+            RowState::Deleted
+        } else {
+            RowState::Created
+        },
+        waiting,
+    };
+    drop(conn);
+    let totals = RunTotals {
+        calls: summary.calls,
+        throttled: summary.throttled,
+        created: summary.created_now,
+        exit_code: summary.exit_code().code(),
+    };
+    let ended = writer.end_run(ctx.run_id, totals).await;
+    drop(writer);
+    tokio::task::spawn_blocking(move || writer_thread.join())
+        .await
+        .map_err(|e| RunError::Internal(format!("the state writer thread failed: {e}")))?;
+    if let Some(e) = end.store_error.take() {
+        return Err(RunError::Store(e));
+    }
+    flushed?;
+    ended?;
+    Ok(summary)
+}
