@@ -84,6 +84,9 @@ pub async fn run(
     } = settings;
     let options = Arc::new(manifest_options);
 
+    // The manifest is read once to validate it and once per pass to feed it: each read must be
+    // of the same file, or a row added in between would escape the duplicate check.
+    let stamp = Stamp::of(&manifest_path);
     let plan = {
         let (path, opts) = (manifest_path.clone(), options.clone());
         tokio::task::spawn_blocking(move || manifest::validate(&path, &opts))
@@ -152,7 +155,14 @@ pub async fn run(
             }
             _ => deadline,
         };
-        let pass_end = pass_over(&ctx, op, pass_deadline).await;
+        if Stamp::of(&manifest_path) != stamp {
+            end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
+            break;
+        }
+        let mut pass_end = pass_over(&ctx, op, pass_deadline).await;
+        if pass_end.stop.is_none() && Stamp::of(&manifest_path) != stamp {
+            pass_end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
+        }
         add(&mut totals, &pass_end.totals);
         goal_done.get_or_insert(pass_end.totals.done);
         end.store_error = end.store_error.or(pass_end.store_error);
@@ -184,6 +194,33 @@ struct Done<'a> {
     rows: u64,
     run_id: i64,
     started: Instant,
+}
+
+/// What identifies a file's content without reading it: device, inode, size, modification time.
+#[derive(Debug, PartialEq, Eq)]
+struct Stamp(Option<(u64, u64, u64, Option<std::time::SystemTime>)>);
+
+impl Stamp {
+    fn of(path: &Path) -> Stamp {
+        let Ok(m) = std::fs::metadata(path) else {
+            return Stamp(None);
+        };
+        #[cfg(unix)]
+        let (dev, ino) = {
+            use std::os::unix::fs::MetadataExt;
+            (m.dev(), m.ino())
+        };
+        #[cfg(not(unix))]
+        let (dev, ino) = (0, 0);
+        Stamp(Some((dev, ino, m.len(), m.modified().ok())))
+    }
+}
+
+fn changed(manifest: &Path) -> String {
+    format!(
+        "{}: the manifest changed during the run; run again to validate and resume it",
+        manifest.display()
+    )
 }
 
 fn add(to: &mut Totals, t: &Totals) {

@@ -59,6 +59,16 @@ impl Core {
             Resume::Work => {}
         }
         let line = row.line;
+        if let Some(first) = self.records.get(&synced.flow_id) {
+            // Two rows of this run for one directory: the manifest changed after validation.
+            let detail = format!(
+                "line {line} names the directory of line {first} again: the manifest changed \
+                 during the run; run again to validate and resume it"
+            );
+            self.stop(super::super::StopReason::Manifest, detail);
+            return;
+        }
+        self.records.insert(synced.flow_id, line);
         let group = self.group_for(&row, host);
         let outstanding = state == RowState::Unknown;
         let entry = Entry {

@@ -34,7 +34,7 @@ impl Core {
         end: Option<AttemptEnd>,
         via_override: Option<&'static str>,
     ) {
-        let Some(e) = self.rows.remove(&line) else {
+        let Some(e) = self.take_row(line) else {
             return;
         };
         self.leave_group(line, e.group);
@@ -90,7 +90,7 @@ impl Core {
 
     /// Leaves a row `unknown` for the next run, which asks the service again.
     pub(super) fn leave_unknown(&mut self, line: u64, error: CallError) {
-        let Some(e) = self.rows.remove(&line) else {
+        let Some(e) = self.take_row(line) else {
             return;
         };
         self.leave_group(line, e.group);
@@ -115,7 +115,7 @@ impl Core {
     /// Takes a row out of play without changing its record (it was never sent): the run ends
     /// unfinished and the next run takes the row up.
     pub(super) fn set_aside(&mut self, line: u64, error: CallError) {
-        let Some(e) = self.rows.remove(&line) else {
+        let Some(e) = self.take_row(line) else {
             return;
         };
         self.leave_group(line, e.group);

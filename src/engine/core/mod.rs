@@ -151,6 +151,9 @@ pub struct Core {
     op: Arc<dyn Operation>,
     settings: CoreSettings,
     rows: HashMap<u64, Entry>,
+    /// State-file record of every row taken into play by this run, with its line: a second
+    /// row for one record means the manifest changed after it was validated.
+    records: HashMap<i64, u64>,
     hosts: Vec<Host>,
     groups: Vec<Group>,
     group_index: HashMap<GroupKey, usize>,
@@ -174,6 +177,7 @@ impl Core {
             op,
             settings,
             rows: HashMap::new(),
+            records: HashMap::new(),
             hosts: Vec::new(),
             groups: Vec::new(),
             group_index: HashMap::new(),
@@ -281,6 +285,13 @@ impl Core {
         if first {
             self.out.push_back(Command::Halt);
         }
+    }
+
+    /// Takes a row out of play.
+    fn take_row(&mut self, line: u64) -> Option<Entry> {
+        let e = self.rows.remove(&line)?;
+        self.records.remove(&e.record);
+        Some(e)
     }
 
     fn emit(&mut self, e: Event) {

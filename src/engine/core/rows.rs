@@ -126,7 +126,7 @@ impl Core {
         }
         self.host_mut(host).busy -= 1;
         // Left as the state file has it; the next run takes it up.
-        self.rows.remove(&line);
+        self.take_row(line);
     }
 
     pub(super) fn answered(
@@ -202,7 +202,7 @@ impl Core {
                 }
                 let back = waiting_state(before);
                 self.set_waiting(line, back, error.clone(), Some(end), None);
-                self.rows.remove(&line);
+                self.take_row(line);
                 self.stop(super::super::StopReason::Fatal, error.to_string());
             }
         }

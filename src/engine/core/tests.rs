@@ -341,3 +341,29 @@ fn a_created_row_whose_source_changed_drifts_and_is_not_touched() {
     assert_eq!(rec[0].fingerprint, None, "the recorded fingerprint is kept");
     assert!(waits(&cmds).is_empty() && lists(&cmds) == 0);
 }
+
+#[test]
+fn a_second_row_for_one_directory_stops_the_run_as_a_changed_manifest() {
+    let mut h = Harness::new(settings());
+    h.feed(2, RowState::Pending, None);
+    // The same state-file record again, under another line: the file changed after validation.
+    let r = row(2);
+    let synced = Synced {
+        flow_id: 2,
+        state: RowState::Pending,
+        data_flow_id: None,
+        unknown_since_ms: None,
+        attempts: 0,
+        fingerprint: r.fingerprint(),
+        source_key: Some(r.source_key()),
+        error_code: None,
+        rotation: None,
+    };
+    let mut r = r;
+    r.line = 9;
+    h.input(Input::Fed {
+        item: Box::new(FeedItem { row: r, synced }),
+        host: 0,
+    });
+    assert_eq!(h.core.stopped().map(|s| s.0), Some(StopReason::Manifest));
+}
