@@ -9,7 +9,7 @@ use crate::store::read::{self, ReadError, ReportRow};
 use crate::store::RowState;
 
 /// The CSV header, SPEC's columns then ours.
-pub const CSV_HEADER: [&str; 11] = [
+pub const CSV_HEADER: [&str; 13] = [
     "line",
     "file_system_id",
     "target_path",
@@ -21,6 +21,8 @@ pub const CSV_HEADER: [&str; 11] = [
     "error_code",
     "error_message",
     "in_manifest",
+    "flow_status",
+    "flow_status_at",
 ];
 
 /// Writes the report to `out`.
@@ -51,7 +53,7 @@ pub fn write(
     Ok(())
 }
 
-fn csv_fields(r: &ReportRow) -> [String; 11] {
+fn csv_fields(r: &ReportRow) -> [String; 13] {
     [
         r.line.to_string(),
         r.file_system_id.clone(),
@@ -64,6 +66,8 @@ fn csv_fields(r: &ReportRow) -> [String; 11] {
         r.error_code.clone(),
         r.error_message.clone(),
         r.in_manifest.to_string(),
+        r.flow_status.clone(),
+        r.flow_status_at.clone(),
     ]
 }
 

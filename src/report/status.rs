@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use crate::api::sign::utc_datetime;
-use crate::store::read::{self, RunInfo};
+use crate::store::read::{self, RotationInfo, RunInfo};
 use crate::store::RowState;
 
 /// What `status` shows.
@@ -19,6 +19,9 @@ pub struct Status {
     pub left_manifest: u64,
     pub last_run: Option<RunInfo>,
     pub last_run_calls: u64,
+    /// Created rows per live status of their flow, as last listed.
+    pub flow_statuses: BTreeMap<String, u64>,
+    pub last_rotation: Option<RotationInfo>,
 }
 
 /// Reads the status of a state file.
@@ -36,6 +39,8 @@ pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
         counts,
         last_run,
         last_run_calls,
+        flow_statuses: read::flow_statuses(conn)?,
+        last_rotation: read::last_rotation(conn)?,
     })
 }
 
@@ -62,6 +67,30 @@ impl Status {
                 s.as_str(),
                 self.counts.get(&s).copied().unwrap_or(0)
             );
+        }
+        if !self.flow_statuses.is_empty() {
+            let list: Vec<String> = self
+                .flow_statuses
+                .iter()
+                .map(|(s, n)| format!("{n} {s}"))
+                .collect();
+            let _ = writeln!(out, "flows (as last listed): {}", list.join(", "));
+        }
+        if let Some(r) = &self.last_rotation {
+            let _ = write!(
+                out,
+                "last key rotation: #{} started {}, {} of {} created rows rotated",
+                r.id,
+                when(r.started_at_ms),
+                r.rotated,
+                r.created
+            );
+            match r.finished_at_ms {
+                Some(f) => {
+                    let _ = writeln!(out, ", finished {}", when(f));
+                }
+                None => out.push_str(", not finished: run --rotate-keys again to resume it\n"),
+            }
         }
         match &self.last_run {
             None => out.push_str("last run: none\n"),
@@ -114,6 +143,8 @@ impl Status {
             "rows": self.counts.values().sum::<u64>(),
             "counts": counts,
             "left_manifest": self.left_manifest,
+            "flow_status": self.flow_statuses,
+            "last_rotation": self.last_rotation,
             "last_run": self.last_run.as_ref().map(|r| json!({
                 "id": r.id,
                 "started_at_ms": r.started_at_ms,

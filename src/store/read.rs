@@ -22,6 +22,10 @@ pub struct ReportRow {
     pub error_message: String,
     /// Extra column: false for rows that left the manifest since.
     pub in_manifest: bool,
+    /// The flow's live status when last listed (`pending`, `available`, ...), or empty.
+    pub flow_status: String,
+    /// When that status was seen, RFC 3339 UTC, or empty.
+    pub flow_status_at: String,
 }
 
 /// The latest run's record.
@@ -102,6 +106,52 @@ pub fn service(conn: &Connection) -> rusqlite::Result<Option<String>> {
 }
 
 /// CreateDataFlow calls recorded for a run (also those of a run that was killed).
+/// Rows of this manifest per live status of their flow (as last listed); rows never listed are
+/// left out.
+pub fn flow_statuses(
+    conn: &Connection,
+) -> rusqlite::Result<std::collections::BTreeMap<String, u64>> {
+    let mut stmt = conn.prepare(
+        "SELECT flow_status, count(*) FROM flows WHERE in_manifest = 1 AND state = 'created' \
+         AND flow_status IS NOT NULL GROUP BY 1",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    rows.map(|r| r.map(|(s, n)| (s, n.max(0) as u64))).collect()
+}
+
+/// The last key rotation: its id, when it started and finished, and how many of the manifest's
+/// created rows it has rotated so far, of how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RotationInfo {
+    pub id: i64,
+    pub started_at_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    pub rotated: u64,
+    pub created: u64,
+}
+
+/// The last key rotation, if any.
+pub fn last_rotation(conn: &Connection) -> rusqlite::Result<Option<RotationInfo>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        "SELECT r.id, r.started_at_ms, r.finished_at_ms, \
+         (SELECT count(*) FROM flows WHERE in_manifest = 1 AND state = 'created' AND rotation = r.id), \
+         (SELECT count(*) FROM flows WHERE in_manifest = 1 AND state = 'created') \
+         FROM rotations r ORDER BY r.id DESC LIMIT 1",
+        [],
+        |r| {
+            Ok(RotationInfo {
+                id: r.get(0)?,
+                started_at_ms: r.get(1)?,
+                finished_at_ms: r.get(2)?,
+                rotated: r.get::<_, i64>(3)?.max(0) as u64,
+                created: r.get::<_, i64>(4)?.max(0) as u64,
+            })
+        },
+    )
+    .optional()
+}
+
 /// Rows recorded with a flow (created, or unknown with a call that may have made one), per file
 /// system.
 pub fn flows_per_file_system(
@@ -148,7 +198,8 @@ pub fn for_each_row(
     let mut stmt = conn.prepare(
         "SELECT line, file_system_id, target_path, COALESCE(data_flow_name, ''), state, \
          COALESCE(data_flow_id, ''), COALESCE(request_id, ''), attempts, \
-         COALESCE(error_code, ''), COALESCE(error_message, ''), in_manifest \
+         COALESCE(error_code, ''), COALESCE(error_message, ''), in_manifest, \
+         COALESCE(flow_status, ''), flow_status_at_ms \
          FROM flows WHERE ?1 IS NULL OR state = ?1 ORDER BY in_manifest DESC, line, id",
     )?;
     let mut rows = stmt.query([only.map(RowState::as_str)])?;
@@ -165,6 +216,11 @@ pub fn for_each_row(
             error_code: r.get(8)?,
             error_message: r.get(9)?,
             in_manifest: r.get::<_, i64>(10)? != 0,
+            flow_status: r.get(11)?,
+            flow_status_at: r
+                .get::<_, Option<i64>>(12)?
+                .map(crate::report::json_log::rfc3339_utc)
+                .unwrap_or_default(),
         })?;
     }
     Ok(())
