@@ -81,6 +81,7 @@ impl Core {
             next_look,
             exists,
             listings: 0,
+            early_look: next_look < due,
         });
         let g = e.group;
         self.groups[g].members.insert(line);

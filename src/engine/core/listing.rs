@@ -173,7 +173,11 @@ impl Core {
                 let started = started.unwrap_or(now);
                 if outstanding && started < r.due {
                     // Too early to prove anything: our call may still show.
-                    r.next_look = r.due;
+                    r.next_look = if std::mem::take(&mut r.early_look) {
+                        (started + self.settings.settle).min(r.due)
+                    } else {
+                        r.due
+                    };
                     return;
                 }
                 if !r.exists {

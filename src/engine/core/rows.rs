@@ -44,6 +44,9 @@ pub struct Resolve {
     /// Listings that could not settle the row (failed, or did not show a flow the service says
     /// exists); counted for this row only.
     pub listings: u32,
+    /// A row resumed from a killed run looks once more a settle time after its first look: a
+    /// call that reached the service just before the kill shows by then.
+    pub early_look: bool,
 }
 
 /// A row in play.

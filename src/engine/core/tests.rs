@@ -228,6 +228,12 @@ fn a_resumed_unknown_row_is_listed_at_once() {
     assert_eq!(lists(&cmds), 1);
     let cmds = h.listed(S, Vec::new());
     assert!(records(&cmds, 3).is_empty());
+    // One more look a settle time later (a call that reached the service just before the kill
+    // shows by then), then only once the call's latest end has passed.
+    assert_eq!(h.core.next_wake(), Some(6 * S));
+    h.at(6 * S);
+    let cmds = h.listed(6 * S, Vec::new());
+    assert!(records(&cmds, 3).is_empty());
     assert_eq!(h.core.next_wake(), Some(35 * S));
     h.at(35 * S);
     let cmds = h.listed(35 * S, Vec::new());
