@@ -30,7 +30,7 @@ import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 run = c.execute("SELECT max(id) FROM runs").fetchone()[0]
 a = c.execute("SELECT min(sent_at_ms), max(ended_at_ms), count(*), sum(outcome = 'throttled') FROM attempts WHERE run_id = ?", (run,)).fetchone()
-rows = c.execute("SELECT created FROM runs WHERE id = ?", (run,)).fetchone()[0]
+rows = c.execute("SELECT count(DISTINCT flow_id) FROM attempts WHERE run_id = ? AND outcome = 'success'", (run,)).fetchone()[0]
 secs = (a[1] - a[0]) / 1000
 print(f"{rows} rows in {secs:.1f} s: {rows / secs:.2f} rows/s; {a[2]} calls, {a[3]} throttled ({100 * a[3] / a[2]:.2f}%)")
 PY
@@ -57,6 +57,10 @@ rotate() {
 }
 
 resume() {
+  for i in 1 2 3; do resume_once; done
+}
+
+resume_once() {
   echo "== resume: 300 rows, strict 20/s, latency 100-300 ms, SIGKILL after 12 s, run again"
   python3 bench/manifest.py 300 "$W/k.csv"
   emulator --rate 20 --latency-ms 100:300
