@@ -57,14 +57,16 @@ rotate() {
 }
 
 resume() {
-  for i in 1 2 3; do resume_once; done
+  for _ in 1 2 3; do resume_once; done
+  resume_once --request-timeout 5
 }
 
-resume_once() {
-  echo "== resume: 300 rows, strict 20/s, latency 100-300 ms, SIGKILL after 12 s, run again"
+resume_once() { # args: extra run flags
+  echo "== resume: 300 rows, strict 20/s, latency 100-300 ms, SIGKILL after 12 s, run again $*"
+  rm -f "$W"/k.csv*
   python3 bench/manifest.py 300 "$W/k.csv"
   emulator --rate 20 --latency-ms 100:300
-  "$B" run "$W/k.csv" --endpoint "$URL" --progress none > "$W/k1.err" 2>&1 &
+  "$B" run "$W/k.csv" --endpoint "$URL" --progress none "$@" > "$W/k1.err" 2>&1 &
   local pid=$!
   sleep 12
   kill -9 "$pid"; wait "$pid" 2>/dev/null || true
@@ -74,7 +76,7 @@ resume_once() {
   unknown=$(python3 -c "import sqlite3; c=sqlite3.connect('$W/k.csv.bulkflow.db'); print(c.execute(\"SELECT count(*) FROM flows WHERE state = 'unknown'\").fetchone()[0])")
   local t0 t1
   t0=$(date +%s.%N)
-  "$B" run "$W/k.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
+  "$B" run "$W/k.csv" --endpoint "$URL" --progress none "$@" 2>&1 | tail -1
   t1=$(date +%s.%N)
   python3 - "$t0" "$t1" "$left" "$unknown" <<'PY'
 import sys
