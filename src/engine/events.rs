@@ -41,6 +41,25 @@ pub struct RowEvent {
     pub via: &'static str,
 }
 
+impl RowEvent {
+    /// The event of a row that was final before this run (nothing was done for it).
+    pub fn earlier(row: &crate::manifest::Row, synced: &crate::store::Synced) -> RowEvent {
+        RowEvent {
+            line: row.line,
+            file_system_id: row.request.file_system_id.clone(),
+            target_path: row.request.target_path.clone(),
+            state: synced.state,
+            data_flow_id: synced.data_flow_id.clone(),
+            error_code: None,
+            error_message: None,
+            request_id: None,
+            attempt: synced.attempts,
+            earlier: true,
+            via: "resume",
+        }
+    }
+}
+
 /// One event of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {

@@ -92,19 +92,7 @@ fn flush(
             rotation: synced.rotation,
         };
         if op.resume(known, retry_failed) == Resume::Settled {
-            events.send(Event::Row(RowEvent {
-                line: row.line,
-                file_system_id: row.request.file_system_id.clone(),
-                target_path: row.request.target_path.clone(),
-                state: synced.state,
-                data_flow_id: synced.data_flow_id.clone(),
-                error_code: None,
-                error_message: None,
-                request_id: None,
-                attempt: synced.attempts,
-                earlier: true,
-                via: "resume",
-            }));
+            events.send(Event::Row(RowEvent::earlier(&row, &synced)));
         } else if tx.blocking_send(FeedItem { row, synced }).is_err() {
             return Ok(false);
         }

@@ -90,7 +90,7 @@ pub async fn drive(
     let mut feed_open = true;
     loop {
         while let Some(cmd) = core.poll_command() {
-            exec(cmd, &io, &hosts, &events, &mut end, rates);
+            exec(cmd, &io, &hosts, &events, &mut end);
         }
         if core.finished() && (!feed_open || core.stopped().is_some()) {
             break;
@@ -175,14 +175,7 @@ fn pacer(hosts: &[HostIo], host: HostId, action: Action) -> Option<(Target, Arc<
     Some((h.target.clone(), h.pacers.get(&action)?.clone()))
 }
 
-fn exec(
-    cmd: Command,
-    io: &Arc<Io>,
-    hosts: &[HostIo],
-    events: &EventSink,
-    end: &mut ShellEnd,
-    _rates: Rates,
-) {
+fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &mut ShellEnd) {
     match cmd {
         Command::Record(t) => {
             if let Err(error) = io.writer.transition(t) {

@@ -60,12 +60,7 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
         s.throttled,
     );
     if !s.failures.is_empty() {
-        let list: Vec<String> = s
-            .failures
-            .iter()
-            .map(|(code, k)| format!("{k} {code}"))
-            .collect();
-        let _ = write!(out, " Failed: {}.", list.join(", "));
+        let _ = write!(out, " Failed: {}.", failures(s));
     }
     match s.stop.as_ref() {
         Some((StopReason::Fatal, detail)) => {
@@ -100,6 +95,16 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
     out
 }
 
+/// Failed rows per error code, most first: `3 DataFlowConflict, 1 ...`.
+fn failures(s: &RunSummary) -> String {
+    let list: Vec<String> = s
+        .failures
+        .iter()
+        .map(|(code, k)| format!("{k} {code}"))
+        .collect();
+    list.join(", ")
+}
+
 /// The paragraph a `delete` ends with.
 fn render_delete(s: &RunSummary, resume: &str) -> String {
     let n = |st| s.counts.get(&st).copied().unwrap_or(0);
@@ -119,12 +124,7 @@ fn render_delete(s: &RunSummary, resume: &str) -> String {
         s.throttled,
     );
     if !s.failures.is_empty() {
-        let list: Vec<String> = s
-            .failures
-            .iter()
-            .map(|(code, k)| format!("{k} {code}"))
-            .collect();
-        let _ = write!(out, " Not deleted: {}.", list.join(", "));
+        let _ = write!(out, " Not deleted: {}.", failures(s));
     }
     if s.exit_code() != crate::exit::ExitCode::Ok
         && s.exit_code() != crate::exit::ExitCode::FailedRows

@@ -245,6 +245,29 @@ fn ack<T: Send + 'static>(reply: Reply<T>, value: T) -> Ack {
     })
 }
 
+/// Queues the answer to an operation: its value once the batch commits, or the batch's error.
+/// An operation whose own SQL failed still gets the error (never a dropped reply, which would
+/// only say that the writer stopped).
+fn answer<T: Send + 'static>(
+    replies: &mut Vec<Ack>,
+    reply: Reply<T>,
+    result: rusqlite::Result<T>,
+) -> rusqlite::Result<()> {
+    match result {
+        Ok(v) => {
+            replies.push(ack(reply, v));
+            Ok(())
+        }
+        Err(e) => {
+            let cause = sqlite_cause(&e);
+            replies.push(Box::new(move |committed| {
+                let _ = reply.send(Err(committed.clone().err().unwrap_or(cause)));
+            }));
+            Err(e)
+        }
+    }
+}
+
 fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Op>, shared: &Mutex<Option<String>>) {
     let mut failed: Option<String> = None;
     while let Ok(first) = rx.recv() {
@@ -297,60 +320,33 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             now_ms,
             reply,
         } => {
-            tx.execute(
-                "UPDATE flows SET in_manifest = 0 WHERE in_manifest <> 0",
-                [],
-            )?;
-            tx.execute(
-                "INSERT INTO runs (started_at_ms, manifest, manifest_rows, service) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![now_ms, manifest, manifest_rows as i64, service],
-            )?;
-            replies.push(ack(reply, tx.last_insert_rowid()));
+            let r = (|| {
+                tx.execute(
+                    "UPDATE flows SET in_manifest = 0 WHERE in_manifest <> 0",
+                    [],
+                )?;
+                tx.execute(
+                    "INSERT INTO runs (started_at_ms, manifest, manifest_rows, service) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![now_ms, manifest, manifest_rows as i64, service],
+                )?;
+                Ok(tx.last_insert_rowid())
+            })();
+            answer(replies, reply, r)?;
         }
         Op::Sync {
             rows,
             now_ms,
             reply,
         } => {
-            let mut stmt = tx.prepare_cached(SYNC_SQL)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                let synced = stmt.query_row(
-                    params![
-                        r.file_system_id,
-                        r.target_key,
-                        r.target_path,
-                        r.line as i64,
-                        r.region,
-                        r.data_flow_name,
-                        r.fingerprint,
-                        now_ms,
-                        r.source_key,
-                    ],
-                    |row| {
-                        let state: String = row.get(1)?;
-                        Ok(Synced {
-                            flow_id: row.get(0)?,
-                            state: RowState::parse(&state).unwrap_or(RowState::Pending),
-                            data_flow_id: row.get(2)?,
-                            unknown_since_ms: row.get(3)?,
-                            attempts: row.get::<_, i64>(4)?.clamp(0, u32::MAX as i64) as u32,
-                            fingerprint: row.get(5)?,
-                            source_key: row.get(6)?,
-                            error_code: row.get(7)?,
-                            rotation: row.get(8)?,
-                        })
-                    },
-                )?;
-                out.push(synced);
-            }
-            replies.push(ack(reply, out));
+            let r = sync(tx, rows, now_ms);
+            answer(replies, reply, r)?;
         }
         Op::Transition { t, now_ms, reply } => {
-            apply_transition(tx, &t, now_ms)?;
-            if let Some(reply) = reply {
-                replies.push(ack(reply, ()));
+            let r = apply_transition(tx, &t, now_ms);
+            match reply {
+                Some(reply) => answer(replies, reply, r)?,
+                None => r?,
             }
         }
         Op::Flush { reply } => replies.push(ack(reply, ())),
@@ -359,24 +355,8 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             now_ms,
             reply,
         } => {
-            let open: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM rotations WHERE finished_at_ms IS NULL ORDER BY id DESC LIMIT 1",
-                    [],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let id = match open {
-                Some(id) => id,
-                None => {
-                    tx.execute(
-                        "INSERT INTO rotations (started_at_ms, manifest) VALUES (?1, ?2)",
-                        params![now_ms, manifest],
-                    )?;
-                    tx.last_insert_rowid()
-                }
-            };
-            replies.push(ack(reply, id));
+            let r = rotation(tx, &manifest, now_ms);
+            answer(replies, reply, r)?;
         }
         Op::EndRotation { id, now_ms } => {
             tx.execute(
@@ -390,22 +370,88 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             now_ms,
             reply,
         } => {
-            tx.execute(
-                "UPDATE runs SET finished_at_ms = ?2, calls = ?3, throttled = ?4, created = ?5, \
-                 exit_code = ?6 WHERE id = ?1",
-                params![
-                    run_id,
-                    now_ms,
-                    totals.calls as i64,
-                    totals.throttled as i64,
-                    totals.created as i64,
-                    totals.exit_code
-                ],
-            )?;
-            replies.push(ack(reply, ()));
+            let r = tx
+                .execute(
+                    "UPDATE runs SET finished_at_ms = ?2, calls = ?3, throttled = ?4, \
+                     created = ?5, exit_code = ?6 WHERE id = ?1",
+                    params![
+                        run_id,
+                        now_ms,
+                        totals.calls as i64,
+                        totals.throttled as i64,
+                        totals.created as i64,
+                        totals.exit_code
+                    ],
+                )
+                .map(drop);
+            answer(replies, reply, r)?;
         }
     }
     Ok(())
+}
+
+/// Syncs rows; see [`Writer::sync`].
+fn sync(
+    tx: &rusqlite::Transaction<'_>,
+    rows: Vec<SyncRow>,
+    now_ms: i64,
+) -> rusqlite::Result<Vec<Synced>> {
+    {
+        let mut stmt = tx.prepare_cached(SYNC_SQL)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let synced = stmt.query_row(
+                params![
+                    r.file_system_id,
+                    r.target_key,
+                    r.target_path,
+                    r.line as i64,
+                    r.region,
+                    r.data_flow_name,
+                    r.fingerprint,
+                    now_ms,
+                    r.source_key,
+                ],
+                |row| {
+                    let state: String = row.get(1)?;
+                    Ok(Synced {
+                        flow_id: row.get(0)?,
+                        state: RowState::parse(&state).unwrap_or(RowState::Pending),
+                        data_flow_id: row.get(2)?,
+                        unknown_since_ms: row.get(3)?,
+                        attempts: row.get::<_, i64>(4)?.clamp(0, u32::MAX as i64) as u32,
+                        fingerprint: row.get(5)?,
+                        source_key: row.get(6)?,
+                        error_code: row.get(7)?,
+                        rotation: row.get(8)?,
+                    })
+                },
+            )?;
+            out.push(synced);
+        }
+        Ok(out)
+    }
+}
+
+/// The rotation a `--rotate-keys` run carries out; see [`Writer::rotation`].
+fn rotation(tx: &rusqlite::Transaction<'_>, manifest: &str, now_ms: i64) -> rusqlite::Result<i64> {
+    let open: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM rotations WHERE finished_at_ms IS NULL ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match open {
+        Some(id) => Ok(id),
+        None => {
+            tx.execute(
+                "INSERT INTO rotations (started_at_ms, manifest) VALUES (?1, ?2)",
+                params![now_ms, manifest],
+            )?;
+            Ok(tx.last_insert_rowid())
+        }
+    }
 }
 
 fn apply_transition(

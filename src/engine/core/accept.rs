@@ -27,7 +27,7 @@ impl Core {
         let mut state = synced.state;
         match self.op.resume(known, self.settings.retry_failed) {
             Resume::Settled => {
-                self.emit(Event::Row(earlier(&row, &synced)));
+                self.emit(Event::Row(RowEvent::earlier(&row, &synced)));
                 return;
             }
             Resume::Drift => {
@@ -37,7 +37,7 @@ impl Core {
                     ..Transition::new(synced.flow_id, RowState::Created, Some(&error))
                 };
                 self.record(t);
-                let mut ev = earlier(&row, &synced);
+                let mut ev = RowEvent::earlier(&row, &synced);
                 ev.error_code = Some(error.code);
                 ev.error_message = Some(error.message);
                 self.emit(Event::Row(ev));
@@ -45,7 +45,7 @@ impl Core {
             }
             Resume::DriftGone => {
                 self.record(Transition::new(synced.flow_id, RowState::Created, None));
-                self.emit(Event::Row(earlier(&row, &synced)));
+                self.emit(Event::Row(RowEvent::earlier(&row, &synced)));
                 return;
             }
             Resume::Restart => {
@@ -104,23 +104,6 @@ impl Core {
         } else {
             self.enqueue(line);
         }
-    }
-}
-
-/// The event of a row that was final before this run.
-fn earlier(row: &Row, synced: &Synced) -> RowEvent {
-    RowEvent {
-        line: row.line,
-        file_system_id: row.request.file_system_id.clone(),
-        target_path: row.request.target_path.clone(),
-        state: synced.state,
-        data_flow_id: synced.data_flow_id.clone(),
-        error_code: None,
-        error_message: None,
-        request_id: None,
-        attempt: synced.attempts,
-        earlier: true,
-        via: "resume",
     }
 }
 

@@ -4,8 +4,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use super::super::op::RowView;
-use super::rows::{Phase, Resolve};
+use super::super::op::{Judgement, RowView};
+use super::rows::{Entry, Phase, Resolve};
 use super::{Command, Core, HostId, Wake};
 use crate::api::{normalize_target_path, DataFlowInfo};
 use crate::manifest::Row;
@@ -152,6 +152,13 @@ impl Core {
         let Some(snapshot) = &self.groups[e.group].snapshot else {
             return false;
         };
+        let judgement = self.judge(e, snapshot);
+        self.apply_judgement(line, judgement, now, None);
+        true
+    }
+
+    /// What the operation says of a row from the flows a listing found at its directory.
+    pub(super) fn judge(&self, e: &Entry, snapshot: &Snapshot) -> Judgement {
         let at: Vec<&DataFlowInfo> = snapshot
             .get(e.row.target_key())
             .map(|v| v.iter().collect())
@@ -160,8 +167,6 @@ impl Core {
             row: &e.row,
             data_flow_id: e.data_flow_id.as_deref(),
         };
-        let judgement = self.op.judge(view, &at);
-        self.apply_judgement(line, judgement, now, None);
-        true
+        self.op.judge(view, &at)
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::super::backoff::Backoff;
 use super::super::events::{Event, StopReason};
-use super::super::op::{Final, Judgement, RowView};
+use super::super::op::{Final, Judgement};
 use super::groups::{snapshot_of, GroupKey};
 use super::rows::Phase;
 use super::{Core, MAX_LISTINGS};
@@ -66,15 +66,7 @@ impl Core {
                     let Some(e) = self.rows.get(&line) else {
                         continue;
                     };
-                    let at: Vec<&DataFlowInfo> = snapshot
-                        .get(e.row.target_key())
-                        .map(|v| v.iter().collect())
-                        .unwrap_or_default();
-                    let view = RowView {
-                        row: &e.row,
-                        data_flow_id: e.data_flow_id.as_deref(),
-                    };
-                    let judgement = self.op.judge(view, &at);
+                    let judgement = self.judge(e, &snapshot);
                     self.apply_judgement(line, judgement, now, Some(started));
                 }
                 if self.op.looks_first() && self.groups[g].snapshot.is_none() {
