@@ -24,7 +24,7 @@ pub use events::{Event, EventSink, RowEvent, StopReason};
 pub use op::create::CONFLICT;
 
 use self::core::{Core, CoreSettings};
-use crate::api::{Client, Credentials, Endpoint};
+use crate::api::{Client, CredentialProvider, Endpoint};
 use crate::exit::ExitCode;
 use crate::manifest::{self, ManifestError, ManifestOptions};
 use crate::store::{self, read, RowState, RunTotals, StoreError, Writer};
@@ -50,7 +50,8 @@ pub struct RunSettings {
     pub manifest: PathBuf,
     pub state: PathBuf,
     pub endpoint: Endpoint,
-    pub credentials: Credentials,
+    /// Shared with the caller, who can read its refresh count after the run.
+    pub credentials: CredentialProvider,
     pub manifest_options: ManifestOptions,
     pub dispatch: DispatchSettings,
     pub retry_failed: bool,

@@ -1,11 +1,30 @@
-//! Where the API key comes from: the environment first, then the tccli profile.
+//! Where the API key comes from, in the order of Tencent Cloud's own tools (tccli and the SDKs),
+//! and keeping temporary credentials fresh for a run that outlives them.
+//!
+//! [`discover`] walks the chain (see [`chain`]) and returns a [`CredentialProvider`]: fixed keys,
+//! or temporary ones that it refreshes before they expire. The client asks the provider for the
+//! current credentials at the moment it signs each call.
+
+pub mod chain;
+mod files;
+mod metadata;
+pub mod plan;
+pub mod provider;
+mod sts;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use crate::secret::{mask_id, Secret};
 
-use crate::secret::Secret;
+pub use chain::{discover, plan};
+pub use plan::Plan;
+pub use provider::{Clock, CredentialProvider, Fetch, FetchError, Issued, Signing};
+
+/// The credentials file of the SDKs for the whole machine, read after `~/.tencentcloud`.
+pub const SYSTEM_CREDENTIALS_FILE: &str = "/etc/tencentcloud/credentials";
 
 /// An API key pair, with the session token of temporary credentials. `Debug` and `Display` show
 /// only the start of the id.
@@ -14,15 +33,14 @@ pub struct Credentials {
     pub secret_id: String,
     pub secret_key: Secret,
     pub token: Option<Secret>,
-    /// Where they were found, for messages: `environment` or the profile's path.
+    /// Where they were found, for messages: `environment`, a file's path, a role.
     pub source: String,
 }
 
 impl Credentials {
     /// The id cut to its first four characters, for messages.
     pub fn masked_id(&self) -> String {
-        let head: String = self.secret_id.chars().take(4).collect();
-        format!("{head}***")
+        mask_id(&self.secret_id)
     }
 }
 
@@ -46,20 +64,42 @@ impl fmt::Display for Credentials {
 /// Why no credentials could be had. Messages name the places tried, never a value.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
-    #[error("no API credentials found; tried: {}", .tried.join("; "))]
+    #[error("no API credentials found; looked at, in order: {}", .tried.join("; "))]
     NotFound { tried: Vec<String> },
     #[error("{0} is set but {1} is not: set both")]
     HalfSet(&'static str, &'static str),
     #[error("{path}: not a tccli credential file ({reason})")]
     BadProfile { path: String, reason: String },
+    #[error("{path}: not a credentials file of the SDKs ({reason})")]
+    BadFile { path: String, reason: String },
+    #[error("{name}: {reason}")]
+    BadSetting { name: &'static str, reason: String },
+    /// The chosen source exists but gave no credentials: the metadata service or STS failed or
+    /// refused.
+    #[error("{source_name}: {reason}")]
+    Unavailable { source_name: String, reason: String },
 }
 
-/// Where to look: the environment through a function (so tests can fake it), the profile name,
-/// and the home directory.
+impl CredentialsError {
+    /// True when a service was asked and refused or failed (exit 3); the others are mistakes in
+    /// the configuration, found before anything was sent (exit 2).
+    pub fn is_service_failure(&self) -> bool {
+        matches!(self, CredentialsError::Unavailable { .. })
+    }
+}
+
+/// Where to look: the environment through a function (so tests can fake it), the tccli profile,
+/// the home directory, and the machine-wide credentials file.
 pub struct Lookup<'a> {
     pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// The tccli profile's name (`default` unless named).
     pub profile: &'a str,
+    /// True when the profile was named (`--profile` or `TCCLI_PROFILE`): then it is the only
+    /// source, as in tccli.
+    pub explicit: bool,
     pub home: Option<PathBuf>,
+    /// [`SYSTEM_CREDENTIALS_FILE`], or a test's own file.
+    pub system_file: PathBuf,
 }
 
 impl Lookup<'_> {
@@ -68,84 +108,22 @@ impl Lookup<'_> {
     }
 
     fn profile_file(&self, ext: &str) -> Option<PathBuf> {
+        self.tccli_file(self.profile, ext)
+    }
+
+    fn tccli_file(&self, profile: &str, ext: &str) -> Option<PathBuf> {
         self.home
             .as_ref()
-            .map(|h| h.join(".tccli").join(format!("{}.{ext}", self.profile)))
+            .map(|h| h.join(".tccli").join(format!("{profile}.{ext}")))
     }
-}
 
-#[derive(Deserialize)]
-struct ProfileCredential {
-    #[serde(rename = "secretId")]
-    secret_id: Option<String>,
-    #[serde(rename = "secretKey")]
-    secret_key: Option<String>,
-    token: Option<String>,
-}
-
-/// Finds credentials: `TENCENTCLOUD_SECRET_ID`/`TENCENTCLOUD_SECRET_KEY` (and
-/// `TENCENTCLOUD_TOKEN`), then `~/.tccli/<profile>.credential`.
-pub fn load(lookup: &Lookup<'_>) -> Result<Credentials, CredentialsError> {
-    let token = lookup.var("TENCENTCLOUD_TOKEN").map(Secret::new);
-    match (
-        lookup.var("TENCENTCLOUD_SECRET_ID"),
-        lookup.var("TENCENTCLOUD_SECRET_KEY"),
-    ) {
-        (Some(id), Some(key)) => {
-            return Ok(Credentials {
-                secret_id: id,
-                secret_key: Secret::new(key),
-                token,
-                source: "environment".into(),
-            })
+    /// `path` for messages: `~/...` when under the home directory.
+    fn shown(&self, path: &Path) -> String {
+        match self.home.as_ref().and_then(|h| path.strip_prefix(h).ok()) {
+            Some(rest) => format!("~/{}", rest.display()),
+            None => path.display().to_string(),
         }
-        (Some(_), None) => {
-            return Err(CredentialsError::HalfSet(
-                "TENCENTCLOUD_SECRET_ID",
-                "TENCENTCLOUD_SECRET_KEY",
-            ))
-        }
-        (None, Some(_)) => {
-            return Err(CredentialsError::HalfSet(
-                "TENCENTCLOUD_SECRET_KEY",
-                "TENCENTCLOUD_SECRET_ID",
-            ))
-        }
-        (None, None) => {}
     }
-    let mut tried = vec!["TENCENTCLOUD_SECRET_ID/TENCENTCLOUD_SECRET_KEY are not set".to_owned()];
-    match lookup.profile_file("credential") {
-        Some(path) => match std::fs::read(&path) {
-            Ok(bytes) => return from_profile(&path, &bytes),
-            Err(e) => tried.push(format!("{}: {e}", path.display())),
-        },
-        None => tried.push("no home directory for ~/.tccli".into()),
-    }
-    Err(CredentialsError::NotFound { tried })
-}
-
-fn from_profile(path: &Path, bytes: &[u8]) -> Result<Credentials, CredentialsError> {
-    let bad = |reason: &str| CredentialsError::BadProfile {
-        path: path.display().to_string(),
-        reason: reason.to_owned(),
-    };
-    // serde_json's type errors can quote values; say only what is wrong.
-    let p: ProfileCredential =
-        serde_json::from_slice(bytes).map_err(|_| bad("expected a JSON object"))?;
-    let id = p
-        .secret_id
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| bad("no secretId"))?;
-    let key = p
-        .secret_key
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| bad("no secretKey"))?;
-    Ok(Credentials {
-        secret_id: id,
-        secret_key: Secret::new(key),
-        token: p.token.filter(|t| !t.is_empty()).map(Secret::new),
-        source: path.display().to_string(),
-    })
 }
 
 /// The default region: `TENCENTCLOUD_REGION`, then `_sys_param.region` of
@@ -163,81 +141,8 @@ pub fn default_region(lookup: &Lookup<'_>) -> Option<String> {
         .map(str::to_owned)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashMap;
-
-    fn lookup<'a>(env: &'a dyn Fn(&str) -> Option<String>, home: Option<PathBuf>) -> Lookup<'a> {
-        Lookup {
-            env,
-            profile: "default",
-            home,
-        }
-    }
-
-    #[test]
-    fn environment_comes_first() {
-        let vars: HashMap<&str, &str> = [
-            ("TENCENTCLOUD_SECRET_ID", "AKIDenv"),
-            ("TENCENTCLOUD_SECRET_KEY", "envkey-SECRET"),
-            ("TENCENTCLOUD_TOKEN", "tok-SECRET"),
-        ]
-        .into();
-        let env = move |k: &str| vars.get(k).map(|v| v.to_string());
-        let c = load(&lookup(&env, None)).unwrap();
-        assert_eq!(c.secret_id, "AKIDenv");
-        assert_eq!(c.token.as_ref().map(Secret::expose), Some("tok-SECRET"));
-        let shown = format!("{c:?} {c}");
-        assert!(
-            !shown.contains("SECRET") && !shown.contains("AKIDenv"),
-            "{shown}"
-        );
-    }
-
-    #[test]
-    fn half_set_environment_is_an_error() {
-        let env = |k: &str| (k == "TENCENTCLOUD_SECRET_ID").then(|| "x".to_string());
-        let e = load(&lookup(&env, None)).unwrap_err();
-        assert!(e.to_string().contains("TENCENTCLOUD_SECRET_KEY"));
-    }
-
-    #[test]
-    fn profile_file_then_a_clear_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let env = |_: &str| None;
-        let e = load(&lookup(&env, Some(dir.path().into()))).unwrap_err();
-        let msg = e.to_string();
-        assert!(
-            msg.contains("TENCENTCLOUD_SECRET_ID") && msg.contains("default.credential"),
-            "{msg}"
-        );
-
-        std::fs::create_dir(dir.path().join(".tccli")).unwrap();
-        std::fs::write(
-            dir.path().join(".tccli/default.credential"),
-            r#"{"secretId": "AKIDprof", "secretKey": "profkey-SECRET", "token": ""}"#,
-        )
-        .unwrap();
-        std::fs::write(
-            dir.path().join(".tccli/default.configure"),
-            r#"{"_sys_param": {"region": "ap-shanghai", "output": "json"}}"#,
-        )
-        .unwrap();
-        let c = load(&lookup(&env, Some(dir.path().into()))).unwrap();
-        assert_eq!(c.secret_id, "AKIDprof");
-        assert!(c.token.is_none());
-        assert_eq!(
-            default_region(&lookup(&env, Some(dir.path().into()))).as_deref(),
-            Some("ap-shanghai")
-        );
-
-        std::fs::write(
-            dir.path().join(".tccli/default.credential"),
-            r#"{"secretId": 5}"#,
-        )
-        .unwrap();
-        let e = load(&lookup(&env, Some(dir.path().into()))).unwrap_err();
-        assert!(e.to_string().contains("not a tccli credential file"));
-    }
+/// The role's name in an ARN (`qcs::cam::uin/100000000001:roleName/migrate` is `migrate`), for
+/// messages; the whole ARN when it has no `roleName/`.
+pub fn role_name(arn: &str) -> &str {
+    arn.rsplit_once("roleName/").map_or(arn, |(_, name)| name)
 }
