@@ -107,9 +107,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
     /// The tccli profile to read credentials and region from (~/.tccli/NAME.credential and
-    /// NAME.configure).
-    #[arg(long, value_name = "NAME", default_value = "default")]
-    pub profile: String,
+    /// NAME.configure); a named profile is the only source of credentials [env: TCCLI_PROFILE]
+    /// [default: the environment, then the profile `default`, the SDK credentials file, the CVM
+    /// role, TKE OIDC].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Ceiling on CreateDataFlow calls per second, per endpoint host: 0 (no pacing) or 0.01 to
     /// 1000000 calls per second.
     #[arg(long, value_name = "N", default_value_t = 20.0, value_parser = bounds::rate_arg, allow_negative_numbers = true)]
@@ -180,9 +182,10 @@ pub struct ValidateArgs {
     /// [default: the tccli profile's region].
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
-    /// The tccli profile whose region (~/.tccli/NAME.configure) is the default, as for `run`.
-    #[arg(long, value_name = "NAME", default_value = "default")]
-    pub profile: String,
+    /// The tccli profile whose region (~/.tccli/NAME.configure) is the default, as for `run`
+    /// [env: TCCLI_PROFILE] [default: default].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 /// Where a state file is: beside a manifest, or named.

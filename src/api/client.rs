@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::answer::{interpret, source_chain, transport_error};
 use super::classify::OutcomeClass;
-use super::credentials::Credentials;
+use super::credentials::{CredentialProvider, Signing};
 use super::endpoint::Target;
 use super::sign::{self, SignInput};
 use super::types::{
@@ -41,6 +41,8 @@ pub mod codes {
     pub const TOO_LARGE: &str = "ResponseTooLarge";
     /// An HTTP status other than 200 with no API error in it.
     pub const HTTP_STATUS: &str = "HttpStatus";
+    /// No credentials to sign with: temporary ones expired and could not be refreshed.
+    pub const CREDENTIALS: &str = "CredentialsUnavailable";
 }
 
 /// A call that did not succeed, classified once, here. The message never holds a secret.
@@ -74,7 +76,8 @@ pub(super) fn err(class: OutcomeClass, code: &str, message: impl Into<String>) -
     }
 }
 
-/// A client of the CFS API with one set of credentials and one timeout.
+/// A client of the CFS API with one credential provider and one timeout. Clones share the
+/// provider, so every call of a run signs with the credentials current when it is sent.
 #[derive(Debug, Clone)]
 pub struct Client {
     /// For remote endpoints: through the proxy of `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`, unless
@@ -83,7 +86,7 @@ pub struct Client {
     /// For loopback endpoints (an emulator on this machine): never through a proxy, which could
     /// not reach this machine's loopback anyway.
     direct: reqwest::Client,
-    creds: Credentials,
+    creds: CredentialProvider,
     timeout: Duration,
 }
 
@@ -91,7 +94,11 @@ impl Client {
     /// A client over rustls that follows no redirect, and trusts both the bundled webpki roots
     /// and the system's certificate store (where a company's TLS-inspecting proxy puts its CA).
     /// A system store that cannot be read leaves the bundled roots alone, with a warning.
-    pub fn new(creds: Credentials, timeout: Duration) -> Result<Client, reqwest::Error> {
+    /// `creds` is a [`CredentialProvider`], or fixed [`super::Credentials`].
+    pub fn new(
+        creds: impl Into<CredentialProvider>,
+        timeout: Duration,
+    ) -> Result<Client, reqwest::Error> {
         let (http, native_roots) = match http_client(timeout, false, true) {
             Ok(http) => (http, true),
             Err(e) => {
@@ -105,9 +112,20 @@ impl Client {
         Ok(Client {
             http,
             direct: http_client(timeout, true, native_roots)?,
-            creds,
+            creds: creds.into(),
             timeout,
         })
+    }
+
+    /// How many times the credentials were fetched again during the run (before they expired,
+    /// or after the service called them invalid), for the summary.
+    pub fn refreshes(&self) -> u64 {
+        self.creds.refreshes()
+    }
+
+    /// The credential provider the calls sign with.
+    pub fn credentials(&self) -> &CredentialProvider {
+        &self.creds
     }
 
     /// Sends one CreateDataFlow.
@@ -190,7 +208,9 @@ impl Client {
         })
     }
 
-    /// Signs and sends one action; returns the `Response` object and its `RequestId`.
+    /// Signs and sends one action; returns the `Response` object and its `RequestId`. An
+    /// answer `AuthFailure.TokenFailure` (the token expired or was revoked: the service did
+    /// nothing) has the credentials refreshed and the call sent once more.
     async fn call(
         &self,
         target: &Target,
@@ -199,14 +219,57 @@ impl Client {
         body: Vec<u8>,
         secrets: &[&Secret],
     ) -> Result<(Value, String), CallError> {
+        let mut resent = false;
+        loop {
+            let signing = self.creds.current().await.map_err(|e| {
+                err(
+                    OutcomeClass::Fatal,
+                    codes::CREDENTIALS,
+                    format!("{}: {e}", self.creds.description()),
+                )
+            })?;
+            let outcome = self
+                .send(target, action, region, body.clone(), secrets, &signing)
+                .await;
+            match outcome {
+                Err(e) if e.code == TOKEN_FAILURE && !resent && self.creds.refreshes_itself() => {
+                    tracing::info!(
+                        "{action}: {TOKEN_FAILURE}: refreshing the credentials and sending again"
+                    );
+                    self.creds
+                        .rejected(signing.generation)
+                        .await
+                        .map_err(|r| CallError {
+                            message: format!("{}; refreshing them failed: {r}", e.message),
+                            ..e.clone()
+                        })?;
+                    resent = true;
+                }
+                Err(e) => return Err(explain_auth(e, &self.creds)),
+                Ok(answer) => return Ok(answer),
+            }
+        }
+    }
+
+    /// One signed request with `signing`'s credentials, stamped now.
+    async fn send(
+        &self,
+        target: &Target,
+        action: &str,
+        region: &str,
+        body: Vec<u8>,
+        secrets: &[&Secret],
+        signing: &Signing,
+    ) -> Result<(Value, String), CallError> {
+        let creds = &*signing.credentials;
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
         let content_type = "application/json";
         let authorization = sign::authorization(&SignInput {
-            secret_id: &self.creds.secret_id,
-            secret_key: self.creds.secret_key.expose(),
+            secret_id: &creds.secret_id,
+            secret_key: creds.secret_key.expose(),
             service: SERVICE,
             host: &target.host,
             content_type,
@@ -228,14 +291,14 @@ impl Client {
             .header("X-TC-Timestamp", timestamp.to_string())
             .header("X-TC-Region", region)
             .body(body);
-        if let Some(token) = &self.creds.token {
+        if let Some(token) = &creds.token {
             request = request.header("X-TC-Token", token.expose());
         }
         let all_secrets: Vec<&Secret> = secrets
             .iter()
             .copied()
-            .chain(std::iter::once(&self.creds.secret_key))
-            .chain(self.creds.token.as_ref())
+            .chain(std::iter::once(&creds.secret_key))
+            .chain(creds.token.as_ref())
             .collect();
 
         let mut response = request.send().await.map_err(transport_error)?;
@@ -262,8 +325,34 @@ impl Client {
                 Err(e) => return Err(transport_error(e)),
             }
         }
-        let scrubber = Scrubber::new(&all_secrets, &self.creds.secret_id);
+        let scrubber = Scrubber::new(&all_secrets, &creds.secret_id);
         interpret(status.as_u16(), answer_type.as_deref(), &bytes, &scrubber)
+    }
+}
+
+/// The service's answer for a session token that is invalid or expired.
+pub const TOKEN_FAILURE: &str = "AuthFailure.TokenFailure";
+/// The service's answer for a timestamp more than 5 minutes from its clock.
+pub const SIGNATURE_EXPIRE: &str = "AuthFailure.SignatureExpire";
+
+/// An auth error with what to do about it: the clock for an expired signature (each call is
+/// signed as it is sent, so only a wrong clock explains it), the source for a token.
+fn explain_auth(e: CallError, creds: &CredentialProvider) -> CallError {
+    let hint = match e.code.as_str() {
+        SIGNATURE_EXPIRE => "each call is signed as it is sent, so this machine's clock is wrong (more than 5 minutes off): set it right (NTP), then resume".to_owned(),
+        TOKEN_FAILURE if creds.refreshes_itself() => format!(
+            "the session token was refused again after a refresh ({})",
+            creds.description()
+        ),
+        TOKEN_FAILURE => format!(
+            "the session token is invalid or expired, and these credentials cannot be refreshed ({}): get new ones",
+            creds.description()
+        ),
+        _ => return e,
+    };
+    CallError {
+        message: format!("{} ({hint})", e.message),
+        ..e
     }
 }
 
@@ -284,7 +373,7 @@ fn data_flow_id(resp: &Value, request_id: &str) -> Result<String, CallError> {
 }
 
 /// One reqwest client; `direct` ones use no proxy, `native_roots` ones trust the system's store.
-fn http_client(
+pub(super) fn http_client(
     timeout: Duration,
     direct: bool,
     native_roots: bool,

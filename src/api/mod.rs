@@ -12,7 +12,7 @@ pub mod untrusted;
 
 pub use classify::{classify_code, OutcomeClass};
 pub use client::{CallError, Client};
-pub use credentials::Credentials;
+pub use credentials::{CredentialProvider, Credentials};
 pub use endpoint::{Endpoint, Target};
 pub use types::{
     normalize_target_path, CreateDataFlowRequest, Created, DataFlowInfo, DeleteDataFlowRequest,

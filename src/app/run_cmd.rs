@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{credentials, Credentials, Endpoint};
+use crate::api::credentials::{self, CredentialsError};
+use crate::api::{CredentialProvider, Credentials, Endpoint};
 use crate::cli::RunArgs;
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::engine::{self, DispatchSettings, EventSink, Goal, RunError, RunSettings};
@@ -86,12 +87,12 @@ pub(super) fn execute(s: &Settings, region: Option<String>, quiet: bool) -> Exit
                     "bulkflow: rehearsing against the built-in emulator at {url} (20 calls/s)"
                 );
                 emulator = Some(emu);
-                let creds = Credentials {
+                let creds = CredentialProvider::from(Credentials {
                     secret_id: config.secret_id,
                     secret_key: Secret::new(config.secret_key.expose()),
                     token: None,
                     source: "the built-in emulator".into(),
-                };
+                });
                 match Endpoint::parse(&url) {
                     Ok(e) => (e, Ok(creds)),
                     Err(e) => {
@@ -107,34 +108,52 @@ pub(super) fn execute(s: &Settings, region: Option<String>, quiet: bool) -> Exit
         },
         Service::Api(endpoint) => (
             endpoint.clone(),
-            credentials::load(&s.profile.lookup(&env_var)),
+            rt.block_on(credentials::discover(&s.profile.lookup(&env_var))),
         ),
     };
     let creds = match creds {
         Ok(c) => c,
-        Err(e) => {
-            error(format!(
-                "{e}. Set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or write ~/.tccli/{}.credential (tccli configure), or rehearse with --emulator",
-                s.profile.name
-            ));
-            return ExitCode::Usage;
-        }
+        Err(e) => return credentials_error(&e, s),
     };
-    tracing::info!("credentials: {creds}");
+    if !quiet && emulator.is_none() {
+        eprintln!("bulkflow: credentials: {}", creds.description());
+    }
     let code = rt.block_on(engine_run(s, endpoint, creds, region, quiet));
     drop(emulator);
     rt.shutdown_timeout(Duration::from_secs(1));
     code
 }
 
+/// Why there are no credentials, and the exit code: 3 when a service (STS, the metadata
+/// service) refused or failed, 2 when nothing was found or a file is wrong.
+fn credentials_error(e: &CredentialsError, s: &Settings) -> ExitCode {
+    if e.is_service_failure() {
+        error(format!(
+            "{e}. Nothing was sent; run again once the credentials work"
+        ));
+        return ExitCode::Fatal;
+    }
+    let hint = if s.profile.explicit {
+        format!(
+            "write ~/.tccli/{}.credential (tccli configure --profile {0}), or name another profile",
+            s.profile.name
+        )
+    } else {
+        "set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or write ~/.tccli/default.credential (tccli configure), or run on a CVM with a CAM role".to_owned()
+    };
+    error(format!("{e}. To fix: {hint}; or rehearse with --emulator"));
+    ExitCode::Usage
+}
+
 /// The run itself, with the progress display and the closing summary.
 async fn engine_run(
     s: &Settings,
     endpoint: Endpoint,
-    credentials: Credentials,
+    credentials: CredentialProvider,
     region: Option<String>,
     quiet: bool,
 ) -> ExitCode {
+    let provider = credentials.clone();
     let run_settings = RunSettings {
         manifest: s.manifest.clone(),
         state: s.state.clone(),
@@ -172,6 +191,9 @@ async fn engine_run(
     match result {
         Ok(end) => {
             eprintln!("{}", summary::render(&end, &resume));
+            if let Some(line) = summary::credentials_line(&provider) {
+                eprintln!("{line}");
+            }
             end.exit_code()
         }
         Err(RunError::Manifest(e)) => {

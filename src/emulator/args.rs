@@ -33,6 +33,12 @@ pub struct EmulatorArgs {
     /// When set, X-TC-Token must equal it.
     #[arg(long, value_name = "TOKEN", env = "TENCENTCLOUD_TOKEN", hide_env_values = true, value_parser = parse_secret)]
     pub token: Option<Secret>,
+    /// How long the temporary credentials it issues as the CVM metadata service
+    /// (GET /latest/meta-data/cam/security-credentials/) and STS (AssumeRole,
+    /// AssumeRoleWithWebIdentity) live; calls signed with expired ones are answered
+    /// AuthFailure.TokenFailure.
+    #[arg(long, value_name = "SECS", default_value_t = 7200, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub token_ttl: u64,
     /// Calls per action over any sliding second; 0 means no limit.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub rate: u32,
@@ -100,6 +106,7 @@ impl EmulatorArgs {
                 .clone()
                 .unwrap_or_else(|| Secret::new(DEFAULT_SECRET_KEY)),
             token: self.token.clone(),
+            token_ttl: std::time::Duration::from_secs(self.token_ttl),
             rate: self.rate,
             latency_ms: self.latency_ms,
             internal_error: self.internal_error,
@@ -196,8 +203,8 @@ pub fn main(args: EmulatorArgs) -> i32 {
         let _ = out.flush();
         drop(out);
         eprintln!(
-            "bulkflow emulator: accepting requests signed by secret id {} (rate {}/s per action, seed {})",
-            config.secret_id, config.rate, config.seed
+            "bulkflow emulator: accepting requests signed by secret id {} (rate {}/s per action, seed {}), and temporary credentials of {} s from its metadata service and STS",
+            config.secret_id, config.rate, config.seed, config.token_ttl.as_secs()
         );
         let stopper = std::sync::Arc::clone(&shared);
         tokio::spawn(async move {

@@ -1,25 +1,31 @@
-//! The signature check of API 3.0, through the same functions the client signs with.
+//! The signature check of API 3.0, through the same functions the client signs with: the
+//! emulator's own keys, or temporary credentials it issued (valid until they expire).
 
 use crate::api::sign::{
     canonical_request, parse_authorization, signature, string_to_sign, utc_date,
 };
-use crate::api::types::SERVICE;
+use crate::secret::Secret;
 
-use super::config::EmulatorConfig;
 use super::http::Request;
+use super::issuer::unix_ms;
 use super::response::ApiError;
+use super::shared::Shared;
 
 /// Most seconds a request's timestamp may be from the emulator's clock.
 pub(crate) const MAX_SKEW_SECS: u64 = 300;
 
-/// Checks the `Authorization` header (and `X-TC-Token` when one is configured) of a request
-/// stamped `timestamp`, at `now` (unix seconds).
-pub(crate) fn verify(
+/// Checks the `Authorization` header of a request for `service` stamped `timestamp`, at `now`
+/// (unix seconds), and its `X-TC-Token`: the configured one for the emulator's keys, the issued
+/// one for temporary credentials, which are refused with `AuthFailure.TokenFailure` once
+/// expired.
+pub(crate) fn verify_as(
     req: &Request<'_>,
-    config: &EmulatorConfig,
+    shared: &Shared,
+    service: &str,
     timestamp: i64,
     now: i64,
 ) -> Result<(), ApiError> {
+    let config = shared.config();
     let auth = req
         .header_str("authorization")
         .and_then(parse_authorization)
@@ -27,17 +33,23 @@ pub(crate) fn verify(
             "AuthFailure.InvalidAuthorization",
             "Authorization is missing or not of the form `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.",
         ))?;
-    if auth.secret_id != config.secret_id {
-        return Err(ApiError::new(
-            "AuthFailure.SecretIdNotFound",
-            "The SecretId is not found, please ensure that your SecretId is correct.",
-        ));
-    }
-    if auth.service != SERVICE {
+    // The key to check the signature with; the token the request must carry, and until when.
+    let (key, token, expires_ms): (Secret, Option<Secret>, Option<u64>) =
+        if auth.secret_id == config.secret_id {
+            (config.secret_key.clone(), config.token.clone(), None)
+        } else if let Some(t) = shared.issuer().get(&auth.secret_id) {
+            (t.key, Some(t.token), Some(t.expires_ms))
+        } else {
+            return Err(ApiError::new(
+                "AuthFailure.SecretIdNotFound",
+                "The SecretId is not found, please ensure that your SecretId is correct.",
+            ));
+        };
+    if auth.service != service {
         return Err(ApiError::owned(
             "AuthFailure.SignatureFailure",
             format!(
-                "The credential scope names service `{}`, not `{SERVICE}`.",
+                "The credential scope names service `{}`, not `{service}`.",
                 auth.service
             ),
         ));
@@ -66,20 +78,26 @@ pub(crate) fn verify(
     }
     let (canonical, _) = canonical_request(&signed, req.body());
     let sts = string_to_sign(timestamp, &auth.date, &auth.service, &canonical);
-    let expected = signature(config.secret_key.expose(), &auth.date, &auth.service, &sts);
+    let expected = signature(key.expose(), &auth.date, &auth.service, &sts);
     if expected != auth.signature {
         return Err(ApiError::new(
             "AuthFailure.SignatureFailure",
             "The provided credentials could not be validated. Please check your signature is correct.",
         ));
     }
-    if let Some(token) = &config.token {
+    if let Some(token) = &token {
         if req.header("x-tc-token") != Some(token.expose().as_bytes()) {
             return Err(ApiError::new(
                 "AuthFailure.TokenFailure",
                 "The X-TC-Token is missing or not valid.",
             ));
         }
+    }
+    if expires_ms.is_some_and(|e| unix_ms() >= e) {
+        return Err(ApiError::new(
+            "AuthFailure.TokenFailure",
+            "The token has expired.",
+        ));
     }
     Ok(())
 }

@@ -2,13 +2,14 @@
 
 use std::time::Duration;
 
-use crate::api::types::VERSION;
+use crate::api::types::{SERVICE, VERSION};
 
 use super::auth;
 use super::counters::Counter;
 use super::delete::{self, Deletion};
 use super::flow::NewFlow;
 use super::http::Request;
+use super::issuer;
 use super::modify::{self, Change};
 use super::response::{self, ApiError};
 use super::shared::{unix_now, Shared};
@@ -71,6 +72,9 @@ const OK: &str = "200 OK";
 /// Handles one request. Every fault applies to every action; a lost response and a late answer
 /// only to the ones that change something (create, delete, modify), which act all the same.
 pub(crate) async fn handle(shared: &Shared, req: Request<'_>) -> Reply {
+    if let Some(reply) = issuer::route(shared, &req) {
+        return reply;
+    }
     let action = req.header_str("x-tc-action").and_then(Action::from_name);
     if let Some(a) = action {
         shared.bump(a.counter());
@@ -134,7 +138,6 @@ fn precheck(
     req: &Request<'_>,
     action: Option<Action>,
 ) -> Result<Action, (&'static str, ApiError)> {
-    let config = shared.config();
     if !req.is_post() {
         return Err((
             "405 Method Not Allowed",
@@ -175,7 +178,7 @@ fn precheck(
     else {
         return invalid("The header X-TC-Timestamp is required: unix seconds.");
     };
-    auth::verify(req, config, timestamp, unix_now()).map_err(|e| (OK, e))?;
+    auth::verify_as(req, shared, SERVICE, timestamp, unix_now()).map_err(|e| (OK, e))?;
     Ok(action)
 }
 

@@ -1,6 +1,7 @@
 //! What an emulator does: credentials, rate, faults, limits.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use crate::secret::Secret;
 
@@ -10,6 +11,8 @@ use super::preexisting::PreexistingFlow;
 pub const DEFAULT_SECRET_ID: &str = "AKIDbulkflowEMULATOR";
 /// The secret key an emulator accepts unless told otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "bulkflow-emulator-secret-key";
+/// How long temporary credentials live unless told otherwise: what the SDKs ask STS for.
+pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(7200);
 
 /// The settings of one emulator. `Default` gives a fault-free emulator on `127.0.0.1:0` with the
 /// real service's limit of 20 calls per second per action, new flows `pending` for one second,
@@ -24,6 +27,9 @@ pub struct EmulatorConfig {
     pub secret_key: Secret,
     /// When set, `X-TC-Token` must equal it (else `AuthFailure.TokenFailure`).
     pub token: Option<Secret>,
+    /// How long the temporary credentials it issues (as the metadata service and STS) live;
+    /// a call signed with expired ones is answered `AuthFailure.TokenFailure`.
+    pub token_ttl: Duration,
     /// Calls per action over any sliding second; 0 means no limit.
     pub rate: u32,
     /// Uniform latency `MIN..=MAX` in milliseconds added to every call.
@@ -67,6 +73,7 @@ impl Default for EmulatorConfig {
             secret_id: DEFAULT_SECRET_ID.to_owned(),
             secret_key: Secret::new(DEFAULT_SECRET_KEY),
             token: None,
+            token_ttl: DEFAULT_TOKEN_TTL,
             rate: 20,
             latency_ms: (0, 0),
             internal_error: 0.0,

@@ -19,7 +19,10 @@ const READ_CHUNK: usize = 8 * 1024;
 #[derive(Debug, Default)]
 pub(crate) struct Head {
     post: bool,
+    get: bool,
     root: bool,
+    /// The request target, when it is UTF-8.
+    path: String,
     keep_alive: bool,
     expect_continue: bool,
     headers: Vec<(Range<usize>, Range<usize>)>,
@@ -61,6 +64,16 @@ impl<'a> Request<'a> {
     /// Whether the path is `/`.
     pub(crate) fn is_root(&self) -> bool {
         self.head.root
+    }
+
+    /// Whether the method is `GET` (the metadata service).
+    pub(crate) fn is_get(&self) -> bool {
+        self.head.get
+    }
+
+    /// The request target as sent.
+    pub(crate) fn path(&self) -> &'a str {
+        &self.head.path
     }
 }
 
@@ -238,7 +251,9 @@ fn parse_head(buf: &[u8]) -> Parsed {
     let http11 = req.version == Some(1);
     let mut head = Head {
         post: req.method == Some("POST"),
+        get: req.method == Some("GET"),
         root: req.path == Some("/"),
+        path: req.path.unwrap_or_default().to_owned(),
         keep_alive: http11,
         expect_continue: false,
         headers: Vec::with_capacity(req.headers.len()),

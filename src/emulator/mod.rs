@@ -3,7 +3,8 @@
 //! of each action, the documented validation and error codes, a flow's Status life (`pending`,
 //! `available` or `unavailable`, `deleting`), flows that exist before the first call, and seeded
 //! faults (latency, internal errors, lost responses, late answers, listing delay, another
-//! client's load).
+//! client's load). It also plays the CVM metadata service and STS, issuing temporary
+//! credentials that expire (`--token-ttl`).
 //!
 //! In tests, [`Emulator::start`] runs one on its own thread; `bulkflow emulator` runs one in
 //! the foreground through [`args::main`].
@@ -20,6 +21,7 @@ mod describe;
 mod faults;
 mod flow;
 mod http;
+mod issuer;
 mod limiter;
 mod modify;
 mod params;
@@ -33,9 +35,10 @@ mod state;
 mod tests;
 
 pub use args::EmulatorArgs;
-pub use config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+pub use config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, DEFAULT_TOKEN_TTL};
 pub use counters::Counters;
 pub use flow::{FlowRecord, FlowStatus};
+pub use issuer::ROLE_NAME;
 pub use preexisting::{PreexistingError, PreexistingFlow};
 pub use server::{serve, Emulator};
 pub use shared::Shared;

@@ -91,6 +91,16 @@ impl Emulator {
         self.shared.counters()
     }
 
+    /// How many temporary credentials it issued (as the metadata service and STS).
+    pub fn issued_credentials(&self) -> u64 {
+        self.shared.issuer().issued()
+    }
+
+    /// The web identity tokens `AssumeRoleWithWebIdentity` received, oldest first.
+    pub fn web_identity_tokens(&self) -> Vec<String> {
+        self.shared.issuer().web_identity_tokens()
+    }
+
     /// Every flow that exists (`deleting` ones too), listed or not yet, in creation order.
     pub fn flows(&self) -> Vec<DataFlowInfo> {
         self.shared.flows()

@@ -18,6 +18,7 @@ use super::create::refusal_error;
 use super::describe::{self, Query};
 use super::faults::{self, Draws};
 use super::flow::FlowRecord;
+use super::issuer::Issuer;
 use super::limiter::SlidingWindow;
 use super::preexisting::PreexistingError;
 use super::response::ApiError;
@@ -39,6 +40,8 @@ pub struct Shared {
     config: EmulatorConfig,
     inner: Mutex<Inner>,
     counters: LiveCounters,
+    /// The temporary credentials issued as the metadata service and STS.
+    issuer: Issuer,
     shutdown: watch::Sender<bool>,
 }
 
@@ -85,6 +88,7 @@ impl Shared {
             inner: Mutex::new(inner),
             config,
             counters: LiveCounters::default(),
+            issuer: Issuer::default(),
             shutdown: watch::Sender::new(false),
         }))
     }
@@ -97,6 +101,11 @@ impl Shared {
     /// A snapshot of the counters.
     pub fn counters(&self) -> Counters {
         self.counters.snapshot()
+    }
+
+    /// The temporary credentials issued.
+    pub(crate) fn issuer(&self) -> &Issuer {
+        &self.issuer
     }
 
     /// Every flow that exists (`deleting` ones too), listed or not yet, in creation order, in

@@ -21,7 +21,7 @@ pub use events::{Event, EventSink, RowEvent, StopReason};
 pub use op::create::CONFLICT;
 pub use run::run;
 
-use crate::api::{Credentials, Endpoint};
+use crate::api::{CredentialProvider, Endpoint};
 use crate::exit::ExitCode;
 use crate::manifest::{ManifestError, ManifestOptions};
 use crate::store::{RowState, StoreError};
@@ -46,7 +46,8 @@ pub struct RunSettings {
     pub manifest: PathBuf,
     pub state: PathBuf,
     pub endpoint: Endpoint,
-    pub credentials: Credentials,
+    /// Shared with the caller, who can read its refresh count after the run.
+    pub credentials: CredentialProvider,
     pub manifest_options: ManifestOptions,
     pub dispatch: DispatchSettings,
     pub retry_failed: bool,

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
+use crate::api::CredentialProvider;
 use crate::engine::{RunSummary, StopReason};
 use crate::store::RowState;
 
@@ -27,6 +28,16 @@ fn shell_word(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
+}
+
+/// The line after the summary for temporary credentials: how often they were refreshed during
+/// the run. `None` for fixed keys, which are never refreshed.
+pub fn credentials_line(creds: &CredentialProvider) -> Option<String> {
+    creds.refreshes_itself().then(|| {
+        let n = creds.refreshes();
+        let times = if n == 1 { "time" } else { "times" };
+        format!("bulkflow: temporary credentials refreshed {n} {times} during the run.")
+    })
 }
 
 /// Counts, time, rate, failures by code, and what to do next. `resume` is the command that

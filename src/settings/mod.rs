@@ -44,6 +44,8 @@ pub enum UsageError {
     EndpointMasked(String),
     #[error("--profile {0:?}: not a tccli profile name (it names ~/.tccli/NAME.credential: not empty, no `/` or `\\`)")]
     Profile(String),
+    #[error("TCCLI_PROFILE {0:?}: not a tccli profile name (it names ~/.tccli/NAME.credential: no `/` or `\\`)")]
+    ProfileEnv(String),
     #[error("--state {}: that is the manifest; the state file must be another file", .0.display())]
     StateIsManifest(PathBuf),
     #[error("--state: the path is empty")]
@@ -85,7 +87,7 @@ impl UsageError {
 pub enum Service {
     /// `--emulator`: the built-in emulator, started in-process, with its own credentials.
     Emulator,
-    /// The API at this endpoint, with credentials from the environment or the profile.
+    /// The API at this endpoint, with credentials from the chain of `api::credentials`.
     Api(Endpoint),
 }
 
@@ -226,7 +228,7 @@ pub fn resolve(
         .map(|d| bounds::MAX_RUNTIME.check(d))
         .transpose()?;
 
-    let profile = Profile::new(&args.profile, home)?;
+    let profile = Profile::choose(args.profile.as_deref(), env, home)?;
     let region = choose_region(args.region.as_deref(), env, &profile);
     let service = if args.emulator {
         Service::Emulator
@@ -279,7 +281,7 @@ pub fn resolve_validate(
     env: &dyn Fn(&str) -> Option<String>,
     home: Option<PathBuf>,
 ) -> Result<ValidateSettings, UsageError> {
-    let profile = Profile::new(&args.profile, home)?;
+    let profile = Profile::choose(args.profile.as_deref(), env, home)?;
     let region = choose_region(args.region.as_deref(), env, &profile);
     Ok(ValidateSettings {
         manifest: args.manifest.clone(),

@@ -163,7 +163,7 @@ fn resolve_checks_what_clap_never_saw() {
         ("--settle", |a| a.settle = 1e20),
         ("--max-runtime", |a| a.max_runtime = Some(Duration::ZERO)),
         ("--max-runtime", |a| a.max_runtime = Some(Duration::MAX)),
-        ("--profile", |a| a.profile = "../../etc".into()),
+        ("--profile", |a| a.profile = Some("../../etc".into())),
         ("--state", |a| a.state = Some(PathBuf::from("m.csv"))),
         ("--state", |a| a.state = Some(PathBuf::new())),
         ("--endpoint", |a| {

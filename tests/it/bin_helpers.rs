@@ -116,6 +116,8 @@ fn clean_env(cmd: &mut Command) {
         let k = k.to_string_lossy().into_owned();
         if k.starts_with("TENCENTCLOUD_")
             || k.starts_with("BULKFLOW_")
+            || k.starts_with("TKE_")
+            || k == "TCCLI_PROFILE"
             || k == "CI"
             || k == "NO_COLOR"
         {
@@ -167,6 +169,12 @@ pub fn spawn_through<S: AsRef<OsStr>>(
         .stderr(Stdio::piped());
     clean_env(&mut cmd);
     cmd.env("HOME", home);
+    // No test asks the real metadata service: a loopback port where nothing listens, unless
+    // `env` names a fake one.
+    cmd.env(
+        "BULKFLOW_METADATA_URL",
+        "http://127.0.0.1:9/latest/meta-data/",
+    );
     for (k, v) in env {
         cmd.env(k, v);
     }

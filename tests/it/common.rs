@@ -48,7 +48,7 @@ pub fn settings(
         manifest: manifest.to_owned(),
         state: manifest.with_extension("csv.bulkflow.db"),
         endpoint: Endpoint::parse(&emu.url()).unwrap(),
-        credentials: credentials(config),
+        credentials: credentials(config).into(),
         manifest_options: ManifestOptions::with_env(None, |_| None),
         dispatch: DispatchSettings {
             rate,

@@ -3,6 +3,8 @@ mod binary;
 mod chaos;
 mod client_outcomes;
 pub mod common;
+mod credentials_refresh;
+mod credentials_run;
 mod engine_run;
 mod flag_props;
 mod flags;

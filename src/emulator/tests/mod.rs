@@ -4,6 +4,7 @@ mod actions;
 mod auth;
 mod client;
 mod faults;
+mod issuer;
 mod lifecycle;
 mod limits;
 mod mutation_faults;
