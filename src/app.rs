@@ -3,7 +3,9 @@
 
 mod delete_cmd;
 mod offline;
+mod outputs;
 mod run_cmd;
+mod stdin_spool;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -11,9 +13,9 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser};
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{Cli, Command, ReportArgs, StateLocation, StatusArgs};
+use crate::cli::{Cli, Command, LogFormat, ReportArgs, StateLocation, StatusArgs};
 use crate::exit::ExitCode;
-use crate::report::{export, logging, report_file, status};
+use crate::report::{diag, export, logging, mode, report_file, status};
 use crate::store::{self, RowState};
 
 pub use crate::settings::default_state;
@@ -22,18 +24,33 @@ pub use crate::settings::default_state;
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            let code = if e.use_stderr() {
-                ExitCode::Usage
+        Err(e) if e.use_stderr() => {
+            // The command line is wrong, so `--log-format` was not parsed: looked for by hand.
+            if asks_for_json_logs(std::env::args_os()) {
+                diag::set_format(LogFormat::Json);
+                let text = e.render().to_string();
+                let text = text.trim();
+                diag::error(text.strip_prefix("error: ").unwrap_or(text));
             } else {
-                ExitCode::Ok
-            };
-            return code.code();
+                let _ = e.print();
+            }
+            return ExitCode::Usage.code();
+        }
+        Err(e) => {
+            // --help and --version, on stdout.
+            let _ = e.print();
+            return ExitCode::Ok.code();
         }
     };
-    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    logging::init(cli.verbose, cli.quiet, cli.log_format, ansi);
+    let color = mode::color(
+        cli.color,
+        std::env::var("NO_COLOR").ok().as_deref(),
+        std::io::stderr().is_terminal(),
+        std::env::var("TERM").is_ok_and(|t| t == "dumb"),
+    );
+    diag::set_format(cli.log_format);
+    diag::set_color(color);
+    logging::init(cli.verbose, cli.quiet, cli.log_format, color);
     match cli.command {
         Command::Run(args) => run_cmd::run(&args, cli.quiet).code(),
         Command::Delete(args) => delete_cmd::delete(&args, cli.quiet).code(),
@@ -53,8 +70,25 @@ pub fn main() -> i32 {
     }
 }
 
+/// Whether a command line clap refused asked for `--log-format json`, so that even its usage
+/// error is a JSON line.
+fn asks_for_json_logs(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let mut previous_was_flag = false;
+    for arg in args {
+        if arg == "--" {
+            break;
+        }
+        if (previous_was_flag && arg == "json") || arg == "--log-format=json" {
+            return true;
+        }
+        previous_was_flag = arg == "--log-format";
+    }
+    false
+}
+
+/// `bulkflow: error: {msg}`, or its JSON object: what ends a command.
 fn error(msg: impl std::fmt::Display) {
-    eprintln!("bulkflow: error: {msg}");
+    diag::error(msg);
 }
 
 /// The process environment, for `settings::resolve` and the credential lookup.
@@ -77,17 +111,31 @@ async fn watch_signals(cancel: CancellationToken) {
         let Some(name) = signals.recv().await else {
             return;
         };
-        let mut err = std::io::stderr();
         if n == 0 {
             cancel.cancel();
-            let _ = writeln!(
-                err,
-                "bulkflow: {name}: stopping: finishing the calls in flight (again to quit at once)"
-            );
+            diag::warn(format_args!(
+                "{name}: stopping: finishing the calls in flight (again to quit at once)"
+            ));
         } else {
-            let _ = writeln!(err, "bulkflow: {name}: quitting at once; the rows in flight are `unknown` and the next run resolves them");
-            let _ = err.flush();
+            diag::warn(format_args!("{name}: quitting at once; the rows in flight are `unknown` and the next run resolves them"));
+            let _ = std::io::stderr().flush();
+            // `exit` runs no destructor: the copy of a manifest read from stdin goes now.
+            stdin_spool::remove_now();
             std::process::exit(ExitCode::Interrupted.code());
+        }
+    }
+}
+
+/// Writes a command's output on stdout. A closed pipe (`| head`) is not an error; no panic,
+/// as `println!` would.
+fn stdout(text: &str) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::Ok,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Ok,
+        Err(e) => {
+            error(format!("stdout: {e}"));
+            ExitCode::Usage
         }
     }
 }
@@ -118,14 +166,8 @@ fn status_cmd(args: StatusArgs) -> ExitCode {
         Err(code) => return code,
     };
     match status::load(&conn, &path) {
-        Ok(s) if args.json => {
-            println!("{}", s.json());
-            ExitCode::Ok
-        }
-        Ok(s) => {
-            print!("{}", s.text());
-            ExitCode::Ok
-        }
+        Ok(s) if args.json => stdout(&format!("{}\n", s.json())),
+        Ok(s) => stdout(&s.text()),
         Err(e) => {
             error(format!("{}: {e}", path.display()));
             ExitCode::State
@@ -161,5 +203,20 @@ fn report_cmd(args: ReportArgs) -> ExitCode {
             error(format!("{}: {e}", path.display()));
             ExitCode::State
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::asks_for_json_logs;
+
+    #[test]
+    fn json_logs_are_found_on_a_command_line_clap_refused() {
+        let asks = |args: &[&str]| asks_for_json_logs(args.iter().map(|a| a.into()));
+        assert!(asks(&["bulkflow", "--log-format", "json", "run", "--bad"]));
+        assert!(asks(&["bulkflow", "run", "--bad", "--log-format=json"]));
+        assert!(!asks(&["bulkflow", "run", "json", "--log-format", "text"]));
+        assert!(!asks(&["bulkflow", "run", "--", "--log-format", "json"]));
+        assert!(!asks(&["bulkflow", "run", "--state", "json"]));
     }
 }

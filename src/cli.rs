@@ -45,6 +45,17 @@ pub struct Cli {
         help_heading = GLOBAL
     )]
     pub log_format: LogFormat,
+    /// ANSI colours in logs and the progress bar: auto (on a terminal, unless NO_COLOR is set),
+    /// always, never.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorChoice::Auto,
+        global = true,
+        help_heading = GLOBAL
+    )]
+    pub color: ColorChoice,
 }
 
 /// The subcommands.
@@ -90,11 +101,34 @@ pub enum LogFormat {
     Json,
 }
 
+/// When to use ANSI colours. `Auto`: on a terminal, unless NO_COLOR is set to a value or TERM
+/// is dumb. (The variants carry no doc comment: clap would turn every help page into its long
+/// form to show them.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A manifest's format, when its name does not say it (stdin) or says it wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormat {
+    /// CSV with a header row.
+    Csv,
+    /// JSON Lines: one object per line.
+    Jsonl,
+}
+
 /// `bulkflow run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The manifest: .csv (with a header row) or .jsonl.
+    /// The manifest: .csv (with a header row), .jsonl or .ndjson; `-` reads it from stdin (with
+    /// --format and --state).
     pub manifest: PathBuf,
+    /// The manifest's format, whatever its name says; required when it is `-` (stdin).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ManifestFormat>,
     /// SQLite state file; the same file resumes the run [default: MANIFEST.bulkflow.db].
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
@@ -137,6 +171,9 @@ pub struct RunArgs {
     /// stdout; no calls, no state written.
     #[arg(long)]
     pub dry_run: bool,
+    /// With --dry-run: the plan as one JSON object on stdout (the keys of `validate --json`).
+    #[arg(long, requires = "dry_run")]
+    pub json: bool,
     /// Stop submitting after this long, finish in-flight calls, exit 4: 1s to 365d (e.g. 90s,
     /// 50m, 2h, 1h30m, 7d; a bare number is seconds).
     #[arg(long, value_name = "DURATION", value_parser = bounds::max_runtime_arg)]
@@ -161,6 +198,14 @@ pub struct RunArgs {
     /// flow; an interrupted rotation resumes without resending rows already rotated.
     #[arg(long)]
     pub rotate_keys: bool,
+    /// Also write the closing summary as one JSON object to FILE (whole or not at all; not the
+    /// state file or the manifest).
+    #[arg(long, value_name = "FILE")]
+    pub summary_file: Option<PathBuf>,
+    /// Write the run's figures to PATH in the Prometheus text format, each minute and at the
+    /// end (for node_exporter's textfile collector).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
 }
 
 /// `bulkflow delete`.
@@ -176,8 +221,14 @@ pub struct DeleteArgs {
 /// `bulkflow validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// The manifest: .csv or .jsonl.
+    /// The manifest: .csv, .jsonl or .ndjson; `-` reads it from stdin (with --format).
     pub manifest: PathBuf,
+    /// The manifest's format, whatever its name says; required when it is `-` (stdin).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ManifestFormat>,
+    /// One JSON object on stdout: manifest, rows, valid, problems, per_group.
+    #[arg(long)]
+    pub json: bool,
     /// Default region for rows without a Region column, as for `run` [env: TENCENTCLOUD_REGION]
     /// [default: the tccli profile's region].
     #[arg(long, value_name = "REGION")]

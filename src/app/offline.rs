@@ -1,14 +1,20 @@
 //! The commands that send nothing: `validate` and `run --dry-run`. Both read the manifest with
 //! the default region chosen by `settings` in the same way, so a manifest one accepts the other
-//! accepts too.
+//! accepts too. Their findings go to stdout as one JSON object with `--json`; otherwise the
+//! problems are diagnostics on stderr and the dry run's plan is a table on stdout.
+
+use std::path::{Path, PathBuf};
 
 use crate::api::credentials;
 use crate::cli::ValidateArgs;
 use crate::exit::ExitCode;
 use crate::manifest::{self, ManifestError, ManifestOptions, Plan};
-use crate::settings::{self, Profile, RegionChoice, Service, Settings};
+use crate::report::diag::{self, Diag, Level};
+use crate::report::validation::ValidationJson;
+use crate::settings::{self, Input, Profile, RegionChoice, Service, Settings};
 
-use super::{env_var, error, home};
+use super::stdin_spool::{self, Spool};
+use super::{env_var, error, home, stdout};
 
 /// The default region from its chosen source; reads the profile's configure file when that is
 /// the source. `None` when there is none: rows then need a `Region` value.
@@ -23,30 +29,41 @@ pub(super) fn load_region(choice: &RegionChoice, profile: &Profile) -> Option<St
     region
 }
 
-/// Prints a manifest's problems (or the error that stopped reading it) on stderr.
-pub(super) fn print_problems(e: &ManifestError) {
-    if let ManifestError::Invalid { problems, total } = e {
-        for p in problems {
-            eprintln!("{p}");
+/// How the manifest of `input` is read: its format and name when it came from stdin.
+pub(super) fn manifest_options(input: &Input, region: Option<String>) -> ManifestOptions {
+    ManifestOptions::from_env(region)
+        .with_format(input.format)
+        .named(input.display_name())
+}
+
+/// The file to read `input` from: its path, or a private copy of stdin in `dir` (kept while
+/// the returned guard lives). The exit code when stdin cannot be copied.
+pub(super) fn materialize(
+    input: &Input,
+    dir: PathBuf,
+) -> Result<(PathBuf, Option<Spool>), ExitCode> {
+    let Some(format) = input.format.filter(|_| input.stdin) else {
+        return Ok((input.manifest.clone(), None));
+    };
+    match stdin_spool::spool(&mut std::io::stdin().lock(), &dir, format) {
+        Ok(spool) => Ok((spool.path().to_owned(), Some(spool))),
+        Err(e) => {
+            error(format!(
+                "cannot copy the manifest from stdin into {}: {e}",
+                dir.display()
+            ));
+            Err(ExitCode::Usage)
         }
-        if *total > problems.len() as u64 {
-            eprintln!("... and {} more", *total - problems.len() as u64);
-        }
-        eprintln!("bulkflow: {total} problem(s) in the manifest; nothing was sent");
-    } else {
-        error(e);
     }
 }
 
-/// Validates the manifest with the default region `region`; the problems are printed.
-fn check(manifest: &std::path::Path, region: Option<String>) -> Result<Plan, ExitCode> {
-    manifest::validate(manifest, &ManifestOptions::from_env(region)).map_err(|e| {
-        print_problems(&e);
-        ExitCode::Usage
-    })
+/// Prints a manifest's problems (or the error that stopped reading it) on stderr.
+pub(super) fn print_problems(e: &ManifestError) {
+    diag::print_manifest_error(e);
 }
 
-/// `bulkflow validate`: the manifest checked offline, every problem on stderr.
+/// `bulkflow validate`: the manifest checked offline, every problem on stderr (or the whole
+/// finding on stdout with `--json`).
 pub(super) fn validate(args: &ValidateArgs) -> ExitCode {
     let s = match settings::resolve_validate(args, &env_var, home()) {
         Ok(s) => s,
@@ -55,36 +72,84 @@ pub(super) fn validate(args: &ValidateArgs) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    match check(&s.manifest, load_region(&s.region, &s.profile)) {
+    let (path, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let opts = manifest_options(&s.input, load_region(&s.region, &s.profile));
+    let result = manifest::validate(&path, &opts);
+    if s.json {
+        let code = outcome(&result);
+        return match stdout(&format!(
+            "{}\n",
+            ValidationJson::of(&s.input.shown(), &result).to_line()
+        )) {
+            ExitCode::Ok => code,
+            other => other,
+        };
+    }
+    match result {
         Ok(plan) => {
-            eprintln!("{}: {} rows, valid", s.manifest.display(), plan.rows);
+            let text = format!("{}: {} rows, valid", s.input.shown(), plan.rows);
+            let mut d = Diag::new(Level::Info, &text)
+                .field("manifest", s.input.shown())
+                .field("rows", plan.rows);
+            d.text = text;
+            diag::emit(&d);
             ExitCode::Ok
         }
-        Err(code) => code,
+        Err(e) => {
+            print_problems(&e);
+            ExitCode::Usage
+        }
+    }
+}
+
+/// Exit 0 for a valid manifest, 2 otherwise.
+fn outcome(result: &Result<Plan, ManifestError>) -> ExitCode {
+    if result.is_ok() {
+        ExitCode::Ok
+    } else {
+        ExitCode::Usage
     }
 }
 
 /// `bulkflow run --dry-run`: the plan on stdout (it is the output asked for), rows per region
-/// and file system. The endpoint is checked for the manifest's regions, as the run would.
-pub(super) fn dry_run(s: &Settings, region: Option<String>) -> ExitCode {
-    let plan = match check(&s.manifest, region) {
-        Ok(plan) => plan,
-        Err(code) => return code,
-    };
-    if let Service::Api(endpoint) = &s.service {
+/// and file system, as a table or (`--json`) the object `validate --json` writes. The endpoint
+/// is checked for the manifest's regions, as the run would.
+pub(super) fn dry_run(s: &Settings, manifest: &Path, region: Option<String>) -> ExitCode {
+    let result = manifest::validate(manifest, &manifest_options(&s.input, region));
+    if let (Ok(plan), Service::Api(endpoint)) = (&result, &s.service) {
         if let Err(e) = endpoint.check_regions(plan.per_group.keys().map(|(r, _)| r.as_str())) {
             error(e);
             return ExitCode::Usage;
         }
     }
-    println!(
-        "{}: {} rows; nothing sent (dry run)",
-        s.manifest.display(),
-        plan.rows
-    );
-    println!("{:<20} {:<24} {:>8}", "region", "file system", "rows");
-    for ((region, fs), n) in &plan.per_group {
-        println!("{region:<20} {fs:<24} {n:>8}");
+    if s.json {
+        let code = outcome(&result);
+        let line = ValidationJson::of(&s.input.shown(), &result).to_line();
+        return match stdout(&format!("{line}\n")) {
+            ExitCode::Ok => code,
+            other => other,
+        };
     }
-    ExitCode::Ok
+    let plan = match result {
+        Ok(plan) => plan,
+        Err(e) => {
+            print_problems(&e);
+            return ExitCode::Usage;
+        }
+    };
+    let mut out = format!(
+        "{}: {} rows; nothing sent (dry run)\n{:<20} {:<24} {:>8}\n",
+        s.input.shown(),
+        plan.rows,
+        "region",
+        "file system",
+        "rows"
+    );
+    for ((region, fs), n) in &plan.per_group {
+        out.push_str(&format!("{region:<20} {fs:<24} {n:>8}\n"));
+    }
+    stdout(&out)
 }

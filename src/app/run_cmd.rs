@@ -11,14 +11,16 @@ use crate::api::credentials::{self, CredentialsError};
 use crate::api::{CredentialProvider, Credentials, Endpoint};
 use crate::cli::RunArgs;
 use crate::emulator::{Emulator, EmulatorConfig};
-use crate::engine::{self, DispatchSettings, EventSink, Goal, RunError, RunSettings};
+use crate::engine::{self, DispatchSettings, EventSink, RunError, RunSettings};
 use crate::exit::ExitCode;
-use crate::manifest::ManifestOptions;
+use crate::report::diag::{self, Level};
 use crate::report::{mode, progress, summary};
 use crate::secret::Secret;
 use crate::settings::{self, Pacing, Service, Settings};
 
-use super::offline::{dry_run, load_region, print_problems};
+use super::offline::{dry_run, load_region, manifest_options, materialize, print_problems};
+use super::outputs::RunOutputs;
+use super::stdin_spool::{self, Spool};
 use super::{env_var, error, home, watch_signals};
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
@@ -63,13 +65,39 @@ pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
     };
     let region = load_region(&s.region, &s.profile);
     if s.dry_run {
-        return dry_run(&s, region);
+        let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
+            Ok(m) => m,
+            Err(code) => return code,
+        };
+        return dry_run(&s, &manifest, region);
     }
-    execute(&s, region, quiet)
+    let (s, _spool, mut out) = match prepare(s) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let code = execute(&s, region, quiet, &mut out);
+    out.finish(code)
+}
+
+/// What a run needs before it starts: its output files checked, and a manifest from stdin
+/// copied beside the state file (the guard removes the copy).
+pub(super) fn prepare(mut s: Settings) -> Result<(Settings, Option<Spool>, RunOutputs), ExitCode> {
+    let out = RunOutputs::new(&s)?;
+    let (manifest, spool) = match materialize(&s.input, stdin_spool::dir_for(Some(&s.state))) {
+        Ok(m) => m,
+        Err(code) => return Err(out.finish(code)),
+    };
+    s.manifest = manifest;
+    Ok((s, spool, out))
 }
 
 /// Starts the runtime (and the emulator, for a rehearsal), loads the credentials and runs.
-pub(super) fn execute(s: &Settings, region: Option<String>, quiet: bool) -> ExitCode {
+pub(super) fn execute(
+    s: &Settings,
+    region: Option<String>,
+    quiet: bool,
+    out: &mut RunOutputs,
+) -> ExitCode {
     let rt = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -83,9 +111,10 @@ pub(super) fn execute(s: &Settings, region: Option<String>, quiet: bool) -> Exit
         Service::Emulator => match rehearsal_emulator() {
             Ok((emu, config)) => {
                 let url = emu.url();
-                eprintln!(
-                    "bulkflow: rehearsing against the built-in emulator at {url} (20 calls/s)"
-                );
+                diag::emit(&diag::Diag::new(
+                    Level::Info,
+                    format_args!("rehearsing against the built-in emulator at {url} (20 calls/s)"),
+                ));
                 emulator = Some(emu);
                 let creds = CredentialProvider::from(Credentials {
                     secret_id: config.secret_id,
@@ -116,9 +145,9 @@ pub(super) fn execute(s: &Settings, region: Option<String>, quiet: bool) -> Exit
         Err(e) => return credentials_error(&e, s),
     };
     if !quiet && emulator.is_none() {
-        eprintln!("bulkflow: credentials: {}", creds.description());
+        diag::info(format_args!("credentials: {}", creds.description()));
     }
-    let code = rt.block_on(engine_run(s, endpoint, creds, region, quiet));
+    let code = rt.block_on(engine_run(s, endpoint, creds, region, quiet, out));
     drop(emulator);
     rt.shutdown_timeout(Duration::from_secs(1));
     code
@@ -152,6 +181,7 @@ async fn engine_run(
     credentials: CredentialProvider,
     region: Option<String>,
     quiet: bool,
+    out: &mut RunOutputs,
 ) -> ExitCode {
     let provider = credentials.clone();
     let run_settings = RunSettings {
@@ -159,7 +189,7 @@ async fn engine_run(
         state: s.state.clone(),
         endpoint,
         credentials,
-        manifest_options: ManifestOptions::from_env(region),
+        manifest_options: manifest_options(&s.input, region),
         dispatch: dispatch(&s.pacing),
         retry_failed: s.retry_failed,
         max_runtime: s.max_runtime,
@@ -175,25 +205,26 @@ async fn engine_run(
             std::env::var("TERM").is_ok_and(|t| t == "dumb"),
         )
     };
-    let mut resume = summary::resume_command(&s.manifest, &s.state, &s.default_state);
-    if s.goal == Goal::Delete {
-        resume = format!(
-            "{} --yes",
-            resume.replacen("bulkflow run", "bulkflow delete", 1)
-        );
-    }
     let cancel = CancellationToken::new();
     tokio::spawn(watch_signals(cancel.clone()));
     let (events, rx) = EventSink::channel();
-    let reporter = tokio::spawn(progress::consume(rx, display));
+    let consumer = progress::Consumer {
+        display,
+        color: diag::color(),
+        metrics: out.take_metrics(),
+    };
+    let reporter = tokio::spawn(progress::consume(rx, consumer));
     let result = engine::run(run_settings, events, cancel).await;
-    let _ = reporter.await;
+    if let Ok(consumed) = reporter.await {
+        out.consumed(consumed);
+    }
     match result {
         Ok(end) => {
-            eprintln!("{}", summary::render(&end, &resume));
+            // Before the summary, which is the last line (a JSON log's closing object).
             if let Some(line) = summary::credentials_line(&provider) {
-                eprintln!("{line}");
+                diag::info(line.strip_prefix("bulkflow: ").unwrap_or(&line));
             }
+            out.ended(&end);
             end.exit_code()
         }
         Err(RunError::Manifest(e)) => {

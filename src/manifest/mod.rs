@@ -27,7 +27,7 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
-pub use options::{EnvLookup, ManifestOptions};
+pub use options::{EnvLookup, Format, ManifestOptions};
 pub use problem::{ManifestError, Problem, MAX_PROBLEMS};
 pub use reader::{read, Reader};
 pub use row::Row;

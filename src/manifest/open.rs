@@ -1,4 +1,5 @@
-//! Opening a manifest: the format from the extension, the byte order mark, the CSV header.
+//! Opening a manifest: the format (`--format`, else the extension), the byte order mark, the CSV
+//! header.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -6,7 +7,7 @@ use std::path::Path;
 
 use super::csv_source::CsvSource;
 use super::jsonl_source::JsonlSource;
-use super::options::ManifestOptions;
+use super::options::{Format, ManifestOptions};
 use super::problem::{ManifestError, Place, Problem};
 use super::rules::RowContext;
 use super::source::{skip_bom, Source};
@@ -21,17 +22,18 @@ pub(crate) struct Opened {
     pub ctx: RowContext,
 }
 
-/// Opens `path` as CSV or JSONL by its extension (case-insensitive).
+/// Opens `path` as CSV or JSONL: the format of the options, else the extension
+/// (case-insensitive; `.ndjson` is JSON Lines too). Problems name the manifest by the options'
+/// name, else by its path.
 pub(crate) fn open(path: &Path, opts: &ManifestOptions) -> Result<Opened, ManifestError> {
-    let name = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let is_csv = match ext.as_deref() {
-        Some("csv") => true,
-        Some("jsonl") => false,
-        _ => return Err(ManifestError::UnknownFormat { path: name }),
+    let name = opts
+        .name
+        .clone()
+        .unwrap_or_else(|| path.display().to_string());
+    let is_csv = match opts.format.or_else(|| Format::of_path(path)) {
+        Some(Format::Csv) => true,
+        Some(Format::Jsonl) => false,
+        None => return Err(ManifestError::UnknownFormat { path: name }),
     };
     let io_error = |source| ManifestError::Io {
         path: name.clone(),

@@ -1,7 +1,29 @@
-//! What reading a manifest needs from outside the file: the default region and the environment.
+//! What reading a manifest needs from outside the file: the default region, the environment,
+//! and, for a manifest that came on stdin, its format and the name its problems give it.
 
 use std::fmt;
+use std::path::Path;
 use std::sync::Arc;
+
+/// A manifest's format: CSV with a header row, or JSON Lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    /// The format a file's extension names (case-insensitive): `.csv`; `.jsonl` or `.ndjson`
+    /// (the other common name of JSON Lines). `None` for any other name.
+    pub fn of_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            _ => None,
+        }
+    }
+}
 
 /// How `${NAME}` values are looked up.
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -13,6 +35,11 @@ pub struct ManifestOptions {
     /// How a `${NAME}` value is read. Shared (an `Arc`) so a [`Reader`](super::Reader) can own it
     /// and be moved to another thread.
     pub env: EnvLookup,
+    /// The format, whatever the file's name says (`--format`); `None`: from the extension.
+    pub format: Option<Format>,
+    /// The name problems and errors give the manifest instead of its path: a manifest read from
+    /// stdin is read from a temporary copy whose name means nothing to the user.
+    pub name: Option<String>,
 }
 
 impl ManifestOptions {
@@ -29,7 +56,21 @@ impl ManifestOptions {
         ManifestOptions {
             default_region,
             env: Arc::new(env),
+            format: None,
+            name: None,
         }
+    }
+
+    /// The same options, reading the manifest as `format` whatever its name.
+    pub fn with_format(mut self, format: Option<Format>) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// The same options, naming the manifest `name` in problems and errors.
+    pub fn named(mut self, name: Option<String>) -> Self {
+        self.name = name;
+        self
     }
 }
 
@@ -37,6 +78,8 @@ impl fmt::Debug for ManifestOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ManifestOptions")
             .field("default_region", &self.default_region)
+            .field("format", &self.format)
+            .field("name", &self.name)
             .finish_non_exhaustive()
     }
 }

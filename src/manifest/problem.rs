@@ -49,8 +49,8 @@ pub enum ManifestError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The extension is neither `.csv` nor `.jsonl`.
-    #[error("{path}: unsupported manifest type (expected .csv or .jsonl)")]
+    /// The extension is none of `.csv`, `.jsonl`, `.ndjson`, and no format was given.
+    #[error("{path}: unsupported manifest type (expected .csv, .jsonl or .ndjson, or --format csv|jsonl)")]
     UnknownFormat {
         /// The manifest path as given.
         path: String,

@@ -92,16 +92,24 @@ impl Visit for Fields {
     }
 }
 
-/// `{"time":..,"level":..,"message":..,FIELDS}`, written by hand to keep the fixed keys first
-/// (serde_json's map would sort them).
 fn object(now_ms: i64, level: &str, fields: &Fields) -> String {
+    line(now_ms, level, &fields.message, &fields.rest)
+}
+
+/// One log object, `{"time":..,"level":..,"message":..,FIELDS}`, without its line end: what
+/// every JSON diagnostic is, from `tracing` or not. Written by hand to keep the fixed keys first
+/// (serde_json's map would sort them); a field named like a fixed key is dropped.
+pub fn line(now_ms: i64, level: &str, message: &str, fields: &[(&str, Value)]) -> String {
     let mut out = String::from("{");
     push_pair(&mut out, "time", &Value::from(rfc3339_utc(now_ms)));
     out.push(',');
     push_pair(&mut out, "level", &Value::from(level));
     out.push(',');
-    push_pair(&mut out, "message", &Value::from(fields.message.as_str()));
-    for (key, value) in &fields.rest {
+    push_pair(&mut out, "message", &Value::from(message));
+    for (key, value) in fields {
+        if RESERVED.contains(key) {
+            continue;
+        }
         out.push(',');
         push_pair(&mut out, key, value);
     }

@@ -32,15 +32,22 @@ impl Write for Line {
 
 impl Drop for Line {
     fn drop(&mut self) {
-        let bytes = one_line(std::mem::take(&mut self.0));
-        let bar = BAR.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let write = || {
-            let _ = std::io::stderr().lock().write_all(&bytes);
-        };
-        match bar {
-            Some(bar) => bar.suspend(write),
-            None => write(),
-        }
+        write_stderr(&one_line(std::mem::take(&mut self.0)));
+    }
+}
+
+/// Writes `bytes` on stderr in one piece, around the bar when there is one so that it is not
+/// torn. An error (stderr closed after a hangup) is ignored: a diagnostic never stops a run.
+pub fn write_stderr(bytes: &[u8]) {
+    let bar = BAR.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let write = || {
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(bytes);
+        let _ = err.flush();
+    };
+    match bar {
+        Some(bar) => bar.suspend(write),
+        None => write(),
     }
 }
 
@@ -49,7 +56,7 @@ impl Drop for Line {
 /// one record is one line, and no line can pass for a record of its own. Other control
 /// characters are left to the formatter (which escapes ESC and the C1 controls in messages, and
 /// writes ESC itself for colours on a terminal).
-fn one_line(mut bytes: Vec<u8>) -> Vec<u8> {
+pub(crate) fn one_line(mut bytes: Vec<u8>) -> Vec<u8> {
     let ended = bytes.last() == Some(&b'\n');
     if ended {
         bytes.pop();

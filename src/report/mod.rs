@@ -1,11 +1,18 @@
-//! Everything a person or a script reads: progress, logs, the summary, status and the report.
+//! Everything a person or a script reads: progress, logs, the summary, status and the report,
+//! the metrics file and the machine-readable outputs.
 
+pub mod bar;
+pub mod diag;
 pub mod export;
 pub mod json_log;
 pub mod logging;
+pub mod metrics;
 pub mod mode;
 pub mod output;
 pub mod progress;
 pub mod report_file;
 pub mod status;
 pub mod summary;
+pub mod summary_json;
+pub mod tally;
+pub mod validation;

@@ -1,6 +1,6 @@
-//! Bar or plain lines: one pure decision, tested as a table.
+//! Bar or plain lines, colour or none: pure decisions, tested as tables.
 
-use crate::cli::ProgressMode;
+use crate::cli::{ColorChoice, ProgressMode};
 
 /// What progress looks like for this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,10 +22,50 @@ pub fn decide(flag: ProgressMode, stderr_is_terminal: bool, ci: bool, term_dumb:
     }
 }
 
+/// Whether logs and the bar use ANSI colours: `--color always` or `never` as said; `auto` only
+/// on a terminal that is not `TERM=dumb`, and not when `NO_COLOR` has a value (any non-empty
+/// value; <https://no-color.org>: a flag on the command line wins over the variable).
+pub fn color(
+    choice: ColorChoice,
+    no_color: Option<&str>,
+    stderr_is_terminal: bool,
+    term_dumb: bool,
+) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stderr_is_terminal && !term_dumb && no_color.is_none_or(str::is_empty),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use ProgressMode::*;
+
+    #[test]
+    fn colour_table() {
+        use ColorChoice::{Always, Auto, Never};
+        // `None` is `ProgressMode::None` here.
+        let unset: Option<&str> = Option::None;
+        let rows = [
+            (Auto, unset, true, false, true),
+            (Auto, Some(""), true, false, true),
+            (Auto, Some("1"), true, false, false),
+            (Auto, Some("0"), true, false, false),
+            (Auto, unset, false, false, false),
+            (Auto, unset, true, true, false),
+            (Always, Some("1"), false, true, true),
+            (Never, unset, true, false, false),
+        ];
+        for (choice, no_color, tty, dumb, want) in rows {
+            assert_eq!(
+                color(choice, no_color, tty, dumb),
+                want,
+                "{choice:?} NO_COLOR={no_color:?} tty={tty} dumb={dumb}"
+            );
+        }
+    }
 
     #[test]
     fn table() {

@@ -1,18 +1,22 @@
 //! The progress consumer: counts events, draws the bar or prints a plain line every 10 seconds,
-//! and logs what a person should know about (failures, stops).
+//! rewrites the metrics file every minute, and logs what a person should know about (failures,
+//! stops).
 
-use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
+use super::bar::{self, Figures};
+use super::diag::{self, Diag, Level};
 use super::logging;
+use super::metrics::{metrics_every, MetricsFile};
 use super::mode::Display;
-use crate::api::OutcomeClass;
-use crate::engine::{Event, RowEvent};
+use crate::engine::Event;
 use crate::store::RowState;
+
+pub use super::tally::{human_secs, Tally};
 
 /// How often plain mode prints a line.
 pub const PLAIN_EVERY: Duration = Duration::from_secs(10);
@@ -31,180 +35,109 @@ pub fn plain_every() -> Duration {
         .map_or(PLAIN_EVERY, Duration::from_millis)
 }
 
-/// The numbers every display shows.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Tally {
-    pub total: u64,
-    pub created: u64,
-    pub failed: u64,
-    pub retrying: u64,
-    pub unknown: u64,
-    pub deleted: u64,
-    pub calls: u64,
-    pub throttled: u64,
-    /// Current non-final state of rows in play, by line.
-    in_play: HashMap<u64, RowState>,
-    /// Completion instants of the last few seconds, for the rate.
-    recent: VecDeque<Instant>,
+/// What the consumer shows and writes.
+#[derive(Debug)]
+pub struct Consumer {
+    pub display: Display,
+    /// ANSI colours in the bar.
+    pub color: bool,
+    /// `--metrics-file`, rewritten every [`metrics_every`].
+    pub metrics: Option<MetricsFile>,
 }
 
-impl Tally {
-    /// Rows with a final state.
-    pub fn done(&self) -> u64 {
-        self.created + self.failed + self.deleted
-    }
-
-    /// Takes one event into account.
-    pub fn apply(&mut self, e: &Event, now: Instant) {
-        match e {
-            // Each pass of a run (create, update, rotate, wait) goes over every row again.
-            Event::Planned { total } => {
-                self.total = *total;
-                self.created = 0;
-                self.failed = 0;
-                self.retrying = 0;
-                self.unknown = 0;
-                self.deleted = 0;
-                self.in_play.clear();
-            }
-            Event::Call { class, .. } => {
-                self.calls += 1;
-                if *class == OutcomeClass::Throttled {
-                    self.throttled += 1;
-                }
-            }
-            Event::Row(r) => self.row(r, now),
-            Event::Listing { .. } | Event::Stopping { .. } => {}
-        }
-    }
-
-    fn row(&mut self, r: &RowEvent, now: Instant) {
-        if let Some(old) = self.in_play.remove(&r.line) {
-            self.count(old, -1);
-        }
-        match r.state {
-            RowState::Created | RowState::Failed | RowState::Deleted => {
-                self.count(r.state, 1);
-                if !r.earlier {
-                    self.recent.push_back(now);
-                }
-            }
-            RowState::Retrying | RowState::Unknown => {
-                self.count(r.state, 1);
-                self.in_play.insert(r.line, r.state);
-            }
-            RowState::Pending => {}
-        }
-    }
-
-    fn count(&mut self, s: RowState, d: i64) {
-        let c = match s {
-            RowState::Created => &mut self.created,
-            RowState::Failed => &mut self.failed,
-            RowState::Retrying => &mut self.retrying,
-            RowState::Unknown => &mut self.unknown,
-            RowState::Deleted => &mut self.deleted,
-            RowState::Pending => return,
-        };
-        *c = c.saturating_add_signed(d);
-    }
-
-    /// Rows finished per second over the last 10 seconds.
-    pub fn rate(&mut self, now: Instant) -> f64 {
-        let window = Duration::from_secs(10);
-        while self.recent.front().is_some_and(|t| now - *t > window) {
-            self.recent.pop_front();
-        }
-        let Some(first) = self.recent.front() else {
-            return 0.0;
-        };
-        let span = (now - *first).as_secs_f64().max(1.0);
-        self.recent.len() as f64 / span
-    }
-
-    /// The time left at `rate` rows per second, when there is a rate and something left.
-    pub fn eta(&self, rate: f64) -> Option<String> {
-        let left = self.total.saturating_sub(self.done());
-        (rate > 0.0 && left > 0).then(|| human_secs(left as f64 / rate))
-    }
-
-    /// The numbers as one line, without escape codes.
-    pub fn line(&mut self, now: Instant) -> String {
-        let rate = self.rate(now);
-        let eta = self
-            .eta(rate)
-            .map(|e| format!(", ETA {e}"))
-            .unwrap_or_default();
-        format!(
-            "{}/{} done: created {}, failed {}, retrying {}, unknown {}; {rate:.1} rows/s{eta}",
-            self.done(),
-            self.total,
-            self.created,
-            self.failed,
-            self.retrying,
-            self.unknown
-        )
-    }
+/// What the consumer leaves when the events end: the figures, and the metrics file for its last
+/// write.
+#[derive(Debug)]
+pub struct Consumed {
+    pub tally: Tally,
+    pub metrics: Option<MetricsFile>,
 }
 
-/// `1h02m`, `3m05s`, `12s`.
-pub fn human_secs(secs: f64) -> String {
-    let s = secs.round().max(0.0) as u64;
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+/// The plain line: `bulkflow: {tally line}` as text; as JSON, an `INFO` object with the figures
+/// as fields.
+fn plain_line(tally: &mut Tally, now: Instant) -> Diag {
+    let rate = tally.rate(now);
+    let mut d = Diag::new(Level::Info, tally.line(now))
+        .field("done", tally.done())
+        .field("total", tally.total)
+        .field("created", tally.created)
+        .field("failed", tally.failed)
+        .field("retrying", tally.retrying)
+        .field("unknown", tally.unknown)
+        .field("rows_per_s", (rate * 10.0).round() / 10.0);
+    if let Some(eta) = tally.eta(rate) {
+        d = d.field("eta", eta);
+    }
+    d
+}
+
+/// The bar's figures now.
+fn figures(tally: &mut Tally, now: Instant, started: Instant, frame: usize) -> Figures {
+    let rate = tally.rate(now);
+    Figures {
+        done: tally.done(),
+        total: tally.total,
+        created: tally.created,
+        failed: tally.failed,
+        retrying: tally.retrying,
+        unknown: tally.unknown,
+        rate,
+        eta: tally.eta(rate),
+        elapsed: now - started,
+        frame,
     }
 }
 
 /// Consumes events until the engine drops its sink.
-pub async fn consume(mut rx: UnboundedReceiver<Event>, display: Display) {
+pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed {
+    let Consumer {
+        display,
+        color,
+        mut metrics,
+    } = c;
+    let started = Instant::now();
     let mut tally = Tally::default();
     let bar = (display == Display::Bar).then(|| {
+        // The whole line is drawn by `bar::line`, which fits it to the terminal's width.
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
         bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner:.green} [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} {msg}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.enable_steady_tick(Duration::from_millis(200));
         logging::set_bar(Some(bar.clone()));
         bar
     });
     let mut tick = tokio::time::interval(if bar.is_some() {
-        Duration::from_millis(500)
+        Duration::from_millis(200)
     } else {
         plain_every()
     });
     tick.tick().await;
+    let mut metrics_tick = tokio::time::interval(metrics_every());
+    metrics_tick.tick().await;
+    let mut frame = 0usize;
     loop {
         tokio::select! {
             e = rx.recv() => {
                 let Some(e) = e else { break };
-                let now = Instant::now();
-                tally.apply(&e, now);
+                tally.apply(&e, Instant::now());
                 log_event(&e);
-                if let Some(bar) = &bar {
-                    if let Event::Planned { total } = e {
-                        bar.set_length(total);
-                    }
-                    bar.set_position(tally.done());
-                }
             }
             _ = tick.tick() => {
                 let now = Instant::now();
                 match (&bar, display) {
                     (Some(bar), _) => {
-                        let rate = tally.rate(now);
-                        bar.set_message(format!(
-                            "created {} · failed {} · retrying {} · unknown {} · {rate:.1}/s{}",
-                            tally.created, tally.failed, tally.retrying, tally.unknown,
-                            tally.eta(rate).map(|e| format!(" · ETA {e}")).unwrap_or_default(),
-                        ));
+                        frame = frame.wrapping_add(1);
+                        let f = figures(&mut tally, now, started, frame);
+                        bar.set_message(bar::line(bar::terminal_width(), &f, color));
                     }
-                    (None, Display::Plain) => eprintln!("bulkflow: {}", tally.line(now)),
+                    (None, Display::Plain) => diag::emit(&plain_line(&mut tally, now)),
                     _ => {}
+                }
+            }
+            _ = metrics_tick.tick(), if metrics.is_some() => {
+                if let Some(m) = metrics.as_mut() {
+                    let s = m.running(&tally);
+                    m.write(&s);
                 }
             }
         }
@@ -213,8 +146,9 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, display: Display) {
         bar.finish_and_clear();
         logging::set_bar(None);
     } else if display == Display::Plain && tally.total > 0 {
-        eprintln!("bulkflow: {}", tally.line(Instant::now()));
+        diag::emit(&plain_line(&mut tally, Instant::now()));
     }
+    Consumed { tally, metrics }
 }
 
 fn log_event(e: &Event) {
@@ -260,54 +194,59 @@ fn log_event(e: &Event) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use tokio::sync::mpsc::unbounded_channel;
 
-    fn row(line: u64, state: RowState, earlier: bool) -> Event {
+    use super::*;
+    use crate::engine::RowEvent;
+    use crate::report::metrics::METRICS_EVERY;
+
+    fn created(line: u64) -> Event {
         Event::Row(RowEvent {
             line,
             file_system_id: "cfs-1".into(),
-            target_path: "/cfs/a".into(),
-            state,
-            data_flow_id: None,
+            target_path: format!("/cfs/{line}"),
+            state: RowState::Created,
+            data_flow_id: Some("df-1".into()),
             error_code: None,
             error_message: None,
             request_id: None,
             attempt: 1,
-            earlier,
+            earlier: false,
             via: "call",
         })
     }
 
-    #[test]
-    fn the_tally_follows_rows_through_their_states() {
-        let now = Instant::now();
-        let mut t = Tally::default();
-        for e in [
-            Event::Planned { total: 4 },
-            row(1, RowState::Created, true),
-            row(2, RowState::Retrying, false),
-            row(3, RowState::Unknown, false),
-            row(2, RowState::Created, false),
-            row(3, RowState::Failed, false),
-        ] {
-            t.apply(&e, now);
+    #[tokio::test(start_paused = true)]
+    async fn the_metrics_file_is_rewritten_while_the_run_goes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bulkflow.prom");
+        let (tx, rx) = unbounded_channel();
+        let consumer = Consumer {
+            display: Display::Nothing,
+            color: false,
+            metrics: Some(MetricsFile::new(&path)),
+        };
+        let task = tokio::spawn(consume(rx, consumer));
+        for e in [Event::Planned { total: 3 }, created(1), created(2)] {
+            tx.send(e).expect("send");
         }
-        assert_eq!(
-            (t.created, t.failed, t.retrying, t.unknown, t.done()),
-            (2, 1, 0, 0, 3)
-        );
-        let line = t.line(now);
+        tokio::time::sleep(METRICS_EVERY / 2).await;
+        assert!(!path.exists(), "written before a minute passed");
+        tokio::time::sleep(METRICS_EVERY).await;
+        let text = std::fs::read_to_string(&path).expect("a write during the run");
+        assert!(text.contains("\nbulkflow_running 1\n"), "{text}");
         assert!(
-            line.starts_with("3/4 done: created 2, failed 1, retrying 0, unknown 0;"),
-            "{line}"
+            text.contains("\nbulkflow_rows{state=\"created\"} 2\n"),
+            "{text}"
         );
-        assert!(!line.contains('\x1b'));
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(human_secs(12.2), "12s");
-        assert_eq!(human_secs(185.0), "3m05s");
-        assert_eq!(human_secs(3720.0), "1h02m");
+        assert!(
+            text.contains("\nbulkflow_rows{state=\"pending\"} 1\n"),
+            "{text}"
+        );
+        assert!(!text.contains("bulkflow_last_exit_code"), "{text}");
+        drop(tx);
+        let consumed = task.await.expect("the consumer ends with the events");
+        assert_eq!(consumed.tally.created, 2);
+        assert!(consumed.metrics.is_some());
     }
 }

@@ -19,7 +19,8 @@ pub fn resume_command(manifest: &Path, state: &Path, default_state: &Path) -> St
     cmd
 }
 
-fn shell_word(s: &str) -> String {
+/// `s` as one word for a POSIX shell: as it is when it is plain, else in single quotes.
+pub fn shell_word(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c))
@@ -87,11 +88,19 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
             let _ = write!(out, " Some rows are not settled; resume: {resume}");
         }
         None if n(RowState::Failed) > 0 => {
+            // A manifest read from stdin has no file to name: its state file has.
+            let source = if s.manifest.as_os_str() == "-" {
+                format!(
+                    "--state {}",
+                    shell_word(&s.state_file.display().to_string())
+                )
+            } else {
+                shell_word(&s.manifest.display().to_string())
+            };
             let _ = write!(
                 out,
-                " Details: bulkflow report {} --only failed. After fixing the manifest rows, run again; \
+                " Details: bulkflow report {source} --only failed. After fixing the manifest rows, run again; \
                  to retry failures without edits: {resume} --retry-failed",
-                shell_word(&s.manifest.display().to_string())
             );
         }
         None => {}

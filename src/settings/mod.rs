@@ -6,6 +6,7 @@
 //! region, the emulator).
 
 pub mod bounds;
+mod inputs;
 mod profile;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ use crate::api::Endpoint;
 use crate::cli::{ProgressMode, RunArgs, ValidateArgs};
 
 pub use bounds::Problem;
+pub use inputs::{Input, STDIN_NAME};
 pub use profile::{choose_region, Profile, RegionChoice};
 
 /// The endpoint when neither `--endpoint` nor `BULKFLOW_ENDPOINT` names one.
@@ -50,6 +52,14 @@ pub enum UsageError {
     StateIsManifest(PathBuf),
     #[error("--state: the path is empty")]
     EmptyState,
+    #[error("a manifest read from stdin (`-`) needs --format csv or --format jsonl")]
+    StdinFormat,
+    #[error("a manifest read from stdin (`-`) needs --state FILE: there is no manifest file to put the state file beside, and the same state file resumes the run")]
+    StdinState,
+    #[error("{0}: the path is empty")]
+    EmptyPath(&'static str),
+    #[error("--summary-file and --metrics-file name the same file {}; give each its own", .0.display())]
+    SameOutput(PathBuf),
 }
 
 impl UsageError {
@@ -108,7 +118,11 @@ pub struct Pacing {
 /// Everything `run` needs, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// The manifest file the run reads: the path given, or (stdin) the spooled copy `app` puts
+    /// here.
     pub manifest: PathBuf,
+    /// Where the manifest comes from, and its format.
+    pub input: Input,
     pub state: PathBuf,
     /// The state file `run` would use without `--state`, for the resume command.
     pub default_state: PathBuf,
@@ -122,12 +136,22 @@ pub struct Settings {
     pub progress: ProgressMode,
     /// What the run does to the flows.
     pub goal: crate::engine::Goal,
+    /// `--dry-run --json`: the plan as one JSON object.
+    pub json: bool,
+    /// `--summary-file`: the closing summary as JSON.
+    pub summary_file: Option<PathBuf>,
+    /// `--metrics-file`: the figures in the Prometheus text format.
+    pub metrics_file: Option<PathBuf>,
 }
 
 /// Everything `validate` needs, resolved the way `run` resolves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateSettings {
     pub manifest: PathBuf,
+    /// Where the manifest comes from, and its format.
+    pub input: Input,
+    /// `--json`: one object on stdout.
+    pub json: bool,
     pub profile: Profile,
     pub region: RegionChoice,
 }
@@ -248,15 +272,27 @@ pub fn resolve(
         })?)
     };
 
+    let input = inputs::input(&args.manifest, args.format)?;
+    let (summary_file, metrics_file) =
+        inputs::outputs(args.summary_file.as_deref(), args.metrics_file.as_deref())?;
     let default_state = default_state(&args.manifest);
     let state = match &args.state {
         Some(s) if s.as_os_str().is_empty() => return Err(UsageError::EmptyState),
         Some(s) if *s == args.manifest => return Err(UsageError::StateIsManifest(s.clone())),
         Some(s) => s.clone(),
+        // A dry run writes no state; it only needs a name.
+        None if input.stdin && !args.dry_run => return Err(UsageError::StdinState),
         None => default_state.clone(),
+    };
+    // For stdin, the resume command always names the state file.
+    let default_state = if input.stdin {
+        PathBuf::new()
+    } else {
+        default_state
     };
     Ok(Settings {
         manifest: args.manifest.clone(),
+        input,
         state,
         default_state,
         service,
@@ -272,6 +308,9 @@ pub fn resolve(
             rotate: args.rotate_keys,
             wait: args.wait.then_some(args.wait_timeout),
         },
+        json: args.json,
+        summary_file,
+        metrics_file,
     })
 }
 
@@ -285,6 +324,8 @@ pub fn resolve_validate(
     let region = choose_region(args.region.as_deref(), env, &profile);
     Ok(ValidateSettings {
         manifest: args.manifest.clone(),
+        input: inputs::input(&args.manifest, args.format)?,
+        json: args.json,
         profile,
         region,
     })

@@ -155,6 +155,26 @@ pub fn spawn_through<S: AsRef<OsStr>>(
     env: &[(&str, &str)],
     home: &Path,
 ) -> Running {
+    spawn_fed(wrapper, args, env, home, None)
+}
+
+/// [`spawn`] with `input` written to its stdin (then closed).
+pub fn spawn_with_stdin<S: AsRef<OsStr>>(
+    args: &[S],
+    env: &[(&str, &str)],
+    home: &Path,
+    input: Vec<u8>,
+) -> Running {
+    spawn_fed(&[], args, env, home, Some(input))
+}
+
+fn spawn_fed<S: AsRef<OsStr>>(
+    wrapper: &[&str],
+    args: &[S],
+    env: &[(&str, &str)],
+    home: &Path,
+    input: Option<Vec<u8>>,
+) -> Running {
     let mut cmd = match wrapper.split_first() {
         Some((program, rest)) => {
             let mut cmd = Command::new(program);
@@ -164,7 +184,11 @@ pub fn spawn_through<S: AsRef<OsStr>>(
         None => Command::new(BIN),
     };
     cmd.args(args)
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     clean_env(&mut cmd);
@@ -179,6 +203,12 @@ pub fn spawn_through<S: AsRef<OsStr>>(
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn bulkflow");
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&input);
+        });
+    }
     let out = child.stdout.take().map(drain);
     let err = child.stderr.take().map(drain);
     Running { child, out, err }

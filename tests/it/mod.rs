@@ -16,6 +16,9 @@ mod lifecycle_api;
 mod manifest_props;
 mod operator;
 pub mod rawserver;
+mod scripts;
 mod shown;
+mod shown_machine;
+mod stdin;
 #[cfg(unix)]
 mod trust;

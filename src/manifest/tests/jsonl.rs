@@ -1,6 +1,6 @@
 //! JSON Lines manifests: keys in any case, strings and numbers, nulls, types, duplicates.
 
-use super::super::read;
+use super::super::{read, validate, ManifestError};
 use super::*;
 
 #[test]
@@ -103,5 +103,36 @@ fn region_duplicates_and_variables_across_lines() {
     assert_eq!(
         plan(&only_first, &opts_with_region(Some("ap-nanjing"))).rows,
         1
+    );
+}
+
+#[test]
+fn ndjson_is_json_lines() {
+    let m = write("m.NDJSON", format!("{}\n{}\n", json_row(1), json_row(2)));
+    assert_eq!(plan(&m, &opts()).rows, 2);
+    assert_eq!(read(&m.path, &opts()).unwrap().count(), 2);
+}
+
+#[test]
+fn a_given_format_and_name_win_over_the_file_name() {
+    use crate::manifest::Format;
+    // A spooled copy of stdin: its name says nothing, the format and the name come from outside.
+    let m = write("spool.tmp", format!("{}\n", json_row(1)));
+    assert!(matches!(
+        validate(&m.path, &opts()),
+        Err(ManifestError::UnknownFormat { .. })
+    ));
+    let given = || {
+        opts()
+            .with_format(Some(Format::Jsonl))
+            .named(Some("<stdin>".into()))
+    };
+    assert_eq!(plan(&m, &given()).rows, 1);
+    let bad = write("spool.csv", json_row(1).replace("/cfs/", "/data/"));
+    let problems = problems_with(&bad, &given());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("<stdin>:1: TargetPath: "),
+        "{problems:?}"
     );
 }

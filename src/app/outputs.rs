@@ -1,0 +1,185 @@
+//! What a run leaves besides its exit code: the closing summary on stderr (a paragraph, or one
+//! JSON object with `--log-format json`), `--summary-file` and `--metrics-file`. The files are
+//! checked before the run (never the state file or the manifest; a directory that exists) and
+//! written at its end on every way out that has settings, early errors included.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::engine::{Goal, RunSummary};
+use crate::exit::ExitCode;
+use crate::manifest::Format;
+use crate::report::diag::{self, Diag, Level};
+use crate::report::metrics::MetricsFile;
+use crate::report::output::{check_output_path, state_files, write_atomically};
+use crate::report::progress::Consumed;
+use crate::report::summary::{self, shell_word};
+use crate::report::summary_json::SummaryJson;
+use crate::report::tally::Tally;
+use crate::settings::Settings;
+use crate::store::RowState;
+
+/// The outputs of one run, from its settings to its end.
+#[derive(Debug)]
+pub(super) struct RunOutputs {
+    /// The manifest as the user named it (`-` for stdin).
+    manifest: String,
+    state: PathBuf,
+    goal: RowState,
+    /// The command that resumes the run.
+    pub(super) resume: String,
+    summary_file: Option<PathBuf>,
+    metrics: Option<MetricsFile>,
+    summary: Option<SummaryJson>,
+    end: Option<RunSummary>,
+    tally: Tally,
+}
+
+/// The command that resumes the run `s` describes.
+fn resume(s: &Settings) -> String {
+    let mut resume = if s.input.stdin {
+        let format = match s.input.format {
+            Some(Format::Jsonl) => "jsonl",
+            _ => "csv",
+        };
+        format!(
+            "bulkflow run - --format {format} --state {}",
+            shell_word(&s.state.display().to_string())
+        )
+    } else {
+        summary::resume_command(&s.input.manifest, &s.state, &s.default_state)
+    };
+    if s.goal == Goal::Delete {
+        resume = format!(
+            "{} --yes",
+            resume.replacen("bulkflow run", "bulkflow delete", 1)
+        );
+    }
+    resume
+}
+
+/// Refuses an output file that is a file bulkflow needs, or whose directory does not exist:
+/// better said before the run than found at its end.
+fn check(flag: &str, out: &Path, protected: &[&Path]) -> Result<(), ExitCode> {
+    if let Err(msg) = check_output_path(out, protected) {
+        diag::error(format!("{flag} {msg}"));
+        return Err(ExitCode::Usage);
+    }
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        diag::error(format!(
+            "{flag} {}: the directory {} does not exist",
+            out.display(),
+            dir.display()
+        ));
+        return Err(ExitCode::Usage);
+    }
+    Ok(())
+}
+
+impl RunOutputs {
+    /// The outputs of the run `s` describes, its files checked; the exit code when one is
+    /// refused.
+    pub(super) fn new(s: &Settings) -> Result<RunOutputs, ExitCode> {
+        let mut protected = state_files(&s.state);
+        if !s.input.stdin {
+            protected.push(s.input.manifest.clone());
+        }
+        let protected: Vec<&Path> = protected.iter().map(PathBuf::as_path).collect();
+        for (flag, file) in [
+            ("--summary-file", &s.summary_file),
+            ("--metrics-file", &s.metrics_file),
+        ] {
+            if let Some(out) = file {
+                check(flag, out, &protected)?;
+            }
+        }
+        Ok(RunOutputs {
+            manifest: s.input.shown(),
+            state: s.state.clone(),
+            goal: match s.goal {
+                Goal::Delete => RowState::Deleted,
+                Goal::Create { .. } => RowState::Created,
+            },
+            resume: resume(s),
+            summary_file: s.summary_file.clone(),
+            metrics: s.metrics_file.as_deref().map(MetricsFile::new),
+            summary: None,
+            end: None,
+            tally: Tally::default(),
+        })
+    }
+
+    /// The metrics file, for the progress consumer to rewrite during the run.
+    pub(super) fn take_metrics(&mut self) -> Option<MetricsFile> {
+        self.metrics.take()
+    }
+
+    /// What the progress consumer left: the figures and the metrics file.
+    pub(super) fn consumed(&mut self, c: Consumed) {
+        self.tally = c.tally;
+        self.metrics = c.metrics;
+    }
+
+    /// The run ended with `end`: prints the summary on stderr.
+    pub(super) fn ended(&mut self, end: &RunSummary) {
+        let mut end = end.clone();
+        if self.manifest == "-" {
+            end.manifest = PathBuf::from("-");
+        }
+        let text = summary::render(&end, &self.resume);
+        let json = SummaryJson::of(&end, &self.manifest, &self.resume);
+        match diag::format() {
+            crate::cli::LogFormat::Json => {
+                let message = text.strip_prefix("bulkflow: ").unwrap_or(&text);
+                let mut line = json.to_log_line(crate::store::now_ms(), message);
+                line.push('\n');
+                crate::report::logging::write_stderr(line.as_bytes());
+            }
+            crate::cli::LogFormat::Text => diag::emit(&Diag {
+                level: Level::Info,
+                text,
+                message: String::new(),
+                fields: Vec::new(),
+            }),
+        }
+        self.summary = Some(json);
+        self.end = Some(end);
+    }
+
+    /// Writes the summary file and the last metrics for a run that ends with `code`; a file
+    /// that cannot be written is an error on stderr, the exit code stays the run's.
+    pub(super) fn finish(mut self, code: ExitCode) -> ExitCode {
+        if let Some(path) = &self.summary_file {
+            let json = self.summary.take().unwrap_or_else(|| {
+                SummaryJson::failed(
+                    &self.manifest,
+                    &self.state.display().to_string(),
+                    self.goal,
+                    code,
+                    diag::last_error().unwrap_or_default(),
+                    &self.resume,
+                )
+            });
+            let mut line = json.to_line();
+            line.push('\n');
+            if let Err(e) = write_atomically(path, |f| f.write_all(line.as_bytes())) {
+                diag::error(format!("--summary-file: cannot write it: {e}"));
+            }
+        }
+        if let Some(mut m) = self.metrics.take() {
+            let mut snapshot = m.ended(&self.tally, code.code());
+            if let Some(end) = &self.end {
+                snapshot = snapshot.with_rows(|st| end.counts.get(&st).copied().unwrap_or(0));
+                snapshot.total = end.total;
+                snapshot.calls = end.calls;
+                snapshot.throttled = end.throttled;
+            }
+            m.write(&snapshot);
+        }
+        code
+    }
+}

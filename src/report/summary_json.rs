@@ -1,0 +1,203 @@
+//! The closing summary as one JSON object, for scripts: on stderr with `--log-format json`, and
+//! in the file `--summary-file` names. The keys are stable (README, "The summary for scripts"):
+//! new ones may be added, none renamed or removed.
+
+use serde::Serialize;
+
+use super::json_log;
+use crate::engine::{RunSummary, StopReason};
+use crate::exit::ExitCode;
+use crate::store::RowState;
+
+/// Rows per state, every state always present.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub created: u64,
+    pub failed: u64,
+    pub unknown: u64,
+    pub retrying: u64,
+    pub pending: u64,
+    pub deleted: u64,
+}
+
+/// Why the run stopped early.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Stopped {
+    /// `max_runtime`, `interrupted`, `fatal`, `store` or `manifest`.
+    pub reason: &'static str,
+    pub detail: String,
+}
+
+/// Failed rows of one error code.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Failure {
+    pub code: String,
+    pub count: u64,
+}
+
+/// The summary object, keys in this order. The figures are `null` when the run ended before it
+/// had any (`error` then says why).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SummaryJson {
+    pub manifest: String,
+    pub state_file: String,
+    /// The state every row should reach: `created`, or `deleted` for `bulkflow delete`.
+    pub goal: &'static str,
+    pub total: Option<u64>,
+    pub counts: Option<Counts>,
+    pub created_now: Option<u64>,
+    pub calls: Option<u64>,
+    pub throttled: Option<u64>,
+    pub elapsed_s: Option<f64>,
+    /// Calls per second.
+    pub rate: Option<f64>,
+    pub exit_code: i32,
+    pub stopped: Option<Stopped>,
+    pub failures: Vec<Failure>,
+    /// Created rows whose flow was not yet available when `--wait` gave up.
+    pub waiting: Option<u64>,
+    /// The command that resumes the run.
+    pub resume: String,
+    /// Why the run ended without a summary (a manifest, state or credentials problem).
+    pub error: Option<String>,
+}
+
+fn reason(r: StopReason) -> &'static str {
+    match r {
+        StopReason::MaxRuntime => "max_runtime",
+        StopReason::Interrupted => "interrupted",
+        StopReason::Fatal => "fatal",
+        StopReason::Store => "store",
+        StopReason::Manifest => "manifest",
+    }
+}
+
+/// Three decimals: enough for seconds and rates, and stable in a snapshot.
+fn round3(x: f64) -> f64 {
+    if x.is_finite() {
+        (x * 1000.0).round() / 1000.0
+    } else {
+        0.0
+    }
+}
+
+impl SummaryJson {
+    /// The summary of a run that ended; `manifest` is its name as the user gave it.
+    pub fn of(s: &RunSummary, manifest: &str, resume: &str) -> SummaryJson {
+        let n = |st| s.counts.get(&st).copied().unwrap_or(0);
+        let secs = s.elapsed.as_secs_f64();
+        SummaryJson {
+            manifest: manifest.to_owned(),
+            state_file: s.state_file.display().to_string(),
+            goal: s.goal.as_str(),
+            total: Some(s.total),
+            counts: Some(Counts {
+                created: n(RowState::Created),
+                failed: n(RowState::Failed),
+                unknown: n(RowState::Unknown),
+                retrying: n(RowState::Retrying),
+                pending: n(RowState::Pending),
+                deleted: n(RowState::Deleted),
+            }),
+            created_now: Some(s.created_now),
+            calls: Some(s.calls),
+            throttled: Some(s.throttled),
+            elapsed_s: Some(round3(secs)),
+            rate: Some(if secs > 0.0 {
+                round3(s.calls as f64 / secs)
+            } else {
+                0.0
+            }),
+            exit_code: s.exit_code().code(),
+            stopped: s.stop.as_ref().map(|(r, detail)| Stopped {
+                reason: reason(*r),
+                detail: detail.clone(),
+            }),
+            failures: s
+                .failures
+                .iter()
+                .map(|(code, count)| Failure {
+                    code: code.clone(),
+                    count: *count,
+                })
+                .collect(),
+            waiting: Some(s.waiting),
+            resume: resume.to_owned(),
+            error: None,
+        }
+    }
+
+    /// The summary of a run that ended with `code` before it had figures, because of `error`.
+    pub fn failed(
+        manifest: &str,
+        state_file: &str,
+        goal: RowState,
+        code: ExitCode,
+        error: String,
+        resume: &str,
+    ) -> SummaryJson {
+        SummaryJson {
+            manifest: manifest.to_owned(),
+            state_file: state_file.to_owned(),
+            goal: goal.as_str(),
+            total: None,
+            counts: None,
+            created_now: None,
+            calls: None,
+            throttled: None,
+            elapsed_s: None,
+            rate: None,
+            exit_code: code.code(),
+            stopped: None,
+            failures: Vec::new(),
+            waiting: None,
+            resume: resume.to_owned(),
+            error: Some(error),
+        }
+    }
+
+    /// The object on one line, as `--summary-file` holds it.
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// The object as a log line: `time`, `level` and `message` (the text summary) first, then
+    /// the summary's own keys. The level says how the run ended: `INFO` for exit 0, `WARN` for 1
+    /// and 4, `ERROR` otherwise.
+    pub fn to_log_line(&self, now_ms: i64, message: &str) -> String {
+        let level = match self.exit_code {
+            0 => "INFO",
+            1 | 4 => "WARN",
+            _ => "ERROR",
+        };
+        let head = json_log::line(now_ms, level, message, &[]);
+        let body = self.to_line();
+        match (head.strip_suffix('}'), body.strip_prefix('{')) {
+            (Some(head), Some(body)) if body != "}" => format!("{head},{body}"),
+            _ => head,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_log_line_is_one_object_with_the_log_keys_first() {
+        let s = SummaryJson::failed(
+            "-",
+            "s.db",
+            RowState::Created,
+            ExitCode::State,
+            "s.db: in use by another run".into(),
+            "bulkflow run -",
+        );
+        let line = s.to_log_line(0, "bulkflow stopped");
+        assert!(line.starts_with(r#"{"time":"1970-01-01T00:00:00.000Z","level":"ERROR","message":"bulkflow stopped","manifest":"-""#), "{line}");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+        assert_eq!(v["exit_code"], 5);
+        assert!(v["counts"].is_null() && v["total"].is_null());
+        assert_eq!(v["error"], "s.db: in use by another run");
+    }
+}
