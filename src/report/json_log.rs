@@ -126,15 +126,17 @@ fn push_pair(out: &mut String, key: &str, value: &Value) {
 }
 
 fn push_json(out: &mut String, value: &Value) {
-    let text = value.to_string();
+    out.push_str(&separators_escaped(value.to_string()));
+}
+
+/// JSON text with the Unicode line and paragraph separators (valid in JSON strings, but line
+/// ends to some readers) written as escapes: what every JSON line bulkflow writes goes through.
+pub fn separators_escaped(text: String) -> String {
     if text.contains(['\u{2028}', '\u{2029}']) {
-        out.push_str(
-            &text
-                .replace('\u{2028}', "\\u2028")
-                .replace('\u{2029}', "\\u2029"),
-        );
+        text.replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029")
     } else {
-        out.push_str(&text);
+        text
     }
 }
 

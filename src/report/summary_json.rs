@@ -158,7 +158,9 @@ impl SummaryJson {
 
     /// The object on one line, as `--summary-file` holds it.
     pub fn to_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+        json_log::separators_escaped(
+            serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned()),
+        )
     }
 
     /// The object as a log line: `time`, `level` and `message` (the text summary) first, then
@@ -199,5 +201,23 @@ mod tests {
         assert_eq!(v["exit_code"], 5);
         assert!(v["counts"].is_null() && v["total"].is_null());
         assert_eq!(v["error"], "s.db: in use by another run");
+    }
+
+    #[test]
+    fn a_line_separator_never_ends_the_line() {
+        let mut s = SummaryJson::failed(
+            "m\u{2028}x.csv",
+            "s.db",
+            RowState::Created,
+            ExitCode::Usage,
+            "e\u{2029}".into(),
+            "r",
+        );
+        s.resume = "r\nX".into();
+        for line in [s.to_line(), s.to_log_line(0, "m")] {
+            assert!(!line.contains(['\u{2028}', '\u{2029}', '\n']), "{line}");
+            let v: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+            assert_eq!(v["manifest"], "m\u{2028}x.csv");
+        }
     }
 }

@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::json_log;
+
 use crate::manifest::{ManifestError, Plan, Problem};
 
 /// One problem of the manifest.
@@ -86,6 +88,8 @@ impl ValidationJson {
 
     /// The object on one line.
     pub fn to_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
+        json_log::separators_escaped(
+            serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned()),
+        )
     }
 }
