@@ -168,8 +168,9 @@ fn a_second_ctrl_c_quits_at_once_and_still_removes_the_copy() {
     let sb = Sandbox::new();
     let manifest = std::fs::read(write_manifest(sb.path(), 4, 1)).expect("manifest");
     let state = sb.path().join("s.db");
-    // Every call takes five seconds: the run is still going when the signals come.
-    let emu = EmulatorProc::start(&["--rate", "0", "--latency-ms", "5000:5000"]);
+    // No call is ever answered (the client gives up after a minute): the run cannot end before
+    // the signals come, and only the second one ends it soon.
+    let emu = EmulatorProc::start(&["--rate", "0", "--late-create", "1"]);
     let args = [
         "run",
         "-",
@@ -179,6 +180,8 @@ fn a_second_ctrl_c_quits_at_once_and_still_removes_the_copy() {
         s(&state),
         "--endpoint",
         &emu.url,
+        "--request-timeout",
+        "60",
     ];
     let child = spawn_with_stdin(&args, &creds(), &sb.home, manifest);
     // Calls are in flight once the state file records rows of unknown outcome.
@@ -201,7 +204,8 @@ fn a_second_ctrl_c_quits_at_once_and_still_removes_the_copy() {
             .status()
             .expect("kill");
         assert!(killed.success());
-        std::thread::sleep(Duration::from_millis(300));
+        // Apart enough that the two are never taken for one.
+        std::thread::sleep(Duration::from_millis(1000));
     }
     let out = child.wait();
     out.expect_code(4);
