@@ -1,6 +1,10 @@
-//! Everything a person or a script reads: progress, logs, the summary, status and the report.
+//! Everything a person or a script reads: progress, logs, the summary, status and the report
+//! (CSV, JSON Lines, or one HTML page).
 
 pub mod export;
+pub mod html;
+pub mod html_chart;
+pub mod html_tables;
 pub mod json_log;
 pub mod logging;
 pub mod mode;
