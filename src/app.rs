@@ -180,11 +180,21 @@ fn report_cmd(args: ReportArgs) -> ExitCode {
         Ok(pc) => pc,
         Err(code) => return code,
     };
-    let only = args.only.as_deref().and_then(RowState::parse);
+    let req = export::ReportRequest {
+        format: args.format,
+        only: args.only.as_deref().and_then(RowState::parse),
+        run: args.run,
+    };
+    if let Some(id) = args.run {
+        if let Err(e) = report_file::check_run(&conn, &path, args.format, id) {
+            error(&e);
+            return e.exit_code();
+        }
+    }
     let result = match &args.output {
         Some(out) => {
             let manifest = args.location.manifest.as_deref();
-            return match report_file::write(&conn, &path, manifest, args.format, only, out) {
+            return match report_file::write(&conn, &path, manifest, &req, out) {
                 Ok(()) => ExitCode::Ok,
                 Err(e) => {
                     error(&e);
@@ -192,7 +202,7 @@ fn report_cmd(args: ReportArgs) -> ExitCode {
                 }
             };
         }
-        None => export::write(&conn, args.format, only, std::io::stdout().lock()),
+        None => export::write_request(&conn, &req, std::io::stdout().lock()),
     };
     match result {
         Ok(()) => ExitCode::Ok,

@@ -69,7 +69,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Counts per state and the last run's rate and timing.
     Status(StatusArgs),
-    /// Every row's outcome, as CSV or JSON Lines.
+    /// Every row's outcome as CSV or JSON Lines, or the whole state as one HTML page.
     Report(ReportArgs),
     /// A local CFS API emulator for rehearsals and tests.
     Emulator(EmulatorArgs),
@@ -265,6 +265,7 @@ pub struct StatusArgs {
 pub enum ReportFormat {
     Csv,
     Jsonl,
+    Html,
 }
 
 /// `bulkflow report`.
@@ -272,15 +273,18 @@ pub enum ReportFormat {
 pub struct ReportArgs {
     #[command(flatten)]
     pub location: StateLocation,
-    /// Output format.
+    /// Output format: one line per row (csv, jsonl), or one self-contained page (html).
     #[arg(long, value_enum, default_value_t = ReportFormat::Csv)]
     pub format: ReportFormat,
     /// Only rows in this state.
-    #[arg(long, value_name = "STATE", value_parser = ["pending", "retrying", "unknown", "created", "failed"])]
+    #[arg(long, value_name = "STATE", value_parser = ["pending", "retrying", "unknown", "created", "failed", "deleted"])]
     pub only: Option<String>,
     /// Write to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With --format html: chart this run's calls [default: the latest run that made calls].
+    #[arg(long, value_name = "ID")]
+    pub run: Option<i64>,
 }
 
 #[cfg(test)]

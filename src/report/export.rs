@@ -1,10 +1,12 @@
-//! `bulkflow report`: every row as CSV or JSON Lines.
+//! `bulkflow report`: every row as CSV or JSON Lines, or the whole state as one HTML page
+//! ([`html`](super::html)).
 
 use std::io::Write;
 
 use rusqlite::Connection;
 
 use crate::cli::ReportFormat;
+use crate::report::html;
 use crate::store::read::{self, ReadError, ReportRow};
 use crate::store::RowState;
 
@@ -25,6 +27,17 @@ pub const CSV_HEADER: [&str; 13] = [
     "flow_status_at",
 ];
 
+/// What `report` is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportRequest {
+    /// The format.
+    pub format: ReportFormat,
+    /// Only rows in this state (for HTML: the rows its table lists).
+    pub only: Option<RowState>,
+    /// For HTML: the run whose calls are charted, instead of the latest.
+    pub run: Option<i64>,
+}
+
 /// Writes the report to `out`.
 pub fn write(
     conn: &Connection,
@@ -32,7 +45,25 @@ pub fn write(
     only: Option<RowState>,
     out: impl Write,
 ) -> Result<(), ReadError> {
-    match format {
+    write_request(
+        conn,
+        &ReportRequest {
+            format,
+            only,
+            run: None,
+        },
+        out,
+    )
+}
+
+/// Writes the report `req` asks for to `out`.
+pub fn write_request(
+    conn: &Connection,
+    req: &ReportRequest,
+    out: impl Write,
+) -> Result<(), ReadError> {
+    let only = req.only;
+    match req.format {
         ReportFormat::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record(CSV_HEADER).map_err(csv_io)?;
@@ -48,6 +79,10 @@ pub fn write(
                 w.write_all(b"\n")
             })?;
             w.flush()?;
+        }
+        ReportFormat::Html => {
+            let opts = html::HtmlOptions { run: req.run, only };
+            html::write(conn, opts, out)?;
         }
     }
     Ok(())

@@ -1,9 +1,12 @@
-//! Everything a person or a script reads: progress, logs, the summary, status and the report,
-//! the metrics file and the machine-readable outputs.
+//! Everything a person or a script reads: progress, logs, the summary, status and the report
+//! (CSV, JSON Lines, or one HTML page), the metrics file and the machine-readable outputs.
 
 pub mod bar;
 pub mod diag;
 pub mod export;
+pub mod html;
+pub mod html_chart;
+pub mod html_tables;
 pub mod json_log;
 pub mod logging;
 pub mod metrics;

@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 
 use crate::cli::ReportFormat;
-use crate::report::export;
+use crate::report::export::{self, ReportRequest};
 use crate::report::output::{check_output_path, state_files, write_atomically, OutputError};
 use crate::store::read::{self, ReadError};
-use crate::store::RowState;
 
 /// Why `report --output` wrote nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportFileError {
-    /// FILE is a file bulkflow needs; nothing was written.
+    /// Refused before anything was written: FILE is a file bulkflow needs, or `--run` does not
+    /// apply.
     #[error("{0}")]
     Refused(String),
     /// FILE could not be written; the file that was there is left as it was.
@@ -48,8 +48,7 @@ pub fn write(
     conn: &Connection,
     state: &Path,
     manifest: Option<&Path>,
-    format: ReportFormat,
-    only: Option<RowState>,
+    req: &ReportRequest,
     out: &Path,
 ) -> Result<(), ReportFileError> {
     let mut protected = state_files(state);
@@ -60,7 +59,7 @@ pub fn write(
     }
     let protected: Vec<&Path> = protected.iter().map(PathBuf::as_path).collect();
     check_output_path(out, &protected).map_err(ReportFileError::Refused)?;
-    write_atomically(out, |f| export::write(conn, format, only, f)).map_err(|e| match e {
+    write_atomically(out, |f| export::write_request(conn, req, f)).map_err(|e| match e {
         OutputError::File { source, .. } | OutputError::Content(ReadError::Io(source)) => {
             ReportFileError::Output {
                 path: out.to_owned(),
@@ -72,4 +71,43 @@ pub fn write(
             source,
         },
     })
+}
+
+/// Checks `report --run ID`: it charts a run in the HTML page, so it needs `--format html` and a
+/// run the state file `state` records; refused (exit 2) with a message that says which.
+pub fn check_run(
+    conn: &Connection,
+    state: &Path,
+    format: ReportFormat,
+    id: i64,
+) -> Result<(), ReportFileError> {
+    if format != ReportFormat::Html {
+        return Err(ReportFileError::Refused(
+            "--run applies to --format html only".into(),
+        ));
+    }
+    let state_err = |source| ReportFileError::State {
+        path: state.to_owned(),
+        source,
+    };
+    let known: i64 = conn
+        .query_row("SELECT count(*) FROM runs WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .map_err(state_err)?;
+    if known > 0 {
+        return Ok(());
+    }
+    let last = read::last_run(conn).map_err(state_err)?;
+    Err(ReportFileError::Refused(match last {
+        Some(r) => format!(
+            "{}: there is no run #{id}: runs go up to #{}",
+            state.display(),
+            r.id
+        ),
+        None => format!(
+            "{}: there is no run #{id}: no run is recorded",
+            state.display()
+        ),
+    }))
 }

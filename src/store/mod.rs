@@ -3,6 +3,7 @@
 
 mod lock;
 mod open;
+pub mod overview;
 pub mod read;
 mod records;
 mod state;

@@ -11,6 +11,7 @@ mod flags;
 mod hostile_answers;
 mod hostile_endpoints;
 mod hostile_manifests;
+mod html_report;
 mod lifecycle;
 mod lifecycle_api;
 mod manifest_props;

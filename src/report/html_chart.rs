@@ -1,0 +1,335 @@
+//! The chart of the HTML report: one run's calls, throttled calls and errors per second, drawn
+//! here as inline SVG (no script, no font or file from elsewhere). Calls count at the second they
+//! were sent; throttled calls and errors at the second their answer came.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::html::escape;
+use crate::store::overview::CallTime;
+
+/// At most this many bars: a longer run is drawn in buckets of several seconds, each showing
+/// its average per second.
+pub const MAX_BARS: u64 = 240;
+
+/// The service's limit per endpoint host, drawn as a reference line.
+const API_LIMIT: f64 = 20.0;
+
+const CALLS: usize = 0;
+const THROTTLED: usize = 1;
+const ERRORS: usize = 2;
+
+/// One run's calls, counted per second since its first call.
+#[derive(Debug, Clone, Default)]
+pub struct CallSeries {
+    first_ms: Option<i64>,
+    per_second: BTreeMap<u64, [u64; 3]>,
+    unended: u64,
+}
+
+/// A bucket of the chart: its first second, its width in seconds, and its average calls,
+/// throttled calls and errors per second.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    /// Seconds from the first call to the bucket's start.
+    pub start: u64,
+    /// Seconds the bucket covers.
+    pub width: u64,
+    /// Calls, throttled calls and errors per second, averaged over the bucket.
+    pub rates: [f64; 3],
+}
+
+impl CallSeries {
+    /// Counts one call; calls come in the order they were sent, the first one setting second 0
+    /// (a time before it counts in second 0).
+    pub fn add(&mut self, call: &CallTime) {
+        let first = *self.first_ms.get_or_insert(call.sent_at_ms);
+        let second = |ms: i64| (ms.saturating_sub(first).max(0) / 1000) as u64;
+        self.bump(second(call.sent_at_ms), CALLS);
+        let answered = second(call.ended_at_ms.unwrap_or(call.sent_at_ms));
+        match call.outcome.as_deref() {
+            None => self.unended += 1,
+            Some("throttled") => self.bump(answered, THROTTLED),
+            Some("success") => {}
+            Some(_) => self.bump(answered, ERRORS),
+        }
+    }
+
+    fn bump(&mut self, second: u64, series: usize) {
+        let slot = &mut self.per_second.entry(second).or_default()[series];
+        *slot = slot.saturating_add(1);
+    }
+
+    /// When the first call was sent, in milliseconds since the epoch.
+    pub fn first_ms(&self) -> Option<i64> {
+        self.first_ms
+    }
+
+    /// Seconds from the first call to the last second anything happened in, inclusive.
+    pub fn span_secs(&self) -> u64 {
+        self.per_second
+            .last_key_value()
+            .map_or(0, |(s, _)| s.saturating_add(1))
+    }
+
+    /// Calls, throttled calls and errors, in all.
+    pub fn totals(&self) -> [u64; 3] {
+        self.fold(|a, b| a.saturating_add(b))
+    }
+
+    /// The most calls, throttled calls and errors in any one second.
+    pub fn peaks(&self) -> [u64; 3] {
+        self.fold(u64::max)
+    }
+
+    /// Calls whose end was never recorded (their run was killed while they were in flight).
+    pub fn unended(&self) -> u64 {
+        self.unended
+    }
+
+    fn fold(&self, f: impl Fn(u64, u64) -> u64) -> [u64; 3] {
+        let mut out = [0; 3];
+        for v in self.per_second.values() {
+            for (o, x) in out.iter_mut().zip(v) {
+                *o = f(*o, *x);
+            }
+        }
+        out
+    }
+
+    /// The bars: the whole span in at most [`MAX_BARS`] buckets of equal width.
+    pub fn buckets(&self) -> Vec<Bucket> {
+        let span = self.span_secs();
+        if span == 0 {
+            return Vec::new();
+        }
+        let width = span.div_ceil(MAX_BARS).max(1);
+        let n = span.div_ceil(width);
+        let mut sums = vec![[0u64; 3]; n as usize];
+        for (second, v) in &self.per_second {
+            let i = ((second / width) as usize).min(sums.len() - 1);
+            for (s, x) in sums[i].iter_mut().zip(v) {
+                *s = s.saturating_add(*x);
+            }
+        }
+        sums.iter()
+            .enumerate()
+            .map(|(i, s)| Bucket {
+                start: i as u64 * width,
+                width,
+                rates: s.map(|x| x as f64 / width as f64),
+            })
+            .collect()
+    }
+}
+
+// The drawing's frame, in SVG user units.
+const WIDTH: f64 = 1100.0;
+const HEIGHT: f64 = 330.0;
+const LEFT: f64 = 52.0;
+const RIGHT: f64 = 14.0;
+const TOP: f64 = 16.0;
+const BOTTOM: f64 = 40.0;
+
+/// The chart as an `<svg>` element; `label` names it for screen readers.
+pub fn svg(series: &CallSeries, label: &str) -> String {
+    let buckets = series.buckets();
+    let span = series.span_secs().max(1);
+    let top_value = buckets
+        .iter()
+        .flat_map(|b| b.rates)
+        .fold(API_LIMIT, f64::max)
+        * 1.08;
+    let step = nice_step(top_value / 5.0);
+    let y_top = (top_value / step).ceil() * step;
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let x = |second: u64| LEFT + plot_w * (second as f64 / span as f64);
+    let y = |v: f64| TOP + plot_h * (1.0 - v / y_top);
+
+    let mut s = String::with_capacity(16 * 1024);
+    let _ = write!(
+        s,
+        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
+         aria-label=\"{}\">",
+        escape(label)
+    );
+    // Horizontal grid and the y axis's labels.
+    let mut v = 0.0;
+    while v <= y_top + step / 2.0 {
+        let _ = write!(
+            s,
+            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
+             <text class=\"ylabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            WIDTH - RIGHT,
+            LEFT - 6.0,
+            y(v) + 4.0,
+            number(v),
+            yy = y(v),
+        );
+        v += step;
+    }
+    // The bars of calls, each with its numbers as a tooltip.
+    for b in &buckets {
+        if b.rates[CALLS] <= 0.0 {
+            continue;
+        }
+        let (x0, x1) = (x(b.start), x(b.start.saturating_add(b.width).min(span)));
+        let gap = ((x1 - x0) * 0.12).min(2.0);
+        let _ = write!(
+            s,
+            "<rect class=\"calls\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\">\
+             <title>{}</title></rect>",
+            x0 + gap / 2.0,
+            y(b.rates[CALLS]),
+            (x1 - x0 - gap).max(0.5),
+            (y(0.0) - y(b.rates[CALLS])).max(0.0),
+            escape(&tooltip(b)),
+        );
+    }
+    // Throttled calls and errors as step lines, when there are any.
+    let totals = series.totals();
+    for (k, class) in [(THROTTLED, "throttled"), (ERRORS, "errors")] {
+        if totals[k] == 0 {
+            continue;
+        }
+        // One outline per stretch of buckets above zero, so that no line runs along the axis.
+        let _ = write!(s, "<path class=\"{class}\" d=\"");
+        let mut above = false;
+        for b in &buckets {
+            let (x0, x1) = (x(b.start), x(b.start.saturating_add(b.width).min(span)));
+            let v = b.rates[k];
+            if v > 0.0 {
+                if !above {
+                    let _ = write!(s, "M{x0:.1} {:.1}", y(0.0));
+                }
+                let _ = write!(s, " V{:.1} H{x1:.1}", y(v));
+            } else if above {
+                let _ = write!(s, " V{:.1} ", y(0.0));
+            }
+            above = v > 0.0;
+        }
+        if above {
+            let _ = write!(s, " V{:.1}", y(0.0));
+        }
+        s.push_str("\"/>");
+    }
+    // The service's limit, and the axes.
+    let _ = write!(
+        s,
+        "<line class=\"limit\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\"/>\
+         <text class=\"limitlabel\" x=\"{:.1}\" y=\"{:.1}\">20/s: the API's limit per host</text>\
+         <line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{b:.1}\" y2=\"{b:.1}\"/>\
+         <line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{b:.1}\"/>",
+        WIDTH - RIGHT,
+        WIDTH - RIGHT - 4.0,
+        y(API_LIMIT) - 5.0,
+        WIDTH - RIGHT,
+        ly = y(API_LIMIT),
+        b = y(0.0),
+    );
+    // The x axis's labels: time since the first call.
+    let tick = time_step(span);
+    let mut t = 0u64;
+    while t <= span {
+        let _ = write!(
+            s,
+            "<line class=\"axis\" x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
+             <text class=\"xlabel\" x=\"{xx:.1}\" y=\"{:.1}\">{}</text>",
+            y(0.0),
+            y(0.0) + 4.0,
+            y(0.0) + 18.0,
+            duration(t),
+            xx = x(t),
+        );
+        match t.checked_add(tick) {
+            Some(next) => t = next,
+            None => break,
+        }
+    }
+    let _ = write!(
+        s,
+        "<text class=\"xtitle\" x=\"{:.1}\" y=\"{:.1}\">time since the first call</text></svg>",
+        LEFT + plot_w / 2.0,
+        HEIGHT - 4.0
+    );
+    s
+}
+
+fn tooltip(b: &Bucket) -> String {
+    let [calls, throttled, errors] = b.rates;
+    let end = b.start.saturating_add(b.width);
+    if b.width == 1 {
+        format!(
+            "{}: {} calls, {} throttled, {} errors",
+            duration(b.start),
+            number(calls),
+            number(throttled),
+            number(errors)
+        )
+    } else {
+        format!(
+            "{} to {}: {}/s calls, {}/s throttled, {}/s errors (averages)",
+            duration(b.start),
+            duration(end),
+            number(calls),
+            number(throttled),
+            number(errors)
+        )
+    }
+}
+
+/// A step of 1, 2 or 5 times a power of ten, at least `raw`.
+pub fn nice_step(raw: f64) -> f64 {
+    if !raw.is_finite() || raw <= 0.0 {
+        return 1.0;
+    }
+    let power = 10f64.powf(raw.log10().floor());
+    let f = raw / power;
+    let m = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    m * power
+}
+
+/// Seconds between the x axis's labels: a round step that leaves at most ten.
+pub fn time_step(span: u64) -> u64 {
+    const STEPS: [u64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800];
+    if let Some(s) = STEPS.iter().find(|s| span / **s <= 10) {
+        return *s;
+    }
+    let mut step: u64 = 3600;
+    while span / step > 10 {
+        step = step.saturating_mul(2);
+    }
+    step
+}
+
+/// `45s`, `2m30s`, `1h05m`, `3d04h`.
+pub fn duration(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m, s) {
+        (0, 0, 0, s) => format!("{s}s"),
+        (0, 0, m, 0) => format!("{m}m"),
+        (0, 0, m, s) => format!("{m}m{s:02}s"),
+        (0, h, 0, _) => format!("{h}h"),
+        (0, h, m, _) => format!("{h}h{m:02}m"),
+        (d, 0, _, _) => format!("{d}d"),
+        (d, h, _, _) => format!("{d}d{h:02}h"),
+    }
+}
+
+/// A whole number as it is, anything else with one decimal.
+pub fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}

@@ -1,0 +1,312 @@
+//! The tables of the HTML report: the runs, rows per state per region and file system, the error
+//! codes, and the rows of one state (the failed ones by default).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use rusqlite::Connection;
+
+use super::html::{escape, escape_capped, plural, thousands, when, ROW_CAP};
+use super::html_chart::duration;
+use crate::store::overview::{CodeCount, RunCalls, StateGroup};
+use crate::store::read::{self, ReadError, ReportRow};
+use crate::store::RowState;
+
+/// At most this many runs (the latest) are listed; the totals cover them all.
+pub const RUN_CAP: usize = 50;
+
+/// At most this many error codes are listed, those that failed most rows first.
+pub const CODE_CAP: usize = 200;
+
+/// The runs, latest first, with a line of totals over every run; `charted` is the run the chart
+/// shows.
+pub fn runs(runs: &[RunCalls], charted: Option<i64>, page: &mut String) {
+    page.push_str("<section id=\"runs\">\n<h2>Runs</h2>\n");
+    if runs.is_empty() {
+        page.push_str("<p>None yet.</p>\n</section>\n");
+        return;
+    }
+    page.push_str(
+        "<table>\n<thead><tr><th>Run</th><th>Service</th><th>Started</th><th>Took</th>\
+         <th class=\"num\">Calls</th><th class=\"num\">Throttled</th>\
+         <th class=\"num\">Errors</th><th class=\"num\">Created</th><th>Exit</th></tr></thead>\n\
+         <tbody>\n",
+    );
+    for r in runs.iter().rev().take(RUN_CAP) {
+        let took = match r.info.finished_at_ms {
+            Some(end) => seconds(end.saturating_sub(r.info.started_at_ms)),
+            None => "—".into(),
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td>#{}{}</td><td>{}</td><td>{}</td><td>{took}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td>{}</td></tr>",
+            r.info.id,
+            if charted == Some(r.info.id) {
+                " <span class=\"tag\">charted</span>"
+            } else {
+                ""
+            },
+            match r.service.as_deref() {
+                Some("loopback") => "emulator".to_owned(),
+                Some(s) => escape(s),
+                None => "—".into(),
+            },
+            when(r.info.started_at_ms),
+            thousands(r.calls),
+            thousands(r.throttled),
+            thousands(r.errors),
+            thousands(r.info.created),
+            exit(r),
+        );
+    }
+    let sum = |f: fn(&RunCalls) -> u64| runs.iter().map(f).fold(0u64, u64::saturating_add);
+    let _ = writeln!(
+        page,
+        "</tbody>\n<tfoot><tr><td colspan=\"4\">All {} run{}</td><td class=\"num\">{}</td>\
+         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td></td>\
+         </tr></tfoot>\n</table>",
+        runs.len(),
+        plural(runs.len() as u64),
+        thousands(sum(|r| r.calls)),
+        thousands(sum(|r| r.throttled)),
+        thousands(sum(|r| r.errors)),
+        thousands(sum(|r| r.info.created)),
+    );
+    if runs.len() > RUN_CAP {
+        let _ = writeln!(
+            page,
+            "<p class=\"note\">The {} earlier runs are counted in the totals only.</p>",
+            runs.len() - RUN_CAP
+        );
+    }
+    page.push_str("</section>\n");
+}
+
+/// `6.2s` under a minute, `2m05s` and so on above.
+fn seconds(ms: i64) -> String {
+    let ms = ms.max(0);
+    if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        duration((ms / 1000) as u64)
+    }
+}
+
+fn exit(r: &RunCalls) -> String {
+    let meaning = match r.info.exit_code {
+        None if r.info.finished_at_ms.is_none() => return "running, or killed".into(),
+        None => return "—".into(),
+        Some(0) => "done",
+        Some(1) => "rows failed",
+        Some(2) => "usage error",
+        Some(3) => "fatal API error",
+        Some(4) => "interrupted",
+        Some(5) => "state in use",
+        Some(_) => "?",
+    };
+    let code = r.info.exit_code.unwrap_or_default();
+    let class = if code == 0 { "ok" } else { "bad" };
+    format!("<span class=\"exit {class}\">{code}</span> {meaning}")
+}
+
+/// Rows of the manifest per state, per region and file system, with a line of totals.
+pub fn file_systems(groups: &[StateGroup], page: &mut String) {
+    page.push_str("<section id=\"file-systems\">\n<h2>Rows per file system</h2>\n");
+    if groups.is_empty() {
+        page.push_str("<p>No rows.</p>\n</section>\n");
+        return;
+    }
+    let mut totals: BTreeMap<RowState, u64> = BTreeMap::new();
+    for g in groups {
+        for (s, n) in &g.counts {
+            let t = totals.entry(*s).or_default();
+            *t = t.saturating_add(*n);
+        }
+    }
+    // Created and failed always; the other states when some row is in them.
+    let states: Vec<RowState> = RowState::ALL
+        .into_iter()
+        .filter(|s| matches!(s, RowState::Created | RowState::Failed) || totals.contains_key(s))
+        .collect();
+    page.push_str("<table>\n<thead><tr><th>Region</th><th>File system</th>");
+    for s in &states {
+        let _ = write!(page, "<th class=\"num\">{s}</th>");
+    }
+    page.push_str("<th class=\"num\">Rows</th></tr></thead>\n<tbody>\n");
+    let line = |page: &mut String, counts: &BTreeMap<RowState, u64>| {
+        for s in &states {
+            let n = counts.get(s).copied().unwrap_or(0);
+            let hot = n > 0 && !matches!(s, RowState::Created | RowState::Deleted);
+            let class = if hot {
+                format!("num {s}")
+            } else {
+                "num".into()
+            };
+            let _ = write!(page, "<td class=\"{class}\">{}</td>", thousands(n));
+        }
+        let all = counts.values().fold(0u64, |a, b| a.saturating_add(*b));
+        let _ = writeln!(page, "<td class=\"num\">{}</td></tr>", thousands(all));
+    };
+    for g in groups.iter().take(ROW_CAP) {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><td><code>{}</code></td>",
+            escape(&g.region),
+            escape(&g.file_system_id)
+        );
+        line(page, &g.counts);
+    }
+    page.push_str("</tbody>\n<tfoot><tr><td colspan=\"2\">All file systems</td>");
+    line(page, &totals);
+    page.push_str("</tfoot>\n</table>\n");
+    if groups.len() > ROW_CAP {
+        let _ = writeln!(
+            page,
+            "<p class=\"note\">{} more file systems, counted in the totals only.</p>",
+            thousands((groups.len() - ROW_CAP) as u64)
+        );
+    }
+    page.push_str("</section>\n");
+}
+
+/// The error codes: calls answered with each, rows failed by each, one message.
+pub fn error_codes(codes: &[CodeCount], page: &mut String) {
+    page.push_str("<section id=\"errors\">\n<h2>Error codes</h2>\n");
+    if codes.is_empty() {
+        page.push_str("<p>No call was answered with an error.</p>\n</section>\n");
+        return;
+    }
+    page.push_str(
+        "<table>\n<thead><tr><th>Code</th><th>Class</th><th class=\"num\">Calls</th>\
+         <th class=\"num\">Rows failed</th><th>Example message</th></tr></thead>\n<tbody>\n",
+    );
+    for c in codes.iter().take(CODE_CAP) {
+        let code = if c.code.is_empty() {
+            "(no code)".to_owned()
+        } else {
+            escape(&c.code)
+        };
+        let classes: Vec<String> = c.classes.iter().map(|s| escape(s)).collect();
+        let classes = if classes.is_empty() {
+            "—".to_owned()
+        } else {
+            classes.join(", ")
+        };
+        let example = if c.example.is_empty() {
+            "<span class=\"none\">—</span>".to_owned()
+        } else {
+            escape_capped(&c.example)
+        };
+        let failed = if c.failed_rows > 0 {
+            "num failed"
+        } else {
+            "num"
+        };
+        let _ = writeln!(
+            page,
+            "<tr><td><code>{code}</code></td><td>{classes}</td><td class=\"num\">{}</td>\
+             <td class=\"{failed}\">{}</td><td class=\"msg\">{example}</td></tr>",
+            thousands(c.calls),
+            thousands(c.failed_rows),
+        );
+    }
+    page.push_str("</tbody>\n</table>\n");
+    if codes.len() > CODE_CAP {
+        let _ = writeln!(
+            page,
+            "<p class=\"note\">And {} more codes.</p>",
+            codes.len() - CODE_CAP
+        );
+    }
+    page.push_str("</section>\n");
+}
+
+/// The rows in `state` (those that left the manifest last), at most [`ROW_CAP`]; a column no
+/// listed row has a value in is left out.
+pub fn rows(conn: &Connection, state: RowState, page: &mut String) -> Result<(), ReadError> {
+    let mut listed: Vec<ReportRow> = Vec::new();
+    let mut n: u64 = 0;
+    read::for_each_row(conn, Some(state), |r| {
+        n += 1;
+        if listed.len() < ROW_CAP {
+            listed.push(r);
+        }
+        Ok(())
+    })?;
+    let title = if state == RowState::Failed {
+        "Failed rows".to_owned()
+    } else {
+        format!("Rows {state}")
+    };
+    let _ = writeln!(
+        page,
+        "<section id=\"rows\">\n<h2>{title} <span class=\"count\">{}</span></h2>",
+        thousands(n)
+    );
+    if n == 0 {
+        let _ = writeln!(page, "<p>No row is {state}.</p>\n</section>");
+        return Ok(());
+    }
+    type Column = (&'static str, &'static str, fn(&ReportRow) -> String);
+    let columns: [Column; 9] = [
+        ("num", "Line", |r| {
+            let gone = if r.in_manifest {
+                ""
+            } else {
+                "<span class=\"gone\">left the manifest</span>"
+            };
+            format!("{}{gone}", r.line)
+        }),
+        ("id", "File system", |r| code(&r.file_system_id)),
+        ("path", "Target path", |r| escape(&r.target_path)),
+        ("", "Name", |r| escape(&r.data_flow_name)),
+        ("id", "Data flow", |r| code(&r.data_flow_id)),
+        ("num", "Attempts", |r| r.attempts.to_string()),
+        ("code", "Error code", |r| code(&r.error_code)),
+        ("msg", "Message", |r| escape_capped(&r.error_message)),
+        ("rid", "Request id", |r| escape(&r.request_id)),
+    ];
+    let blank = |r: &ReportRow, i: usize| match i {
+        3 => r.data_flow_name.is_empty(),
+        4 => r.data_flow_id.is_empty(),
+        6 => r.error_code.is_empty(),
+        7 => r.error_message.is_empty(),
+        8 => r.request_id.is_empty(),
+        _ => false,
+    };
+    let shown: Vec<&Column> = columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !listed.iter().all(|r| blank(r, *i)))
+        .map(|(_, c)| c)
+        .collect();
+    page.push_str("<table class=\"rows\">\n<thead><tr>");
+    for (class, head, _) in &shown {
+        let _ = write!(page, "<th class=\"{class}\">{head}</th>");
+    }
+    page.push_str("</tr></thead>\n<tbody>\n");
+    for r in &listed {
+        page.push_str("<tr>");
+        for (class, _, value) in &shown {
+            let _ = write!(page, "<td class=\"{class}\">{}</td>", value(r));
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</tbody>\n</table>\n");
+    if n > ROW_CAP as u64 {
+        let _ = writeln!(
+            page,
+            "<p class=\"note\">And {} more: <code>bulkflow report MANIFEST --only {state}</code> \
+             lists them all.</p>",
+            thousands(n - ROW_CAP as u64)
+        );
+    }
+    page.push_str("</section>\n");
+    Ok(())
+}
+
+fn code(s: &str) -> String {
+    format!("<code>{}</code>", escape(s))
+}
