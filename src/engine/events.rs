@@ -60,11 +60,35 @@ impl RowEvent {
     }
 }
 
+/// The passes of a run over the rows, each one operation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Pass {
+    #[default]
+    Create,
+    Update,
+    Rotate,
+    Wait,
+    Delete,
+}
+
+impl Pass {
+    /// What a row that reached the pass's goal is called on the bar and in progress lines.
+    pub fn word(self) -> &'static str {
+        match self {
+            Pass::Create => "created",
+            Pass::Update => "updated",
+            Pass::Rotate => "rotated",
+            Pass::Wait => "available",
+            Pass::Delete => "deleted",
+        }
+    }
+}
+
 /// One event of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// The manifest is valid and holds `total` rows.
-    Planned { total: u64 },
+    /// A pass over the manifest's `total` rows begins (the manifest is valid).
+    Planned { total: u64, pass: Pass },
     /// A row's state.
     Row(RowEvent),
     /// A CreateDataFlow call ended.

@@ -12,36 +12,36 @@ use tokio_util::sync::CancellationToken;
 use super::core::{Core, CoreSettings, Totals};
 use super::op::{CreateOp, DeleteOp, Operation, RotateOp, UpdateOp, WaitOp};
 use super::shell::{self, Rates, ShellEnd};
-use super::StopReason;
 use super::{feed, DispatchSettings, Event, EventSink, Goal, RunError, RunSettings, RunSummary};
+use super::{Pass, StopReason};
 use crate::api::{Client, Endpoint};
 use crate::manifest::{self, ManifestOptions};
 use crate::store::{self, read, RowState, RunTotals, StoreError, Writer};
 
 /// One pass over the manifest's rows with one operation.
-enum Pass {
-    Op(Arc<dyn Operation>),
+enum Step {
+    Op(Arc<dyn Operation>, Pass),
     /// Key rotation: its number is known once the state file is open.
     Rotate,
 }
 
-fn passes(goal: &Goal) -> Vec<Pass> {
+fn passes(goal: &Goal) -> Vec<Step> {
     match goal {
-        Goal::Delete => vec![Pass::Op(Arc::new(DeleteOp))],
+        Goal::Delete => vec![Step::Op(Arc::new(DeleteOp), Pass::Delete)],
         Goal::Create {
             update,
             rotate,
             wait,
         } => {
-            let mut v = vec![Pass::Op(Arc::new(CreateOp))];
+            let mut v = vec![Step::Op(Arc::new(CreateOp), Pass::Create)];
             if *update {
-                v.push(Pass::Op(Arc::new(UpdateOp)));
+                v.push(Step::Op(Arc::new(UpdateOp), Pass::Update));
             }
             if *rotate {
-                v.push(Pass::Rotate);
+                v.push(Step::Rotate);
             }
             if wait.is_some() {
-                v.push(Pass::Op(Arc::new(WaitOp)));
+                v.push(Step::Op(Arc::new(WaitOp), Pass::Wait));
             }
             v
         }
@@ -94,8 +94,6 @@ pub async fn run(
             .map_err(|e| RunError::Internal(format!("the manifest validation failed: {e}")))??
     };
     endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
-    events.send(Event::Planned { total: plan.rows });
-
     let _lock = store::lock(&state_path)?;
     let conn = store::open(&state_path, true)?;
     let service = endpoint.service_kind();
@@ -130,20 +128,19 @@ pub async fn run(
     let mut totals = Totals::default();
     // Rows brought to the goal count in the first pass (the create or the delete).
     let mut goal_done = None;
-    for (i, pass) in passes(&goal).into_iter().enumerate() {
-        let (op, rotation) = match pass {
-            Pass::Op(op) => (op, None),
-            Pass::Rotate => {
+    for step in passes(&goal) {
+        let (op, rotation, pass) = match step {
+            Step::Op(op, pass) => (op, None, pass),
+            Step::Rotate => {
                 let id = writer.rotation(&manifest_name).await?;
-                (
-                    Arc::new(RotateOp { rotation: id }) as Arc<dyn Operation>,
-                    Some(id),
-                )
+                let op = Arc::new(RotateOp { rotation: id }) as Arc<dyn Operation>;
+                (op, Some(id), Pass::Rotate)
             }
         };
-        if i > 0 {
-            events.send(Event::Planned { total: plan.rows });
-        }
+        events.send(Event::Planned {
+            total: plan.rows,
+            pass,
+        });
         // `--wait-timeout` bounds the wait pass; `--max-runtime` bounds the whole run.
         let pass_deadline = match (&goal, op.action()) {
             (Goal::Create { wait: Some(w), .. }, super::op::Action::Describe) => {

@@ -10,6 +10,8 @@ use std::time::Duration;
 pub struct Figures {
     pub done: u64,
     pub total: u64,
+    /// What the rows that reached the pass's goal are called: `created`, `available`, ...
+    pub word: &'static str,
     pub created: u64,
     pub failed: u64,
     pub retrying: u64,
@@ -121,7 +123,7 @@ fn compose(f: &Figures, shown: &dyn Fn(Part) -> bool, bar: usize, color: bool) -
     let _ = write!(out, "{}/{}", f.done, f.total);
     let mut stats = Vec::new();
     if shown(Part::Created) {
-        stats.push(format!("created {}", f.created));
+        stats.push(format!("{} {}", f.word, f.created));
     }
     stats.push(format!("failed {}", f.failed));
     if shown(Part::Retrying) {
@@ -181,6 +183,7 @@ mod tests {
         Figures {
             done: 480_000,
             total: 1_200_000,
+            word: "created",
             created: 470_000,
             failed: 10_000,
             retrying: 2_000,
@@ -196,6 +199,7 @@ mod tests {
         Figures {
             done: 48,
             total: 120,
+            word: "created",
             created: 47,
             failed: 1,
             rate: 19.8,

@@ -77,7 +77,8 @@ fn figures(tally: &mut Tally, now: Instant, started: Instant, frame: usize) -> F
     Figures {
         done: tally.done(),
         total: tally.total,
-        created: tally.created,
+        word: tally.pass.word(),
+        created: tally.reached(),
         failed: tally.failed,
         retrying: tally.retrying,
         unknown: tally.unknown,
@@ -227,7 +228,14 @@ mod tests {
             metrics: Some(MetricsFile::new(&path)),
         };
         let task = tokio::spawn(consume(rx, consumer));
-        for e in [Event::Planned { total: 3 }, created(1), created(2)] {
+        for e in [
+            Event::Planned {
+                total: 3,
+                pass: crate::engine::Pass::Create,
+            },
+            created(1),
+            created(2),
+        ] {
             tx.send(e).expect("send");
         }
         tokio::time::sleep(METRICS_EVERY / 2).await;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::api::OutcomeClass;
-use crate::engine::{Event, RowEvent};
+use crate::engine::{Event, Pass, RowEvent};
 use crate::store::RowState;
 
 /// The numbers every display shows. Row counts follow the current pass (each pass of a run goes
@@ -15,6 +15,8 @@ use crate::store::RowState;
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Tally {
     pub total: u64,
+    /// The pass going on: its goal's word names the rows done.
+    pub pass: Pass,
     pub created: u64,
     pub failed: u64,
     pub retrying: u64,
@@ -37,6 +39,14 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Rows that reached the current pass's goal.
+    pub fn reached(&self) -> u64 {
+        match self.pass {
+            Pass::Delete => self.deleted,
+            _ => self.created,
+        }
+    }
+
     /// Rows with a final state.
     pub fn done(&self) -> u64 {
         self.created + self.failed + self.deleted
@@ -51,8 +61,9 @@ impl Tally {
     /// Takes one event into account.
     pub fn apply(&mut self, e: &Event, now: Instant) {
         match e {
-            Event::Planned { total } => {
+            Event::Planned { total, pass } => {
                 self.total = *total;
+                self.pass = *pass;
                 self.created = 0;
                 self.failed = 0;
                 self.retrying = 0;
@@ -138,10 +149,11 @@ impl Tally {
             .map(|e| format!(", ETA {e}"))
             .unwrap_or_default();
         format!(
-            "{}/{} done: created {}, failed {}, retrying {}, unknown {}; {rate:.1} rows/s{eta}",
+            "{}/{} done: {} {}, failed {}, retrying {}, unknown {}; {rate:.1} rows/s{eta}",
             self.done(),
             self.total,
-            self.created,
+            self.pass.word(),
+            self.reached(),
             self.failed,
             self.retrying,
             self.unknown
@@ -184,7 +196,10 @@ mod tests {
         let now = Instant::now();
         let mut t = Tally::default();
         for e in [
-            Event::Planned { total: 5 },
+            Event::Planned {
+                total: 5,
+                pass: Pass::Create,
+            },
             row(1, RowState::Created, true),
             row(2, RowState::Retrying, false),
             row(3, RowState::Unknown, false),
@@ -220,7 +235,10 @@ mod tests {
             error,
         };
         for e in [
-            Event::Planned { total: 1 },
+            Event::Planned {
+                total: 1,
+                pass: Pass::Create,
+            },
             call(OutcomeClass::Throttled),
             call(OutcomeClass::Success),
             listing(None),
@@ -230,7 +248,10 @@ mod tests {
                 message: "m".into(),
                 request_id: None,
             })),
-            Event::Planned { total: 1 },
+            Event::Planned {
+                total: 1,
+                pass: Pass::Create,
+            },
             call(OutcomeClass::Success),
         ] {
             t.apply(&e, now);
