@@ -3,6 +3,7 @@ mod binary;
 mod chaos;
 mod client_outcomes;
 pub mod common;
+mod drift;
 mod engine_run;
 mod flag_props;
 mod flags;
@@ -17,3 +18,4 @@ pub mod rawserver;
 mod shown;
 #[cfg(unix)]
 mod trust;
+mod wrong_endpoint;
