@@ -58,6 +58,9 @@ pub struct EmulatorArgs {
     /// How long after the client gave up a late call acts.
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub late_create_delay_ms: u64,
+    /// Probability that a DescribeDataFlow drops the connection unanswered.
+    #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
+    pub lost_listing: f64,
     /// A new flow shows in DescribeDataFlow only N ms after it was created.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub listing_delay_ms: u64,
@@ -113,6 +116,7 @@ impl EmulatorArgs {
             lost_response: self.lost_response,
             late_create: self.late_create,
             late_create_delay_ms: self.late_create_delay_ms,
+            lost_listing: self.lost_listing,
             listing_delay_ms: self.listing_delay_ms,
             available_after_ms: self.available_after_ms,
             unavailable: self.unavailable,
@@ -261,6 +265,8 @@ mod tests {
             "5:10",
             "--lost-response",
             "0.25",
+            "--lost-listing",
+            "0.5",
             "--file-systems",
             "cfs-1,cfs-2",
             "--rate",
@@ -268,6 +274,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.args.latency_ms, (5, 10));
+        assert_eq!(cli.args.lost_listing, 0.5);
         assert_eq!(
             cli.args.file_systems.as_deref(),
             Some(&["cfs-1".to_owned(), "cfs-2".to_owned()][..])

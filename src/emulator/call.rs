@@ -70,7 +70,8 @@ pub(crate) enum Reply {
 const OK: &str = "200 OK";
 
 /// Handles one request. Every fault applies to every action; a lost response and a late answer
-/// only to the ones that change something (create, delete, modify), which act all the same.
+/// only to the ones that change something (create, delete, modify), which act all the same; a
+/// lost listing only to DescribeDataFlow.
 pub(crate) async fn handle(shared: &Shared, req: Request<'_>) -> Reply {
     if let Some(reply) = issuer::route(shared, &req) {
         return reply;
@@ -104,10 +105,14 @@ pub(crate) async fn handle(shared: &Shared, req: Request<'_>) -> Reply {
     let (body, config) = (req.body(), shared.config());
     let effect = match action {
         Action::Describe => {
+            if draws.lost_listing {
+                shared.bump(Counter::LostListings);
+                return Reply::Lose;
+            }
             return match describe::parse(body, config) {
                 Ok(query) => Reply::Answer(OK, response::success(rid, shared.describe(&query))),
                 Err(err) => fail(shared, rid, &err),
-            }
+            };
         }
         Action::Create => create::parse(body, config).map(Effect::Create),
         Action::Delete => delete::parse(body, config).map(Effect::Delete),

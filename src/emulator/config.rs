@@ -44,6 +44,9 @@ pub struct EmulatorConfig {
     pub late_create: f64,
     /// How long after the client gave up a late call acts.
     pub late_create_delay_ms: u64,
+    /// Probability that a DescribeDataFlow closes the connection with no response (a lost
+    /// answer to a listing: nothing changes, and asking again is safe).
+    pub lost_listing: f64,
     /// A new flow shows in DescribeDataFlow only this long after it was created.
     pub listing_delay_ms: u64,
     /// A new flow's Status is `pending` for this long, then `available` (or `unavailable`).
@@ -80,6 +83,7 @@ impl Default for EmulatorConfig {
             lost_response: 0.0,
             late_create: 0.0,
             late_create_delay_ms: 200,
+            lost_listing: 0.0,
             listing_delay_ms: 0,
             available_after_ms: 1000,
             unavailable: 0.0,

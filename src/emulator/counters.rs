@@ -23,6 +23,8 @@ pub struct Counters {
     pub modified: u64,
     /// Create, delete or modify calls that acted, then closed the connection with no response.
     pub lost_responses: u64,
+    /// DescribeDataFlow calls that closed the connection with no response.
+    pub lost_listings: u64,
     /// Create, delete or modify calls held unanswered until the client gave up.
     pub late_creates: u64,
     /// Calls answered `InternalError`.
@@ -46,6 +48,7 @@ pub(crate) enum Counter {
     Modified,
     LostResponses,
     LateCreates,
+    LostListings,
     InternalErrors,
     AuthFailures,
     Rejected,
@@ -53,7 +56,7 @@ pub(crate) enum Counter {
 
 /// The live counters, updated without a lock.
 #[derive(Debug, Default)]
-pub(crate) struct LiveCounters([AtomicU64; 13]);
+pub(crate) struct LiveCounters([AtomicU64; 14]);
 
 impl LiveCounters {
     /// Adds one to `counter`.
@@ -75,6 +78,7 @@ impl LiveCounters {
             modified: get(Counter::Modified),
             lost_responses: get(Counter::LostResponses),
             late_creates: get(Counter::LateCreates),
+            lost_listings: get(Counter::LostListings),
             internal_errors: get(Counter::InternalErrors),
             auth_failures: get(Counter::AuthFailures),
             rejected: get(Counter::Rejected),

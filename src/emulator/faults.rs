@@ -19,6 +19,8 @@ pub(crate) struct Draws {
     pub(crate) lost_response: bool,
     /// (CreateDataFlow) never answer; act after the client gives up.
     pub(crate) late_create: bool,
+    /// (DescribeDataFlow) close the connection with no response.
+    pub(crate) lost_listing: bool,
     /// The `RequestId` of the answer.
     pub(crate) request_id: String,
 }
@@ -35,12 +37,16 @@ impl Draws {
         let internal_error = chance(rng, config.internal_error);
         let lost_response = chance(rng, config.lost_response);
         let late_create = chance(rng, config.late_create);
+        let request_id = request_id(rng);
+        // Drawn last, and only when asked for, so that a seed without it replays as before.
+        let lost_listing = config.lost_listing > 0.0 && chance(rng, config.lost_listing);
         Draws {
             latency,
             internal_error,
             lost_response,
             late_create,
-            request_id: request_id(rng),
+            lost_listing,
+            request_id,
         }
     }
 }

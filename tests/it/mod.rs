@@ -5,6 +5,7 @@ mod client_outcomes;
 pub mod common;
 mod credentials_refresh;
 mod credentials_run;
+mod drift;
 mod engine_run;
 mod flag_props;
 mod flags;
@@ -23,3 +24,4 @@ mod shown_machine;
 mod stdin;
 #[cfg(unix)]
 mod trust;
+mod wrong_endpoint;

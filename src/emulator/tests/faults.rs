@@ -1,4 +1,5 @@
-//! Seeded faults: lost responses, late creates, listing delay, internal errors, latency.
+//! Seeded faults: lost responses, late creates, lost listings, listing delay, internal errors,
+//! latency.
 
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,65 @@ fn lost_response_creates_then_closes() {
     // Describe is never lost.
     let mut c = Client::connect(&emu);
     assert_eq!(c.call(&describe(json!({})))["TotalCount"], 1);
+}
+
+#[test]
+fn lost_listing_closes_a_describe_and_nothing_else() {
+    let emu = start(EmulatorConfig {
+        lost_listing: 1.0,
+        ..unlimited()
+    });
+    let mut c = Client::connect(&emu);
+    // A create is answered as usual.
+    assert_eq!(code(&c.call(&create("cfs-1", "/cfs/a"))), "");
+    let mut c = Client::connect(&emu);
+    let err = c.send(&describe(json!({}))).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset
+        ),
+        "{err}"
+    );
+    let n = emu.counters();
+    assert_eq!((n.lost_listings, n.lost_responses, n.created), (1, 0, 1));
+    assert_eq!(emu.flows().len(), 1);
+}
+
+#[test]
+fn lost_listings_are_seeded_and_leave_older_seeds_as_they_were() {
+    let run = |seed, lost_listing| {
+        let emu = start(EmulatorConfig {
+            internal_error: 0.3,
+            lost_listing,
+            seed,
+            ..unlimited()
+        });
+        (0..16)
+            .map(|i| {
+                let mut c = Client::connect(&emu);
+                let call = if i % 2 == 0 {
+                    create("cfs-1", &format!("/cfs/{i}"))
+                } else {
+                    describe(json!({}))
+                };
+                match c.send(&call) {
+                    Ok((_, r)) => {
+                        format!("{} {}", code(&r["Response"]), r["Response"]["RequestId"])
+                    }
+                    Err(_) => "lost".to_owned(),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let a = run(5, 0.5);
+    assert_eq!(a, run(5, 0.5));
+    assert!(a.iter().any(|l| l == "lost"), "{a:?}");
+    // The flag's draw comes after a call's other draws: the first call is the same with or
+    // without it, and without it no call is lost.
+    let plain = run(5, 0.0);
+    assert!(plain.iter().all(|l| l != "lost"), "{plain:?}");
+    assert_eq!(a[0], plain[0]);
 }
 
 #[test]
