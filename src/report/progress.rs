@@ -154,6 +154,18 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
 
 fn log_event(e: &Event) {
     match e {
+        // Reported on every run until the manifest is restored, though nothing is done for it.
+        Event::Row(r) if r.error_code.as_deref() == Some(crate::engine::resume::DRIFT) => {
+            tracing::warn!(
+                line = r.line,
+                file_system_id = %r.file_system_id,
+                target_path = %r.target_path,
+                error_code = r.error_code.as_deref(),
+                data_flow_id = r.data_flow_id.as_deref(),
+                "row drifted: {}",
+                r.error_message.as_deref().unwrap_or("")
+            )
+        }
         Event::Row(r) if r.state == RowState::Failed && !r.earlier => tracing::warn!(
             line = r.line,
             file_system_id = %r.file_system_id,

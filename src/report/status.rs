@@ -22,6 +22,8 @@ pub struct Status {
     /// Created rows per live status of their flow, as last listed.
     pub flow_statuses: BTreeMap<String, u64>,
     pub last_rotation: Option<RotationInfo>,
+    /// Created rows whose source the manifest changed (`DataFlowDrift`).
+    pub drifted: u64,
 }
 
 /// Reads the status of a state file.
@@ -41,6 +43,7 @@ pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
         last_run_calls,
         flow_statuses: read::flow_statuses(conn)?,
         last_rotation: read::last_rotation(conn)?,
+        drifted: read::drifted(conn)?,
     })
 }
 
@@ -66,6 +69,14 @@ impl Status {
                 "  {:<9} {}",
                 s.as_str(),
                 self.counts.get(&s).copied().unwrap_or(0)
+            );
+        }
+        if self.drifted > 0 {
+            let _ = writeln!(
+                out,
+                "drifted: {} created rows whose source the manifest changed (DataFlowDrift; \
+                 bulkflow report --only created shows them)",
+                self.drifted
             );
         }
         if !self.flow_statuses.is_empty() {
@@ -145,6 +156,7 @@ impl Status {
             "left_manifest": self.left_manifest,
             "flow_status": self.flow_statuses,
             "last_rotation": self.last_rotation,
+            "drifted": self.drifted,
             "last_run": self.last_run.as_ref().map(|r| json!({
                 "id": r.id,
                 "started_at_ms": r.started_at_ms,

@@ -106,6 +106,17 @@ pub fn service(conn: &Connection) -> rusqlite::Result<Option<String>> {
 }
 
 /// CreateDataFlow calls recorded for a run (also those of a run that was killed).
+/// Created rows of this manifest whose source the manifest has since changed (`DataFlowDrift`).
+pub fn drifted(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row(
+        "SELECT count(*) FROM flows WHERE in_manifest = 1 AND state = 'created' \
+         AND error_code = 'DataFlowDrift'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n.max(0) as u64)
+}
+
 /// Rows of this manifest per live status of their flow (as last listed); rows never listed are
 /// left out.
 pub fn flow_statuses(

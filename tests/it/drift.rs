@@ -146,9 +146,6 @@ fn a_moved_source_is_reported_as_drift_and_never_stored() {
 }
 
 #[test]
-#[ignore = "bug: `run` prints nothing for a drifted row (README: reported on every run as \
-            DataFlowDrift, a warning): the core emits the drift as an `earlier` row event, and \
-            report::progress::log_event logs no `earlier` event"]
 fn a_drifted_row_warns_on_every_run_until_the_manifest_is_restored() {
     let d = drift();
     for out in &d.drifted {

@@ -178,7 +178,11 @@ impl Core {
                     return;
                 }
                 // The service said the directory has a flow and the listing does not show it:
-                // it lags. Look again; never guess.
+                // it lags. Look again on the row's own schedule (2, 4, 8, 16, 30 s); listings that
+                // other rows of the file system asked for in between do not use up its looks.
+                if started < r.next_look {
+                    return;
+                }
                 r.listings += 1;
                 if r.listings >= MAX_LISTINGS {
                     let error = CallError {
@@ -224,6 +228,10 @@ impl Core {
         };
         if outstanding && started < r.due {
             r.next_look = r.due;
+            return;
+        }
+        // Only a listing at or after the row's own next look counts against it.
+        if started < r.next_look {
             return;
         }
         r.listings += 1;

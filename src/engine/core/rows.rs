@@ -250,7 +250,23 @@ impl Core {
         let Some(e) = self.rows.get_mut(&line) else {
             return;
         };
+        let maybe_acted = e.outstanding;
         e.outstanding = false;
+        if e.calls_now >= self.settings.max_attempts && maybe_acted {
+            // Its last call may have acted and a listing that lags more than the settle time
+            // would not show it: out of attempts, the row is left for the next run to ask again,
+            // never failed on a guess.
+            let error = e.last_error.clone().unwrap_or_else(|| CallError {
+                class: OutcomeClass::Unknown,
+                code: "Unknown".into(),
+                message: "no answer".into(),
+                request_id: None,
+            });
+            let error = super::super::op::gave_up(error, e.calls_now);
+            e.outstanding = true;
+            self.leave_unknown(line, error);
+            return;
+        }
         if e.calls_now >= self.settings.max_attempts {
             let error = e.last_error.clone().unwrap_or_else(|| CallError {
                 class: OutcomeClass::Unknown,

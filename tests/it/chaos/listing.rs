@@ -84,12 +84,6 @@ fn listings_slower_than_settle_and_the_first_backoff_steps_end_created() {
 /// often, for one row or another. A row must still have its six listings spread over about a
 /// minute (2, 4, 8, 16, 30 s apart): its flow shows after 5 s, so no row may be left `unknown`.
 #[test]
-#[ignore = "engine bug: a row counts every listing of its file system, whoever asked for it: \
-            core::listing::apply_judgement adds one to the listings of every member answered \
-            PathUsedInDataflow at each listing that does not show its flow, so on a busy file \
-            system a row uses up its six listings about 0.8 s after that answer and is left \
-            `unknown` (exit 4; most of the 30 rows here), not after the documented minute, although \
-            its flow lists 5 s after it was made"]
 fn a_busy_file_system_does_not_use_up_a_rows_listings_before_their_time() {
     let dir = tempfile::tempdir().unwrap();
     let rows_n = 30;
@@ -160,10 +154,6 @@ fn lost_listing_answers_and_lost_creates_never_fail_a_row() {
 /// shows no flow, so the row is sent again; once its attempts are used up it must not be
 /// `failed`: its flow exists. It may stay `unknown` (exit 4) for the next run.
 #[test]
-#[ignore = "engine bug: a row whose every answer was lost and whose flow lists later than \
-            --settle ends `failed` (gave up after 8 attempts, ConnectionLost) while its flow \
-            exists: core::rows::needs_call fails a row at max attempts even when its calls may \
-            have acted; it should stay `unknown`"]
 fn a_row_whose_answers_are_all_lost_and_listed_late_is_never_failed() {
     let dir = tempfile::tempdir().unwrap();
     let rows_n = 2;
