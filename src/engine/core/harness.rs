@@ -67,8 +67,12 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(settings: CoreSettings) -> Harness {
+        Harness::with_op(Arc::new(CreateOp), settings)
+    }
+
+    pub fn with_op(op: Arc<dyn crate::engine::op::Operation>, settings: CoreSettings) -> Harness {
         Harness {
-            core: Core::new(Arc::new(CreateOp), settings),
+            core: Core::new(op, settings),
             now: Duration::ZERO,
         }
     }

@@ -139,6 +139,26 @@ impl Core {
                 };
                 self.finish(line, f, None);
             }
+            Judgement::Finish(Final::Missing(error)) => {
+                // A listing can lag behind a flow just made, or skip one between two pages: a flow
+                // is missing only once the row's own looks (2, 4, 8, 16, 30 s apart) never saw it.
+                let settle = self.settings.settle;
+                let Phase::Resolving(r) = &mut e.phase else {
+                    // Judged from an earlier listing: look again with a listing of its own.
+                    self.resolve(line, now, now, false, now);
+                    return;
+                };
+                let started = started.unwrap_or(now);
+                if started < r.next_look {
+                    return;
+                }
+                r.listings += 1;
+                if r.listings >= MAX_LISTINGS {
+                    self.finish(line, Final::Missing(error), None);
+                } else {
+                    r.next_look = started + listing_delay(r.listings).max(settle);
+                }
+            }
             Judgement::Finish(f) => self.finish(line, f, None),
             Judgement::LookAgain(after) => self.look_again(line, now + after, now),
             Judgement::Watch { after, status } => {

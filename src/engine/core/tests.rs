@@ -373,3 +373,33 @@ fn a_second_row_for_one_directory_stops_the_run_as_a_changed_manifest() {
     });
     assert_eq!(h.core.stopped().map(|s| s.0), Some(StopReason::Manifest));
 }
+
+#[test]
+fn a_flow_a_listing_does_not_show_yet_is_missing_only_after_six_looks() {
+    let mut h = Harness::with_op(Arc::new(crate::engine::op::WaitOp), settings());
+    h.feed(2, RowState::Created, None);
+    let mut t = Duration::ZERO;
+    for n in 1..=MAX_LISTINGS {
+        let cmds = h.listed(t, Vec::new());
+        let r = records(&cmds, 2);
+        if n < MAX_LISTINGS {
+            assert!(r.is_empty(), "look {n}: {r:?}");
+            t = h.core.next_wake().expect("another look");
+            assert_eq!(lists(&h.at(t)), 1);
+        } else {
+            assert_eq!(
+                r[0].state,
+                RowState::Pending,
+                "missing: created again by the next run"
+            );
+        }
+    }
+    // Had it shown on any look, it would have been taken as it is.
+    let mut h = Harness::with_op(Arc::new(crate::engine::op::WaitOp), settings());
+    h.feed(3, RowState::Created, None);
+    h.listed(Duration::ZERO, Vec::new());
+    let t = h.core.next_wake().unwrap();
+    h.at(t);
+    let cmds = h.listed(t, vec![flow(3, "id-3", true)]);
+    assert_eq!(records(&cmds, 3)[0].state, RowState::Created);
+}

@@ -88,13 +88,21 @@ impl Operation for DeleteOp {
                     ),
                     request_id: None,
                 })),
-                // Nothing there: already gone.
-                None => Judgement::Finish(Final::Done {
-                    data_flow_id: None,
-                    request_id: None,
-                    via: "listing",
-                    flow_status: None,
-                }),
+                // A listing is read page by page while flows vanish (being deleted), so a flow can
+                // slip between two pages: a recorded flow is deleted by its id all the same (the
+                // service says so if it is already gone).
+                None => match view.data_flow_id {
+                    Some(id) => Judgement::Call {
+                        data_flow_id: Some(id.to_owned()),
+                    },
+                    // Nothing there, and nothing recorded: nothing of ours to delete.
+                    None => Judgement::Finish(Final::Done {
+                        data_flow_id: None,
+                        request_id: None,
+                        via: "listing",
+                        flow_status: None,
+                    }),
+                },
             },
         }
     }
