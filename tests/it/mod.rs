@@ -1,6 +1,7 @@
 pub mod bin_helpers;
 mod binary;
 mod chaos;
+mod chaos_lifecycle;
 mod client_outcomes;
 pub mod common;
 mod credentials_refresh;
@@ -17,6 +18,7 @@ mod lifecycle;
 mod lifecycle_api;
 mod manifest_props;
 mod operator;
+mod paging_shift;
 pub mod rawserver;
 mod scripts;
 mod shown;
