@@ -19,6 +19,10 @@ const MAX_PAGES: u64 = 10_000;
 pub const PAGE_ATTEMPTS: u32 = 3;
 
 /// Lists every flow of `file_system_id`; returns when its first page was sent, and the flows.
+/// Pages are read by offset, so a flow that disappears (being deleted) while they are read shifts
+/// the next pages and another flow can slip between two of them: when `TotalCount` changes
+/// between pages, the listing starts over (up to [`READS`] times), and a listing that never reads
+/// steadily fails, to be counted as a failed listing.
 pub async fn list_file_system(
     client: &Client,
     target: &Target,
@@ -27,8 +31,41 @@ pub async fn list_file_system(
     pacer: Arc<Pacer>,
 ) -> (Option<Instant>, Result<Vec<DataFlowInfo>, CallError>) {
     let mut started = None;
-    let result = list(client, target, region, file_system_id, pacer, &mut started).await;
-    (started, result)
+    for _ in 0..READS {
+        let result = list(
+            client,
+            target,
+            region,
+            file_system_id,
+            pacer.clone(),
+            &mut started,
+        )
+        .await;
+        match result {
+            Ok(Read::Steady(flows)) => return (started, Ok(flows)),
+            Ok(Read::Shifted) => continue,
+            Err(e) => return (started, Err(e)),
+        }
+    }
+    let e = CallError {
+        class: OutcomeClass::Transient,
+        code: "ListingShifted".into(),
+        message: format!(
+            "the flows of {file_system_id} changed while they were listed, {READS} times in a row"
+        ),
+        request_id: None,
+    };
+    (started, Err(e))
+}
+
+/// Reads of one file system before a listing that keeps shifting fails.
+pub const READS: u32 = 3;
+
+/// One read of every page.
+enum Read {
+    Steady(Vec<DataFlowInfo>),
+    /// `TotalCount` changed between two pages: a flow may have slipped between them.
+    Shifted,
 }
 
 async fn list(
@@ -38,10 +75,11 @@ async fn list(
     file_system_id: &str,
     pacer: Arc<Pacer>,
     started: &mut Option<Instant>,
-) -> Result<Vec<DataFlowInfo>, CallError> {
+) -> Result<Read, CallError> {
     let mut rng = rand::rngs::StdRng::from_entropy();
     let mut out = Vec::new();
     let mut offset: u64 = 0;
+    let mut total: Option<u64> = None;
     for _ in 0..MAX_PAGES {
         let req = DescribeDataFlowRequest {
             file_system_id: Some(file_system_id.to_owned()),
@@ -77,6 +115,10 @@ async fn list(
                 }
             }
         };
+        if total.is_some_and(|t| t != page.total_count) {
+            return Ok(Read::Shifted);
+        }
+        total = Some(page.total_count);
         let n = page.data_flows.len() as u64;
         out.extend(page.data_flows.into_iter().map(|mut f| {
             if f.file_system_id.is_empty() {
@@ -89,5 +131,5 @@ async fn list(
             break;
         }
     }
-    Ok(out)
+    Ok(Read::Steady(out))
 }

@@ -245,13 +245,9 @@ async fn a_recorded_flow_skipped_by_a_shrinking_listing_is_still_deleted() {
 /// A row with no recorded flow (a delete on a fresh state file: flows made by another tool, or a
 /// lost state file) whose flow a delete's listing skips.
 ///
-/// Engine bug: `DeleteOp::judge` (src/engine/op/delete.rs) takes "no flow at the directory, none
-/// recorded" for "already gone" and records the row `deleted` without a call; its flow is left in
-/// place and no later `delete` looks at the row again (`deleted` rows are settled). (The same
-/// skip before a create costs a CreateDataFlow answered `PathUsedInDataflow`, resolved later.)
+/// A listing whose `TotalCount` changes between pages starts over, so the skipped flow is seen
+/// and deleted (before, the row was recorded `deleted` with its flow left in place).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "engine bug: a delete's listing paged by Offset while deleting flows vanish skips a \
-            flow, and a row with no recorded id is recorded `deleted` with no call"]
 async fn an_unrecorded_flow_skipped_by_a_shrinking_listing_is_not_taken_for_deleted() {
     let setup = Setup::new(true).await;
     let summary = setup.run(Goal::Delete).await;
