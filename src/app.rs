@@ -4,6 +4,7 @@
 mod delete_cmd;
 mod offline;
 mod outputs;
+mod plan_cmd;
 mod run_cmd;
 mod stdin_spool;
 
@@ -53,6 +54,7 @@ pub fn main() -> i32 {
     logging::init(cli.verbose, cli.quiet, cli.log_format, color);
     match cli.command {
         Command::Run(args) => run_cmd::run(&args, cli.quiet).code(),
+        Command::Plan(args) => plan_cmd::plan(&args, cli.quiet).code(),
         Command::Delete(args) => delete_cmd::delete(&args, cli.quiet).code(),
         Command::Validate(args) => offline::validate(&args).code(),
         Command::Status(args) => status_cmd(args).code(),

@@ -12,6 +12,7 @@ const AFTER_HELP: &str = "\
 Examples:
   bulkflow run samples/flows.csv --emulator        rehearse against the built-in emulator
   bulkflow validate flows.csv                       check a manifest offline
+  bulkflow plan flows.csv --region ap-guangzhou     what exists, what a run would do (read-only)
   bulkflow run flows.csv --region ap-guangzhou      create the flows (credentials from
                                                     TENCENTCLOUD_SECRET_ID/_KEY or ~/.tccli)
   bulkflow report flows.csv --only failed           what failed, and why
@@ -63,6 +64,8 @@ pub struct Cli {
 pub enum Command {
     /// Create every data flow the manifest lists; resumes by itself.
     Run(RunArgs),
+    /// Compare the manifest with the live flows and the state file; changes nothing.
+    Plan(PlanArgs),
     /// Delete the flows of the manifest's rows (never a flow with another source).
     Delete(DeleteArgs),
     /// Check the manifest offline; no network, no state written.
@@ -120,11 +123,12 @@ pub enum ManifestFormat {
     Jsonl,
 }
 
-/// `bulkflow run`.
+/// The options every command that calls the API takes (`run`, `plan`, `delete`): the manifest,
+/// where the calls go, with which credentials and region, how fast, and what is shown meanwhile.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct ApiArgs {
     /// The manifest: .csv (with a header row), .jsonl or .ndjson; `-` reads it from stdin (with
-    /// --format and --state).
+    /// --format; `run` and `delete` also need --state).
     pub manifest: PathBuf,
     /// The manifest's format, whatever its name says; required when it is `-` (stdin).
     #[arg(long, value_enum, value_name = "FORMAT")]
@@ -146,20 +150,33 @@ pub struct RunArgs {
     /// role, TKE OIDC].
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Ceiling on CreateDataFlow calls per second, per endpoint host: 0 (no pacing) or 0.01 to
-    /// 1000000 calls per second.
+    /// Ceiling on calls per second of each action, per endpoint host (DescribeDataFlow: at most
+    /// 20): 0 (no pacing) or 0.01 to 1000000 calls per second.
     #[arg(long, value_name = "N", default_value_t = 20.0, value_parser = bounds::rate_arg, allow_negative_numbers = true)]
     pub rate: f64,
     /// Ceiling on calls in flight per endpoint host: 1 to 4096 [default: enough for the rate at
     /// 2 s latency].
     #[arg(long, value_name = "N", value_parser = bounds::concurrency_arg, allow_negative_numbers = true)]
     pub concurrency: Option<usize>,
-    /// Attempts per row for transient failures and throttling: 1 to 100.
-    #[arg(long, value_name = "N", default_value_t = 8, value_parser = bounds::max_attempts_arg, allow_negative_numbers = true)]
-    pub max_attempts: u32,
     /// Timeout of one call: 0.001 to 3600 seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30.0, value_parser = bounds::request_timeout_arg, allow_negative_numbers = true)]
     pub request_timeout: f64,
+    /// Progress display.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+    /// Start the built-in emulator in-process and run against it (no credentials needed).
+    #[arg(long)]
+    pub emulator: bool,
+}
+
+/// `bulkflow run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Attempts per row for transient failures and throttling: 1 to 100.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = bounds::max_attempts_arg, allow_negative_numbers = true)]
+    pub max_attempts: u32,
     /// How long after a call of unknown outcome to wait before listing the file system: 0 to 3600
     /// seconds.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = bounds::settle_arg, allow_negative_numbers = true)]
@@ -178,12 +195,6 @@ pub struct RunArgs {
     /// 50m, 2h, 1h30m, 7d; a bare number is seconds).
     #[arg(long, value_name = "DURATION", value_parser = bounds::max_runtime_arg)]
     pub max_runtime: Option<std::time::Duration>,
-    /// Progress display.
-    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
-    pub progress: ProgressMode,
-    /// Start the built-in emulator in-process and run against it (no credentials needed).
-    #[arg(long)]
-    pub emulator: bool,
     /// After creating, keep listing until every row's flow is `available` or `unavailable`.
     #[arg(long)]
     pub wait: bool,
@@ -206,6 +217,16 @@ pub struct RunArgs {
     /// end (for node_exporter's textfile collector).
     #[arg(long, value_name = "PATH")]
     pub metrics_file: Option<PathBuf>,
+}
+
+/// `bulkflow plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// One JSON object per manifest row on stdout, then one summary object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `bulkflow delete`.

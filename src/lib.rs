@@ -12,6 +12,7 @@ pub mod emulator;
 pub mod engine;
 mod exit;
 pub mod manifest;
+pub mod plan;
 pub mod report;
 pub mod secret;
 pub mod settings;

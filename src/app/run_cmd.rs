@@ -16,14 +16,14 @@ use crate::exit::ExitCode;
 use crate::report::diag::{self, Level};
 use crate::report::{mode, progress, summary};
 use crate::secret::Secret;
-use crate::settings::{self, Pacing, Service, Settings};
+use crate::settings::{self, Pacing, Profile, Service, Settings};
 
 use super::offline::{dry_run, load_region, manifest_options, materialize, print_problems};
 use super::outputs::RunOutputs;
 use super::stdin_spool::{self, Spool};
 use super::{env_var, error, home, watch_signals};
 
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -91,6 +91,65 @@ pub(super) fn prepare(mut s: Settings) -> Result<(Settings, Option<Spool>, RunOu
     Ok((s, spool, out))
 }
 
+/// Where the calls go and with which credentials; holds the in-process emulator of a
+/// rehearsal, which serves for as long as this lives.
+pub(super) struct Connection {
+    pub(super) endpoint: Endpoint,
+    pub(super) credentials: CredentialProvider,
+    pub(super) emulator: Option<Emulator>,
+}
+
+/// Starts the emulator for a rehearsal, or finds the credentials for the API (on `rt`); the
+/// exit code (said on stderr) when neither can be done.
+pub(super) fn connect(
+    rt: &tokio::runtime::Runtime,
+    service: &Service,
+    profile: &Profile,
+    quiet: bool,
+) -> Result<Connection, ExitCode> {
+    match service {
+        Service::Emulator => {
+            let (emu, config) = rehearsal_emulator().map_err(|e| {
+                error(format!("cannot start the emulator: {e}"));
+                ExitCode::Usage
+            })?;
+            let url = emu.url();
+            diag::emit(&diag::Diag::new(
+                Level::Info,
+                format_args!("rehearsing against the built-in emulator at {url} (20 calls/s)"),
+            ));
+            let credentials = CredentialProvider::from(Credentials {
+                secret_id: config.secret_id,
+                secret_key: Secret::new(config.secret_key.expose()),
+                token: None,
+                source: "the built-in emulator".into(),
+            });
+            let endpoint = Endpoint::parse(&url).map_err(|e| {
+                error(e);
+                ExitCode::Usage
+            })?;
+            Ok(Connection {
+                endpoint,
+                credentials,
+                emulator: Some(emu),
+            })
+        }
+        Service::Api(endpoint) => {
+            let credentials = rt
+                .block_on(credentials::discover(&profile.lookup(&env_var)))
+                .map_err(|e| credentials_error(&e, profile))?;
+            if !quiet {
+                diag::info(format_args!("credentials: {}", credentials.description()));
+            }
+            Ok(Connection {
+                endpoint: endpoint.clone(),
+                credentials,
+                emulator: None,
+            })
+        }
+    }
+}
+
 /// Starts the runtime (and the emulator, for a rehearsal), loads the credentials and runs.
 pub(super) fn execute(
     s: &Settings,
@@ -105,67 +164,36 @@ pub(super) fn execute(
             return ExitCode::Usage;
         }
     };
-    // Built here so that it lives, and serves, for the whole run.
-    let mut emulator = None;
-    let (endpoint, creds) = match &s.service {
-        Service::Emulator => match rehearsal_emulator() {
-            Ok((emu, config)) => {
-                let url = emu.url();
-                diag::emit(&diag::Diag::new(
-                    Level::Info,
-                    format_args!("rehearsing against the built-in emulator at {url} (20 calls/s)"),
-                ));
-                emulator = Some(emu);
-                let creds = CredentialProvider::from(Credentials {
-                    secret_id: config.secret_id,
-                    secret_key: Secret::new(config.secret_key.expose()),
-                    token: None,
-                    source: "the built-in emulator".into(),
-                });
-                match Endpoint::parse(&url) {
-                    Ok(e) => (e, Ok(creds)),
-                    Err(e) => {
-                        error(e);
-                        return ExitCode::Usage;
-                    }
-                }
-            }
-            Err(e) => {
-                error(format!("cannot start the emulator: {e}"));
-                return ExitCode::Usage;
-            }
-        },
-        Service::Api(endpoint) => (
-            endpoint.clone(),
-            rt.block_on(credentials::discover(&s.profile.lookup(&env_var))),
-        ),
-    };
-    let creds = match creds {
+    let conn = match connect(&rt, &s.service, &s.profile, quiet) {
         Ok(c) => c,
-        Err(e) => return credentials_error(&e, s),
+        Err(code) => return code,
     };
-    if !quiet && emulator.is_none() {
-        diag::info(format_args!("credentials: {}", creds.description()));
-    }
-    let code = rt.block_on(engine_run(s, endpoint, creds, region, quiet, out));
-    drop(emulator);
+    let code = rt.block_on(engine_run(
+        s,
+        conn.endpoint,
+        conn.credentials,
+        region,
+        quiet,
+        out,
+    ));
+    drop(conn.emulator);
     rt.shutdown_timeout(Duration::from_secs(1));
     code
 }
 
 /// Why there are no credentials, and the exit code: 3 when a service (STS, the metadata
 /// service) refused or failed, 2 when nothing was found or a file is wrong.
-fn credentials_error(e: &CredentialsError, s: &Settings) -> ExitCode {
+fn credentials_error(e: &CredentialsError, profile: &Profile) -> ExitCode {
     if e.is_service_failure() {
         error(format!(
             "{e}. Nothing was sent; run again once the credentials work"
         ));
         return ExitCode::Fatal;
     }
-    let hint = if s.profile.explicit {
+    let hint = if profile.explicit {
         format!(
             "write ~/.tccli/{}.credential (tccli configure --profile {0}), or name another profile",
-            s.profile.name
+            profile.name
         )
     } else {
         "set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or write ~/.tccli/default.credential (tccli configure), or run on a CVM with a CAM role".to_owned()

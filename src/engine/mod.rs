@@ -5,7 +5,7 @@ mod backoff;
 pub mod core;
 pub mod events;
 pub mod feed;
-mod listing;
+pub mod listing;
 pub mod op;
 pub mod pacer;
 pub mod resume;

@@ -30,5 +30,6 @@ mod tests;
 pub use options::{EnvLookup, Format, ManifestOptions};
 pub use problem::{ManifestError, Problem, MAX_PROBLEMS};
 pub use reader::{read, Reader};
-pub use row::Row;
+pub(crate) use row::{identity, Identity};
+pub use row::{source_hash, Row, SourceHash};
 pub use validate::{validate, Plan};

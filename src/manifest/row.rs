@@ -26,18 +26,17 @@ impl Row {
     /// A short hash of the row's source (storage type, address, path, as the service compares
     /// them): a created flow's source cannot change, so a manifest that changes it drifts.
     pub fn source_key(&self) -> String {
+        hex::encode(self.source_hash())
+    }
+
+    /// [`Row::source_key`] as bytes, for comparing with many listed flows ([`source_hash`]).
+    pub fn source_hash(&self) -> SourceHash {
         let r = &self.request;
-        let mut h = Sha256::new();
-        h.update(b"bulkflow-source-v1\0");
-        for part in [
-            r.source_storage_type.as_str(),
-            r.source_storage_address.trim_end_matches('/'),
-            crate::api::types::normalize_source_path(&r.source_path),
-        ] {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part.as_bytes());
-        }
-        hex::encode(&h.finalize()[..8])
+        source_hash(
+            &r.source_storage_type,
+            &r.source_storage_address,
+            &r.source_path,
+        )
     }
 
     /// Hex SHA-256 over every non-secret field and the region, each length-prefixed, so that an
@@ -73,6 +72,29 @@ impl Row {
         }
         hex::encode(h.finalize())
     }
+}
+
+/// 64 bits of SHA-256 over a source: what [`Row::source_key`] writes in hex.
+pub type SourceHash = [u8; 8];
+
+/// The hash of a source (storage type, address, path) as the service compares them: trailing
+/// slashes of the address and slashes around the path do not count. Equal for a row and a listed
+/// flow exactly when `engine::op::create::is_ours` finds their sources equal (but for a
+/// collision, at 64 bits).
+pub fn source_hash(storage_type: &str, address: &str, path: &str) -> SourceHash {
+    let mut h = Sha256::new();
+    h.update(b"bulkflow-source-v1\0");
+    for part in [
+        storage_type,
+        address.trim_end_matches('/'),
+        crate::api::types::normalize_source_path(path),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&h.finalize()[..8]);
+    out
 }
 
 /// A compact identity: 128 bits of SHA-256 over the file system and the normalized target path.

@@ -12,6 +12,7 @@ pub mod logging;
 pub mod metrics;
 pub mod mode;
 pub mod output;
+pub mod plan;
 pub mod progress;
 pub mod report_file;
 pub mod status;

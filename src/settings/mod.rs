@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use crate::api::endpoint::EndpointError;
 use crate::api::Endpoint;
-use crate::cli::{ProgressMode, RunArgs, ValidateArgs};
+use crate::cli::{ApiArgs, ProgressMode, RunArgs, ValidateArgs};
 
 pub use bounds::Problem;
 pub use inputs::{Input, STDIN_NAME};
@@ -144,6 +144,28 @@ pub struct Settings {
     pub metrics_file: Option<PathBuf>,
 }
 
+/// What every command that calls the API (`run`, `plan`, `delete`) resolves from [`ApiArgs`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiSettings {
+    pub manifest: PathBuf,
+    /// Where the manifest comes from, and its format.
+    pub input: Input,
+    pub state: PathBuf,
+    /// The state file without `--state`, for the resume command.
+    pub default_state: PathBuf,
+    pub service: Service,
+    pub profile: Profile,
+    pub region: RegionChoice,
+    /// Calls per second per host and action; 0 means unpaced.
+    pub rate: f64,
+    /// DescribeDataFlow calls per second per host: the rate, at most the API's 20/s.
+    pub describe_rate: f64,
+    /// Calls in flight per host, at most.
+    pub concurrency: usize,
+    pub request_timeout: Duration,
+    pub progress: ProgressMode,
+}
+
 /// Everything `validate` needs, resolved the way `run` resolves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidateSettings {
@@ -221,14 +243,17 @@ fn seconds(range: &bounds::Real, v: f64) -> Result<Duration, UsageError> {
     })
 }
 
-/// Resolves `run`'s flags. `env` reads an environment variable (`BULKFLOW_ENDPOINT`,
-/// `TENCENTCLOUD_REGION`); `home` is where `~/.tccli` is. Checks every value again, whatever
-/// clap did, so that a `RunArgs` built by hand is held to the same ranges.
-pub fn resolve(
-    args: &RunArgs,
+/// Resolves the API options `run`, `plan` and `delete` share. `env` reads an environment
+/// variable (`BULKFLOW_ENDPOINT`, `TENCENTCLOUD_REGION`); `home` is where `~/.tccli` is.
+/// `writes_state`: the command writes a state file, so a manifest from stdin needs `--state`.
+/// Checks every value again, whatever clap did, so that arguments built by hand are held to the
+/// same ranges.
+pub fn resolve_api(
+    args: &ApiArgs,
     env: &dyn Fn(&str) -> Option<String>,
     home: Option<PathBuf>,
-) -> Result<Settings, UsageError> {
+    writes_state: bool,
+) -> Result<ApiSettings, UsageError> {
     let rate = bounds::RATE.check(args.rate)?;
     let concurrency = match args.concurrency {
         Some(n) => {
@@ -238,20 +263,7 @@ pub fn resolve(
         }
         None => default_concurrency(rate),
     };
-    let max_attempts = bounds::MAX_ATTEMPTS.check(u64::from(args.max_attempts))?;
-    let pacing = Pacing {
-        rate,
-        describe_rate: if rate > 0.0 { rate.min(20.0) } else { 0.0 },
-        concurrency,
-        max_attempts: u32::try_from(max_attempts).unwrap_or(1),
-        request_timeout: seconds(&bounds::REQUEST_TIMEOUT, args.request_timeout)?,
-        settle: seconds(&bounds::SETTLE, args.settle)?,
-    };
-    let max_runtime = args
-        .max_runtime
-        .map(|d| bounds::MAX_RUNTIME.check(d))
-        .transpose()?;
-
+    let request_timeout = seconds(&bounds::REQUEST_TIMEOUT, args.request_timeout)?;
     let profile = Profile::choose(args.profile.as_deref(), env, home)?;
     let region = choose_region(args.region.as_deref(), env, &profile);
     let service = if args.emulator {
@@ -273,15 +285,12 @@ pub fn resolve(
     };
 
     let input = inputs::input(&args.manifest, args.format)?;
-    let (summary_file, metrics_file) =
-        inputs::outputs(args.summary_file.as_deref(), args.metrics_file.as_deref())?;
     let default_state = default_state(&args.manifest);
     let state = match &args.state {
         Some(s) if s.as_os_str().is_empty() => return Err(UsageError::EmptyState),
         Some(s) if *s == args.manifest => return Err(UsageError::StateIsManifest(s.clone())),
         Some(s) => s.clone(),
-        // A dry run writes no state; it only needs a name.
-        None if input.stdin && !args.dry_run => return Err(UsageError::StdinState),
+        None if input.stdin && writes_state => return Err(UsageError::StdinState),
         None => default_state.clone(),
     };
     // For stdin, the resume command always names the state file.
@@ -290,7 +299,7 @@ pub fn resolve(
     } else {
         default_state
     };
-    Ok(Settings {
+    Ok(ApiSettings {
         manifest: args.manifest.clone(),
         input,
         state,
@@ -298,11 +307,50 @@ pub fn resolve(
         service,
         profile,
         region,
+        rate,
+        describe_rate: if rate > 0.0 { rate.min(20.0) } else { 0.0 },
+        concurrency,
+        request_timeout,
+        progress: args.progress,
+    })
+}
+
+/// Resolves `run`'s flags: the API options as [`resolve_api`] does, then run's own.
+pub fn resolve(
+    args: &RunArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<PathBuf>,
+) -> Result<Settings, UsageError> {
+    // A dry run writes no state; it only needs a name.
+    let api = resolve_api(&args.api, env, home, !args.dry_run)?;
+    let max_attempts = bounds::MAX_ATTEMPTS.check(u64::from(args.max_attempts))?;
+    let pacing = Pacing {
+        rate: api.rate,
+        describe_rate: api.describe_rate,
+        concurrency: api.concurrency,
+        max_attempts: u32::try_from(max_attempts).unwrap_or(1),
+        request_timeout: api.request_timeout,
+        settle: seconds(&bounds::SETTLE, args.settle)?,
+    };
+    let max_runtime = args
+        .max_runtime
+        .map(|d| bounds::MAX_RUNTIME.check(d))
+        .transpose()?;
+    let (summary_file, metrics_file) =
+        inputs::outputs(args.summary_file.as_deref(), args.metrics_file.as_deref())?;
+    Ok(Settings {
+        manifest: api.manifest,
+        input: api.input,
+        state: api.state,
+        default_state: api.default_state,
+        service: api.service,
+        profile: api.profile,
+        region: api.region,
         pacing,
         retry_failed: args.retry_failed,
         dry_run: args.dry_run,
         max_runtime,
-        progress: args.progress,
+        progress: api.progress,
         goal: crate::engine::Goal::Create {
             update: args.update,
             rotate: args.rotate_keys,

@@ -147,29 +147,29 @@ fn out_of_range_messages_name_the_flag_and_the_range() {
 fn resolve_checks_what_clap_never_saw() {
     type Spoil = fn(&mut RunArgs);
     let table: &[(&str, Spoil)] = &[
-        ("--rate", |a| a.rate = f64::NAN),
-        ("--rate", |a| a.rate = f64::INFINITY),
-        ("--rate", |a| a.rate = -1.0),
-        ("--rate", |a| a.rate = 1e-9),
-        ("--rate", |a| a.rate = 1e30),
-        ("--concurrency", |a| a.concurrency = Some(0)),
-        ("--concurrency", |a| a.concurrency = Some(usize::MAX)),
+        ("--rate", |a| a.api.rate = f64::NAN),
+        ("--rate", |a| a.api.rate = f64::INFINITY),
+        ("--rate", |a| a.api.rate = -1.0),
+        ("--rate", |a| a.api.rate = 1e-9),
+        ("--rate", |a| a.api.rate = 1e30),
+        ("--concurrency", |a| a.api.concurrency = Some(0)),
+        ("--concurrency", |a| a.api.concurrency = Some(usize::MAX)),
         ("--max-attempts", |a| a.max_attempts = 0),
         ("--max-attempts", |a| a.max_attempts = u32::MAX),
-        ("--request-timeout", |a| a.request_timeout = 0.0),
-        ("--request-timeout", |a| a.request_timeout = f64::MAX),
-        ("--request-timeout", |a| a.request_timeout = f64::NAN),
+        ("--request-timeout", |a| a.api.request_timeout = 0.0),
+        ("--request-timeout", |a| a.api.request_timeout = f64::MAX),
+        ("--request-timeout", |a| a.api.request_timeout = f64::NAN),
         ("--settle", |a| a.settle = -f64::MIN_POSITIVE),
         ("--settle", |a| a.settle = 1e20),
         ("--max-runtime", |a| a.max_runtime = Some(Duration::ZERO)),
         ("--max-runtime", |a| a.max_runtime = Some(Duration::MAX)),
-        ("--profile", |a| a.profile = Some("../../etc".into())),
-        ("--state", |a| a.state = Some(PathBuf::from("m.csv"))),
-        ("--state", |a| a.state = Some(PathBuf::new())),
+        ("--profile", |a| a.api.profile = Some("../../etc".into())),
+        ("--state", |a| a.api.state = Some(PathBuf::from("m.csv"))),
+        ("--state", |a| a.api.state = Some(PathBuf::new())),
         ("--endpoint", |a| {
-            a.endpoint = Some("http://example.com".into())
+            a.api.endpoint = Some("http://example.com".into())
         }),
-        ("--endpoint", |a| a.endpoint = Some("not a url".into())),
+        ("--endpoint", |a| a.api.endpoint = Some("not a url".into())),
     ];
     for (flag, spoil) in table {
         let mut a = run_args(&[]);

@@ -5,12 +5,14 @@ mod lock;
 mod open;
 pub mod overview;
 pub mod read;
+mod readonly;
 mod records;
 mod state;
 mod writer;
 
 pub use lock::{acquire as lock, lock_path, RunLock};
 pub use open::{open, sqlite_cause, StoreError, APPLICATION_ID};
+pub use readonly::{open_read_only, ReadOnly, RecordedRow};
 pub use state::RowState;
 pub use writer::{
     now_ms, AttemptBegin, AttemptEnd, RunTotals, SyncRow, Synced, Transition, Writer, WriterThread,

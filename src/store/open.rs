@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags};
 pub const APPLICATION_ID: i64 = 0x6266_6c77;
 
 /// The migrations, in order; `user_version` counts how many are applied.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_run_endpoint.sql"),
     include_str!("../../migrations/0003_lifecycle.sql"),

@@ -19,6 +19,7 @@ mod lifecycle_api;
 mod manifest_props;
 mod operator;
 mod paging_shift;
+mod plan;
 pub mod rawserver;
 mod scripts;
 mod shown;

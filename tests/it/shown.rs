@@ -40,6 +40,7 @@ fn help(args: &[&str]) -> String {
 fn help_texts() {
     insta::assert_snapshot!("help", help(&["--help"]));
     insta::assert_snapshot!("run_help", help(&["run", "--help"]));
+    insta::assert_snapshot!("plan_help", help(&["plan", "--help"]));
     insta::assert_snapshot!("status_help", help(&["status", "--help"]));
     insta::assert_snapshot!("report_help", help(&["report", "--help"]));
     insta::assert_snapshot!("emulator_help", help(&["emulator", "--help"]));

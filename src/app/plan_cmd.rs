@@ -1,0 +1,193 @@
+//! `bulkflow plan`: the API options resolved as for `run`, the file systems listed, every row
+//! decided; the plan on stdout (text, or JSON lines with `--json`), progress on stderr. Nothing
+//! is sent but DescribeDataFlow, and nothing is written to the state file.
+
+use std::io::{BufWriter, IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::PlanArgs;
+use crate::exit::ExitCode;
+use crate::plan::{self, PlanError, PlanSettings, Progress, RowVerdict, Survey, Verdict};
+use crate::report::diag;
+use crate::report::mode::{self, Display};
+use crate::report::{self, progress::plain_every};
+use crate::settings;
+
+use super::offline::{load_region, manifest_options, materialize, print_problems};
+use super::run_cmd::{connect, runtime};
+use super::stdin_spool;
+use super::{env_var, error, home, watch_signals};
+
+/// `bulkflow plan`.
+pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
+    let s = match settings::resolve_api(&args.api, &env_var, home(), false) {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return ExitCode::Usage;
+        }
+    };
+    let region = load_region(&s.region, &s.profile);
+    // Read from stdin, the manifest is copied aside first: it is read more than once.
+    let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    // A manifest from stdin has a state file only when `--state` names one.
+    let state = (!s.input.stdin || args.api.state.is_some()).then(|| s.state.clone());
+    let rt = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            error(format!("cannot start the async runtime: {e}"));
+            return ExitCode::Usage;
+        }
+    };
+    let conn = match connect(&rt, &s.service, &s.profile, quiet) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let settings = PlanSettings {
+        manifest,
+        state,
+        endpoint: conn.endpoint,
+        credentials: conn.credentials,
+        manifest_options: manifest_options(&s.input, region),
+        describe_rate: s.describe_rate,
+        concurrency: s.concurrency,
+        request_timeout: s.request_timeout,
+    };
+    let display = if quiet {
+        Display::Nothing
+    } else {
+        mode::decide(
+            s.progress,
+            std::io::stderr().is_terminal(),
+            std::env::var_os("CI").is_some(),
+            std::env::var("TERM").is_ok_and(|t| t == "dumb"),
+        )
+    };
+    let started = std::time::Instant::now();
+    let surveyed = rt.block_on(async {
+        let cancel = CancellationToken::new();
+        tokio::spawn(watch_signals(cancel.clone()));
+        let progress = Arc::new(Progress::default());
+        let shown = tokio::spawn(show(progress.clone(), display));
+        let surveyed = tokio::select! {
+            r = plan::survey(settings, &progress) => Some(r),
+            _ = cancel.cancelled() => None,
+        };
+        shown.abort();
+        let _ = shown.await;
+        surveyed
+    });
+    drop(conn.emulator);
+    rt.shutdown_timeout(Duration::from_secs(1));
+    let survey = match surveyed {
+        None => {
+            error("interrupted: no plan");
+            return ExitCode::Interrupted;
+        }
+        Some(Err(PlanError::Manifest(e))) => {
+            print_problems(&e);
+            return ExitCode::Usage;
+        }
+        Some(Err(e)) => {
+            error(&e);
+            return e.exit_code();
+        }
+        Some(Ok(survey)) => survey,
+    };
+    let file_systems = survey.live.file_systems().len();
+    let flows = survey.live.len();
+    let code = match write(survey, args.json, &s.input.shown()) {
+        Ok(code) => code,
+        // The reader went away (`| head`): what it read was written.
+        Err(PlanError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Ok,
+        Err(e) => {
+            error(&e);
+            return e.exit_code();
+        }
+    };
+    if !quiet {
+        diag::info(format_args!(
+            "plan: {file_systems} file systems listed ({flows} flows) in {:.1}s; nothing changed",
+            started.elapsed().as_secs_f64()
+        ));
+    }
+    code
+}
+
+/// Decides every row and writes the plan on stdout; its exit code.
+fn write(survey: Survey, json: bool, manifest: &str) -> Result<ExitCode, PlanError> {
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut attention: Vec<RowVerdict> = Vec::new();
+    let summary = survey.judge(|row| {
+        if json {
+            serde_json::to_writer(&mut out, row)?;
+            out.write_all(b"\n")
+        } else {
+            let needs = Verdict::ALL
+                .iter()
+                .any(|v| v.as_str() == row.verdict && v.needs_attention());
+            if needs {
+                attention.push(row.clone());
+            }
+            Ok(())
+        }
+    })?;
+    if json {
+        writeln!(out, "{}", summary.json())?;
+    } else {
+        out.write_all(report::plan::counts(manifest, &summary).as_bytes())?;
+        out.write_all(report::plan::attention(&attention).as_bytes())?;
+    }
+    out.flush()?;
+    Ok(summary.exit_code())
+}
+
+/// Shows the listings' progress on stderr until aborted.
+async fn show(progress: Arc<Progress>, display: Display) {
+    let start = Instant::now();
+    match display {
+        Display::Nothing => {}
+        Display::Plain => {
+            let every = plain_every();
+            loop {
+                tokio::time::sleep(every).await;
+                diag::emit(&report::plan::progress_line(&progress, start.elapsed()));
+            }
+        }
+        Display::Bar => {
+            let bar =
+                ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner:.green} [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} file systems listed, {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            // Cleared when the task is aborted, whatever it was doing.
+            struct Clear(ProgressBar);
+            impl Drop for Clear {
+                fn drop(&mut self) {
+                    self.0.finish_and_clear();
+                }
+            }
+            let bar = Clear(bar);
+            loop {
+                use std::sync::atomic::Ordering::Relaxed;
+                bar.0.set_length(progress.total.load(Relaxed));
+                bar.0.set_position(progress.done.load(Relaxed));
+                bar.0
+                    .set_message(format!("{} flows", progress.flows.load(Relaxed)));
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! The live flows of the manifest's file systems: each listed with DescribeDataFlow (the engine's
+//! paged listing), concurrently, but every listing of one endpoint host paced by one pacer on
+//! the host's DescribeDataFlow budget and at most `--concurrency` of them at once. Each listing
+//! is made compact as soon as it ends, so that what is kept is a few dozen bytes per flow.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::SeedableRng;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::verdict::Flow;
+use super::PlanError;
+use crate::api::types::DESCRIBE_PAGE_LIMIT;
+use crate::api::{CallError, Client, DataFlowInfo, Endpoint, OutcomeClass, Target};
+use crate::engine::listing::list_file_system;
+use crate::engine::pacer::Pacer;
+use crate::engine::Backoff;
+use crate::manifest::{identity, Identity};
+
+/// Listings of one file system, at most, before its failure ends the plan: each already tries
+/// every page several times; this starts a listing again after a throttle or a transient
+/// failure outlasted those tries.
+const LISTING_ATTEMPTS: u32 = 3;
+
+/// How far the listings have got, for a progress display; updated as they end.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// File systems to list.
+    pub total: AtomicU64,
+    /// File systems listed.
+    pub done: AtomicU64,
+    /// Flows listed so far.
+    pub flows: AtomicU64,
+}
+
+/// A listing that failed for good: the plan stops (exit 3) and names it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("listing the data flows of {file_system_id} ({region}) failed: {error}")]
+pub struct ListingError {
+    pub file_system_id: String,
+    pub region: String,
+    pub error: CallError,
+}
+
+/// One listed flow, where it is.
+#[derive(Debug)]
+struct Entry {
+    id: Identity,
+    /// Index of the file system it was listed on.
+    fs: u32,
+    flow: Flow,
+}
+
+/// Every flow listed, sorted by directory.
+#[derive(Debug, Default)]
+pub struct Live {
+    file_systems: Vec<String>,
+    entries: Vec<Entry>,
+}
+
+impl Live {
+    /// The indices of the flows listed at a directory.
+    pub fn at(&self, id: &Identity) -> Range<usize> {
+        let start = self.entries.partition_point(|e| e.id < *id);
+        let end = start + self.entries[start..].partition_point(|e| e.id == *id);
+        start..end
+    }
+
+    /// The flow at an index of [`Live::at`].
+    pub fn flow(&self, i: usize) -> Option<&Flow> {
+        self.entries.get(i).map(|e| &e.flow)
+    }
+
+    /// How many flows were listed.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no flow was listed.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The file system the flow at an index was listed on.
+    pub fn file_system(&self, i: usize) -> &str {
+        self.entries
+            .get(i)
+            .and_then(|e| self.file_systems.get(e.fs as usize))
+            .map_or("", String::as_str)
+    }
+
+    /// The file systems listed.
+    pub fn file_systems(&self) -> &[String] {
+        &self.file_systems
+    }
+
+    /// Builds from flows listed on each file system, for tests of what comes after a listing.
+    pub fn from_listings(listings: Vec<(String, Vec<DataFlowInfo>)>) -> Live {
+        let mut live = Live::default();
+        for (fs, flows) in listings {
+            let i = live.file_systems.len() as u32;
+            live.file_systems.push(fs);
+            live.entries.extend(compact(i, flows));
+        }
+        live.seal();
+        live
+    }
+
+    /// Sorts by directory; a flow listed twice (a file system named under two regions) is kept
+    /// once.
+    fn seal(&mut self) {
+        self.entries.sort_unstable_by(|a, b| {
+            (a.id, &a.flow.data_flow_id).cmp(&(b.id, &b.flow.data_flow_id))
+        });
+        self.entries
+            .dedup_by(|a, b| a.id == b.id && a.flow.data_flow_id == b.flow.data_flow_id);
+        self.entries.shrink_to_fit();
+    }
+}
+
+fn compact(fs: u32, flows: Vec<DataFlowInfo>) -> Vec<Entry> {
+    flows
+        .into_iter()
+        .map(|f| Entry {
+            id: identity(&f.file_system_id, &f.target_path),
+            fs,
+            flow: Flow::from_info(&f),
+        })
+        .collect()
+}
+
+/// The listings one endpoint host runs at once. Each holds its whole file system's flows until
+/// it ends, and listings paced together move in step, so fewer at once means less memory: as
+/// many as the pace needs at a 1 s latency to begin with, more (up to `--concurrency`) when
+/// listings turn out to wait on the service rather than on the pacer.
+struct Host {
+    pacer: Arc<Pacer>,
+    slots: Arc<Semaphore>,
+    allowed: usize,
+}
+
+/// Listings to begin with: enough for `rate` pages per second at a 1 s latency.
+fn first_allowed(rate: f64, concurrency: usize) -> usize {
+    let concurrency = concurrency.max(1);
+    if rate > 0.0 {
+        // `as` saturates; the min keeps it in range anyway.
+        (rate.ceil() as usize).clamp(1, concurrency)
+    } else {
+        concurrency
+    }
+}
+
+/// Listings a host needs after one of `pages` pages took `took` while `allowed` ran at once: a
+/// page slower than the pace (`allowed / rate` seconds each) means the service's latency, not
+/// the pacer, set the speed.
+fn needed(rate: f64, allowed: usize, took: Duration, pages: u64) -> usize {
+    if rate <= 0.0 {
+        return allowed;
+    }
+    let per_page = took.as_secs_f64() / pages.max(1) as f64;
+    let paced = allowed as f64 / rate;
+    if per_page > 1.25 * paced {
+        (1.25 * rate * per_page).ceil().min(4096.0) as usize
+    } else {
+        allowed
+    }
+}
+
+/// Lists every `(region, file system)` of `groups`. `rate` is DescribeDataFlow calls per second
+/// per host (0: unpaced); `concurrency` the listings in flight per host, at most. The first
+/// listing that fails for good ends it; dropping the future stops every listing.
+pub async fn list(
+    client: &Client,
+    endpoint: &Endpoint,
+    groups: &[(String, String)],
+    rate: f64,
+    concurrency: usize,
+    progress: &Progress,
+) -> Result<Live, PlanError> {
+    let concurrency = concurrency.max(1);
+    let mut hosts: Vec<Host> = Vec::new();
+    let mut host_index: HashMap<String, usize> = HashMap::new();
+    let mut names: HashMap<&str, u32> = HashMap::new();
+    let mut live = Live::default();
+    let mut tasks = JoinSet::new();
+    progress.total.store(groups.len() as u64, Ordering::Relaxed);
+    for (region, fs) in groups {
+        let target = endpoint.resolve(region)?;
+        let h = *host_index.entry(target.host.clone()).or_insert_with(|| {
+            let allowed = first_allowed(rate, concurrency);
+            hosts.push(Host {
+                pacer: Arc::new(Pacer::new(rate)),
+                slots: Arc::new(Semaphore::new(allowed)),
+                allowed,
+            });
+            hosts.len() - 1
+        });
+        let (pacer, slots) = (hosts[h].pacer.clone(), hosts[h].slots.clone());
+        let index = *names.entry(fs.as_str()).or_insert_with(|| {
+            live.file_systems.push(fs.clone());
+            live.file_systems.len() as u32 - 1
+        });
+        let (client, region, fs) = (client.clone(), region.clone(), fs.clone());
+        tasks.spawn(async move {
+            // The semaphore is never closed; a listing without its slot is still paced.
+            let _slot = slots.acquire_owned().await.ok();
+            let started = Instant::now();
+            let listed = list_one(&client, &target, &region, &fs, pacer).await;
+            let took = started.elapsed();
+            listed
+                .map(|flows| (h, took, compact(index, flows)))
+                .map_err(|error| ListingError {
+                    file_system_id: fs,
+                    region,
+                    error,
+                })
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        let (h, took, entries) = match joined {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => return Err(PlanError::Listing(Box::new(e))),
+            Err(e) => return Err(PlanError::Internal(format!("a listing task failed: {e}"))),
+        };
+        if let Some(host) = hosts.get_mut(h) {
+            let pages = (entries.len() as u64).div_ceil(u64::from(DESCRIBE_PAGE_LIMIT));
+            let want = needed(rate, host.allowed, took, pages).min(concurrency);
+            if want > host.allowed {
+                host.slots.add_permits(want - host.allowed);
+                host.allowed = want;
+            }
+        }
+        progress.done.fetch_add(1, Ordering::Relaxed);
+        progress
+            .flows
+            .fetch_add(entries.len() as u64, Ordering::Relaxed);
+        live.entries.extend(entries);
+    }
+    live.seal();
+    Ok(live)
+}
+
+/// One file system's flows, with the listing started again after a failure that may pass.
+async fn list_one(
+    client: &Client,
+    target: &Target,
+    region: &str,
+    fs: &str,
+    pacer: Arc<Pacer>,
+) -> Result<Vec<DataFlowInfo>, CallError> {
+    let mut rng = rand::rngs::StdRng::from_entropy();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (_, listed) = list_file_system(client, target, region, fs, pacer.clone()).await;
+        match listed {
+            Ok(flows) => return Ok(flows),
+            Err(e)
+                if attempt < LISTING_ATTEMPTS
+                    && matches!(
+                        e.class,
+                        OutcomeClass::Throttled | OutcomeClass::Transient | OutcomeClass::Unknown
+                    ) =>
+            {
+                tokio::time::sleep(Backoff::TRANSIENT.delay(attempt, &mut rng)).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listings_at_once_start_at_the_pace_and_grow_only_for_a_slow_service() {
+        assert_eq!(first_allowed(20.0, 40), 20);
+        assert_eq!(first_allowed(20.0, 8), 8);
+        assert_eq!(first_allowed(0.5, 40), 1);
+        assert_eq!(first_allowed(0.0, 40), 40);
+        assert_eq!(first_allowed(1e6, 0), 1);
+        let s = Duration::from_secs_f64;
+        // 20 at 20/s: a page a second each when the pacer sets the pace.
+        assert_eq!(needed(20.0, 20, s(10.2), 10), 20);
+        assert_eq!(needed(20.0, 20, s(0.3), 1), 20);
+        // Two seconds a page: the service is slow; 50 keep the pace.
+        assert_eq!(needed(20.0, 20, s(20.0), 10), 50);
+        assert_eq!(needed(0.0, 64, s(100.0), 1), 64);
+        assert_eq!(needed(1e6, 1, s(1e9), 1), 4096);
+    }
+}

@@ -1,0 +1,158 @@
+//! Reading a state file without writing to it, for `plan`: no lock taken (a run may hold it), no
+//! migration, no pragma that writes, and no `-wal` or `-shm` file left beside it.
+//!
+//! SQLite opens a WAL-mode database read-only only by creating its `-wal` and `-shm` files when
+//! they are missing, and leaves them behind (owned by whoever ran `plan`). So: while a run has
+//! the file open (or was killed with it open) its `-wal` exists and is read through as usual;
+//! otherwise the file is opened `immutable` (no sidecar files, no locks), and everything is read
+//! at once, in one short read.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::open::{StoreError, APPLICATION_ID, MIGRATIONS};
+use super::state::RowState;
+
+/// A state file opened read-only, with its schema version.
+pub struct ReadOnly {
+    conn: Connection,
+    version: i64,
+    path: PathBuf,
+}
+
+/// What the state file records for one row (one directory), for `plan`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRow {
+    pub file_system_id: String,
+    pub target_key: String,
+    pub state: RowState,
+    pub data_flow_id: Option<String>,
+    /// The short hash of the source the row's flow was made from (`Row::source_key`); `None`
+    /// in state files from before sources were kept.
+    pub source_key: Option<String>,
+}
+
+fn uri(path: &Path, immutable: bool) -> Result<String, StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let abs = std::path::absolute(path).map_err(io)?;
+    let url = url::Url::from_file_path(&abs).map_err(|()| StoreError::Unreadable {
+        path: path.to_owned(),
+        detail: "the path cannot be named as a file URI".into(),
+    })?;
+    let mode = if immutable {
+        "mode=ro&immutable=1"
+    } else {
+        "mode=ro"
+    };
+    Ok(format!("{url}?{mode}"))
+}
+
+fn sidecar(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Opens `path` read-only; [`StoreError::Missing`] when there is no such file. A file that is
+/// not bulkflow's, or of a newer schema, is refused as [`super::open`] refuses it.
+pub fn open_read_only(path: &Path) -> Result<ReadOnly, StoreError> {
+    if !path.exists() {
+        return Err(StoreError::Missing(path.to_owned()));
+    }
+    // A `-wal` holds what a run (going, or killed) committed and no checkpoint has yet copied
+    // into the file: it must be read through, never ignored as `immutable` would.
+    let in_use = sidecar(path, "-wal").exists();
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let sq = |e| StoreError::sqlite(path, e);
+    let conn = Connection::open_with_flags(uri(path, !in_use)?, flags).map_err(sq)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sq)?;
+    let app_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(sq)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sq)?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(sq)?;
+    let fresh = app_id == 0 && version == 0 && tables == 0;
+    if !fresh && app_id != APPLICATION_ID {
+        return Err(StoreError::NotBulkflow(path.to_owned()));
+    }
+    let supported = MIGRATIONS.len() as i64;
+    if version > supported {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: version,
+            supported,
+        });
+    }
+    Ok(ReadOnly {
+        conn,
+        version,
+        path: path.to_owned(),
+    })
+}
+
+impl ReadOnly {
+    /// The kind of service (`loopback` or `remote`) the state's runs talked to, if recorded,
+    /// and every row it records, in one read.
+    pub fn read(&self, mut row: impl FnMut(RecordedRow)) -> Result<Option<String>, StoreError> {
+        let sq = |e| StoreError::sqlite(&self.path, e);
+        // An empty file (a run that stopped before its first write) records nothing.
+        if self.version == 0 {
+            return Ok(None);
+        }
+        self.conn.execute_batch("BEGIN").map_err(sq)?;
+        let result = self.read_in_transaction(&mut row);
+        let _ = self.conn.execute_batch("COMMIT");
+        result.map_err(sq)
+    }
+
+    fn read_in_transaction(
+        &self,
+        row: &mut impl FnMut(RecordedRow),
+    ) -> rusqlite::Result<Option<String>> {
+        // Version 2 added the service, version 3 the source.
+        let service = if self.version >= 2 {
+            super::read::service(&self.conn)?
+        } else {
+            None
+        };
+        let source = if self.version >= 3 {
+            "source_key"
+        } else {
+            "NULL"
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT file_system_id, target_key, state, data_flow_id, {source} FROM flows"
+        ))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let state: String = r.get(2)?;
+            // Every state this schema allows is known; anything else is not a row to judge.
+            let Some(state) = RowState::parse(&state) else {
+                continue;
+            };
+            row(RecordedRow {
+                file_system_id: r.get(0)?,
+                target_key: r.get(1)?,
+                state,
+                data_flow_id: r.get(3)?,
+                source_key: r.get(4)?,
+            });
+        }
+        Ok(service)
+    }
+}
+
+#[cfg(test)]
+#[path = "readonly_tests.rs"]
+mod tests;
