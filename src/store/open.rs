@@ -139,29 +139,8 @@ pub fn open(path: &Path, create: bool) -> Result<Connection, StoreError> {
         return Err(StoreError::ReadOnly(path.to_owned()));
     }
     let sq = |e| StoreError::sqlite(path, e);
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(sq)?;
-    let app_id: i64 = conn
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .map_err(sq)?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(sq)?;
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-        .map_err(sq)?;
-    let fresh = app_id == 0 && version == 0 && tables == 0;
-    if !fresh && app_id != APPLICATION_ID {
-        return Err(StoreError::NotBulkflow(path.to_owned()));
-    }
+    let version = recognise(&conn, path)?;
     let supported = MIGRATIONS.len() as i64;
-    if version > supported {
-        return Err(StoreError::TooNew {
-            path: path.to_owned(),
-            found: version,
-            supported,
-        });
-    }
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(sq)?;
     // FULL: a call is marked in flight before it is sent, and that mark must survive a power
@@ -195,6 +174,36 @@ fn migrate(conn: &Connection, from: i64) -> rusqlite::Result<()> {
             Err(e)
         }
     }
+}
+
+/// Checks that an open file is a bulkflow state file (or an empty one) this version understands,
+/// and returns its schema version. Sets the busy timeout every connection uses.
+pub(crate) fn recognise(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let sq = |e| StoreError::sqlite(path, e);
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(sq)?;
+    let app_id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(sq)?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sq)?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(sq)?;
+    let fresh = app_id == 0 && version == 0 && tables == 0;
+    if !fresh && app_id != APPLICATION_ID {
+        return Err(StoreError::NotBulkflow(path.to_owned()));
+    }
+    let supported = MIGRATIONS.len() as i64;
+    if version > supported {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found: version,
+            supported,
+        });
+    }
+    Ok(version)
 }
 
 #[cfg(unix)]

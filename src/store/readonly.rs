@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::open::{StoreError, APPLICATION_ID, MIGRATIONS};
+use super::open::{recognise, StoreError};
 use super::state::RowState;
 
 /// A state file opened read-only, with its schema version.
@@ -71,29 +71,7 @@ pub fn open_read_only(path: &Path) -> Result<ReadOnly, StoreError> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let sq = |e| StoreError::sqlite(path, e);
     let conn = Connection::open_with_flags(uri(path, !in_use)?, flags).map_err(sq)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(sq)?;
-    let app_id: i64 = conn
-        .query_row("PRAGMA application_id", [], |r| r.get(0))
-        .map_err(sq)?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(sq)?;
-    let tables: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-        .map_err(sq)?;
-    let fresh = app_id == 0 && version == 0 && tables == 0;
-    if !fresh && app_id != APPLICATION_ID {
-        return Err(StoreError::NotBulkflow(path.to_owned()));
-    }
-    let supported = MIGRATIONS.len() as i64;
-    if version > supported {
-        return Err(StoreError::TooNew {
-            path: path.to_owned(),
-            found: version,
-            supported,
-        });
-    }
+    let version = recognise(&conn, path)?;
     Ok(ReadOnly {
         conn,
         version,
