@@ -142,15 +142,18 @@ pub async fn run(
             pass,
         });
         // `--wait-timeout` bounds the wait pass; `--max-runtime` bounds the whole run.
-        let pass_deadline = match (&goal, op.action()) {
-            (Goal::Create { wait: Some(w), .. }, super::op::Action::Describe) => {
-                let w = Instant::now().checked_add(*w);
-                match (deadline, w) {
-                    (Some(d), Some(w)) => Some(d.min(w)),
+        let runtime = deadline.map(|d| (d, "--max-runtime"));
+        let pass_deadline = match (&goal, pass) {
+            (Goal::Create { wait: Some(w), .. }, Pass::Wait) => {
+                let w = Instant::now()
+                    .checked_add(*w)
+                    .map(|t| (t, "--wait-timeout"));
+                match (runtime, w) {
+                    (Some(d), Some(w)) => Some(if d.0 <= w.0 { d } else { w }),
                     (d, w) => d.or(w),
                 }
             }
-            _ => deadline,
+            _ => runtime,
         };
         if Stamp::of(&manifest_path) != stamp {
             end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
@@ -228,7 +231,11 @@ fn add(to: &mut Totals, t: &Totals) {
 }
 
 /// One pass: the manifest read again and fed to a core of `op`.
-async fn pass_over(ctx: &Ctx<'_>, op: Arc<dyn Operation>, deadline: Option<Instant>) -> ShellEnd {
+async fn pass_over(
+    ctx: &Ctx<'_>,
+    op: Arc<dyn Operation>,
+    deadline: Option<(Instant, &'static str)>,
+) -> ShellEnd {
     let reader = match manifest::read(ctx.manifest, ctx.options) {
         Ok(r) => r,
         Err(e) => {

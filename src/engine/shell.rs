@@ -72,7 +72,7 @@ pub async fn drive(
     events: EventSink,
     mut feed: mpsc::Receiver<FeedItem>,
     cancel: CancellationToken,
-    deadline: Option<Instant>,
+    deadline: Option<(Instant, &'static str)>,
     start: Instant,
 ) -> ShellEnd {
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -104,8 +104,9 @@ pub async fn drive(
                 let detail = "interrupted: finishing the calls in flight".to_owned();
                 core.handle(Input::Stop { reason: StopReason::Interrupted, detail }, io.since_start(Instant::now()));
             }
-            _ = sleep_until_opt(deadline), if deadline.is_some() && !stopping => {
-                let detail = "--max-runtime reached: finishing the calls in flight".to_owned();
+            _ = sleep_until_opt(deadline.map(|(t, _)| t)), if deadline.is_some() && !stopping => {
+                let flag = deadline.map_or("--max-runtime", |(_, flag)| flag);
+                let detail = format!("{flag} reached: finishing the calls in flight");
                 core.handle(Input::Stop { reason: StopReason::MaxRuntime, detail }, io.since_start(Instant::now()));
             }
             Some(input) = rx.recv() => core.handle(input, io.since_start(Instant::now())),
