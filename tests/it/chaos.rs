@@ -98,7 +98,8 @@ fn chaos(rows: usize, cycles: usize, seed: u64, rate: u32) {
     let state = dir.path().join("flows.csv.bulkflow.db");
     let config = EmulatorConfig {
         rate: rate * 4 / 5,
-        background_load: rate / 6,
+        // Leaves less than the pacer's cautious start (60% of --rate): throttles fire.
+        background_load: rate / 3,
         latency_ms: (2, 80),
         internal_error: 0.05,
         lost_response: 0.05,
