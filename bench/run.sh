@@ -35,6 +35,8 @@ pacing() {
   emulator --rate 20 --latency-ms 100:300
   "$B" run "$W/p.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
   stop_emulator
+  echo "the first seconds (a cold start on an idle account):"
+  python3 bench/per_second.py "$W/p.csv.bulkflow.db" | head -6
 }
 
 shared() {
