@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks that anyone can rerun:
 #   bash bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]
+#   bash bench/run.sh [selfshare [N] [STAGGER_S]|regions10|million]   (issue 14; not in `all`)
 # Builds the release binary, starts `bulkflow emulator` on loopback, and prints the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-B=${CARGO_TARGET_DIR:-target}/release/bulkflow
+# BULKFLOW_BIN=path/to/bulkflow measures that binary instead (a build of another branch, for a
+# figure side by side); otherwise this tree is built.
+if [ -n "${BULKFLOW_BIN:-}" ]; then B=$BULKFLOW_BIN; else
+  cargo build --release --quiet
+  B=${CARGO_TARGET_DIR:-target}/release/bulkflow
+fi
 W=$(mktemp -d)
 EMUS=()
 trap 'kill "${EMUS[@]}" 2>/dev/null || true; rm -rf "$W"' EXIT
@@ -30,6 +35,8 @@ pacing() {
   emulator --rate 20 --latency-ms 100:300
   "$B" run "$W/p.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
   stop_emulator
+  echo "the first seconds (a cold start on an idle account):"
+  python3 bench/per_second.py "$W/p.csv.bulkflow.db" | head -6
 }
 
 shared() {
@@ -39,6 +46,91 @@ shared() {
   "$B" run "$W/s.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
   stop_emulator
   python3 bench/per_second.py "$W/s.csv.bulkflow.db"
+}
+
+selfshare() { # N runs, each its own manifest, one strict 20/s emulator; started STAGGER s apart
+  # Run i has (1200 + (N - i) * STAGGER * 20) / N rows: about a minute while all N run.
+  local n=${1:-2} stagger=${2:-0} pids=() states=() rows
+  echo "== sharing with itself: $n runs, one emulator at 20/s (latency 100-300 ms), started ${stagger}s apart"
+  emulator --rate 20 --latency-ms 100:300
+  for i in $(seq "$n"); do
+    rows=$(( (1200 + (n - i) * stagger * 20) / n ))
+    python3 bench/manifest.py "$rows" "$W/p$i.csv" 20
+    sed -i "s/cfs-0000/cfs-${i}000/" "$W/p$i.csv" # file systems of their own
+  done
+  for i in $(seq "$n"); do
+    "$B" run "$W/p$i.csv" --endpoint "$URL" --progress none > "$W/p$i.log" 2>&1 &
+    pids+=($!); states+=("$W/p$i.csv.bulkflow.db")
+    [ "$i" -lt "$n" ] && sleep "$stagger"
+  done
+  wait "${pids[@]}" || true
+  stop_emulator
+  for i in $(seq "$n"); do tail -1 "$W/p$i.log"; done
+  python3 bench/share.py 20 "${states[@]}"
+}
+
+regions10() {
+  echo "== regions: 4000 rows over 10 regions, 10 emulators at 20/s each (latency 100-300 ms), default flags; and 400 rows on one"
+  # 127.0.0.0x1 .. 127.0.0.0xa are 127.0.0.1 .. 127.0.0.10 (see "Regions" in BENCHMARKS.md).
+  python3 bench/manifest.py 4000 "$W/g.csv" 20 x1,x2,x3,x4,x5,x6,x7,x8,x9,xa
+  emulator --rate 20 --latency-ms 100:300
+  local port=${URL##*:}
+  for i in $(seq 2 10); do start_emulator "127.0.0.$i:$port" --rate 20 --latency-ms 100:300; done
+  timed "$W/g.time" "$B" run "$W/g.csv" --endpoint "http://127.0.0.0{region}:$port" --progress none 2>&1 | tail -1
+  stop_emulator
+  read -r wall user sys rss < "$W/g.time"
+  echo "10 regions: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB"
+  python3 - "$W/g.csv.bulkflow.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+for region, calls, thr in c.execute("SELECT f.region, count(*), sum(a.outcome = 'throttled') FROM attempts a JOIN flows f ON f.id = a.flow_id GROUP BY 1 ORDER BY 1"):
+    print(f"  {region}: {calls} calls, {thr} throttled")
+PY
+  python3 bench/manifest.py 400 "$W/g1.csv" 20 x1
+  emulator --rate 20 --latency-ms 100:300
+  port=${URL##*:}
+  "$B" run "$W/g1.csv" --endpoint "http://127.0.0.0{region}:$port" --progress none 2>&1 | tail -1
+  stop_emulator
+}
+
+million() { # issue 14 item 3: a million rows, limit lifted
+  echo "== a million rows (1,000 file systems), limit lifted: first call, memory, state file, re-run, status"
+  python3 bench/manifest.py 1000000 "$W/k.csv" 1000
+  emulator --rate 0
+  local t0 pid tpid
+  t0=$(date +%s%3N)
+  /usr/bin/time -o "$W/k.time" -f "%e %U %S %M" \
+    "$B" run "$W/k.csv" --endpoint "$URL" --rate 0 --progress none > "$W/k.log" 2>&1 &
+  tpid=$!; pid=""
+  for _ in $(seq 100); do pid=$(pgrep -P "$tpid" || true); [ -n "$pid" ] && break; sleep 0.01; done
+  : > "$W/k.rss"
+  while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
+    echo "$(( $(date +%s%3N) - t0 )) $(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null)" >> "$W/k.rss"; sleep 0.25
+  done
+  wait "$tpid" || true
+  tail -1 "$W/k.log"
+  read -r wall user sys rss < "$W/k.time"
+  python3 - "$W/k.csv.bulkflow.db" "$t0" <<'PY'
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+first = c.execute("SELECT min(sent_at_ms) FROM attempts").fetchone()[0]
+print(f"first CreateDataFlow call {first - int(sys.argv[2])} ms after the start")
+size = os.path.getsize(sys.argv[1])
+rows = c.execute("SELECT count(*) FROM flows").fetchone()[0]
+print(f"state file {size / 1e6:.1f} MB: {size / rows:.0f} bytes per row")
+for name, mb in c.execute("SELECT name, sum(pgsize) / 1e6 FROM dbstat GROUP BY 1 ORDER BY 2 DESC LIMIT 6"):
+    print(f"  {name}: {mb:.1f} MB ({mb * 1e6 / rows:.0f} bytes per row)")
+PY
+  echo "full run: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB"
+  awk '{printf "%s%ds:%.1fMB", (NR>1?" ":"RSS over the run: "), $1/1000, $2/1024} NR%12==0 {print ""; printf "  "} END {print ""}' "$W/k.rss" | head -c 1500; echo
+  for i in 1 2 3; do
+    timed "$W/r$i.time" "$B" run "$W/k.csv" --endpoint "$URL" --rate 0 --progress none > "$W/r$i.log" 2>&1 || true
+    read -r wall user sys rss < "$W/r$i.time"
+    echo "re-run $i: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB; $(grep -o '[0-9]* calls in' "$W/r$i.log")"
+  done
+  stop_emulator
+  "$B" status --state "$W/k.csv.bulkflow.db" --json | python3 -c "import json,sys; d=json.load(sys.stdin); print('status rows', d['rows'], d['counts'])"
+  rm -f "$W/k.csv" "$W/k.csv.bulkflow.db"*
 }
 
 ceiling() {
@@ -141,6 +233,7 @@ sdk() {
 case "${1:-all}" in
   pacing) pacing ;; shared) shared ;; ceiling) ceiling ;; rerun) rerun ;;
   regions) regions ;; cpu) cpu ;; memory) memory ;; rerun100k) rerun100k ;; sdk) sdk ;;
+  selfshare) selfshare "${2:-2}" "${3:-0}" ;; regions10) regions10 ;; million) million ;;
   all) pacing; shared; ceiling; rerun; regions; cpu; memory; rerun100k; sdk ;;
-  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all|selfshare [N] [STAGGER_S]|regions10|million]" >&2; exit 2 ;;
 esac

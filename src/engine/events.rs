@@ -91,6 +91,10 @@ pub enum Event {
     Planned { total: u64, pass: Pass },
     /// A row's state.
     Row(RowEvent),
+    /// Rows already final when the run started (nothing was done for them), counted by state:
+    /// one event for a batch of rows, so that re-running a finished state costs no event per
+    /// row.
+    Earlier { state: RowState, rows: u64 },
     /// A CreateDataFlow call ended.
     Call {
         class: OutcomeClass,

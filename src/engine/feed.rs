@@ -1,13 +1,15 @@
 //! The manifest, read a second time as a stream, synced into the state file in batches; the rows
-//! that still need work go to the dispatcher, the others are only counted.
+//! that still need work go to the dispatcher, the others are only counted. Three batches are
+//! under way at once: one being read (on the reader's thread), one being prepared here, one being
+//! looked up by the store writer.
 
 use tokio::sync::mpsc;
 
-use super::events::{Event, EventSink, RowEvent};
+use super::events::{Event, EventSink};
 use super::op::Operation;
 use super::resume::{Known, Resume};
-use crate::manifest::{Problem, Reader, Row};
-use crate::store::{StoreError, SyncRow, Synced, Writer};
+use crate::manifest::{Problem, ReadAhead, Reader, Row};
+use crate::store::{PendingSync, RowState, StoreError, SyncRow, Synced, Writer};
 
 /// Rows synced in one transaction.
 const BATCH: usize = 512;
@@ -28,10 +30,26 @@ pub enum FeedError {
     Store(#[from] StoreError),
 }
 
+/// A batch handed to the store writer: its rows lent their identity fields to the sync, and get
+/// them back with the answer (no copies, and nothing freed on the writer's thread).
+struct InFlight {
+    rows: Vec<Row>,
+    pending: PendingSync,
+}
+
+/// Where the rows go: the engine, or only the count of those with nothing to do.
+struct Sink<'a> {
+    op: &'a dyn Operation,
+    retry_failed: bool,
+    tx: &'a mpsc::Sender<FeedItem>,
+    events: &'a EventSink,
+}
+
 /// Reads, syncs and feeds every row; returns the number of rows read. Stops quietly when the
 /// engine no longer listens. Rows with nothing to do are only counted (the same decision the
 /// core makes, [`Operation::resume`], so that a finished million-row state is not pushed through
-/// the engine).
+/// the engine). Once every row was read, the rows of the state file that the manifest no longer
+/// lists are marked so (and only those are written).
 pub fn feed(
     reader: Reader,
     writer: &Writer,
@@ -40,62 +58,101 @@ pub fn feed(
     tx: &mpsc::Sender<FeedItem>,
     events: &EventSink,
 ) -> Result<u64, FeedError> {
+    let sink = Sink {
+        op,
+        retry_failed,
+        tx,
+        events,
+    };
     let mut rows = 0u64;
-    let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
-    for item in reader {
-        batch.push(item.map_err(FeedError::Manifest)?);
-        rows += 1;
-        if batch.len() == BATCH && !flush(&mut batch, writer, op, retry_failed, tx, events)? {
-            return Ok(rows);
+    let mut in_flight: Option<InFlight> = None;
+    writer.sync_begin_blocking()?;
+    let mut ahead = ReadAhead::start(reader, BATCH);
+    while let Some(read) = ahead.next_batch() {
+        let batch = read
+            .into_iter()
+            .collect::<Result<Vec<Row>, Problem>>()
+            .map_err(FeedError::Manifest)?;
+        rows += batch.len() as u64;
+        let next = start(batch, writer)?;
+        if let Some(done) = in_flight.replace(next) {
+            match sink.hand_on(done)? {
+                Some(dead) => ahead.recycle(dead),
+                None => return Ok(rows),
+            }
         }
     }
-    flush(&mut batch, writer, op, retry_failed, tx, events)?;
+    if let Some(done) = in_flight {
+        match sink.hand_on(done)? {
+            Some(dead) => ahead.recycle(dead),
+            None => return Ok(rows),
+        }
+    }
+    // Every row was read: the rows it did not see have left the manifest.
+    writer.sync_end_blocking()?;
     Ok(rows)
 }
 
-/// Syncs a batch and hands it on; false when the engine is gone.
-fn flush(
-    batch: &mut Vec<Row>,
-    writer: &Writer,
-    op: &dyn Operation,
-    retry_failed: bool,
-    tx: &mpsc::Sender<FeedItem>,
-    events: &EventSink,
-) -> Result<bool, FeedError> {
-    if batch.is_empty() {
-        return Ok(true);
-    }
-    let sync_rows = batch
-        .iter()
+/// Hands a batch to the store writer.
+fn start(mut rows: Vec<Row>, writer: &Writer) -> Result<InFlight, FeedError> {
+    let sync_rows = rows
+        .iter_mut()
         .map(|r| SyncRow {
-            file_system_id: r.request.file_system_id.clone(),
-            target_key: r.target_key().to_owned(),
-            target_path: r.request.target_path.clone(),
-            line: r.line,
-            region: r.region.clone(),
-            data_flow_name: r.request.data_flow_name.clone(),
             fingerprint: r.fingerprint(),
             source_key: r.source_key(),
+            target_key: r.target_key().to_owned(),
+            file_system_id: std::mem::take(&mut r.request.file_system_id),
+            target_path: std::mem::take(&mut r.request.target_path),
+            line: r.line,
+            region: std::mem::take(&mut r.region),
+            data_flow_name: r.request.data_flow_name.take(),
         })
         .collect::<Vec<_>>();
-    let fingerprints: Vec<(String, String)> = sync_rows
-        .iter()
-        .map(|s| (s.fingerprint.clone(), s.source_key.clone()))
-        .collect();
-    let synced = writer.sync_blocking(sync_rows)?;
-    for ((row, synced), (fp, source)) in batch.drain(..).zip(synced).zip(fingerprints) {
-        let known = Known {
-            state: synced.state,
-            error_code: synced.error_code.as_deref(),
-            fingerprint: (&synced.fingerprint, &fp),
-            source: (synced.source_key.as_deref(), &source),
-            rotation: synced.rotation,
-        };
-        if op.resume(known, retry_failed) == Resume::Settled {
-            events.send(Event::Row(RowEvent::earlier(&row, &synced)));
-        } else if tx.blocking_send(FeedItem { row, synced }).is_err() {
-            return Ok(false);
+    let pending = writer.sync_start(sync_rows)?;
+    Ok(InFlight { rows, pending })
+}
+
+/// Gives a row back what it lent to the sync.
+fn restore(row: &mut Row, lent: &mut SyncRow) {
+    row.request.file_system_id = std::mem::take(&mut lent.file_system_id);
+    row.request.target_path = std::mem::take(&mut lent.target_path);
+    row.region = std::mem::take(&mut lent.region);
+    row.request.data_flow_name = lent.data_flow_name.take();
+}
+
+impl Sink<'_> {
+    /// Waits for a batch's answer and hands its rows on; returns the rows with nothing to do
+    /// (to be freed where they were read), or `None` when the engine is gone.
+    fn hand_on(&self, batch: InFlight) -> Result<Option<Vec<Row>>, FeedError> {
+        let synced = batch.pending.wait()?;
+        let mut dead = Vec::with_capacity(synced.len());
+        // Rows final before the run are only counted, one event per state for the batch.
+        let mut earlier: Vec<(RowState, u64)> = Vec::new();
+        for (mut row, (mut lent, synced)) in batch.rows.into_iter().zip(synced) {
+            let known = Known {
+                state: synced.state,
+                error_code: synced.error_code.as_deref(),
+                fingerprint: (&synced.fingerprint, &lent.fingerprint),
+                source: (synced.source_key.as_deref(), &lent.source_key),
+                rotation: synced.rotation,
+            };
+            if self.op.resume(known, self.retry_failed) == Resume::Settled {
+                match earlier.iter_mut().find(|(s, _)| *s == synced.state) {
+                    Some((_, n)) => *n += 1,
+                    None => earlier.push((synced.state, 1)),
+                }
+                restore(&mut row, &mut lent);
+                dead.push(row);
+                continue;
+            }
+            restore(&mut row, &mut lent);
+            if self.tx.blocking_send(FeedItem { row, synced }).is_err() {
+                return Ok(None);
+            }
         }
+        for (state, rows) in earlier {
+            self.events.send(Event::Earlier { state, rows });
+        }
+        Ok(Some(dead))
     }
-    Ok(true)
 }

@@ -15,6 +15,14 @@ use crate::api::{CallError, Client, DataFlowInfo, DescribeDataFlowRequest, Outco
 
 /// The most pages one listing reads, whatever `TotalCount` says.
 const MAX_PAGES: u64 = 10_000;
+/// DescribeDataFlow calls in flight at once, over every listing of the process. A run that
+/// starts on a thousand file systems would otherwise open a thousand connections at once when
+/// listings are not paced (`--rate 0`), each keeping its buffers in the pool. Paced listings
+/// (20 calls/s at a few hundred milliseconds each) need far fewer.
+const PAGES_IN_FLIGHT: usize = 16;
+
+/// The permits for [`PAGES_IN_FLIGHT`].
+static IN_FLIGHT: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PAGES_IN_FLIGHT);
 /// Tries of one page within one listing.
 pub const PAGE_ATTEMPTS: u32 = 3;
 
@@ -90,6 +98,8 @@ async fn list(
         let mut attempt = 0;
         let page = loop {
             attempt += 1;
+            // The semaphore is never closed; a closed one would only mean no bound.
+            let permit = IN_FLIGHT.acquire().await.ok();
             pacer.wait().await;
             let sent = Instant::now();
             started.get_or_insert(sent);
@@ -111,6 +121,7 @@ async fn list(
                     if attempt >= PAGE_ATTEMPTS {
                         return Err(e);
                     }
+                    drop(permit);
                     tokio::time::sleep(again.delay(attempt, &mut rng)).await;
                 }
             }

@@ -1,12 +1,21 @@
-//! Pacing on an absolute schedule: call `i` of a host leaves at `start + i / rate`, never in a
-//! burst. Slots are handed out just in time (at most [`LEAD`] ahead), so that a change of rate
-//! applies to the very next call rather than to a queue of slots taken at the old rate.
+//! Pacing one host's calls of one action under the service's limit: at most `rate` calls over
+//! any sliding second, counted at arrival, shared with every other client of the account.
 //!
-//! The rate adapts to a budget shared with other clients. A throttled call means the service's
-//! window is full: the calls of ours it let in during the second before are, near enough, the
-//! budget left to us (the plateau). The rate drops below it at once; below the plateau it climbs
-//! back quickly, near it slowly, and once well above it without a throttle the plateau is
-//! forgotten.
+//! The pacer keeps a *budget*: how many of its calls may fall in one window (a second and a
+//! margin). Calls leave evenly spaced at `window / budget`, and never so that a window would
+//! hold more than the budget: the send times the shell reports back (a call can leave later
+//! than its slot, when its mark took long to commit) are what is counted, not the slots.
+//!
+//! - It starts cautiously: 60% of the ceiling for the first window, then climbs to the ceiling
+//!   within about two seconds, unless the service throttles a call first.
+//! - A throttled call means the service's window was full: the calls of ours it had let in just
+//!   before (our count) are, near enough, what is left to us; the budget becomes that count.
+//! - Others' share is the ceiling less our count. When it has grown since the last throttle
+//!   (another client arrived), the budget drops to an equal share among the clients we can
+//!   infer, so that a newcomer gets room.
+//! - Probes: after a quiet while, the budget goes up by one call. A probe that holds (no
+//!   throttle) is followed by another soon; one that is throttled at the same level as the last
+//!   doubles the wait before the next one, so that a steady neighbour costs few throttles.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -14,87 +23,149 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// The share of the ceiling the schedule aims at, so that timer jitter never puts 21 calls into
-/// one sliding second of a 20/s limit.
-const HEADROOM: f64 = 0.985;
-/// The lowest rate adaptation goes down to.
-const FLOOR: f64 = 0.5;
-/// Multiplicative decrease on a throttled call, at least.
-const DECREASE: f64 = 0.9;
-/// The share of the measured budget the rate drops to on a throttled call, at most.
-const BELOW_BUDGET: f64 = 0.95;
-/// Climb per second below the plateau, as a share of the ceiling.
-const FAST_CLIMB: f64 = 0.05;
-/// Climb per second near and above the plateau, as a share of the ceiling.
-const SLOW_CLIMB: f64 = 0.0025;
-/// Below `plateau * NEAR` the climb is fast.
-const NEAR: f64 = 0.97;
-/// Above `plateau * FORGET` with no throttle, the other client has gone: forget the plateau.
-const FORGET: f64 = 1.04;
-/// Calls sent within this long after a decrease that are throttled are taken as a consequence
-/// of the same burst (the service's window still holds it).
-const DECREASE_QUIET: Duration = Duration::from_millis(1000);
+/// The sliding second, with a margin for the jitter between sending and arriving.
+pub const WINDOW: Duration = Duration::from_millis(1015);
 /// How far ahead of its slot a call gets it: enough to record the call before it is due.
 pub const LEAD: Duration = Duration::from_millis(100);
+/// The share of the ceiling the first window uses.
+const START: f64 = 0.6;
+/// After the first window, each call let in adds this share of the ceiling to the budget, until
+/// the first throttle.
+const CLIMB_PER_CALL: f64 = 0.025;
+/// The waits between probes: the first, and the longest.
+const PROBE_MIN: Duration = Duration::from_secs(5);
+const PROBE_MAX: Duration = Duration::from_secs(15);
+/// A probe that went this long without a throttle held.
+const PROBE_JUDGED: Duration = Duration::from_millis(1500);
+/// After a probe that held, the next one comes this soon.
+const PROBE_AFTER_HELD: Duration = Duration::from_millis(500);
+/// A throttle in the first window with fewer than this share of the budget counted is the
+/// service's window being full of others' calls before ours had time to fill it.
+const MATURE: f64 = 0.75;
+/// A throttle there keeps this share of the budget.
+const IMMATURE_KEEP: f64 = 0.8;
+/// Entries older than this are forgotten.
+const LEDGER_SPAN: Duration = Duration::from_secs(3);
+/// Budgets above this are not checked against the ledger (the even spacing is enough, and the
+/// check would cost more than it saves).
+const LEDGER_MAX: usize = 256;
 
-struct State {
-    next: Instant,
-    rate: f64,
-    plateau: Option<f64>,
-    last_decrease: Option<Instant>,
-    /// When the calls that succeeded lately were sent (the last two seconds).
-    accepted: VecDeque<Instant>,
+/// A call given a slot: when it was due, and when it was sent (once reported).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    slot: Instant,
+    sent: Option<Instant>,
 }
 
-/// The time between two slots at `rate`, at most an hour (whatever the rate, a slot is never so
-/// far away that an `Instant` overflows).
-fn gap(rate: f64) -> Duration {
-    Duration::from_secs_f64((1.0 / rate).clamp(0.0, 3600.0))
+impl Entry {
+    fn at(&self) -> Instant {
+        self.sent.unwrap_or(self.slot)
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    next: Instant,
+    budget: f64,
+    climbing: bool,
+    first: Option<Instant>,
+    ledger: VecDeque<Entry>,
+    /// Throttles of calls sent before this are of the same burst.
+    last_decrease: Option<Instant>,
+    /// Others' share and ours at the last throttle.
+    last_seen: Option<(f64, f64)>,
+    /// Since when the budget is the ceiling (no one else seen).
+    full_since: Option<Instant>,
+    probe_wait: Duration,
+    next_probe: Option<Instant>,
+    probing: Option<Instant>,
+    /// Our count at the last throttle.
+    level: Option<f64>,
+}
+
+/// The time between two slots at `budget` calls per window, at most an hour.
+fn gap(budget: f64) -> Duration {
+    Duration::from_secs_f64((WINDOW.as_secs_f64() / budget).clamp(0.0, 3600.0))
 }
 
 /// One host's pacer for one action.
+#[derive(Debug)]
 pub struct Pacer {
-    ceiling: f64,
+    /// The most calls per window (the user's `--rate`); 0 when unpaced.
+    cap: f64,
     state: Mutex<State>,
 }
 
 impl Pacer {
     /// A pacer for at most `rate` calls per second; `rate <= 0` means no pacing.
     pub fn new(rate: f64) -> Pacer {
-        let ceiling = if rate > 0.0 { rate * HEADROOM } else { 0.0 };
+        let cap = if rate > 0.0 { rate } else { 0.0 };
         Pacer {
-            ceiling,
+            cap,
             state: Mutex::new(State {
                 next: Instant::now(),
-                rate: ceiling,
-                plateau: None,
+                budget: cap * START,
+                climbing: true,
+                first: None,
+                ledger: VecDeque::new(),
                 last_decrease: None,
-                accepted: VecDeque::new(),
+                last_seen: None,
+                full_since: None,
+                probe_wait: PROBE_MIN,
+                next_probe: None,
+                probing: None,
+                level: None,
             }),
         }
     }
 
     /// The current target rate (calls per second); 0 when unpaced.
     pub fn rate(&self) -> f64 {
-        self.lock().rate
+        self.lock().budget / WINDOW.as_secs_f64()
+    }
+
+    /// The current budget: calls per window.
+    pub fn budget(&self) -> f64 {
+        self.lock().budget
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The lowest budget: one call per window, or the ceiling when it is lower.
+    fn floor(&self) -> f64 {
+        self.cap.min(1.0)
+    }
+
     /// Takes the next slot if it is due within [`LEAD`]; otherwise says when to ask again.
     fn try_take(&self) -> Result<Instant, Instant> {
         let mut s = self.lock();
         let now = Instant::now();
-        if self.ceiling <= 0.0 {
+        if self.cap <= 0.0 {
             return Ok(now);
         }
-        if s.next > now + LEAD {
-            return Err(s.next - LEAD);
+        let mut slot = s.next.max(now);
+        // Never more than the budget in one window of send times.
+        let k = s.budget.floor() as usize;
+        if (1..=LEDGER_MAX).contains(&k) && s.ledger.len() >= k {
+            let mut recent: Vec<Instant> =
+                s.ledger.iter().rev().take(k + 8).map(Entry::at).collect();
+            recent.sort_unstable_by(|a, b| b.cmp(a));
+            if let Some(kth) = recent.get(k - 1) {
+                slot = slot.max(*kth + WINDOW);
+            }
         }
-        let slot = s.next.max(now);
-        s.next = slot + gap(s.rate);
+        if slot > now + LEAD {
+            s.next = slot;
+            return Err(slot - LEAD);
+        }
+        s.next = slot + gap(s.budget);
+        s.first.get_or_insert(slot);
+        s.ledger.push_back(Entry { slot, sent: None });
+        while s.ledger.front().is_some_and(|e| e.at() + LEDGER_SPAN < now) {
+            s.ledger.pop_front();
+        }
         Ok(slot)
     }
 
@@ -115,192 +186,109 @@ impl Pacer {
         tokio::time::sleep_until(slot).await;
     }
 
-    /// The service throttled a call sent at `sent`: drop below the budget it let us have in the
-    /// second before, once per burst, and remember that budget.
-    pub fn throttled(&self, sent: Instant) {
-        if self.ceiling <= 0.0 {
-            return;
-        }
-        let mut s = self.lock();
-        if s.last_decrease.is_some_and(|t| sent < t + DECREASE_QUIET) {
-            return;
-        }
-        let now = Instant::now();
-        let window_start = sent.checked_sub(Duration::from_secs(1));
-        let budget = s
-            .accepted
+    /// The entry of the call sent at `sent`: the latest slot at or before it not yet reported.
+    fn entry(s: &mut State, sent: Instant) -> Option<usize> {
+        s.ledger
             .iter()
-            .filter(|t| window_start.is_none_or(|w| **t > w) && **t <= sent)
-            .count() as f64;
-        s.last_decrease = Some(now);
-        let mut rate = s.rate * DECREASE;
-        // With none of ours let in lately there is nothing to measure: only slow down.
-        if budget >= 1.0 {
-            s.plateau = Some(budget);
-            rate = rate.min(budget * BELOW_BUDGET);
-        }
-        // Never below the floor, and never lifted above the user's own ceiling by it.
-        s.rate = rate.max(FLOOR.min(self.ceiling));
-        // Leave a gap at the new rate before the next call.
-        s.next = s.next.max(now) + gap(s.rate);
+            .rposition(|e| e.sent.is_none() && e.slot <= sent)
     }
 
-    /// A call sent at `sent` went through: climb back (additive increase). About `rate` calls
-    /// succeed per second, so each adds `climb * ceiling / rate`.
+    /// A call sent at `sent` went through.
     pub fn succeeded(&self, sent: Instant) {
-        if self.ceiling <= 0.0 {
+        if self.cap <= 0.0 {
             return;
         }
         let mut s = self.lock();
-        let horizon = Instant::now().checked_sub(Duration::from_secs(2));
-        while s
-            .accepted
-            .front()
-            .is_some_and(|t| horizon.is_some_and(|h| *t < h))
-        {
-            s.accepted.pop_front();
+        let now = Instant::now();
+        if let Some(i) = Self::entry(&mut s, sent) {
+            s.ledger[i].sent = Some(sent);
         }
-        s.accepted.push_back(sent);
-        let climb = match s.plateau {
-            Some(p) if s.rate > p * FORGET => {
-                s.plateau = None;
-                FAST_CLIMB
+        if s.climbing {
+            // The first window at the cautious start, then a climb per call let in.
+            if s.first.is_some_and(|f| sent >= f + WINDOW) {
+                s.budget = (s.budget + CLIMB_PER_CALL * self.cap).min(self.cap);
             }
-            Some(p) if s.rate >= p * NEAR => SLOW_CLIMB,
-            _ => FAST_CLIMB,
-        };
-        let step = climb * self.ceiling / s.rate.max(FLOOR.min(self.ceiling));
-        s.rate = (s.rate + step).min(self.ceiling);
+        } else {
+            if s.probing.is_some_and(|p| now >= p + PROBE_JUDGED) {
+                s.probing = None;
+                s.probe_wait = PROBE_MIN;
+                s.next_probe = Some(now + PROBE_AFTER_HELD);
+            }
+            let due = s.next_probe.is_some_and(|t| now >= t);
+            if s.probing.is_none() && due && s.budget < self.cap {
+                s.budget = (s.budget + 1.0).min(self.cap);
+                s.probing = Some(now);
+                s.next_probe = None;
+            }
+        }
+        if s.budget >= self.cap {
+            s.full_since.get_or_insert(now);
+        }
+    }
+
+    /// The service throttled a call sent at `sent`.
+    pub fn throttled(&self, sent: Instant) {
+        if self.cap <= 0.0 {
+            return;
+        }
+        let mut s = self.lock();
+        let now = Instant::now();
+        // A refused call does not count in the service's window.
+        if let Some(i) = Self::entry(&mut s, sent) {
+            s.ledger.remove(i);
+        }
+        if s.last_decrease.is_some_and(|t| sent < t) {
+            return;
+        }
+        s.last_decrease = Some(now);
+        let window_start = sent.checked_sub(Duration::from_secs(1));
+        let ours = s
+            .ledger
+            .iter()
+            .filter(|e| window_start.is_none_or(|w| e.at() > w) && e.at() < sent)
+            .count() as f64;
+        let others = (self.cap - ours).max(0.0);
+        s.climbing = false;
+        let young = s.first.is_some_and(|f| sent < f + WINDOW);
+        if young && ours < MATURE * s.budget {
+            // Our own calls have not filled a window yet: the count measures nothing.
+            s.budget = (s.budget * IMMATURE_KEEP).max(ours).max(self.floor());
+        } else {
+            // Others' share grown since the last look: someone arrived; share equally.
+            let before = match (s.last_seen, s.full_since) {
+                (Some(seen), _) => Some(seen),
+                (None, Some(since)) if now >= since + Duration::from_secs(1) => {
+                    Some((0.0, self.cap))
+                }
+                _ => None,
+            };
+            let mut target = ours;
+            if let Some((others_before, ours_before)) = before {
+                if others >= others_before + 2.0 {
+                    // The clients before the newcomer, us included, if the others each held
+                    // what we held; now one more shares the window.
+                    let clients = (others_before / ours_before.max(1.0)).round() + 1.0;
+                    target = target.min((ours + others) / (clients + 1.0));
+                }
+            }
+            let same_level = s.level.is_some_and(|l| (l - ours).abs() <= 1.0);
+            s.probe_wait = if s.probing.is_some() && same_level {
+                (s.probe_wait * 2).min(PROBE_MAX)
+            } else {
+                PROBE_MIN
+            };
+            s.level = Some(ours);
+            s.last_seen = Some((others, ours));
+            s.budget = target.max(self.floor());
+        }
+        s.probing = None;
+        s.full_since = None;
+        s.next_probe = Some(now + s.probe_wait);
+        // Leave a gap at the new budget before the next call.
+        s.next = s.next.max(now) + gap(s.budget);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test(start_paused = true)]
-    async fn slots_are_evenly_spaced_and_never_a_burst() {
-        let p = Pacer::new(20.0);
-        let start = Instant::now();
-        let mut slots = Vec::new();
-        for _ in 0..41 {
-            p.wait().await;
-            slots.push(Instant::now() - start);
-        }
-        let gap = Duration::from_secs_f64(1.0 / (20.0 * HEADROOM));
-        for w in slots.windows(2) {
-            let d = w[1] - w[0];
-            assert!(d + Duration::from_millis(1) >= gap, "{d:?} < {gap:?}");
-        }
-        // Any second holds at most 20 slots.
-        for (i, s) in slots.iter().enumerate() {
-            let in_window = slots[i..]
-                .iter()
-                .filter(|t| **t < *s + Duration::from_secs(1))
-                .count();
-            assert!(in_window <= 20, "{in_window} slots in one second");
-        }
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_ceiling_below_the_floor_is_never_lifted_by_a_throttle() {
-        let p = Pacer::new(0.1);
-        let ceiling = p.rate();
-        p.throttled(Instant::now());
-        assert!(p.rate() <= ceiling, "{} > {ceiling}", p.rate());
-        p.succeeded(Instant::now());
-        assert!(p.rate() <= ceiling);
-        // A rate so low its gap would overflow an Instant still hands out slots.
-        let tiny = Pacer::new(1e-30);
-        tiny.turn().await;
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn slots_are_handed_out_just_in_time() {
-        let p = Pacer::new(20.0);
-        p.turn().await;
-        // The next slot is 50 ms away: within the lead, so it is given at once.
-        let now = Instant::now();
-        let second = p.turn().await;
-        assert_eq!(Instant::now(), now);
-        // The one after is 100 ms away: given only when it is within the lead.
-        let third = p.turn().await;
-        assert!(
-            Instant::now() > now,
-            "a slot beyond the lead was given early"
-        );
-        assert!(third > second);
-        // A throttle now changes the spacing of the very next slot.
-        p.throttled(Instant::now());
-        let fourth = p.turn().await;
-        assert!(fourth - third > Duration::from_secs_f64(1.0 / (20.0 * HEADROOM)));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_throttle_drops_below_the_measured_budget_once_per_burst() {
-        let p = Pacer::new(20.0);
-        // 12 calls of ours got in during the last second, then one was throttled.
-        for _ in 0..12 {
-            p.succeeded(Instant::now());
-            tokio::time::advance(Duration::from_millis(80)).await;
-        }
-        p.throttled(Instant::now());
-        assert!(
-            (p.rate() - 12.0 * BELOW_BUDGET).abs() < 1e-9,
-            "{}",
-            p.rate()
-        );
-        // Calls sent within the quiet second after are the same burst.
-        let slowed = p.rate();
-        tokio::time::advance(Duration::from_millis(500)).await;
-        p.throttled(Instant::now());
-        assert_eq!(p.rate(), slowed);
-        // Later, a throttle with no measured budget still cuts by DECREASE at least.
-        tokio::time::advance(Duration::from_secs(3)).await;
-        p.throttled(Instant::now());
-        assert!(p.rate() <= slowed * DECREASE + 1e-9);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_climb_is_fast_below_the_plateau_slow_near_it_and_free_above_it() {
-        let p = Pacer::new(20.0);
-        let full = p.rate();
-        for _ in 0..12 {
-            p.succeeded(Instant::now());
-            tokio::time::advance(Duration::from_millis(80)).await;
-        }
-        p.throttled(Instant::now());
-        let plateau = 12.0;
-        let succeed_for_a_second = |p: &Pacer| {
-            for _ in 0..(p.rate() as usize) {
-                p.succeeded(Instant::now());
-            }
-        };
-        // Drop well below the plateau to see the fast climb.
-        tokio::time::advance(Duration::from_secs(2)).await;
-        p.throttled(Instant::now());
-        let low = p.rate();
-        assert!(low < plateau * NEAR - FAST_CLIMB * full);
-        succeed_for_a_second(&p);
-        assert!(p.rate() - low > 0.9 * FAST_CLIMB * full);
-        while p.rate() < 11.7 {
-            p.succeeded(Instant::now());
-        }
-        let near = p.rate();
-        succeed_for_a_second(&p);
-        assert!(p.rate() - near < 1.1 * SLOW_CLIMB * full);
-        for _ in 0..100_000 {
-            p.succeeded(Instant::now());
-        }
-        assert!((p.rate() - full).abs() < 1e-9);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn zero_means_unpaced() {
-        let p = Pacer::new(0.0);
-        let now = Instant::now();
-        assert_eq!(p.turn().await, now);
-        assert_eq!(p.turn().await, now);
-        assert_eq!(Instant::now(), now);
-    }
-}
+#[path = "pacer_tests.rs"]
+mod tests;

@@ -48,16 +48,32 @@ pub(crate) struct CsvParser<R> {
     line: u64,
     /// The previous record ended with CR: a following LF belongs to it.
     after_cr: bool,
+    /// Bytes of the file before the next byte of the input.
+    offset: u64,
 }
 
 impl<R: BufRead> CsvParser<R> {
     /// A parser reading from `input`, whose first byte is on line 1.
+    #[cfg(test)]
     pub(crate) fn new(input: R) -> Self {
+        CsvParser::at(input, 0, 1)
+    }
+
+    /// A parser reading from `input`, which starts `offset` bytes into the file, at the start of
+    /// a record on `line`.
+    pub(crate) fn at(input: R, offset: u64, line: u64) -> Self {
         CsvParser {
             input,
-            line: 1,
+            line,
             after_cr: false,
+            offset,
         }
+    }
+
+    /// Where the next record starts: its offset in the file, once a line end the last record
+    /// left pending is counted (a CR read as its end, then the LF of a CRLF).
+    pub(crate) fn next_offset(&self) -> (u64, bool) {
+        (self.offset, self.after_cr)
     }
 
     /// The line the parser has reached (where a read error happened, for instance).
@@ -65,7 +81,9 @@ impl<R: BufRead> CsvParser<R> {
         self.line
     }
 
-    /// The next non-blank record, or `None` at the end of the input.
+    /// The next non-blank record, or `None` at the end of the input. Runs of ordinary bytes are
+    /// found with `memchr` and copied at once; only the bytes that change the state are looked at
+    /// one by one.
     pub(crate) fn next_record(&mut self) -> io::Result<Option<RawCsvRecord>> {
         let mut rec = RawCsvRecord {
             line: self.line,
@@ -87,70 +105,126 @@ impl<R: BufRead> CsvParser<R> {
                 end_field(&mut rec, &mut field);
                 return Ok(Some(rec));
             }
-            let mut used = 0;
-            let mut done = false;
-            for &b in buf {
-                used += 1;
-                if self.after_cr {
-                    self.after_cr = false;
-                    if b == b'\n' {
-                        self.line += 1;
-                        rec.line = self.line;
-                        continue;
-                    }
-                }
-                let ends_record = match state {
-                    State::FieldStart | State::Unquoted | State::QuoteInQuoted => {
-                        b == b'\n' || b == b'\r'
-                    }
-                    State::Quoted => false,
-                };
-                if b == b'\n' {
-                    self.line += 1;
-                }
-                if ends_record {
-                    self.after_cr = b == b'\r';
-                    if state == State::FieldStart && rec.count == 0 && rec.len == 0 {
-                        // A blank line: the record starts on the next one.
-                        rec.line = self.line;
-                        continue;
-                    }
-                    end_field(&mut rec, &mut field);
-                    done = true;
-                    break;
-                }
-                rec.len += 1;
-                state = match (state, b) {
-                    (State::FieldStart, b'"') => State::Quoted,
-                    (State::FieldStart | State::Unquoted, b',') => {
-                        end_field(&mut rec, &mut field);
-                        State::FieldStart
-                    }
-                    (State::Quoted, b'"') => State::QuoteInQuoted,
-                    (State::Quoted, _) => {
-                        push(&mut field, b);
-                        State::Quoted
-                    }
-                    (State::QuoteInQuoted, b'"') => {
-                        push(&mut field, b);
-                        State::Quoted
-                    }
-                    (State::QuoteInQuoted, b',') => {
-                        end_field(&mut rec, &mut field);
-                        State::FieldStart
-                    }
-                    (_, _) => {
-                        push(&mut field, b);
-                        State::Unquoted
-                    }
-                };
-            }
+            let mut cursor = Cursor {
+                line: &mut self.line,
+                after_cr: &mut self.after_cr,
+            };
+            let (used, done) = cursor.scan(buf, &mut rec, &mut field, &mut state);
             self.input.consume(used);
+            self.offset += used as u64;
             if done {
                 return Ok(Some(rec));
             }
         }
     }
+}
+
+/// Where the parser is, borrowed apart from its input.
+struct Cursor<'a> {
+    line: &'a mut u64,
+    after_cr: &'a mut bool,
+}
+
+impl Cursor<'_> {
+    /// Consumes bytes of `buf` into the record; returns how many, and whether the record ended.
+    fn scan(
+        &mut self,
+        buf: &[u8],
+        rec: &mut RawCsvRecord,
+        field: &mut RawField,
+        state: &mut State,
+    ) -> (usize, bool) {
+        let mut i = 0;
+        while i < buf.len() {
+            if *self.after_cr {
+                *self.after_cr = false;
+                if buf[i] == b'\n' {
+                    *self.line += 1;
+                    rec.line = *self.line;
+                    i += 1;
+                    continue;
+                }
+            }
+            // A run of bytes that cannot change the state, copied at once.
+            let run = match *state {
+                State::Unquoted => memchr::memchr3(b',', b'\n', b'\r', &buf[i..]),
+                State::FieldStart if buf[i] != b'"' => {
+                    memchr::memchr3(b',', b'\n', b'\r', &buf[i..])
+                }
+                State::Quoted => memchr::memchr(b'"', &buf[i..]),
+                _ => Some(0),
+            };
+            let n = run.unwrap_or(buf.len() - i);
+            if n > 0 {
+                let bytes = &buf[i..i + n];
+                if *state == State::Quoted {
+                    *self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
+                } else {
+                    *state = State::Unquoted;
+                }
+                extend(field, bytes);
+                rec.len += n;
+                i += n;
+                continue;
+            }
+            let b = buf[i];
+            i += 1;
+            let ends_record = match *state {
+                State::FieldStart | State::Unquoted | State::QuoteInQuoted => {
+                    b == b'\n' || b == b'\r'
+                }
+                State::Quoted => false,
+            };
+            if b == b'\n' {
+                *self.line += 1;
+            }
+            if ends_record {
+                *self.after_cr = b == b'\r';
+                if *state == State::FieldStart && rec.count == 0 && rec.len == 0 {
+                    // A blank line: the record starts on the next one.
+                    rec.line = *self.line;
+                    continue;
+                }
+                end_field(rec, field);
+                return (i, true);
+            }
+            rec.len += 1;
+            *state = match (*state, b) {
+                (State::FieldStart, b'"') => State::Quoted,
+                (State::FieldStart | State::Unquoted, b',') => {
+                    end_field(rec, field);
+                    State::FieldStart
+                }
+                (State::Quoted, b'"') => State::QuoteInQuoted,
+                (State::Quoted, _) => {
+                    push(field, b);
+                    State::Quoted
+                }
+                (State::QuoteInQuoted, b'"') => {
+                    push(field, b);
+                    State::Quoted
+                }
+                (State::QuoteInQuoted, b',') => {
+                    end_field(rec, field);
+                    State::FieldStart
+                }
+                (_, _) => {
+                    push(field, b);
+                    State::Unquoted
+                }
+            };
+        }
+        (i, false)
+    }
+}
+
+/// Adds bytes to a field, keeping only what is needed to tell it is too long.
+fn extend(field: &mut RawField, bytes: &[u8]) {
+    field.len += bytes.len();
+    let room = (MAX_FIELD_BYTES + 1).saturating_sub(field.bytes.len());
+    field
+        .bytes
+        .extend_from_slice(&bytes[..bytes.len().min(room)]);
 }
 
 /// Adds a byte to a field, keeping only what is needed to tell it is too long.

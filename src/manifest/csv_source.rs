@@ -20,11 +20,12 @@ impl<R: BufRead + Send> CsvSource<R> {
     /// Reads the header from `input` (after any byte order mark); its problems go to `problems`.
     pub(crate) fn open(
         input: R,
+        offset: u64,
         place: Place,
         has_default_region: bool,
         problems: &mut Vec<Problem>,
     ) -> Self {
-        let mut parser = CsvParser::new(input);
+        let mut parser = CsvParser::at(input, offset, 1);
         let mut done = false;
         let columns = match parser.next_record() {
             Ok(Some(rec)) => map_header(&rec, &place, has_default_region, problems),
@@ -48,6 +49,17 @@ impl<R: BufRead + Send> CsvSource<R> {
             place,
             columns,
             done,
+        }
+    }
+
+    /// Reads the records of `input`, which starts at a record `offset` bytes into a file whose
+    /// header named `columns`, on `line`.
+    pub(crate) fn resume(input: R, offset: u64, line: u64, place: Place, columns: Columns) -> Self {
+        CsvSource {
+            parser: CsvParser::at(input, offset, line),
+            place,
+            columns,
+            done: false,
         }
     }
 
@@ -132,5 +144,13 @@ impl<R: BufRead + Send> Source for CsvSource<R> {
 
     fn absent(&self) -> u16 {
         self.columns.absent
+    }
+
+    fn next_offset(&self) -> Option<(u64, bool)> {
+        Some(self.parser.next_offset())
+    }
+
+    fn columns(&self) -> Option<&Columns> {
+        Some(&self.columns)
     }
 }

@@ -7,7 +7,7 @@ use super::problem::{quote, Place, Problem};
 use super::source::{MAX_COLUMNS, MAX_FIELD_BYTES};
 
 /// What the header says about the columns.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Columns {
     /// The field of each column; `None` for a column that was reported and is ignored.
     pub fields: Vec<Option<Field>>,

@@ -7,6 +7,7 @@
 
 mod csv_parse;
 mod csv_source;
+mod dupes;
 mod fields;
 mod header;
 mod json_object;
@@ -17,11 +18,13 @@ mod open;
 mod options;
 mod paths;
 mod problem;
+mod read_ahead;
 mod reader;
 mod resolve;
 mod row;
 mod rules;
 mod source;
+mod split;
 mod validate;
 
 #[cfg(test)]
@@ -29,6 +32,7 @@ mod tests;
 
 pub use options::{EnvLookup, Format, ManifestOptions};
 pub use problem::{ManifestError, Problem, MAX_PROBLEMS};
+pub use read_ahead::{Batch, ReadAhead};
 pub use reader::{read, Reader};
 pub(crate) use row::{identity, Identity};
 pub use row::{source_hash, Row, SourceHash};

@@ -13,7 +13,7 @@ use super::rules::RowContext;
 use super::source::{skip_bom, Source};
 
 /// Read buffer size.
-const BUFFER: usize = 256 * 1024;
+pub(crate) const BUFFER: usize = 256 * 1024;
 
 /// An open manifest: its records, the problems of its header, and what the row rules need.
 pub(crate) struct Opened {
@@ -40,14 +40,16 @@ pub(crate) fn open(path: &Path, opts: &ManifestOptions) -> Result<Opened, Manife
         source,
     };
     let file = File::open(path).map_err(io_error)?;
+
     let mut input = BufReader::with_capacity(BUFFER, file);
-    skip_bom(&mut input).map_err(io_error)?;
+    let bom = skip_bom(&mut input).map_err(io_error)?;
     let place = Place::new(name.clone());
     let mut header_problems = Vec::new();
     let source: Box<dyn Source> = if is_csv {
         let has_default = opts.default_region.is_some();
         Box::new(CsvSource::open(
             input,
+            bom,
             place.clone(),
             has_default,
             &mut header_problems,

@@ -87,6 +87,11 @@ impl Place {
         Place { file }
     }
 
+    /// The file, as given.
+    pub(crate) fn file(&self) -> &str {
+        &self.file
+    }
+
     /// A problem at `line` in `field`.
     pub(crate) fn problem(&self, line: u64, field: &str, message: impl Into<String>) -> Problem {
         Problem {
@@ -115,6 +120,15 @@ impl Problems {
         if self.kept.len() > MAX_PROBLEMS {
             self.kept.pop();
         }
+    }
+
+    /// Takes in the problems another collector found (later lines of the same file).
+    pub(crate) fn absorb(&mut self, other: Problems) {
+        let total = self.total + other.total;
+        for r in other.kept.into_sorted_vec() {
+            self.push(r.2);
+        }
+        self.total = total;
     }
 
     /// How many problems were recorded.

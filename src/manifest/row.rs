@@ -39,9 +39,11 @@ impl Row {
         )
     }
 
-    /// Hex SHA-256 over every non-secret field and the region, each length-prefixed, so that an
-    /// edited row is told apart from the one recorded in the state file. Secrets (SecretId,
-    /// SecretKey, Password) never enter it: editing only a secret does not change it.
+    /// 16 hex digits (64 bits) of a SHA-256 over every non-secret field and the region, each
+    /// length-prefixed, so that an edited row is told apart from the one recorded in the state
+    /// file. Secrets (SecretId, SecretKey, Password) never enter it: editing only a secret does
+    /// not change it. State files of earlier versions kept all 64 digits; migration 0005 keeps
+    /// their first 16, which are these.
     pub fn fingerprint(&self) -> String {
         let r = &self.request;
         let auto_refresh = r.auto_refresh.map(|a| a.to_string());
@@ -70,7 +72,7 @@ impl Row {
                 }
             }
         }
-        hex::encode(h.finalize())
+        hex::encode(&h.finalize()[..8])
     }
 }
 
@@ -149,7 +151,7 @@ mod tests {
     fn fingerprint_tracks_non_secret_fields_only() {
         let base = row();
         let fp = base.fingerprint();
-        assert_eq!(fp.len(), 64);
+        assert_eq!(fp.len(), 16);
         assert_eq!(fp, row().fingerprint());
 
         let mut secret_edit = row();

@@ -156,19 +156,27 @@ fn check_field(f: Field, v: &str) -> Result<(), String> {
             v.len()
         ));
     }
-    if let Some(c) = v.chars().find(|c| c.is_control()) {
-        return Err(format!(
-            "contains a control character (U+{:04X})",
-            u32::from(c)
-        ));
-    }
-    // Server text is shown with these escaped; a value holding one could never be matched
-    // with what the service lists, and can make a path read as another.
-    if let Some(c) = v.chars().find(|&c| is_unsafe_char(c)) {
-        return Err(format!(
-            "contains an invisible line separator or text-direction character (U+{:04X})",
-            u32::from(c)
-        ));
+    // Every invisible character of `is_unsafe_char` is outside ASCII: an ASCII value needs only
+    // the control check, byte by byte.
+    if v.is_ascii() {
+        if let Some(&b) = v.as_bytes().iter().find(|b| b.is_ascii_control()) {
+            return Err(format!("contains a control character (U+{:04X})", b));
+        }
+    } else {
+        if let Some(c) = v.chars().find(|c| c.is_control()) {
+            return Err(format!(
+                "contains a control character (U+{:04X})",
+                u32::from(c)
+            ));
+        }
+        // Server text is shown with these escaped; a value holding one could never be matched
+        // with what the service lists, and can make a path read as another.
+        if let Some(c) = v.chars().find(|&c| is_unsafe_char(c)) {
+            return Err(format!(
+                "contains an invisible line separator or text-direction character (U+{:04X})",
+                u32::from(c)
+            ));
+        }
     }
     match f {
         Field::SourceStorageType if !STORAGE_TYPES.contains(&v) => Err(format!(

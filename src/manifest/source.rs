@@ -3,6 +3,7 @@
 use std::io::{self, BufRead};
 
 use super::fields::FIELD_COUNT;
+use super::header::Columns;
 use super::problem::Problem;
 
 /// Longest value, in bytes.
@@ -38,12 +39,24 @@ pub(crate) trait Source: Send {
     fn absent(&self) -> u16 {
         0
     }
+
+    /// For a CSV source, where its next record starts: the offset in the file, and whether the
+    /// LF of a CRLF that ended the last record is still to be read there.
+    fn next_offset(&self) -> Option<(u64, bool)> {
+        None
+    }
+
+    /// For a CSV source, the columns its header named.
+    fn columns(&self) -> Option<&Columns> {
+        None
+    }
 }
 
-/// Skips a UTF-8 byte order mark at the start of `input`.
-pub(crate) fn skip_bom(input: &mut impl BufRead) -> io::Result<()> {
+/// Skips a UTF-8 byte order mark at the start of `input`; returns how many bytes it skipped.
+pub(crate) fn skip_bom(input: &mut impl BufRead) -> io::Result<u64> {
     if input.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
         input.consume(3);
+        return Ok(3);
     }
-    Ok(())
+    Ok(0)
 }

@@ -28,8 +28,8 @@ pub struct Status {
 
 /// Reads the status of a state file.
 pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
-    let counts = read::counts(conn, true)?;
-    let all: u64 = read::counts(conn, false)?.values().sum();
+    // Rows the last run did not reach yet are pending: every row of its manifest is counted.
+    let (counts, left_manifest) = read::manifest_counts(conn)?;
     let last_run = read::last_run(conn)?;
     let last_run_calls = match &last_run {
         Some(r) => read::calls_in_run(conn, r.id)?,
@@ -37,7 +37,7 @@ pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
     };
     Ok(Status {
         state_file: path.display().to_string(),
-        left_manifest: all - counts.values().sum::<u64>(),
+        left_manifest,
         counts,
         last_run,
         last_run_calls,

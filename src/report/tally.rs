@@ -10,6 +10,11 @@ use crate::api::OutcomeClass;
 use crate::engine::{Event, Pass, RowEvent};
 use crate::store::RowState;
 
+/// The rate shown is over this long.
+const RATE_WINDOW: Duration = Duration::from_secs(10);
+/// Finishes are counted in buckets this long.
+const BUCKET: Duration = Duration::from_millis(100);
+
 /// The numbers every display shows. Row counts follow the current pass (each pass of a run goes
 /// over every row again); calls, retries and listings add up over the whole run.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -34,8 +39,9 @@ pub struct Tally {
     pub listing_failures: u64,
     /// Current non-final state of rows in play, by line.
     in_play: HashMap<u64, RowState>,
-    /// Completion instants of the last few seconds, for the rate.
-    recent: VecDeque<Instant>,
+    /// Rows finished lately, counted per tenth of a second (start of the tenth, rows): the
+    /// tally's memory does not grow with the rows.
+    recent: VecDeque<(Instant, u64)>,
 }
 
 impl Tally {
@@ -78,6 +84,10 @@ impl Tally {
                 }
             }
             Event::Row(r) => self.row(r, now),
+            Event::Earlier { state, rows } => {
+                let rows = i64::try_from(*rows).unwrap_or(i64::MAX);
+                self.count(*state, rows);
+            }
             Event::Listing { error, .. } => {
                 self.listings += 1;
                 if error.is_some() {
@@ -96,7 +106,15 @@ impl Tally {
             RowState::Created | RowState::Failed | RowState::Deleted => {
                 self.count(r.state, 1);
                 if !r.earlier {
-                    self.recent.push_back(now);
+                    // Kept for the rate over the last seconds only: a run without a display never
+                    // asks for the rate, and would otherwise keep 16 bytes per row to the end.
+                    self.forget_before(now);
+                    match self.recent.back_mut() {
+                        Some((start, n)) if now.saturating_duration_since(*start) < BUCKET => {
+                            *n += 1
+                        }
+                        _ => self.recent.push_back((now, 1)),
+                    }
                 }
             }
             RowState::Retrying | RowState::Unknown => {
@@ -122,17 +140,25 @@ impl Tally {
         *c = c.saturating_add_signed(d);
     }
 
-    /// Rows finished per second over the last 10 seconds.
-    pub fn rate(&mut self, now: Instant) -> f64 {
-        let window = Duration::from_secs(10);
-        while self.recent.front().is_some_and(|t| now - *t > window) {
+    /// Forgets the finishes older than the rate's window.
+    fn forget_before(&mut self, now: Instant) {
+        while self
+            .recent
+            .front()
+            .is_some_and(|(t, _)| now.saturating_duration_since(*t) > RATE_WINDOW)
+        {
             self.recent.pop_front();
         }
-        let Some(first) = self.recent.front() else {
+    }
+
+    /// Rows finished per second over the last 10 seconds.
+    pub fn rate(&mut self, now: Instant) -> f64 {
+        self.forget_before(now);
+        let Some((first, _)) = self.recent.front() else {
             return 0.0;
         };
         let span = (now - *first).as_secs_f64().max(1.0);
-        self.recent.len() as f64 / span
+        self.recent.iter().map(|(_, n)| *n).sum::<u64>() as f64 / span
     }
 
     /// The time left at `rate` rows per second, when there is a rate and something left.
@@ -258,6 +284,41 @@ mod tests {
         }
         assert_eq!((t.calls, t.throttled, t.listings), (3, 1, 2));
         assert_eq!(t.listing_failures, 1);
+    }
+
+    #[test]
+    fn finishes_older_than_the_rate_window_are_not_kept() {
+        // A run without a display never asks for the rate: the tally must not keep every row.
+        let start = Instant::now();
+        let mut t = Tally::default();
+        for i in 0..10_000u64 {
+            let now = start + Duration::from_millis(10 * i);
+            t.apply(&row(i, RowState::Created, false), now);
+        }
+        assert!(t.recent.len() <= 102, "{}", t.recent.len());
+        let rate = t.rate(start + Duration::from_millis(10 * 9_999));
+        assert!((rate - 100.0).abs() < 5.0, "{rate}");
+    }
+
+    #[test]
+    fn rows_final_before_the_run_are_counted_in_bulk() {
+        let now = Instant::now();
+        let mut t = Tally::default();
+        t.apply(
+            &Event::Planned {
+                total: 10,
+                pass: Pass::Create,
+            },
+            now,
+        );
+        t.apply(
+            &Event::Earlier {
+                state: RowState::Created,
+                rows: 7,
+            },
+            now,
+        );
+        assert_eq!((t.created, t.done(), t.pending()), (7, 7, 3));
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_run_endpoint.sql"),
     include_str!("../../migrations/0003_lifecycle.sql"),
     include_str!("../../migrations/0004_rotations.sql"),
+    include_str!("../../migrations/0005_compact.sql"),
 ];
 
 /// Why a state file cannot be used. Each maps to exit code 5.

@@ -77,10 +77,10 @@ pub fn runs(conn: &Connection) -> rusqlite::Result<Vec<RunCalls>> {
     let sql = format!(
         "SELECT r.id, r.started_at_ms, r.finished_at_ms, r.manifest, r.manifest_rows, r.calls, \
          r.throttled, r.created, r.exit_code, r.service, \
-         count(a.id), \
+         count(a.flow_id), \
          COALESCE(sum(a.outcome = 'throttled'), 0), \
          COALESCE(sum(a.outcome IN {ERROR_CLASSES}), 0), \
-         COALESCE(sum(a.id IS NOT NULL AND a.outcome IS NULL), 0) \
+         COALESCE(sum(a.flow_id IS NOT NULL AND a.outcome IS NULL), 0) \
          FROM runs r LEFT JOIN attempts a ON a.run_id = r.id GROUP BY r.id ORDER BY r.id"
     );
     let mut stmt = conn.prepare(&sql)?;
@@ -115,7 +115,7 @@ pub fn for_each_call(
 ) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare(
         "SELECT sent_at_ms, ended_at_ms, outcome FROM attempts WHERE run_id = ?1 \
-         ORDER BY sent_at_ms, id",
+         ORDER BY sent_at_ms, flow_id, attempt",
     )?;
     let mut rows = stmt.query(params![run_id])?;
     while let Some(r) = rows.next()? {

@@ -47,26 +47,60 @@ pub fn counts(
     conn: &Connection,
     in_manifest_only: bool,
 ) -> rusqlite::Result<BTreeMap<RowState, u64>> {
+    // A million created rows are counted without reading them: the row count, less the rows of
+    // the two small partial indexes (not created; left the manifest).
     let mut out: BTreeMap<RowState, u64> = RowState::ALL.iter().map(|s| (*s, 0)).collect();
-    let mut stmt =
-        conn.prepare("SELECT state, count(*) FROM flows WHERE in_manifest >= ?1 GROUP BY state")?;
+    let all: i64 = conn.query_row("SELECT count(*) FROM flows", [], |r| r.get(0))?;
+    let left: i64 = if in_manifest_only {
+        conn.query_row(
+            "SELECT count(*) FROM flows WHERE in_manifest = 0",
+            [],
+            |r| r.get(0),
+        )?
+    } else {
+        0
+    };
+    let mut stmt = conn.prepare(
+        "SELECT state, count(*) FROM flows WHERE state <> 'created' AND in_manifest >= ?1 \
+         GROUP BY state",
+    )?;
     let rows = stmt.query_map([in_manifest_only as i64], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
     })?;
+    let mut unsettled = 0;
     for row in rows {
         let (state, n) = row?;
+        unsettled += n;
         if let Some(s) = RowState::parse(&state) {
             out.insert(s, n.max(0) as u64);
         }
     }
+    out.insert(RowState::Created, (all - left - unsettled).max(0) as u64);
     Ok(out)
+}
+
+/// Rows of the manifest per state, counting every row the last run's manifest listed: rows the
+/// state file does not know yet (a run that stopped before it read them) are `pending`. Also
+/// returns how many rows have left the manifest.
+pub fn manifest_counts(conn: &Connection) -> rusqlite::Result<(BTreeMap<RowState, u64>, u64)> {
+    let mut counts = counts(conn, true)?;
+    let known: u64 = counts.values().sum();
+    let listed = last_run(conn)?.map_or(0, |r| r.manifest_rows);
+    *counts.entry(RowState::Pending).or_default() += listed.saturating_sub(known);
+    let left = conn.query_row(
+        "SELECT count(*) FROM flows WHERE in_manifest = 0",
+        [],
+        |r| r.get::<_, i64>(0),
+    )?;
+    Ok((counts, left.max(0) as u64))
 }
 
 /// Failed rows of the manifest grouped by error code, most first.
 pub fn failures_by_code(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
     let mut stmt = conn.prepare(
         "SELECT COALESCE(error_code, '?'), count(*) AS n FROM flows \
-         WHERE state = 'failed' AND in_manifest = 1 GROUP BY 1 ORDER BY n DESC, 1",
+         WHERE state = 'failed' AND state <> 'created' AND in_manifest = 1 \
+         GROUP BY 1 ORDER BY n DESC, 1",
     )?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))?;
     rows.collect()
@@ -207,7 +241,8 @@ pub fn for_each_row(
     mut f: impl FnMut(ReportRow) -> std::io::Result<()>,
 ) -> Result<(), ReadError> {
     let mut stmt = conn.prepare(
-        "SELECT line, file_system_id, target_path, COALESCE(data_flow_name, ''), state, \
+        "SELECT line, file_system_id, COALESCE(target_path, target_key), \
+         COALESCE(data_flow_name, ''), state, \
          COALESCE(data_flow_id, ''), COALESCE(request_id, ''), attempts, \
          COALESCE(error_code, ''), COALESCE(error_message, ''), in_manifest, \
          COALESCE(flow_status, ''), flow_status_at_ms \

@@ -9,13 +9,13 @@ use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
 
 use super::open::{sqlite_cause, StoreError};
-use super::state::RowState;
+use super::sync;
 
 pub use super::records::{AttemptBegin, AttemptEnd, RunTotals, SyncRow, Synced, Transition};
 
-type Reply<T> = oneshot::Sender<Result<T, String>>;
+pub(super) type Reply<T> = oneshot::Sender<Result<T, String>>;
 
-enum Op {
+pub(super) enum Op {
     BeginRun {
         manifest: String,
         service: &'static str,
@@ -26,7 +26,15 @@ enum Op {
     Sync {
         rows: Vec<SyncRow>,
         now_ms: i64,
-        reply: Reply<Vec<Synced>>,
+        reply: Reply<Vec<(SyncRow, Synced)>>,
+    },
+    /// A feed starts: no row seen yet.
+    SyncBegin {
+        reply: Reply<()>,
+    },
+    /// A feed read the whole manifest: rows it did not see have left it.
+    SyncEnd {
+        reply: Reply<u64>,
     },
     Transition {
         t: Box<Transition>,
@@ -57,7 +65,7 @@ enum Op {
 /// dropped.
 #[derive(Clone)]
 pub struct Writer {
-    tx: mpsc::Sender<Op>,
+    pub(super) tx: mpsc::Sender<Op>,
     path: PathBuf,
     /// The writer thread's first failure, so that every later caller hears its cause.
     failure: Arc<Mutex<Option<String>>>,
@@ -97,7 +105,7 @@ impl Writer {
         Ok((writer, WriterThread(handle)))
     }
 
-    fn gone(&self) -> StoreError {
+    pub(super) fn gone(&self) -> StoreError {
         let failure = self.failure.lock().map(|f| f.clone()).unwrap_or(None);
         StoreError::Write {
             path: self.path.clone(),
@@ -106,7 +114,7 @@ impl Writer {
     }
 
     /// The writer's answer to one operation.
-    fn answer<T>(
+    pub(super) fn answer<T>(
         &self,
         received: Result<Result<T, String>, oneshot::error::RecvError>,
     ) -> Result<T, StoreError> {
@@ -120,26 +128,14 @@ impl Writer {
         }
     }
 
-    async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, StoreError> {
+    pub(super) async fn ask<T>(&self, make: impl FnOnce(Reply<T>) -> Op) -> Result<T, StoreError> {
         let (reply, rx) = oneshot::channel();
         self.tx.send(make(reply)).map_err(|_| self.gone())?;
         self.answer(rx.await)
     }
 
-    /// [`Writer::sync`] for a caller outside the async runtime (the manifest reader thread).
-    pub fn sync_blocking(&self, rows: Vec<SyncRow>) -> Result<Vec<Synced>, StoreError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Op::Sync {
-                rows,
-                now_ms: now_ms(),
-                reply,
-            })
-            .map_err(|_| self.gone())?;
-        self.answer(rx.blocking_recv())
-    }
-
-    /// Records the start of a run; marks every row as not (yet) in this run's manifest.
+    /// Records the start of a run. Which rows are in the manifest is settled by the feed
+    /// ([`Writer::sync_end`]), without writing every row.
     pub async fn begin_run(
         &self,
         manifest: &str,
@@ -151,17 +147,6 @@ impl Writer {
             manifest,
             service,
             manifest_rows,
-            now_ms: now_ms(),
-            reply,
-        })
-        .await
-    }
-
-    /// Inserts or refreshes rows of the manifest (identity, line, region, name) and says where
-    /// each stands. It changes no row's state: that is the engine's decision.
-    pub async fn sync(&self, rows: Vec<SyncRow>) -> Result<Vec<Synced>, StoreError> {
-        self.ask(|reply| Op::Sync {
-            rows,
             now_ms: now_ms(),
             reply,
         })
@@ -321,10 +306,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             reply,
         } => {
             let r = (|| {
-                tx.execute(
-                    "UPDATE flows SET in_manifest = 0 WHERE in_manifest <> 0",
-                    [],
-                )?;
+                sync::begin(tx)?;
                 tx.execute(
                     "INSERT INTO runs (started_at_ms, manifest, manifest_rows, service) \
                      VALUES (?1, ?2, ?3, ?4)",
@@ -338,10 +320,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             rows,
             now_ms,
             reply,
-        } => {
-            let r = sync(tx, rows, now_ms);
-            answer(replies, reply, r)?;
-        }
+        } => answer(replies, reply, sync::sync(tx, rows, now_ms))?,
+        Op::SyncBegin { reply } => answer(replies, reply, sync::begin(tx))?,
+        Op::SyncEnd { reply } => answer(replies, reply, sync::end(tx))?,
         Op::Transition { t, now_ms, reply } => {
             let r = apply_transition(tx, &t, now_ms);
             match reply {
@@ -388,49 +369,6 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
         }
     }
     Ok(())
-}
-
-/// Syncs rows; see [`Writer::sync`].
-fn sync(
-    tx: &rusqlite::Transaction<'_>,
-    rows: Vec<SyncRow>,
-    now_ms: i64,
-) -> rusqlite::Result<Vec<Synced>> {
-    {
-        let mut stmt = tx.prepare_cached(SYNC_SQL)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let synced = stmt.query_row(
-                params![
-                    r.file_system_id,
-                    r.target_key,
-                    r.target_path,
-                    r.line as i64,
-                    r.region,
-                    r.data_flow_name,
-                    r.fingerprint,
-                    now_ms,
-                    r.source_key,
-                ],
-                |row| {
-                    let state: String = row.get(1)?;
-                    Ok(Synced {
-                        flow_id: row.get(0)?,
-                        state: RowState::parse(&state).unwrap_or(RowState::Pending),
-                        data_flow_id: row.get(2)?,
-                        unknown_since_ms: row.get(3)?,
-                        attempts: row.get::<_, i64>(4)?.clamp(0, u32::MAX as i64) as u32,
-                        fingerprint: row.get(5)?,
-                        source_key: row.get(6)?,
-                        error_code: row.get(7)?,
-                        rotation: row.get(8)?,
-                    })
-                },
-            )?;
-            out.push(synced);
-        }
-        Ok(out)
-    }
 }
 
 /// The rotation a `--rotate-keys` run carries out; see [`Writer::rotation`].
@@ -509,19 +447,3 @@ fn apply_transition(
     }
     Ok(())
 }
-
-/// Inserts a new row as `pending` with its fingerprint; a known row gets its identity fields
-/// refreshed and keeps its state and fingerprint (the engine decides what a change means).
-const SYNC_SQL: &str = "\
-INSERT INTO flows (file_system_id, target_key, target_path, line, region, data_flow_name, \
-                   fingerprint, source_key, state, in_manifest, updated_at_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, 'pending', 1, ?8)
-ON CONFLICT (file_system_id, target_key) DO UPDATE SET
-    target_path = excluded.target_path,
-    line = excluded.line,
-    region = excluded.region,
-    data_flow_name = excluded.data_flow_name,
-    source_key = COALESCE(flows.source_key, excluded.source_key),
-    in_manifest = 1
-RETURNING id, state, data_flow_id, unknown_since_ms, attempts, fingerprint, source_key, error_code,
-          rotation";

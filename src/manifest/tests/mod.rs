@@ -6,6 +6,7 @@ mod jsonl;
 mod paths;
 mod samples;
 mod secrets;
+mod split;
 
 use std::path::{Path, PathBuf};
 
