@@ -36,7 +36,7 @@ pacing() {
   "$B" run "$W/p.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
   stop_emulator
   echo "the first seconds (a cold start on an idle account):"
-  python3 bench/per_second.py "$W/p.csv.bulkflow.db" | head -6
+  python3 bench/per_second.py "$W/p.csv.bulkflow.db" 2>/dev/null | head -6
 }
 
 shared() {

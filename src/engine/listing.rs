@@ -98,9 +98,11 @@ async fn list(
         let mut attempt = 0;
         let page = loop {
             attempt += 1;
-            // The semaphore is never closed; a closed one would only mean no bound.
-            let permit = IN_FLIGHT.acquire().await.ok();
             pacer.wait().await;
+            // Taken after the pace, so that a listing waiting for its host's pace never holds
+            // a permit another host's listing could use. (The semaphore is never closed; a
+            // closed one would only mean no bound.)
+            let permit = IN_FLIGHT.acquire().await.ok();
             let sent = Instant::now();
             started.get_or_insert(sent);
             match client.describe_data_flow(target, region, &req).await {

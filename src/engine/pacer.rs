@@ -6,7 +6,7 @@
 //! hold more than the budget: the send times the shell reports back (a call can leave later
 //! than its slot, when its mark took long to commit) are what is counted, not the slots.
 //!
-//! - It starts cautiously: 60% of the ceiling for the first window, then climbs to the ceiling
+//! - It starts cautiously: 60% of the ceiling for half a second, then climbs to the ceiling
 //!   within about two seconds, unless the service throttles a call first.
 //! - A throttled call means the service's window was full: the calls of ours it had let in just
 //!   before (our count) are, near enough, what is left to us; the budget becomes that count.
@@ -16,6 +16,10 @@
 //! - Probes: after a quiet while, the budget goes up by one call. A probe that holds (no
 //!   throttle) is followed by another soon; one that is throttled at the same level as the last
 //!   doubles the wait before the next one, so that a steady neighbour costs few throttles.
+//! - Peers: other bulkflow processes of this machine pacing the same calls
+//!   ([`super::peers`]) are counted every [`PEER_EVERY`]; the budget never exceeds an equal
+//!   share of the ceiling among them, drops to it when one arrives and rises to it when one
+//!   leaves. A process that finds peers already there waits for them to make room.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -23,14 +27,18 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::peers::{PeerCount, Peering};
+
 /// The sliding second, with a margin for the jitter between sending and arriving.
 pub const WINDOW: Duration = Duration::from_millis(1015);
 /// How far ahead of its slot a call gets it: enough to record the call before it is due.
 pub const LEAD: Duration = Duration::from_millis(100);
-/// The share of the ceiling the first window uses.
+/// The share of the ceiling a pacer starts at.
 const START: f64 = 0.6;
-/// After the first window, each call let in adds this share of the ceiling to the budget, until
-/// the first throttle.
+/// How long the cautious start holds before the climb.
+const HOLD: Duration = Duration::from_millis(500);
+/// After [`HOLD`], each call let in adds this share of the ceiling to the budget, until the first
+/// throttle.
 const CLIMB_PER_CALL: f64 = 0.025;
 /// The waits between probes: the first, and the longest.
 const PROBE_MIN: Duration = Duration::from_secs(5);
@@ -44,6 +52,13 @@ const PROBE_AFTER_HELD: Duration = Duration::from_millis(500);
 const MATURE: f64 = 0.75;
 /// A throttle there keeps this share of the budget.
 const IMMATURE_KEEP: f64 = 0.8;
+/// A throttle this soon after one taken for jitter while alone means another client is there.
+const ALONE_STRIKE: Duration = Duration::from_secs(5);
+/// How often the peers are counted.
+pub const PEER_EVERY: Duration = Duration::from_millis(500);
+/// A pacer with peers makes its first call this long after it registered, and counts them
+/// first: processes started together find each other before any of them calls.
+const PEER_SETTLE: Duration = Duration::from_millis(200);
 /// Entries older than this are forgotten.
 const LEDGER_SPAN: Duration = Duration::from_secs(3);
 /// Budgets above this are not checked against the ledger (the even spacing is enough, and the
@@ -76,11 +91,18 @@ struct State {
     last_seen: Option<(f64, f64)>,
     /// Since when the budget is the ceiling (no one else seen).
     full_since: Option<Instant>,
+    /// When a throttle came while we were alone, taken for jitter.
+    alone_strike: Option<Instant>,
     probe_wait: Duration,
     next_probe: Option<Instant>,
     probing: Option<Instant>,
     /// Our count at the last throttle.
     level: Option<f64>,
+    /// The most our budget may be: the ceiling, shared equally among the peers.
+    share: f64,
+    /// The peers counted last, and when to count them again.
+    peers_seen: Peering,
+    next_count: Option<Instant>,
 }
 
 /// The time between two slots at `budget` calls per window, at most an hour.
@@ -94,16 +116,31 @@ pub struct Pacer {
     /// The most calls per window (the user's `--rate`); 0 when unpaced.
     cap: f64,
     state: Mutex<State>,
+    /// Other processes of this machine pacing the same calls.
+    peers: Option<Box<dyn PeerCount>>,
 }
 
 impl Pacer {
     /// A pacer for at most `rate` calls per second; `rate <= 0` means no pacing.
     pub fn new(rate: f64) -> Pacer {
+        Pacer::with_peers(rate, None)
+    }
+
+    /// A pacer that shares its ceiling evenly with `peers` (itself included).
+    pub fn with_peers(rate: f64, peers: Option<Box<dyn PeerCount>>) -> Pacer {
         let cap = if rate > 0.0 { rate } else { 0.0 };
+        let now = Instant::now();
+        let peers = peers.filter(|_| cap > 0.0);
+        let settle = if peers.is_some() {
+            PEER_SETTLE
+        } else {
+            Duration::ZERO
+        };
         Pacer {
             cap,
+            peers,
             state: Mutex::new(State {
-                next: Instant::now(),
+                next: now + settle,
                 budget: cap * START,
                 climbing: true,
                 first: None,
@@ -111,11 +148,45 @@ impl Pacer {
                 last_decrease: None,
                 last_seen: None,
                 full_since: None,
+                alone_strike: None,
                 probe_wait: PROBE_MIN,
                 next_probe: None,
                 probing: None,
                 level: None,
+                share: cap,
+                peers_seen: Peering::ALONE,
+                next_count: Some(now + settle / 2),
             }),
+        }
+    }
+
+    /// Counts the peers when due, and keeps the budget within an equal share among them.
+    fn count_peers(&self, s: &mut State, now: Instant) {
+        let Some(peers) = &self.peers else { return };
+        if s.next_count.is_some_and(|t| now < t) {
+            return;
+        }
+        s.next_count = Some(now + PEER_EVERY);
+        let seen = peers.count();
+        if seen == s.peers_seen {
+            return;
+        }
+        let share = seen.share(self.cap);
+        if seen.n > s.peers_seen.n {
+            // A newcomer: make room at once.
+            s.budget = s.budget.min(share);
+            s.full_since = None;
+        } else if share > s.share {
+            // One left: its share is free (a client elsewhere will throttle us back if not).
+            s.budget = s.budget.max(share);
+        }
+        s.share = share;
+        s.peers_seen = seen;
+        s.budget = s.budget.min(share).max(self.floor());
+        if s.first.is_none() {
+            // Peers were there before our first call: they make room within a count, and their
+            // calls of the last window must age out of the service's window before ours join.
+            s.next = s.next.max(now + PEER_EVERY + WINDOW);
         }
     }
 
@@ -145,6 +216,7 @@ impl Pacer {
         if self.cap <= 0.0 {
             return Ok(now);
         }
+        self.count_peers(&mut s, now);
         let mut slot = s.next.max(now);
         // Never more than the budget in one window of send times.
         let k = s.budget.floor() as usize;
@@ -204,9 +276,9 @@ impl Pacer {
             s.ledger[i].sent = Some(sent);
         }
         if s.climbing {
-            // The first window at the cautious start, then a climb per call let in.
-            if s.first.is_some_and(|f| sent >= f + WINDOW) {
-                s.budget = (s.budget + CLIMB_PER_CALL * self.cap).min(self.cap);
+            // Half a second at the cautious start, then a climb per call let in.
+            if s.first.is_some_and(|f| sent >= f + HOLD) {
+                s.budget = (s.budget + CLIMB_PER_CALL * self.cap).min(s.share);
             }
         } else {
             if s.probing.is_some_and(|p| now >= p + PROBE_JUDGED) {
@@ -215,8 +287,8 @@ impl Pacer {
                 s.next_probe = Some(now + PROBE_AFTER_HELD);
             }
             let due = s.next_probe.is_some_and(|t| now >= t);
-            if s.probing.is_none() && due && s.budget < self.cap {
-                s.budget = (s.budget + 1.0).min(self.cap);
+            if s.probing.is_none() && due && s.budget < s.share {
+                s.budget = (s.budget + 1.0).min(s.share);
                 s.probing = Some(now);
                 s.next_probe = None;
             }
@@ -254,19 +326,27 @@ impl Pacer {
             // Our own calls have not filled a window yet: the count measures nothing.
             s.budget = (s.budget * IMMATURE_KEEP).max(ours).max(self.floor());
         } else {
-            // Others' share grown since the last look: someone arrived; share equally.
-            let before = match (s.last_seen, s.full_since) {
-                (Some(seen), _) => Some(seen),
-                (None, Some(since)) if now >= since + Duration::from_secs(1) => {
-                    Some((0.0, self.cap))
-                }
-                _ => None,
-            };
+            // A client that had the whole ceiling to itself: another client has arrived when
+            // the service says so twice in a row (once may be our own jitter); then it makes
+            // room, half the window.
+            let strike = s
+                .alone_strike
+                .take()
+                .is_some_and(|t| now < t + ALONE_STRIKE);
+            let alone = strike
+                || s.full_since
+                    .is_some_and(|f| now >= f + Duration::from_secs(1));
             let mut target = ours;
-            if let Some((others_before, ours_before)) = before {
+            if alone {
+                if others >= 2.0 || (strike && others >= 1.0) {
+                    target = (ours + others) / 2.0;
+                } else {
+                    s.alone_strike = Some(now);
+                }
+            } else if let Some((others_before, ours_before)) = s.last_seen {
+                // Others' share grown since the last look: someone arrived; share equally
+                // among the clients there were, if each held what we held, and the newcomer.
                 if others >= others_before + 2.0 {
-                    // The clients before the newcomer, us included, if the others each held
-                    // what we held; now one more shares the window.
                     let clients = (others_before / ours_before.max(1.0)).round() + 1.0;
                     target = target.min((ours + others) / (clients + 1.0));
                 }
@@ -279,7 +359,7 @@ impl Pacer {
             };
             s.level = Some(ours);
             s.last_seen = Some((others, ours));
-            s.budget = target.max(self.floor());
+            s.budget = target.min(s.share).max(self.floor());
         }
         s.probing = None;
         s.full_since = None;

@@ -16,6 +16,7 @@ use super::feed::FeedItem;
 use super::listing::list_file_system;
 use super::op::{Action, Operation};
 use super::pacer::Pacer;
+use super::peers::{self, PeerCount, Peers};
 use crate::api::{CallError, Client, Endpoint, OutcomeClass, Target};
 use crate::store::{StoreError, Writer};
 
@@ -113,7 +114,7 @@ pub async fn drive(
             item = feed.recv(), if wants_rows => {
                 let now = io.since_start(Instant::now());
                 match item {
-                    Some(item) => match host_of(&endpoint, &item.row.region, &mut hosts, &mut host_index, rates) {
+                    Some(item) => match host_of(&endpoint, &item.row.region, &mut hosts, &mut host_index, rates, &io) {
                         Ok(host) => core.handle(Input::Fed { item: Box::new(item), host }, now),
                         Err(e) => core.handle(Input::Stop { reason: StopReason::Fatal, detail: e.to_string() }, now),
                     },
@@ -146,6 +147,7 @@ fn host_of(
     hosts: &mut Vec<HostIo>,
     index: &mut HashMap<String, HostId>,
     rates: Rates,
+    io: &Io,
 ) -> Result<HostId, crate::api::endpoint::EndpointError> {
     let target = endpoint.resolve(region)?;
     if let Some(&h) = index.get(&target.host) {
@@ -165,7 +167,16 @@ fn host_of(
         } else {
             rates.calls
         };
-        pacers.insert(action, Arc::new(Pacer::new(rate)));
+        // Shared with this machine's other processes for the actions this run calls.
+        let uses = action == Action::Describe || action == io.op.action();
+        let peers = peers::root()
+            .filter(|_| uses && rate > 0.0)
+            .and_then(|root| {
+                let account = io.client.credentials().account_hint();
+                Peers::join(&root, &peers::key(account, &target.host, action.name()))
+            })
+            .map(|p| Box::new(p) as Box<dyn PeerCount>);
+        pacers.insert(action, Arc::new(Pacer::with_peers(rate, peers)));
     }
     hosts.push(HostIo { target, pacers });
     Ok(h)

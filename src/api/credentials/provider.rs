@@ -201,6 +201,16 @@ impl CredentialProvider {
         &self.inner.description
     }
 
+    /// What tells this run's account apart from another's, for processes of this machine that
+    /// share its budget (never shown, only hashed): the key's id, or for temporary credentials
+    /// (whose ids change) where they come from (a role).
+    pub fn account_hint(&self) -> &str {
+        match &self.inner.kind {
+            Kind::Fixed(c) => &c.secret_id,
+            Kind::Refreshing(_) => &self.inner.description,
+        }
+    }
+
     /// True for temporary credentials that are fetched again before they expire.
     pub fn refreshes_itself(&self) -> bool {
         matches!(self.inner.kind, Kind::Refreshing(_))
