@@ -41,6 +41,10 @@ pub fn snapshot_of(flows: Vec<DataFlowInfo>, file_system_id: &str) -> Snapshot {
             .or_default()
             .push(f);
     }
+    // Most directories have one flow: no spare capacity kept for a run's length.
+    for flows in s.values_mut() {
+        flows.shrink_to_fit();
+    }
     s
 }
 
@@ -153,6 +157,12 @@ impl Core {
             return false;
         };
         let judgement = self.judge(e, snapshot);
+        let (g, key) = (e.group, e.row.target_key().to_owned());
+        // A directory is named by one row of a run: what was listed there is not needed again,
+        // and a million adopted rows do not keep a million listed flows.
+        if let Some(snapshot) = &mut self.groups[g].snapshot {
+            snapshot.remove(&key);
+        }
         self.apply_judgement(line, judgement, now, None);
         true
     }

@@ -61,12 +61,14 @@ impl Core {
                 self.stop(StopReason::Fatal, detail);
             }
             Ok(flows) => {
-                let snapshot = snapshot_of(flows, &key.1);
+                let mut snapshot = snapshot_of(flows, &key.1);
                 for line in members {
                     let Some(e) = self.rows.get(&line) else {
                         continue;
                     };
                     let judgement = self.judge(e, &snapshot);
+                    // Kept only for rows fed later (each directory has one row in a run).
+                    snapshot.remove(e.row.target_key());
                     self.apply_judgement(line, judgement, now, Some(started));
                 }
                 if self.op.looks_first() && self.groups[g].snapshot.is_none() {

@@ -39,6 +39,10 @@ use groups::Group;
 pub use groups::GroupKey;
 use rows::Entry;
 
+/// Rows in play beyond the ready queue's bound: rows waiting for a listing or a timer. About
+/// 2 KB each at most.
+const IN_PLAY_EXTRA: usize = 2048;
+
 /// Listings that may fail, or may not show a flow the service says exists, before a row is left
 /// `unknown` for the next run.
 pub const MAX_LISTINGS: u32 = 6;
@@ -249,10 +253,16 @@ impl Core {
         self.wakes.peek().map(|Reverse((t, _))| *t)
     }
 
-    /// Whether the core takes more rows now (it keeps a bounded queue of ready rows).
+    /// Whether the core takes more rows now: it keeps a bounded queue of ready rows, and a
+    /// bounded number of rows in play (rows waiting for their file system's first listing are
+    /// in play but not ready: without this bound, a manifest fed faster than its file systems
+    /// are listed would be held in memory whole).
     pub fn wants_rows(&self) -> bool {
         let cap = self.settings.concurrency.saturating_mul(2).max(64);
-        self.stop.is_none() && !self.feed_ended && self.ready_len < cap
+        self.stop.is_none()
+            && !self.feed_ended
+            && self.ready_len < cap
+            && self.rows.len() < cap.saturating_add(IN_PLAY_EXTRA)
     }
 
     /// True when nothing is in flight and nothing more will happen.

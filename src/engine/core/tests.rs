@@ -403,3 +403,35 @@ fn a_flow_a_listing_does_not_show_yet_is_missing_only_after_six_looks() {
     let cmds = h.listed(t, vec![flow(3, "id-3", true)]);
     assert_eq!(records(&cmds, 3)[0].state, RowState::Created);
 }
+
+#[test]
+fn rows_waiting_for_a_first_listing_are_bounded_and_the_listing_is_not_kept_for_them() {
+    let mut h = Harness::new(settings());
+    // Look first: every row waits for its file system's first listing, which does not come.
+    let mut fed = 0u64;
+    while h.core.wants_rows() {
+        fed += 1;
+        h.feed(fed, RowState::Pending, None);
+        assert!(
+            fed < 10_000,
+            "the core takes the whole manifest while nothing is listed"
+        );
+    }
+    assert!(fed > 64, "{fed}");
+    // The listing shows a flow for every row, and more for rows not fed yet.
+    let flows: Vec<_> = (1..=fed + 10)
+        .map(|l| flow(l, &format!("df-{l}"), true))
+        .collect();
+    h.listed(Duration::ZERO, flows);
+    assert!(h.core.wants_rows(), "the rows settled: room again");
+    let group = &h.core.groups[0];
+    let kept = group.snapshot.as_ref().map_or(0, |s| s.len());
+    assert_eq!(
+        kept, 10,
+        "only the directories of rows still to come are kept"
+    );
+    // A row fed later is judged from what was kept, and its directory is dropped.
+    h.feed(fed + 1, RowState::Pending, None);
+    let kept = h.core.groups[0].snapshot.as_ref().map_or(0, |s| s.len());
+    assert_eq!(kept, 9);
+}
