@@ -372,3 +372,7 @@ impl Pacer {
 #[cfg(test)]
 #[path = "pacer_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "pacer_sim_tests.rs"]
+mod sim_tests;
