@@ -333,16 +333,20 @@ async fn alone_it_reaches_the_ceiling_by_the_third_second() {
 
 #[tokio::test(start_paused = true)]
 async fn beside_a_steady_client_it_takes_what_is_left() {
-    // Seed 2: the steady client a little closer to the service than ours. (With seeds 1 and 3
-    // the pacer gets 11.2 and 11.65 calls a second, 1.46% and 1.41% throttled.)
-    let r = simulate(Scenario {
-        background: Some(8.0),
-        ..Scenario::together(1, 60, 2)
-    })
-    .await;
-    let ours = r.admitted(Some(0), Duration::ZERO, r.sc.span) as f64 / 60.0;
-    assert!(ours >= 11.4, "{ours}/s\n{}", r.summary());
-    assert!(r.throttled() <= 0.01, "{}", r.summary());
+    // A guard against regressions, on every seed: the goal (>= 11.4/s, <= 1%) is met on
+    // the loopback emulator (`bench/run.sh shared`: 11.5/s, 0.99%), and in this simulation by
+    // seed 2 only (11.82/s, 0.84%; seeds 1 and 3: 11.22/s at 1.46%, 11.65/s at 1.41%), where the
+    // steady client's latency differs from ours.
+    for seed in [1, 2, 3] {
+        let r = simulate(Scenario {
+            background: Some(8.0),
+            ..Scenario::together(1, 60, seed)
+        })
+        .await;
+        let ours = r.admitted(Some(0), Duration::ZERO, r.sc.span) as f64 / 60.0;
+        assert!(ours >= 11.0, "seed {seed}: {ours}/s\n{}", r.summary());
+        assert!(r.throttled() <= 0.015, "seed {seed}: {}", r.summary());
+    }
 }
 
 #[tokio::test(start_paused = true)]
