@@ -253,16 +253,19 @@ impl Core {
         self.wakes.peek().map(|Reverse((t, _))| *t)
     }
 
-    /// Whether the core takes more rows now: it keeps a bounded queue of ready rows, and a
-    /// bounded number of rows in play (rows waiting for their file system's first listing are
-    /// in play but not ready: without this bound, a manifest fed faster than its file systems
-    /// are listed would be held in memory whole).
+    /// Whether the core takes more rows now: it keeps a bounded queue of ready rows, and, for
+    /// operations that call, a bounded number of rows in play (rows waiting for their file
+    /// system's first listing are in play but not ready: without this bound, a manifest fed
+    /// faster than its file systems are listed would be held in memory whole). A wait for
+    /// flows to become available is not bounded so: its rows may wait minutes each, and all of
+    /// them are waited for together, within one `--wait-timeout`.
     pub fn wants_rows(&self) -> bool {
         let cap = self.settings.concurrency.saturating_mul(2).max(64);
+        let in_play_bounded = self.op.action() != Action::Describe;
         self.stop.is_none()
             && !self.feed_ended
             && self.ready_len < cap
-            && self.rows.len() < cap.saturating_add(IN_PLAY_EXTRA)
+            && (!in_play_bounded || self.rows.len() < cap.saturating_add(IN_PLAY_EXTRA))
     }
 
     /// True when nothing is in flight and nothing more will happen.

@@ -435,3 +435,15 @@ fn rows_waiting_for_a_first_listing_are_bounded_and_the_listing_is_not_kept_for_
     let kept = h.core.groups[0].snapshot.as_ref().map_or(0, |s| s.len());
     assert_eq!(kept, 9);
 }
+
+#[test]
+fn a_wait_takes_every_row_in_at_once() {
+    // Rows waiting for their flows to become available are waited for together, within one
+    // --wait-timeout: the in-play bound of the calling operations does not hold them back.
+    let mut h = Harness::with_op(Arc::new(crate::engine::op::WaitOp), settings());
+    for line in 1..=5_000 {
+        assert!(h.core.wants_rows(), "held back at row {line}");
+        h.feed(line, RowState::Created, None);
+    }
+    assert_eq!(h.core.rows.len(), 5_000, "every row is in play, waiting");
+}
