@@ -320,10 +320,8 @@ async fn finish(
         path: state_path.to_owned(),
         detail: format!("{e}"),
     };
-    let mut counts = read::counts(&conn, true).map_err(sq)?;
     // Rows the run never reached are still pending.
-    let seen: u64 = counts.values().sum();
-    *counts.entry(RowState::Pending).or_default() += rows.saturating_sub(seen);
+    let (counts, _) = read::manifest_counts(&conn, rows).map_err(sq)?;
     let waiting = match goal {
         Goal::Create { wait: Some(_), .. } => read::waiting(&conn).map_err(sq)?,
         _ => 0,

@@ -28,9 +28,10 @@ pub struct Status {
 
 /// Reads the status of a state file.
 pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
-    // Rows the last run did not reach yet are pending: every row of its manifest is counted.
-    let (counts, left_manifest) = read::manifest_counts(conn)?;
     let last_run = read::last_run(conn)?;
+    // Rows the last run did not reach yet are pending: every row of its manifest is counted.
+    let listed = last_run.as_ref().map_or(0, |r| r.manifest_rows);
+    let (counts, left_manifest) = read::manifest_counts(conn, listed)?;
     let last_run_calls = match &last_run {
         Some(r) => read::calls_in_run(conn, r.id)?,
         None => 0,

@@ -47,6 +47,14 @@ pub fn counts(
     conn: &Connection,
     in_manifest_only: bool,
 ) -> rusqlite::Result<BTreeMap<RowState, u64>> {
+    counts_and_left(conn, in_manifest_only).map(|(counts, _)| counts)
+}
+
+/// [`counts`], and how many rows have left the manifest (0 unless `in_manifest_only`).
+fn counts_and_left(
+    conn: &Connection,
+    in_manifest_only: bool,
+) -> rusqlite::Result<(BTreeMap<RowState, u64>, u64)> {
     // A million created rows are counted without reading them: the row count, less the rows of
     // the two small partial indexes (not created; left the manifest).
     let mut out: BTreeMap<RowState, u64> = RowState::ALL.iter().map(|s| (*s, 0)).collect();
@@ -76,23 +84,20 @@ pub fn counts(
         }
     }
     out.insert(RowState::Created, (all - left - unsettled).max(0) as u64);
-    Ok(out)
+    Ok((out, left.max(0) as u64))
 }
 
-/// Rows of the manifest per state, counting every row the last run's manifest listed: rows the
-/// state file does not know yet (a run that stopped before it read them) are `pending`. Also
-/// returns how many rows have left the manifest.
-pub fn manifest_counts(conn: &Connection) -> rusqlite::Result<(BTreeMap<RowState, u64>, u64)> {
-    let mut counts = counts(conn, true)?;
+/// Rows of a manifest of `listed` rows per state, counting every one: rows the state file does
+/// not know yet (a run that stopped before it read them) are `pending`. Also returns how many
+/// rows have left the manifest.
+pub fn manifest_counts(
+    conn: &Connection,
+    listed: u64,
+) -> rusqlite::Result<(BTreeMap<RowState, u64>, u64)> {
+    let (mut counts, left) = counts_and_left(conn, true)?;
     let known: u64 = counts.values().sum();
-    let listed = last_run(conn)?.map_or(0, |r| r.manifest_rows);
     *counts.entry(RowState::Pending).or_default() += listed.saturating_sub(known);
-    let left = conn.query_row(
-        "SELECT count(*) FROM flows WHERE in_manifest = 0",
-        [],
-        |r| r.get::<_, i64>(0),
-    )?;
-    Ok((counts, left.max(0) as u64))
+    Ok((counts, left))
 }
 
 /// Failed rows of the manifest grouped by error code, most first.

@@ -196,7 +196,7 @@ async fn rows_the_manifest_no_longer_lists_are_marked_when_the_feed_ends() {
             left,
             ["/cfs/d0000", "/cfs/d0004", "/cfs/d0005", "/cfs/d0009"]
         );
-        let (counts, left) = read::manifest_counts(&conn).unwrap();
+        let (counts, left) = read::manifest_counts(&conn, 6).unwrap();
         assert_eq!((counts[&RowState::Pending], left), (6, 4));
     }
     // A feed that stops before the end marks nothing; one that ends brings rows back.
@@ -239,7 +239,7 @@ async fn status_counts_every_row_of_the_manifest_from_small_indexes() {
     drop(w);
     thread.join();
     let conn = open(&path, false).unwrap();
-    let (counts, left) = read::manifest_counts(&conn).unwrap();
+    let (counts, left) = read::manifest_counts(&conn, 20).unwrap();
     let want = [
         (RowState::Created, 5),
         (RowState::Failed, 1),
