@@ -17,9 +17,10 @@
 //!   throttle) is followed by another soon; one that is throttled at the same level as the last
 //!   doubles the wait before the next one, so that a steady neighbour costs few throttles.
 //! - Peers: other bulkflow processes of this machine pacing the same calls
-//!   ([`super::peers`]) are counted every [`PEER_EVERY`]; the budget never exceeds an equal
-//!   share of the ceiling among them, drops to it when one arrives and rises to it when one
-//!   leaves. A process that finds peers already there waits for them to make room.
+//!   ([`super::peers`]) are counted every [`PEER_EVERY`]; the budget never exceeds this
+//!   process's whole-call share of the ceiling among them ([`Peering::share`]), drops to it when
+//!   one arrives and rises to it when one leaves. A process that finds peers already there waits
+//!   for them to make room.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
