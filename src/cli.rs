@@ -123,8 +123,9 @@ pub enum ManifestFormat {
     Jsonl,
 }
 
-/// The options every command that calls the API takes (`run`, `plan`, `delete`): the manifest,
-/// where the calls go, with which credentials and region, how fast, and what is shown meanwhile.
+/// The options every command that calls the API takes (`run`, `plan`, `delete`, `task`): the
+/// manifest, where the calls go, with which credentials and region, how fast, and what is shown
+/// meanwhile.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
     /// The manifest: .csv (with a header row), .jsonl or .ndjson; `-` reads it from stdin (with
@@ -144,6 +145,10 @@ pub struct ApiArgs {
     /// [default: the tccli profile's region].
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Accept a region (--region or a Region value) that is not in bulkflow's list of Tencent
+    /// Cloud regions: for a region newer than this release.
+    #[arg(long)]
+    pub allow_unknown_region: bool,
     /// The tccli profile to read credentials and region from (~/.tccli/NAME.credential and
     /// NAME.configure); a named profile is the only source of credentials [env: TCCLI_PROFILE]
     /// [default: the environment, then the profile `default`, the SDK credentials file, the CVM
@@ -169,11 +174,11 @@ pub struct ApiArgs {
     pub emulator: bool,
 }
 
-/// `bulkflow run`.
+/// The options of every command that changes flows and records them in the state file (`run`,
+/// `delete`, `task`): retries, how long it may go, which state file it may take over, and the
+/// files it leaves for scripts.
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub api: ApiArgs,
+pub struct ExecArgs {
     /// Attempts per row for transient failures and throttling: 1 to 100.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = bounds::max_attempts_arg, allow_negative_numbers = true)]
     pub max_attempts: u32,
@@ -181,6 +186,32 @@ pub struct RunArgs {
     /// seconds.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = bounds::settle_arg, allow_negative_numbers = true)]
     pub settle: f64,
+    /// Stop submitting after this long, finish in-flight calls, exit 4: 1s to 365d (e.g. 90s,
+    /// 50m, 2h, 1h30m, 7d; a bare number is seconds).
+    #[arg(long, value_name = "DURATION", value_parser = bounds::max_runtime_arg)]
+    pub max_runtime: Option<std::time::Duration>,
+    /// Use a state file whose runs were of another manifest (one that still exists at the path
+    /// its last run recorded); its rows that this manifest lacks become `left the manifest`. A
+    /// state file whose recorded manifest is gone (moved or renamed) is taken without it.
+    #[arg(long)]
+    pub adopt_state: bool,
+    /// Also write the closing summary as one JSON object to FILE (whole or not at all; not the
+    /// state file or the manifest).
+    #[arg(long, value_name = "FILE")]
+    pub summary_file: Option<PathBuf>,
+    /// Write the run's figures to PATH in the Prometheus text format, when the run starts, each
+    /// minute and at the end (for node_exporter's textfile collector).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
+}
+
+/// `bulkflow run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    #[command(flatten)]
+    pub exec: ExecArgs,
     /// Also re-attempt rows that failed permanently in an earlier run.
     #[arg(long)]
     pub retry_failed: bool,
@@ -191,10 +222,6 @@ pub struct RunArgs {
     /// With --dry-run: the plan as one JSON object on stdout (the keys of `validate --json`).
     #[arg(long, requires = "dry_run")]
     pub json: bool,
-    /// Stop submitting after this long, finish in-flight calls, exit 4: 1s to 365d (e.g. 90s,
-    /// 50m, 2h, 1h30m, 7d; a bare number is seconds).
-    #[arg(long, value_name = "DURATION", value_parser = bounds::max_runtime_arg)]
-    pub max_runtime: Option<std::time::Duration>,
     /// After creating, keep listing until every row's flow is `available` or `unavailable`.
     #[arg(long)]
     pub wait: bool,
@@ -209,14 +236,6 @@ pub struct RunArgs {
     /// flow; an interrupted rotation resumes without resending rows already rotated.
     #[arg(long)]
     pub rotate_keys: bool,
-    /// Also write the closing summary as one JSON object to FILE (whole or not at all; not the
-    /// state file or the manifest).
-    #[arg(long, value_name = "FILE")]
-    pub summary_file: Option<PathBuf>,
-    /// Write the run's figures to PATH in the Prometheus text format, each minute and at the
-    /// end (for node_exporter's textfile collector).
-    #[arg(long, value_name = "PATH")]
-    pub metrics_file: Option<PathBuf>,
 }
 
 /// `bulkflow plan`.
@@ -233,7 +252,13 @@ pub struct PlanArgs {
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     #[command(flatten)]
-    pub api: RunArgs,
+    pub api: ApiArgs,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Print what would be deleted (rows per region and file system) on stdout; no calls, no
+    /// state written.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Delete without asking (required without a terminal).
     #[arg(long)]
     pub yes: bool,
@@ -254,6 +279,9 @@ pub struct ValidateArgs {
     /// [default: the tccli profile's region].
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Accept a region that is not in bulkflow's list of Tencent Cloud regions, as for `run`.
+    #[arg(long)]
+    pub allow_unknown_region: bool,
     /// The tccli profile whose region (~/.tccli/NAME.configure) is the default, as for `run`
     /// [env: TCCLI_PROFILE] [default: default].
     #[arg(long, value_name = "NAME")]

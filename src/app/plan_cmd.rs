@@ -32,7 +32,10 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let region = load_region(&s.region, &s.profile);
+    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     // Read from stdin, the manifest is copied aside first: it is read more than once.
     let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
         Ok(m) => m,
@@ -56,7 +59,7 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
         state,
         endpoint: conn.endpoint,
         credentials: conn.credentials,
-        manifest_options: manifest_options(&s.input, region),
+        manifest_options: manifest_options(&s.input, region, s.allow_unknown_region),
         describe_rate: s.describe_rate,
         concurrency: s.concurrency,
         request_timeout: s.request_timeout,

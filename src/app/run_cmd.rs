@@ -63,7 +63,10 @@ pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let region = load_region(&s.region, &s.profile);
+    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     if s.dry_run {
         let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
             Ok(m) => m,
@@ -83,6 +86,19 @@ pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
 /// copied beside the state file (the guard removes the copy).
 pub(super) fn prepare(mut s: Settings) -> Result<(Settings, Option<Spool>, RunOutputs), ExitCode> {
     let out = RunOutputs::new(&s)?;
+    if !s.input.stdin && !s.input.manifest.exists() {
+        // Said before anything starts (the emulator, the credentials): the engine would say it
+        // only after them.
+        let near = crate::manifest::nearby::closest_file(&s.input.manifest);
+        error(crate::manifest::ManifestError::Missing {
+            path: s.input.shown(),
+            near: near.map(|p| p.display().to_string()),
+        });
+        return Err(out.finish(ExitCode::Usage));
+    }
+    if let Err(code) = super::state_file::check_owner(&s) {
+        return Err(out.finish(code));
+    }
     let (manifest, spool) = match materialize(&s.input, stdin_spool::dir_for(Some(&s.state))) {
         Ok(m) => m,
         Err(code) => return Err(out.finish(code)),
@@ -217,7 +233,7 @@ async fn engine_run(
         state: s.state.clone(),
         endpoint,
         credentials,
-        manifest_options: manifest_options(&s.input, region),
+        manifest_options: manifest_options(&s.input, region, s.allow_unknown_region),
         dispatch: dispatch(&s.pacing),
         retry_failed: s.retry_failed,
         max_runtime: s.max_runtime,

@@ -7,6 +7,7 @@ use super::problem::{quote, Place, Problem};
 use super::resolve::{resolve, Resolved};
 use super::row::{identity, Identity, Row};
 use super::source::{RawRecord, MAX_FIELD_BYTES};
+use crate::api::regions;
 use crate::api::untrusted::is_unsafe_char;
 use crate::api::CreateDataFlowRequest;
 use crate::secret::Secret;
@@ -24,6 +25,8 @@ pub(crate) struct RowContext {
     pub env: EnvLookup,
     /// The region for rows without one.
     pub default_region: Option<String>,
+    /// A `Region` value not in `api::regions` is taken as it is.
+    pub allow_unknown_region: bool,
     /// Fields the whole file lacks, already reported once.
     pub absent: u16,
 }
@@ -57,6 +60,9 @@ pub(crate) fn check(rec: RawRecord, ctx: &RowContext, problems: &mut Vec<Problem
             Resolved::Value(v) if f == Field::TargetPath => {
                 check_field(f, &v).map(|()| Some(collapse_slashes(v)))
             }
+            Resolved::Value(v) if f == Field::Region => check_field(f, &v)
+                .and_then(|()| known_region(&v, ctx.allow_unknown_region))
+                .map(|()| Some(v)),
             Resolved::Value(v) => check_field(f, &v).map(|()| Some(v)),
         };
         match checked {
@@ -227,6 +233,14 @@ fn auto_refresh(v: &str) -> Result<u8, String> {
         "0" => Ok(0),
         "1" => Ok(1),
         _ => Err(format!("{} must be 0 or 1", quote(v))),
+    }
+}
+
+/// A region Tencent Cloud has (`api::regions`), unless unknown ones are allowed.
+fn known_region(v: &str, allow_unknown: bool) -> Result<(), String> {
+    match regions::unknown(v) {
+        Some(msg) if !allow_unknown => Err(msg),
+        _ => Ok(()),
     }
 }
 

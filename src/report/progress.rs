@@ -45,12 +45,13 @@ pub struct Consumer {
     pub metrics: Option<MetricsFile>,
 }
 
-/// What the consumer leaves when the events end: the figures, and the metrics file for its last
-/// write.
+/// What the consumer leaves when the events end: the figures, the metrics file for its last
+/// write, and whether the run got as far as its first pass (it had taken its state file).
 #[derive(Debug)]
 pub struct Consumed {
     pub tally: Tally,
     pub metrics: Option<MetricsFile>,
+    pub started: bool,
 }
 
 /// The plain line: `bulkflow: {tally line}` as text; as JSON, an `INFO` object with the figures
@@ -116,10 +117,20 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
     let mut metrics_tick = tokio::time::interval(metrics_every());
     metrics_tick.tick().await;
     let mut frame = 0usize;
+    let mut started_run = false;
     loop {
         tokio::select! {
             e = rx.recv() => {
                 let Some(e) = e else { break };
+                if matches!(e, Event::Planned { .. }) && !started_run {
+                    // The engine plans a pass once it holds the state file: the metrics file
+                    // is written now, with the rows as the state file held them.
+                    started_run = true;
+                    if let Some(m) = metrics.as_mut() {
+                        let s = m.starting();
+                        m.write(&s);
+                    }
+                }
                 tally.apply(&e, Instant::now());
                 log_event(&e);
             }
@@ -149,7 +160,11 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
     } else if display == Display::Plain && tally.total > 0 {
         diag::emit(&plain_line(&mut tally, Instant::now()));
     }
-    Consumed { tally, metrics }
+    Consumed {
+        tally,
+        metrics,
+        started: started_run,
+    }
 }
 
 fn log_event(e: &Event) {
@@ -230,16 +245,21 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_metrics_file_is_rewritten_while_the_run_goes() {
+    async fn the_metrics_file_is_written_when_the_run_starts_and_while_it_goes() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("bulkflow.prom");
         let (tx, rx) = unbounded_channel();
+        let mut metrics = MetricsFile::new(&path, Vec::new());
+        // The state file held 480 created rows of 500 before the run.
+        metrics.set_baseline(|s| if s == RowState::Created { 480 } else { 0 }, 500);
         let consumer = Consumer {
             display: Display::Nothing,
             color: false,
-            metrics: Some(MetricsFile::new(&path)),
+            metrics: Some(metrics),
         };
         let task = tokio::spawn(consume(rx, consumer));
+        tokio::time::sleep(METRICS_EVERY * 2).await;
+        assert!(!path.exists(), "written before the run took its state file");
         for e in [
             Event::Planned {
                 total: 3,
@@ -250,8 +270,16 @@ mod tests {
         ] {
             tx.send(e).expect("send");
         }
-        tokio::time::sleep(METRICS_EVERY / 2).await;
-        assert!(!path.exists(), "written before a minute passed");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let text = std::fs::read_to_string(&path).expect("a write at the start");
+        for line in [
+            "bulkflow_running 1",
+            "bulkflow_rows{state=\"created\"} 480",
+            "bulkflow_manifest_rows 500",
+            "bulkflow_calls_total 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} not in:\n{text}");
+        }
         tokio::time::sleep(METRICS_EVERY).await;
         let text = std::fs::read_to_string(&path).expect("a write during the run");
         assert!(text.contains("\nbulkflow_running 1\n"), "{text}");
@@ -267,6 +295,7 @@ mod tests {
         drop(tx);
         let consumed = task.await.expect("the consumer ends with the events");
         assert_eq!(consumed.tally.created, 2);
+        assert!(consumed.started);
         assert!(consumed.metrics.is_some());
     }
 }
