@@ -44,7 +44,12 @@ mod tests {
     #[test]
     fn a_close_name_of_the_same_directory() {
         let dir = tempfile::tempdir().expect("tempdir");
-        for f in ["flows.csv", "flows.csv.bulkflow.db", "other.jsonl", "notes.txt"] {
+        for f in [
+            "flows.csv",
+            "flows.csv.bulkflow.db",
+            "other.jsonl",
+            "notes.txt",
+        ] {
             std::fs::write(dir.path().join(f), "").expect("write");
         }
         std::fs::create_dir(dir.path().join("flows.cs")).expect("dir");

@@ -141,7 +141,12 @@ pub fn render(s: &Snapshot) -> String {
     let rows: Vec<(String, String)> = STATES
         .iter()
         .zip(s.rows)
-        .map(|(st, n)| (label_set(&[("state", st.as_str())], &s.labels), n.to_string()))
+        .map(|(st, n)| {
+            (
+                label_set(&[("state", st.as_str())], &s.labels),
+                n.to_string(),
+            )
+        })
         .collect();
     metric(
         &mut out,
@@ -376,7 +381,9 @@ mod tests {
         };
         let text = render(&s);
         assert!(
-            text.contains("bulkflow_rows{state=\"pending\",manifest=\"q\\\"\\n\",state_file=\"s\"} 0\n"),
+            text.contains(
+                "bulkflow_rows{state=\"pending\",manifest=\"q\\\"\\n\",state_file=\"s\"} 0\n"
+            ),
             "{text}"
         );
         assert!(text.contains("bulkflow_calls_total{manifest="), "{text}");

@@ -211,4 +211,3 @@ pub fn default_state(manifest: &Path) -> PathBuf {
     s.push(".bulkflow.db");
     PathBuf::from(s)
 }
-

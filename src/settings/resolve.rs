@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::resume::{Destination, Origin, TaskVerb};
 use super::{
-    bounds, choose_region, default_state, inputs, ApiSettings, Pacing, Problem, Profile, RegionChoice,
-    Resume, Service, Settings, UsageError, ValidateSettings, Verb, DEFAULT_ENDPOINT,
+    bounds, choose_region, default_state, inputs, ApiSettings, Pacing, Problem, Profile,
+    RegionChoice, Resume, Service, Settings, UsageError, ValidateSettings, Verb, DEFAULT_ENDPOINT,
 };
 use crate::api::{regions, Endpoint};
 use crate::cli::{ApiArgs, DeleteArgs, ExecArgs, RunArgs, ValidateArgs};

@@ -303,7 +303,10 @@ mod tests {
 
     #[test]
     fn defaults_are_left_out_and_everything_else_is_repeated_quoted() {
-        let (m, st) = (PathBuf::from("flows.csv"), PathBuf::from("flows.csv.bulkflow.db"));
+        let (m, st) = (
+            PathBuf::from("flows.csv"),
+            PathBuf::from("flows.csv.bulkflow.db"),
+        );
         let o = origin(&m, &st, &st);
         assert_eq!(Resume::new(&RUN, &o).to_string(), "bulkflow run flows.csv");
 
@@ -412,7 +415,17 @@ mod tests {
 
     #[test]
     fn words_survive_a_posix_shell() {
-        for s in ["plain.csv", "a b", "it's", "'", "$HOME", "a\"b", "", "x;rm -rf /", "é"] {
+        for s in [
+            "plain.csv",
+            "a b",
+            "it's",
+            "'",
+            "$HOME",
+            "a\"b",
+            "",
+            "x;rm -rf /",
+            "é",
+        ] {
             let out = std::process::Command::new("sh")
                 .arg("-c")
                 .arg(format!("printf %s {}", shell_word(s)))

@@ -161,8 +161,12 @@ fn resolve_checks_what_clap_never_saw() {
         ("--request-timeout", |a| a.api.request_timeout = f64::NAN),
         ("--settle", |a| a.exec.settle = -f64::MIN_POSITIVE),
         ("--settle", |a| a.exec.settle = 1e20),
-        ("--max-runtime", |a| a.exec.max_runtime = Some(Duration::ZERO)),
-        ("--max-runtime", |a| a.exec.max_runtime = Some(Duration::MAX)),
+        ("--max-runtime", |a| {
+            a.exec.max_runtime = Some(Duration::ZERO)
+        }),
+        ("--max-runtime", |a| {
+            a.exec.max_runtime = Some(Duration::MAX)
+        }),
         ("--profile", |a| a.api.profile = Some("../../etc".into())),
         ("--state", |a| a.api.state = Some(PathBuf::from("m.csv"))),
         ("--state", |a| a.api.state = Some(PathBuf::new())),

@@ -111,7 +111,7 @@ impl Output {
 
 /// Removes everything from the environment that could change what the binary does, and points
 /// HOME at `home` (so no real `~/.tccli` is read).
-fn clean_env(cmd: &mut Command) {
+pub fn clean_env(cmd: &mut Command) {
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
         if k.starts_with("TENCENTCLOUD_")
