@@ -58,6 +58,21 @@ pub(super) fn manifest_options(
         .allowing_unknown_regions(allow_unknown_region)
 }
 
+/// Refuses a manifest file that does not exist, with the file of its directory it most likely
+/// meant: said before anything starts (the emulator, the credentials), which the engine would
+/// say only after them.
+pub(super) fn manifest_exists(input: &Input) -> Result<(), ExitCode> {
+    if input.stdin || input.manifest.exists() {
+        return Ok(());
+    }
+    let near = manifest::nearby::closest_file(&input.manifest);
+    error(ManifestError::Missing {
+        path: input.shown(),
+        near: near.map(|p| p.display().to_string()),
+    });
+    Err(ExitCode::Usage)
+}
+
 /// The file to read `input` from: its path, or a private copy of stdin in `dir` (kept while
 /// the returned guard lives). The exit code when stdin cannot be copied.
 pub(super) fn materialize(

@@ -18,7 +18,7 @@ use crate::report::mode::{self, Display};
 use crate::report::{self, progress::plain_every};
 use crate::settings;
 
-use super::offline::{load_region, manifest_options, materialize, print_problems};
+use super::offline::{load_region, manifest_exists, manifest_options, materialize, print_problems};
 use super::run_cmd::{connect, runtime};
 use super::stdin_spool;
 use super::{env_var, error, home, watch_signals};
@@ -36,6 +36,9 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if let Err(code) = manifest_exists(&s.input) {
+        return code;
+    }
     // Read from stdin, the manifest is copied aside first: it is read more than once.
     let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
         Ok(m) => m,

@@ -18,7 +18,9 @@ use crate::report::{mode, progress, summary};
 use crate::secret::Secret;
 use crate::settings::{self, Pacing, Profile, Service, Settings};
 
-use super::offline::{dry_run, load_region, manifest_options, materialize, print_problems};
+use super::offline::{
+    dry_run, load_region, manifest_exists, manifest_options, materialize, print_problems,
+};
 use super::outputs::RunOutputs;
 use super::stdin_spool::{self, Spool};
 use super::{env_var, error, home, watch_signals};
@@ -86,15 +88,8 @@ pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
 /// copied beside the state file (the guard removes the copy).
 pub(super) fn prepare(mut s: Settings) -> Result<(Settings, Option<Spool>, RunOutputs), ExitCode> {
     let out = RunOutputs::new(&s)?;
-    if !s.input.stdin && !s.input.manifest.exists() {
-        // Said before anything starts (the emulator, the credentials): the engine would say it
-        // only after them.
-        let near = crate::manifest::nearby::closest_file(&s.input.manifest);
-        error(crate::manifest::ManifestError::Missing {
-            path: s.input.shown(),
-            near: near.map(|p| p.display().to_string()),
-        });
-        return Err(out.finish(ExitCode::Usage));
+    if let Err(code) = manifest_exists(&s.input) {
+        return Err(out.finish(code));
     }
     if let Err(code) = super::state_file::check_owner(&s) {
         return Err(out.finish(code));

@@ -118,6 +118,7 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
     metrics_tick.tick().await;
     let mut frame = 0usize;
     let mut started_run = false;
+    let mut said_http = false;
     loop {
         tokio::select! {
             e = rx.recv() => {
@@ -132,6 +133,9 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
                     }
                 }
                 tally.apply(&e, Instant::now());
+                if !said_http {
+                    said_http = warn_http_status(&e);
+                }
                 log_event(&e);
             }
             _ = tick.tick() => {
@@ -165,6 +169,30 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
         metrics,
         started: started_run,
     }
+}
+
+/// Says at once, on the first answer that is an HTTP error without the API's answer (a
+/// gateway's or another server's error page), what it means: the rows wait for a listing, which
+/// meets the same answer, and without this line the run would say nothing until it gives up.
+/// True when it said so.
+fn warn_http_status(e: &Event) -> bool {
+    let error = match e {
+        Event::Listing {
+            error: Some(err), ..
+        } if err.code == crate::api::client::codes::HTTP_STATUS => &err.message,
+        Event::Row(r)
+            if r.error_code.as_deref() == Some(crate::api::client::codes::HTTP_STATUS) =>
+        {
+            r.error_message.as_deref().unwrap_or("")
+        }
+        _ => return false,
+    };
+    diag::warn(format_args!(
+        "the endpoint answered {error} bulkflow keeps trying for a while (a call without an \
+         answer is settled by listing the file system before anything is sent again), then \
+         ends with exit 4; -v shows every answer"
+    ));
+    true
 }
 
 fn log_event(e: &Event) {

@@ -31,3 +31,4 @@ mod stdin;
 #[cfg(unix)]
 mod trust;
 mod wrong_endpoint;
+mod wrong_input;
