@@ -20,13 +20,24 @@ Examples:
 A run records every row in flows.csv.bulkflow.db; running the same command again resumes it
 and never creates a flow twice.";
 
+/// `bulkflow --version`: the version, the commit it was built from (`unknown` outside a git
+/// checkout) and the target (`build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BULKFLOW_COMMIT"),
+    ", ",
+    env!("BULKFLOW_TARGET"),
+    ")"
+);
+
 /// The heading of the options every subcommand takes, so that they are not mixed into its own.
 const GLOBAL: &str = "Global options";
 
 /// Create Tencent Cloud CFS data flows in bulk: paced under the API limit, resumable, exactly
 /// once per manifest row.
 #[derive(Debug, Parser)]
-#[command(name = "bulkflow", version, after_help = AFTER_HELP, propagate_version = true)]
+#[command(name = "bulkflow", version = VERSION, after_help = AFTER_HELP, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

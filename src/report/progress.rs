@@ -66,7 +66,8 @@ fn plain_line(tally: &mut Tally, now: Instant) -> Diag {
         .field("retrying", tally.retrying)
         .field("unknown", tally.unknown)
         .field("rows_per_s", (rate * 10.0).round() / 10.0);
-    if let Some(eta) = tally.eta(rate) {
+    // Seconds, a number a script can compare; the text line says it as `ETA 3m05s`.
+    if let Some(eta) = tally.eta_secs(rate) {
         d = d.field("eta", eta);
     }
     d
@@ -201,6 +202,7 @@ fn log_event(e: &Event) {
         Event::Row(r) if r.error_code.as_deref() == Some(crate::engine::resume::DRIFT) => {
             tracing::warn!(
                 line = r.line,
+                state = r.state.as_str(),
                 file_system_id = %r.file_system_id,
                 target_path = %r.target_path,
                 error_code = r.error_code.as_deref(),
@@ -211,6 +213,7 @@ fn log_event(e: &Event) {
         }
         Event::Row(r) if r.state == RowState::Failed && !r.earlier => tracing::warn!(
             line = r.line,
+            state = r.state.as_str(),
             file_system_id = %r.file_system_id,
             target_path = %r.target_path,
             error_code = r.error_code.as_deref(),
@@ -221,6 +224,7 @@ fn log_event(e: &Event) {
         ),
         Event::Row(r) if !r.earlier => tracing::debug!(
             line = r.line,
+            state = r.state.as_str(),
             file_system_id = %r.file_system_id,
             target_path = %r.target_path,
             error_code = r.error_code.as_deref(),

@@ -27,6 +27,7 @@ mod resume_hints;
 mod scripts;
 mod shown;
 mod shown_machine;
+mod small_things;
 mod stdin;
 #[cfg(unix)]
 mod trust;
