@@ -14,7 +14,8 @@ fi
 W=$(mktemp -d)
 EMUS=()
 trap 'kill "${EMUS[@]}" 2>/dev/null || true; rm -rf "$W"' EXIT
-export TENCENTCLOUD_SECRET_ID=AKIDbench TENCENTCLOUD_SECRET_KEY=benchkey
+# The emulator checks its own fixed key (it never reads these variables); the runs sign with it.
+export TENCENTCLOUD_SECRET_ID=AKIDbulkflowEMULATOR TENCENTCLOUD_SECRET_KEY=bulkflow-emulator-secret-key
 
 start_emulator() { # args: LISTEN emulator-flags; sets URL, appends the pid to EMUS
   local n=${#EMUS[@]}

@@ -212,6 +212,7 @@ fn report_cmd(args: ReportArgs) -> ExitCode {
         format: args.format,
         only: args.only.as_deref().and_then(RowState::parse),
         run: args.run,
+        state_file: Some(path.clone()),
     };
     if let Some(id) = args.run {
         if let Err(e) = report_file::check_run(&conn, &path, args.format, id) {
