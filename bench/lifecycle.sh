@@ -7,8 +7,8 @@
 #   longer the resumed run takes than its remaining rows need at 19 rows/s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
-B=${CARGO_TARGET_DIR:-target}/release/bulkflow
+cargo build --profile bench-release --quiet
+B=${CARGO_TARGET_DIR:-target}/bench-release/bulkflow
 W=$(mktemp -d)
 EMU=
 trap '[ -n "$EMU" ] && kill "$EMU" 2>/dev/null; rm -rf "$W"' EXIT

@@ -14,8 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-100000}
 FS=${2:-100}
-cargo build --release --quiet
-B=${CARGO_TARGET_DIR:-target}/release/bulkflow
+cargo build --profile bench-release --quiet
+B=${CARGO_TARGET_DIR:-target}/bench-release/bulkflow
 W=$(mktemp -d); [ -n "${KEEP:-}" ] && echo "work dir: $W"
 EMU=
 trap '[ -n "$EMU" ] && kill "$EMU" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT

@@ -8,6 +8,7 @@ mod credentials_refresh;
 mod credentials_run;
 mod drift;
 mod engine_run;
+mod examples;
 mod flag_props;
 mod flags;
 mod hostile_answers;
