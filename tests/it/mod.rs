@@ -19,6 +19,7 @@ mod lifecycle;
 mod lifecycle_api;
 mod manifest_props;
 mod monitoring;
+mod msrv;
 mod operator;
 mod paging_shift;
 mod plan;
