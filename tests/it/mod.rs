@@ -25,6 +25,7 @@ mod paging_shift;
 mod plan;
 pub mod prom_text;
 pub mod rawserver;
+mod readme;
 mod resume_hints;
 mod scripts;
 mod shown;

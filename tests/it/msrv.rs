@@ -17,13 +17,7 @@ fn version(v: &str) -> Vec<u64> {
 fn no_dependency_needs_a_newer_rust_than_the_one_claimed() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--locked",
-            "--offline",
-        ])
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata");
@@ -48,7 +42,8 @@ fn no_dependency_needs_a_newer_rust_than_the_one_claimed() {
         .filter(|p| p["id"].as_str().is_some_and(|id| resolved.contains(&id)))
         .filter_map(|p| {
             let rv = p["rust_version"].as_str()?;
-            (version(rv) > version(claimed)).then(|| format!("{} {} needs {rv}", p["name"], p["version"]))
+            (version(rv) > version(claimed))
+                .then(|| format!("{} {} needs {rv}", p["name"], p["version"]))
         })
         .collect();
     assert!(
