@@ -42,8 +42,11 @@ fn check_help(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Label names and values, in order.
+type Labels = Vec<(String, String)>;
+
 /// A label set after `{`: returns the labels and the rest after `}`.
-fn labels(mut rest: &str) -> Result<(Vec<(String, String)>, &str), String> {
+fn labels(mut rest: &str) -> Result<(Labels, &str), String> {
     let mut out = Vec::new();
     loop {
         rest = rest.trim_start_matches(' ');
