@@ -131,6 +131,8 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
                     if let Some(m) = metrics.as_mut() {
                         let s = m.starting();
                         m.write(&s);
+                        // The next write a whole interval later, not at once for ticks missed.
+                        metrics_tick.reset();
                     }
                 }
                 tally.apply(&e, Instant::now());
@@ -151,7 +153,8 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
                     _ => {}
                 }
             }
-            _ = metrics_tick.tick(), if metrics.is_some() => {
+            // Not before the run holds its state file: a run refused it never writes.
+            _ = metrics_tick.tick(), if metrics.is_some() && started_run => {
                 if let Some(m) = metrics.as_mut() {
                     let s = m.running(&tally);
                     m.write(&s);
