@@ -180,7 +180,10 @@ impl Core {
 pub(super) fn live(seen: Seen, at_ms: i64) -> Live {
     match seen {
         Seen::Flow(status) => Live::Flow { status, at_ms },
-        Seen::Task(progress) => Live::Task { progress, at_ms },
+        Seen::Task(progress) => Live::Task {
+            progress: *progress,
+            at_ms,
+        },
     }
 }
 

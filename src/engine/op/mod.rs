@@ -54,7 +54,7 @@ pub enum Seen {
     /// The flow's `Status`.
     Flow(String),
     /// The task's status and progress.
-    Task(TaskProgress),
+    Task(Box<TaskProgress>),
 }
 
 /// How a row ends, as the operation sees it.
