@@ -236,7 +236,6 @@ fn add(to: &mut Totals, t: &Totals) {
     to.calls += t.calls;
     to.throttled += t.throttled;
     to.done += t.done;
-    to.listings += t.listings;
 }
 
 /// One pass: the manifest read again and fed to a core of `op`.

@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::core::{Command, Core, FeedItem, HostId, Input, Totals};
 use super::events::{EventSink, StopReason};
-use super::listing::list_file_system;
-use super::op::{Action, Answer};
+use super::listing::{list, Place};
+use super::op::{Action, Answer, Scope};
 use super::pacer::Pacer;
 use super::pacers::Pacers;
 use crate::api::{CallError, Client, Endpoint, OutcomeClass, Target};
@@ -222,8 +222,16 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
                 });
             });
         }
-        Command::List { group, host } => {
-            let Some((target, pacer)) = pacer(io, hosts, host, Action::Describe) else {
+        Command::List {
+            group,
+            host,
+            since_ms,
+        } => {
+            let action = match group.scope {
+                Scope::Flows => Action::Describe,
+                Scope::Tasks { .. } => Action::DescribeTasks,
+            };
+            let Some((target, pacer)) = pacer(io, hosts, host, action) else {
                 // Never: every group's host is known. Answered all the same, so that the core
                 // never waits for a listing that will not come.
                 let _ = io.tx.send(Input::Listed {
@@ -240,9 +248,15 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
             };
             let io = io.clone();
             tokio::spawn(async move {
-                let (region, fs) = group.clone();
+                let place = Place {
+                    client: &io.client,
+                    target: &target,
+                    region: &group.region,
+                    file_system_id: &group.file_system_id,
+                    pacer,
+                };
                 let (started, result) = tokio::select! {
-                    r = list_file_system(&io.client, &target, &region, &fs, pacer) => r,
+                    r = list(place, &group.scope, since_ms) => r,
                     _ = io.halt.cancelled() => (None, Err(CallError {
                         class: OutcomeClass::Transient,
                         code: "Stopped".into(),

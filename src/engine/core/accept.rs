@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::super::events::{Event, RowEvent};
 use super::super::resume::{Known, Resume, DRIFT};
 use super::rows::{Entry, Phase};
-use super::{Core, HostId};
+use super::{Core, GroupKey, HostId};
 use crate::api::{CallError, OutcomeClass};
 use crate::manifest::Row;
 use crate::store::{Change, Record, RowState, Synced, Transition};
@@ -75,13 +75,12 @@ impl Core {
             return;
         }
         self.records.insert(synced.flow_id, line);
-        let group = self.group_for(&row, host);
         let outstanding = state == RowState::Unknown;
-        let entry = Entry {
+        let mut entry = Entry {
             row: Arc::new(row),
             record: synced.flow_id,
             host,
-            group,
+            group: 0,
             state,
             calls_now: 0,
             calls_ever: synced.attempts,
@@ -92,6 +91,12 @@ impl Core {
             outstanding,
             phase: Phase::Queued,
         };
+        let key = GroupKey {
+            region: entry.row.region.clone(),
+            file_system_id: entry.row.request.file_system_id.clone(),
+            scope: self.op.scope(entry.view()),
+        };
+        entry.group = self.group_for(key, host);
         self.rows.insert(line, entry);
         if outstanding {
             // A call of an earlier run may have acted. List at once: a flow that shows settles

@@ -1,5 +1,6 @@
 //! A core driven with fake time, and the helpers its tests share.
 
+use crate::api::DataFlowInfo;
 use std::time::Duration;
 
 use super::*;
@@ -124,16 +125,16 @@ impl Harness {
 
     pub fn listed(&mut self, started: Duration, flows: Vec<DataFlowInfo>) -> Vec<Command> {
         self.input(Input::Listed {
-            group: ("ap-x".into(), FS.into()),
+            group: group_key(),
             started,
-            result: Ok(flows),
+            result: Ok(Listed::Flows(flows)),
         })
     }
 
     pub fn list_failed(&mut self, e: CallError) -> Vec<Command> {
         let started = self.now;
         self.input(Input::Listed {
-            group: ("ap-x".into(), FS.into()),
+            group: group_key(),
             started,
             result: Err(e),
         })
@@ -191,4 +192,13 @@ pub fn ok(id: &str) -> Result<Answer, CallError> {
         id: Some(id.into()),
         request_id: "req".into(),
     })
+}
+
+/// The group of the harness's rows.
+pub fn group_key() -> GroupKey {
+    GroupKey {
+        region: "ap-x".into(),
+        file_system_id: FS.into(),
+        scope: crate::engine::op::Scope::Flows,
+    }
 }

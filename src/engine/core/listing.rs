@@ -8,12 +8,13 @@ use std::time::Duration;
 use super::super::backoff::Backoff;
 use super::super::events::{Event, StopReason};
 use super::super::op::{Final, Judgement};
-use super::groups::{snapshot_of, GroupKey};
+use super::groups::GroupKey;
 use super::rows::Phase;
+use super::snapshot::{Listed, Snapshot};
 use super::{Core, MAX_LISTINGS};
 use crate::api::classify::PATH_USED;
 use crate::api::error::codes::CONNECT_FAILED;
-use crate::api::{CallError, DataFlowInfo, OutcomeClass};
+use crate::api::{CallError, OutcomeClass};
 use crate::store::{Change, Transition};
 
 /// Listings of one file system in a row that could not connect before the run stops.
@@ -31,7 +32,7 @@ impl Core {
         &mut self,
         key: &GroupKey,
         started: Duration,
-        result: Result<Vec<DataFlowInfo>, CallError>,
+        result: Result<Listed, CallError>,
         now: Duration,
     ) {
         let Some(&g) = self.group_index.get(key) else {
@@ -41,8 +42,8 @@ impl Core {
             self.listings_in_flight -= 1;
         }
         self.emit(Event::Listing {
-            file_system_id: key.1.clone(),
-            flows: result.as_ref().map(Vec::len).unwrap_or(0),
+            file_system_id: key.file_system_id.clone(),
+            flows: result.as_ref().map(Listed::len).unwrap_or(0),
             error: result.as_ref().err().cloned(),
         });
         let members: Vec<u64> = self.groups[g].members.iter().copied().collect();
@@ -60,15 +61,15 @@ impl Core {
                 let detail = format!("{e} ({UNREACHABLE_LISTINGS} listings could not connect)");
                 self.stop(StopReason::Fatal, detail);
             }
-            Ok(flows) => {
-                let mut snapshot = snapshot_of(flows, &key.1);
+            Ok(listed) => {
+                let mut snapshot = Snapshot::of(listed, &key.file_system_id, &key.scope);
                 for line in members {
                     let Some(e) = self.rows.get(&line) else {
                         continue;
                     };
                     let judgement = self.judge(e, &snapshot);
                     // Kept only for rows fed later (each directory has one row in a run).
-                    snapshot.remove(e.row.target_key());
+                    snapshot.forget(e.view());
                     self.apply_judgement(line, judgement, now, Some(started));
                 }
                 if self.facts.looks_first && self.groups[g].snapshot.is_none() {
@@ -81,7 +82,7 @@ impl Core {
             Err(e) if e.class == OutcomeClass::FileSystem => {
                 // The file system does not exist (or cannot have flows): nothing was created.
                 self.failed_fs
-                    .entry(key.1.clone())
+                    .entry(key.file_system_id.clone())
                     .or_insert_with(|| e.clone());
                 for line in members {
                     self.finish(line, Final::Failed(e.clone()), None);

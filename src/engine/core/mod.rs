@@ -18,6 +18,7 @@ mod listing;
 #[cfg(test)]
 mod props;
 mod rows;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
@@ -31,13 +32,14 @@ use rand::SeedableRng;
 
 use super::events::{Event, StopReason};
 use super::op::{Action, Answer, Facts, Operation};
-use crate::api::{CallError, DataFlowInfo, Request};
+use crate::api::{CallError, Request};
 use crate::manifest::Row;
 use crate::store::{RowState, Synced, Transition, Waiting};
 
 use groups::Group;
 pub use groups::GroupKey;
 use rows::Entry;
+pub use snapshot::Listed;
 
 /// Rows in play beyond the ready queue's bound: rows waiting for a listing or a timer. About
 /// 2 KB each at most.
@@ -97,7 +99,7 @@ pub enum Input {
     Listed {
         group: GroupKey,
         started: Duration,
-        result: Result<Vec<DataFlowInfo>, CallError>,
+        result: Result<Listed, CallError>,
     },
     /// Stop starting work.
     Stop { reason: StopReason, detail: String },
@@ -125,8 +127,13 @@ pub enum Command {
         slot: Duration,
         mark: Transition,
     },
-    /// List every flow of the group's file system; answer [`Input::Listed`].
-    List { group: GroupKey, host: HostId },
+    /// List what the group covers (a file system's flows, or its data tasks created since
+    /// `since_ms` at the earliest); answer [`Input::Listed`].
+    List {
+        group: GroupKey,
+        host: HostId,
+        since_ms: Option<i64>,
+    },
     /// Tell the world.
     Emit(Event),
     /// The run is stopping: abandon slot waits and listings.
@@ -140,7 +147,6 @@ pub struct Totals {
     pub throttled: u64,
     /// Rows this run brought to the operation's goal.
     pub done: u64,
-    pub listings: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -6,6 +6,7 @@
 //! - no row whose flow exists ends `failed`;
 //! - a stop loses no row: a row whose flow exists is recorded `created` or `unknown`.
 
+use crate::api::DataFlowInfo;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -152,9 +153,13 @@ impl Sim {
                     Ok(self.visible(started))
                 };
                 let cmds = self.h.input(Input::Listed {
-                    group: (GROUP.0.into(), GROUP.1.into()),
+                    group: GroupKey {
+                        region: GROUP.0.into(),
+                        file_system_id: GROUP.1.into(),
+                        scope: crate::engine::op::Scope::Flows,
+                    },
                     started,
-                    result,
+                    result: result.map(super::Listed::Flows),
                 });
                 self.apply(cmds);
             }
