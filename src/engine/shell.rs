@@ -190,7 +190,11 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
             tokio::spawn(async move {
                 // The mark is durable before the call leaves: a crash after this point leaves
                 // the row `unknown`, resolved by listing before anything is sent again.
-                if let Err(error) = io.writer.commit(mark).await {
+                let committed = match mark {
+                    Some(mark) => io.writer.commit(mark).await,
+                    None => Ok(()),
+                };
+                if let Err(error) = committed {
                     let detail = error.to_string();
                     let _ = io.tx.send(Input::Stop {
                         reason: StopReason::Store,

@@ -11,6 +11,8 @@ mod readonly;
 mod state;
 mod sync;
 mod synced;
+pub mod task_read;
+pub mod tasks;
 pub mod transition;
 mod writer;
 

@@ -166,6 +166,17 @@ pub struct Transition {
     pub change: Change,
 }
 
+impl Change {
+    /// Whether the change is about a call of the operation (marked, waiting, failed), rather
+    /// than what was found of the flow or task.
+    pub fn is_call_state(&self) -> bool {
+        matches!(
+            self,
+            Change::Sending { .. } | Change::Waiting { .. } | Change::Failed { .. }
+        )
+    }
+}
+
 impl Transition {
     /// The state the record takes, when the change sets one.
     pub fn state(&self) -> Option<RowState> {

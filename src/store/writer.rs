@@ -46,6 +46,12 @@ pub(super) enum Op {
     Flush {
         reply: Reply<()>,
     },
+    /// Rows' flow status and latest data task of a type (a read, in order with the writes).
+    RowTasks {
+        flow_ids: Vec<i64>,
+        kind: crate::api::tasks::TaskType,
+        reply: Reply<Vec<super::tasks::RowTasks>>,
+    },
     Rotation {
         manifest: String,
         now_ms: i64,
@@ -325,6 +331,11 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             }
         }
         Op::Flush { reply } => replies.push(ack(reply, ())),
+        Op::RowTasks {
+            flow_ids,
+            kind,
+            reply,
+        } => answer(replies, reply, super::tasks::row_tasks(tx, &flow_ids, kind))?,
         Op::Rotation {
             manifest,
             now_ms,

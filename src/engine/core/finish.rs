@@ -79,6 +79,21 @@ impl Core {
                 self.emit(Event::Row(ev));
                 return;
             }
+            Final::Skipped(error) => {
+                *self.totals.skipped.entry(error.code.clone()).or_default() += 1;
+                let mut ev = event_of(&e, e.state, Some(&error), "skipped");
+                ev.data_flow_id = e.data_flow_id.clone();
+                self.emit(Event::Row(ev));
+                return;
+            }
+            // A data task the service no longer lists: nothing to record of it, and the row is
+            // not settled (the next run looks again).
+            Final::Missing(error) if e.task.is_some() => {
+                let ev = event_of(&e, e.state, Some(&error), "listing");
+                self.emit(Event::Row(ev));
+                self.totals.unsettled += 1;
+                return;
+            }
             Final::Missing(error) => {
                 let t = Transition {
                     record: e.target(),

@@ -12,6 +12,7 @@ pub const FS: &str = "cfs-1";
 
 pub fn settings() -> CoreSettings {
     CoreSettings {
+        task_nonce: "0badc0de".into(),
         concurrency: 4,
         max_attempts: 8,
         request_timeout: Duration::from_secs(30),
@@ -111,7 +112,13 @@ impl Harness {
             rotation: None,
         };
         self.input(Input::Fed {
-            item: Box::new(FeedItem { row: r, synced }),
+            item: Box::new(FeedItem::new(
+                &*self.core.op,
+                r,
+                synced,
+                None,
+                self.core.settings.retry_failed,
+            )),
             host: 0,
         })
     }
@@ -148,7 +155,7 @@ impl Harness {
         });
         cmds.into_iter()
             .find_map(|c| match c {
-                Command::Send { mark, line: l, .. } if l == line => Some(mark),
+                Command::Send { mark, line: l, .. } if l == line => mark,
                 _ => None,
             })
             .expect("a send after the slot")

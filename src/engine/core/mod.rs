@@ -32,8 +32,10 @@ use rand::SeedableRng;
 
 use super::events::{Event, StopReason};
 use super::op::{Action, Answer, Facts, Operation};
+use super::resume::Resume;
 use crate::api::{CallError, Request};
 use crate::manifest::Row;
+use crate::store::tasks::RowTasks;
 use crate::store::{RowState, Synced, Transition, Waiting};
 
 use groups::Group;
@@ -67,6 +69,8 @@ pub struct CoreSettings {
     pub run_id: i64,
     /// The wall clock (ms since the epoch) at time zero.
     pub epoch_ms: i64,
+    /// The state file's nonce, in the names of its data tasks.
+    pub task_nonce: String,
 }
 
 /// A row that needs work, with what the state file knows of it.
@@ -74,6 +78,38 @@ pub struct CoreSettings {
 pub struct FeedItem {
     pub row: Row,
     pub synced: Synced,
+    /// For operations on data tasks: the row's flow status and latest task of their type.
+    pub tasks: Option<RowTasks>,
+    /// What the row needs, decided once ([`Operation::resume`]).
+    pub resume: Resume,
+}
+
+impl FeedItem {
+    /// A row with the decision of what it needs, made from what the state file knows of it.
+    pub fn new(
+        op: &dyn Operation,
+        row: Row,
+        synced: Synced,
+        tasks: Option<RowTasks>,
+        retry_failed: bool,
+    ) -> FeedItem {
+        let (fingerprint, source_key) = (row.fingerprint(), row.source_key());
+        let known = super::resume::Known {
+            state: synced.state,
+            error_code: synced.error_code.as_deref(),
+            fingerprint: (&synced.fingerprint, &fingerprint),
+            source: (synced.source_key.as_deref(), &source_key),
+            rotation: synced.rotation,
+            tasks: tasks.as_ref(),
+        };
+        let resume = op.resume(known, retry_failed);
+        FeedItem {
+            row,
+            synced,
+            tasks,
+            resume,
+        }
+    }
 }
 
 /// An input to the core.
@@ -117,15 +153,16 @@ pub enum Command {
         host: HostId,
         action: Action,
     },
-    /// Commit `mark` durably, then at `slot` send `request` with the row's `region`; answer
-    /// [`Input::Answered`] (or [`Input::NotSent`] if the mark could not be written).
+    /// Commit `mark` durably (when the operation records its calls), then at `slot` send
+    /// `request` with the row's `region`; answer [`Input::Answered`] (or [`Input::NotSent`] if
+    /// the mark could not be written).
     Send {
         line: u64,
         host: HostId,
         region: String,
         request: Box<Request>,
         slot: Duration,
-        mark: Transition,
+        mark: Option<Transition>,
     },
     /// List what the group covers (a file system's flows, or its data tasks created since
     /// `since_ms` at the earliest); answer [`Input::Listed`].
@@ -147,6 +184,10 @@ pub struct Totals {
     pub throttled: u64,
     /// Rows this run brought to the operation's goal.
     pub done: u64,
+    /// Rows left unsent, by the code they were reported with.
+    pub skipped: std::collections::BTreeMap<String, u64>,
+    /// Rows left in play unsettled with nothing recorded (a data task no longer listed).
+    pub unsettled: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -222,10 +263,7 @@ impl Core {
     pub fn handle(&mut self, input: Input, now: Duration) {
         self.now = now;
         match input {
-            Input::Fed { item, host } => {
-                let FeedItem { row, synced } = *item;
-                self.accept(row, synced, host, now)
-            }
+            Input::Fed { item, host } => self.accept(*item, host, now),
             Input::FeedEnded => self.feed_ended = true,
             Input::SlotGranted { line, slot } => self.slot_granted(line, slot),
             Input::SlotAbandoned { line } | Input::NotSent { line } => self.not_sent(line),
@@ -333,7 +371,9 @@ impl Core {
     }
 
     fn record(&mut self, t: Transition) {
-        self.out.push_back(Command::Record(t));
+        if self.facts.records_calls || !t.change.is_call_state() {
+            self.out.push_back(Command::Record(t));
+        }
     }
 
     /// The wall clock of a monotonic time, for the state file.

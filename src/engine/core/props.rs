@@ -56,7 +56,9 @@ impl Sim {
                 }
                 Command::WaitSlot { line, .. } => self.waiting.push(line),
                 Command::Send { line, mark, .. } => {
-                    self.recorded.insert(line, mark);
+                    if let Some(mark) = mark {
+                        self.recorded.insert(line, mark);
+                    }
                     self.send(line);
                 }
                 Command::List { .. } => {

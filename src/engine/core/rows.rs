@@ -124,8 +124,17 @@ impl Core {
         let region = e.row.region.clone();
         let host = e.host;
         let sent_at_ms = self.settings.epoch_ms.saturating_add(millis(slot));
+        let mut new_task = None;
         if let Some(t) = &mut e.task {
             t.first_sent_ms.get_or_insert(sent_at_ms);
+            if std::mem::take(&mut t.new) {
+                new_task = Some(Transition {
+                    record: Record::Task(t.key),
+                    change: Change::NewTask {
+                        name: t.name.clone(),
+                    },
+                });
+            }
         }
         let mark = Transition {
             record: e.target(),
@@ -139,6 +148,11 @@ impl Core {
                 error: e.last_error.as_ref().map(ErrorRecord::from),
             },
         };
+        if let Some(t) = new_task {
+            // Queued before the mark: the writer commits in order.
+            self.record(t);
+        }
+        let mark = self.facts.records_calls.then_some(mark);
         self.out.push_back(super::Command::Send {
             line,
             host,

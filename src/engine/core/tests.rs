@@ -333,7 +333,7 @@ fn a_created_row_whose_source_changed_drifts_and_is_not_touched() {
     };
     r.request.source_path = "/moved".into();
     let cmds = h.input(Input::Fed {
-        item: Box::new(FeedItem { row: r, synced }),
+        item: Box::new(FeedItem::new(&*h.core.op, r, synced, None, false)),
         host: 0,
     });
     let rec = records(&cmds, 2);
@@ -367,7 +367,7 @@ fn a_second_row_for_one_directory_stops_the_run_as_a_changed_manifest() {
     let mut r = r;
     r.line = 9;
     h.input(Input::Fed {
-        item: Box::new(FeedItem { row: r, synced }),
+        item: Box::new(FeedItem::new(&*h.core.op, r, synced, None, false)),
         host: 0,
     });
     assert_eq!(h.core.stopped().map(|s| s.0), Some(StopReason::Manifest));

@@ -55,6 +55,8 @@ impl Operation for CreateOp {
             looks_first: true,
             bounded: true,
             wait_timeout: false,
+            task: None,
+            records_calls: true,
         }
     }
 

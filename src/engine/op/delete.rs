@@ -38,6 +38,8 @@ impl Operation for DeleteOp {
             looks_first: true,
             bounded: true,
             wait_timeout: false,
+            task: None,
+            records_calls: true,
         }
     }
 

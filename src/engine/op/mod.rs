@@ -6,18 +6,20 @@
 pub mod create;
 pub mod delete;
 pub mod modify;
+pub mod task;
 pub mod wait;
 
 pub use create::CreateOp;
 pub use delete::DeleteOp;
 pub use modify::{RotateOp, UpdateOp};
+pub use task::{TaskStartOp, TaskStopOp, TaskWaitOp};
 pub use wait::WaitOp;
 
 use crate::api::tasks::{TaskInfo, TaskType};
 pub use crate::api::Action;
 use crate::api::{CallError, DataFlowInfo, OutcomeClass, Request};
 use crate::manifest::Row;
-use crate::store::{RowState, TaskKey, TaskProgress, Transition};
+use crate::store::{RowState, Synced, TaskKey, TaskProgress, Transition};
 
 use super::backoff::Backoff;
 use super::resume::{self, Known, Resume};
@@ -38,6 +40,12 @@ pub struct Facts {
     pub bounded: bool,
     /// Whether `--wait-timeout` bounds the pass (a wait), beside `--max-runtime`.
     pub wait_timeout: bool,
+    /// The type of data task the operation works on; `None` for operations on flows.
+    pub task: Option<TaskType>,
+    /// Whether its calls are recorded (marked before they leave, their failures kept): not for
+    /// calls that are safe to send any number of times on something the row's record does not
+    /// describe (stopping a task).
+    pub records_calls: bool,
 }
 
 /// A successful answer, whatever the action: what it names (the flow created or modified, the
@@ -74,7 +82,11 @@ pub enum Final {
     /// Nothing to do for this row, and nothing changes in its record.
     Unchanged { via: &'static str },
     /// The row's flow no longer exists: back to `pending`, so that a run creates it again.
+    /// (For a data task: the service no longer lists it; the row is left as recorded.)
     Missing(CallError),
+    /// Nothing is sent for the row (a task on a flow that is not available), and nothing is
+    /// recorded: reported with the error, and counted.
+    Skipped(CallError),
 }
 
 /// What the core knows of a row when it asks the operation.
@@ -99,6 +111,8 @@ pub struct TaskRef {
     pub task_id: Option<String>,
     /// When its first create was sent (ms since the epoch), if ever.
     pub first_sent_ms: Option<i64>,
+    /// Not recorded yet: its record is written with its first call.
+    pub new: bool,
 }
 
 impl<'a> RowView<'a> {
@@ -216,6 +230,20 @@ pub trait Operation: Send + Sync + 'static {
     /// its flow).
     fn judge_tasks(&self, _row: RowView<'_>, _tasks: &[&TaskInfo]) -> Judgement {
         Judgement::Finish(Final::Unchanged { via: "listing" })
+    }
+
+    /// The error a row is reported with when [`Resume::Skip`] leaves it unsent.
+    fn skip_error(&self, row: &Row, _synced: &Synced, code: &'static str) -> CallError {
+        CallError {
+            class: OutcomeClass::Row,
+            code: code.into(),
+            message: format!(
+                "{} of {}: not sent",
+                row.target_key(),
+                row.request.file_system_id
+            ),
+            request_id: None,
+        }
     }
 
     /// Adds what the operation records when a row reaches its goal.

@@ -128,6 +128,8 @@ const fn modify_facts(looks_first: bool) -> Facts {
         looks_first,
         bounded: true,
         wait_timeout: false,
+        task: None,
+        records_calls: true,
     }
 }
 

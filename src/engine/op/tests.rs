@@ -62,7 +62,9 @@ fn each_class_leads_to_its_decision() {
             AfterCall::Resolve { exists: false, .. } => "resolve",
             AfterCall::Resolve { exists: true, .. } => "resolve-exists",
             AfterCall::Finish(Final::Done { .. }) => "done",
-            AfterCall::Finish(Final::Unchanged { .. } | Final::Missing(_)) => "other",
+            AfterCall::Finish(Final::Unchanged { .. } | Final::Missing(_) | Final::Skipped(_)) => {
+                "other"
+            }
         };
         assert_eq!(got, *want, "{class:?} {code} {attempts} {lost}");
     }

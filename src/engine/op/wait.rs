@@ -29,6 +29,8 @@ impl Operation for WaitOp {
             looks_first: true,
             bounded: false,
             wait_timeout: true,
+            task: None,
+            records_calls: true,
         }
     }
 
