@@ -6,10 +6,10 @@ use crate::api::sign::{
 };
 use crate::secret::Secret;
 
+use super::clock::wall_unix_ms;
 use super::http::Request;
-use super::issuer::unix_ms;
 use super::response::ApiError;
-use super::shared::Shared;
+use super::service::Service;
 
 /// Most seconds a request's timestamp may be from the emulator's clock.
 pub(crate) const MAX_SKEW_SECS: u64 = 300;
@@ -20,12 +20,12 @@ pub(crate) const MAX_SKEW_SECS: u64 = 300;
 /// expired.
 pub(crate) fn verify_as(
     req: &Request<'_>,
-    shared: &Shared,
+    emulator: &Service,
     service: &str,
     timestamp: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let config = shared.config();
+    let config = emulator.config();
     let auth = req
         .header_str("authorization")
         .and_then(parse_authorization)
@@ -37,7 +37,7 @@ pub(crate) fn verify_as(
     let (key, token, expires_ms): (Secret, Option<Secret>, Option<u64>) =
         if auth.secret_id == config.secret_id {
             (config.secret_key.clone(), config.token.clone(), None)
-        } else if let Some(t) = shared.issuer().get(&auth.secret_id) {
+        } else if let Some(t) = emulator.issuer().get(&auth.secret_id) {
             (t.key, Some(t.token), Some(t.expires_ms))
         } else {
             return Err(ApiError::new(
@@ -93,7 +93,7 @@ pub(crate) fn verify_as(
             ));
         }
     }
-    if expires_ms.is_some_and(|e| unix_ms() >= e) {
+    if expires_ms.is_some_and(|e| wall_unix_ms() >= e) {
         return Err(ApiError::new(
             "AuthFailure.TokenFailure",
             "The token has expired.",

@@ -9,9 +9,11 @@
 //! In tests, [`Emulator::start`] runs one on its own thread; `bulkflow emulator` runs one in
 //! the foreground through [`args::main`].
 
+mod action;
 pub mod args;
 mod auth;
-mod call;
+mod cfs;
+mod clock;
 mod config;
 mod conn;
 mod counters;
@@ -20,25 +22,34 @@ mod delete;
 mod describe;
 mod faults;
 mod flow;
+mod flows;
 mod http;
 mod issuer;
 mod limiter;
+mod limits;
 mod modify;
 mod params;
 pub mod preexisting;
+mod refusal;
 mod response;
 mod server;
-mod shared;
-mod state;
+mod service;
+mod sts;
+mod tasks;
+mod world;
 
 #[cfg(test)]
 mod tests;
 
 pub use args::EmulatorArgs;
 pub use config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, DEFAULT_TOKEN_TTL};
-pub use counters::Counters;
+pub use counters::{Counters, TaskCounters};
 pub use flow::{FlowRecord, FlowStatus};
-pub use issuer::ROLE_NAME;
+pub use limits::{
+    DEFAULT_TASK_MBPS, DEFAULT_TASK_QUEUE, DEFAULT_TASK_SLOTS, DEFAULT_TASK_STOPPING_MS,
+};
 pub use preexisting::{PreexistingError, PreexistingFlow};
 pub use server::{serve, Emulator};
-pub use shared::Shared;
+pub use service::Service;
+pub use sts::ROLE_NAME;
+pub use tasks::{Counts, NewTask, TaskRecord, TaskStatus, TaskTarget, TaskType};

@@ -95,7 +95,7 @@ impl Call {
 }
 
 pub(super) fn now() -> i64 {
-    crate::emulator::shared::unix_now()
+    crate::emulator::clock::wall_unix_secs()
 }
 
 /// A keep-alive connection to an emulator.

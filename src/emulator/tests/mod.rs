@@ -1,6 +1,7 @@
 //! The emulator driven over real HTTP on 127.0.0.1 with signed requests.
 
 mod actions;
+mod args;
 mod auth;
 mod client;
 mod faults;
