@@ -8,7 +8,8 @@ use super::auth;
 use super::clock::wall_unix_secs;
 use super::counters::Counter;
 use super::http::Request;
-use super::response::{self, ApiError, Reply};
+use super::reply::Reply;
+use super::response::{self, ApiError};
 use super::service::Service;
 use super::{create, delete, describe, modify, sts, tasks};
 

@@ -9,7 +9,8 @@ use tokio::net::TcpStream;
 use super::cfs::{self, LATE_CREATE_MAX_WAIT};
 use super::counters::Counter;
 use super::http::{Conn, Incoming};
-use super::response::{self, ApiError, Reply};
+use super::reply::Reply;
+use super::response::{self, ApiError};
 use super::service::Service;
 
 /// How long to drain a connection that is closing after an error, so the client reads the

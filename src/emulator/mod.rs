@@ -31,6 +31,7 @@ mod modify;
 mod params;
 pub mod preexisting;
 mod refusal;
+mod reply;
 mod response;
 mod server;
 mod service;

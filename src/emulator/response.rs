@@ -4,8 +4,6 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::action::Effect;
-
 /// An error answer: `Response.Error.Code` and `.Message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ApiError {
@@ -34,17 +32,6 @@ impl ApiError {
     pub(crate) fn is_auth(&self) -> bool {
         self.code.starts_with("AuthFailure")
     }
-}
-
-/// What the connection does with a call.
-#[derive(Debug)]
-pub(crate) enum Reply {
-    /// Write this status line and JSON body.
-    Answer(&'static str, Vec<u8>),
-    /// Close the connection without writing anything.
-    Lose,
-    /// Write nothing; once the client gives up, wait a moment and act.
-    Late(Box<Effect>),
 }
 
 /// The body of a successful answer with `fields`, plus `RequestId`.

@@ -11,7 +11,8 @@ use serde_json::{json, Map, Value};
 use super::auth;
 use super::clock::{rfc3339_utc, wall_unix_ms, wall_unix_secs};
 use super::http::Request;
-use super::response::{self, ApiError, Reply};
+use super::reply::Reply;
+use super::response::{self, ApiError};
 use super::service::Service;
 
 /// The CAM role the emulator's metadata service names.

@@ -6,10 +6,10 @@ pub(crate) mod create;
 pub(crate) mod describe;
 mod kinds;
 mod record;
-mod size;
+pub(crate) mod size;
 pub(crate) mod stop;
-mod table;
-mod task;
+pub(crate) mod table;
+pub(crate) mod task;
 
 pub use kinds::{NewTask, TaskStatus, TaskTarget, TaskType};
 pub use record::TaskRecord;

@@ -11,4 +11,6 @@ mod limits;
 mod mutation_faults;
 mod mutations;
 mod preexisting;
+mod task_flows;
+mod task_life;
 mod wire;
