@@ -14,6 +14,26 @@ use super::service::Service;
 /// Most seconds a request's timestamp may be from the emulator's clock.
 pub(crate) const MAX_SKEW_SECS: u64 = 300;
 
+/// The key to check a signature by `secret_id` with, the token the request must carry, and
+/// until when (unix milliseconds) they are good: the emulator's own keys, or temporary ones it
+/// issued.
+fn credentials(
+    emulator: &Service,
+    secret_id: &str,
+) -> Result<(Secret, Option<Secret>, Option<u64>), ApiError> {
+    let config = emulator.config();
+    if secret_id == config.secret_id {
+        Ok((config.secret_key.clone(), config.token.clone(), None))
+    } else if let Some(t) = emulator.issuer().get(secret_id) {
+        Ok((t.key, Some(t.token), Some(t.expires_ms)))
+    } else {
+        Err(ApiError::new(
+            "AuthFailure.SecretIdNotFound",
+            "The SecretId is not found, please ensure that your SecretId is correct.",
+        ))
+    }
+}
+
 /// Checks the `Authorization` header of a request for `service` stamped `timestamp`, at `now`
 /// (unix seconds), and its `X-TC-Token`: the configured one for the emulator's keys, the issued
 /// one for temporary credentials, which are refused with `AuthFailure.TokenFailure` once
@@ -25,7 +45,6 @@ pub(crate) fn verify_as(
     timestamp: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let config = emulator.config();
     let auth = req
         .header_str("authorization")
         .and_then(parse_authorization)
@@ -33,18 +52,7 @@ pub(crate) fn verify_as(
             "AuthFailure.InvalidAuthorization",
             "Authorization is missing or not of the form `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.",
         ))?;
-    // The key to check the signature with; the token the request must carry, and until when.
-    let (key, token, expires_ms): (Secret, Option<Secret>, Option<u64>) =
-        if auth.secret_id == config.secret_id {
-            (config.secret_key.clone(), config.token.clone(), None)
-        } else if let Some(t) = emulator.issuer().get(&auth.secret_id) {
-            (t.key, Some(t.token), Some(t.expires_ms))
-        } else {
-            return Err(ApiError::new(
-                "AuthFailure.SecretIdNotFound",
-                "The SecretId is not found, please ensure that your SecretId is correct.",
-            ));
-        };
+    let (key, token, expires_ms) = credentials(emulator, &auth.secret_id)?;
     if auth.service != service {
         return Err(ApiError::owned(
             "AuthFailure.SignatureFailure",

@@ -341,9 +341,9 @@ fn sizes_follow_from_the_file_system_and_the_path() {
     let (fmin, fmax) = files(|s| s.files);
     let (bmin, bmax) = files(|s| s.bytes);
     assert!(
-        fmin >= 10 && fmin < 20 && fmax > 3_000 && fmax <= 5_000,
+        (10..20).contains(&fmin) && (3_001..=5_000).contains(&fmax),
         "{fmin} {fmax}"
     );
-    assert!(bmin >= 8 << 20 && bmin < 16 << 20, "{bmin}");
-    assert!(bmax > 1 << 30 && bmax <= 2 << 30, "{bmax}");
+    assert!((8 << 20..16 << 20).contains(&bmin), "{bmin}");
+    assert!((1 << 30..=2 << 30).contains(&bmax), "{bmax}");
 }
