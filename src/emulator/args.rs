@@ -19,6 +19,7 @@ use super::service::Service;
 /// for rehearsals and tests.
 // The key and token are `Secret`s, so neither `Debug` nor `--help` ever shows them.
 #[derive(clap::Args, Debug, Clone)]
+#[command(after_help = TASK_NOTES)]
 pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -166,6 +167,13 @@ impl EmulatorArgs {
         })
     }
 }
+
+/// What `--help` says of the data tasks beyond their flags.
+const TASK_NOTES: &str = "Data tasks: times (CreationTime, FinishTime, and the StartTime/EndTime \
+of DescribeLifecycleDataTask, at most 3 months back) are YYYY-MM-DD HH:MM:SS in China Standard \
+Time (UTC+8). Listings are newest first; a task waiting `init` shows only TaskId, TaskStatus, \
+CreationTime and Type. Stopping a finished or failed task, and DeleteDataFlow while a task on the \
+flow is init, running or stopping, answer UnsupportedOperation.InvalidLifecycleDataTaskStatus.";
 
 fn parse_secret(s: &str) -> Result<Secret, String> {
     Ok(Secret::new(s))

@@ -37,3 +37,44 @@ fn the_emulator_names_the_secret_id_from_the_environment_by_four_characters() {
     assert!(!line.contains("planted"), "{line}");
     assert!(!line.contains("REALid"), "{line}");
 }
+
+/// Every flag the README's rehearsal section names is one the binary has (the emulator's or
+/// `run`'s or `report`'s), so the section cannot drift from `--help`.
+#[test]
+fn the_readme_rehearsal_section_names_only_real_flags() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let start = readme
+        .find("### Rehearsing a big manifest")
+        .expect("the section");
+    let section = &readme[start..];
+    let section = &section[..section[4..].find("\n### ").map_or(section.len(), |i| i + 4)];
+    let help = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().expect("help");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let known =
+        help(&["emulator", "--help"]) + &help(&["run", "--help"]) + &help(&["report", "--help"]);
+    let mut named = 0;
+    for word in section.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        if word.starts_with("--") && word.len() > 2 {
+            named += 1;
+            assert!(
+                known.contains(&format!("{word} ")) || known.contains(&format!("{word}\n")),
+                "{word}"
+            );
+        }
+    }
+    assert!(
+        named > 20,
+        "{named} flags found: is the section still there?"
+    );
+    for flag in [
+        "--task-slots",
+        "--task-queue",
+        "--task-mbps",
+        "--task-fail-files",
+    ] {
+        assert!(section.contains(flag), "{flag}");
+    }
+}
