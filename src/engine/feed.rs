@@ -5,21 +5,15 @@
 
 use tokio::sync::mpsc;
 
+use super::core::FeedItem;
 use super::events::{Event, EventSink};
 use super::op::Operation;
 use super::resume::{Known, Resume};
 use crate::manifest::{Problem, ReadAhead, Reader, Row};
-use crate::store::{PendingSync, RowState, StoreError, SyncRow, Synced, Writer};
+use crate::store::{PendingSync, RowState, StoreError, SyncRow, Writer};
 
 /// Rows synced in one transaction.
 const BATCH: usize = 512;
-
-/// A row that needs work, with what the state file knows of it.
-#[derive(Debug)]
-pub struct FeedItem {
-    pub row: Row,
-    pub synced: Synced,
-}
 
 /// Why the feed stopped early.
 #[derive(Debug, thiserror::Error)]

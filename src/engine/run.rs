@@ -11,7 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::core::{Core, CoreSettings, Totals};
 use super::op::{CreateOp, DeleteOp, Operation, RotateOp, UpdateOp, WaitOp};
-use super::shell::{self, Rates, ShellEnd};
+use super::pacers::{Pacers, Rates};
+use super::shell::{self, ShellEnd};
 use super::{feed, DispatchSettings, Event, EventSink, Goal, RunError, RunSettings, RunSummary};
 use super::{Pass, StopReason};
 use crate::api::{Client, Endpoint};
@@ -61,6 +62,8 @@ struct Ctx<'a> {
     events: &'a EventSink,
     cancel: &'a CancellationToken,
     started: Instant,
+    /// One pacer per host and action for every pass.
+    pacers: Arc<Pacers>,
 }
 
 /// Runs a manifest to the end, or until `cancel` fires or `--max-runtime` passes.
@@ -111,7 +114,13 @@ pub async fn run(
     let client = Client::new(credentials, dispatch.request_timeout)
         .map_err(|e| RunError::Client(e.to_string()))?;
 
+    let rates = Rates {
+        calls: dispatch.rate,
+        listings: dispatch.describe_rate,
+    };
+    let pacers = Arc::new(Pacers::new(rates, client.credentials().account_hint()));
     let ctx = Ctx {
+        pacers,
         manifest: &manifest_path,
         options: &options,
         writer: &writer,
@@ -143,8 +152,8 @@ pub async fn run(
         });
         // `--wait-timeout` bounds the wait pass; `--max-runtime` bounds the whole run.
         let runtime = deadline.map(|d| (d, "--max-runtime"));
-        let pass_deadline = match (&goal, pass) {
-            (Goal::Create { wait: Some(w), .. }, Pass::Wait) => {
+        let pass_deadline = match (&goal, op.facts().wait_timeout) {
+            (Goal::Create { wait: Some(w), .. }, true) => {
                 let w = Instant::now()
                     .checked_add(*w)
                     .map(|t| (t, "--wait-timeout"));
@@ -267,17 +276,12 @@ async fn pass_over(
             epoch_ms: store::now_ms() - ctx.started.elapsed().as_millis() as i64,
         },
     );
-    let rates = Rates {
-        calls: d.rate,
-        listings: d.describe_rate,
-    };
     let mut end = shell::drive(
         core,
-        op,
         ctx.client.clone(),
         ctx.writer.clone(),
         ctx.endpoint.clone(),
-        rates,
+        ctx.pacers.clone(),
         ctx.events.clone(),
         feed_rx,
         ctx.cancel.clone(),

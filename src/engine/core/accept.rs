@@ -97,7 +97,7 @@ impl Core {
                 .map_or(latest, |ms| self.mono_of(ms).min(latest));
             let due = since + self.settings.settle;
             self.resolve(line, due, now, false, now);
-        } else if self.op.looks_first() {
+        } else if self.facts.looks_first {
             if !self.judge_from_snapshot(line, now) {
                 self.resolve(line, now, now, false, now);
             }

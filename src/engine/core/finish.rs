@@ -46,7 +46,7 @@ impl Core {
                 flow_status,
             } => {
                 self.totals.done += 1;
-                let state = self.op.done_state();
+                let state = self.facts.done_state;
                 let at = self.wall_ms(self.now);
                 let mut t = Transition {
                     data_flow_id: data_flow_id.clone().or(e.data_flow_id.clone()),

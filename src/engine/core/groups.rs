@@ -176,6 +176,7 @@ impl Core {
         let view = RowView {
             row: &e.row,
             data_flow_id: e.data_flow_id.as_deref(),
+            calls_ever: e.calls_ever,
         };
         self.op.judge(view, &at)
     }

@@ -12,7 +12,7 @@ use super::groups::{snapshot_of, GroupKey};
 use super::rows::Phase;
 use super::{Core, MAX_LISTINGS};
 use crate::api::classify::PATH_USED;
-use crate::api::client::codes::CONNECT_FAILED;
+use crate::api::error::codes::CONNECT_FAILED;
 use crate::api::{CallError, DataFlowInfo, OutcomeClass};
 use crate::store::Transition;
 
@@ -71,7 +71,7 @@ impl Core {
                     snapshot.remove(e.row.target_key());
                     self.apply_judgement(line, judgement, now, Some(started));
                 }
-                if self.op.looks_first() && self.groups[g].snapshot.is_none() {
+                if self.facts.looks_first && self.groups[g].snapshot.is_none() {
                     self.groups[g].snapshot = Some(snapshot);
                 }
             }
@@ -122,25 +122,7 @@ impl Core {
             return;
         };
         match judgement {
-            Judgement::Finish(Final::Done {
-                data_flow_id,
-                request_id,
-                via,
-                flow_status,
-            }) => {
-                let via = if e.calls_ever == 0 && via == "listing" {
-                    "adopted"
-                } else {
-                    via
-                };
-                let f = Final::Done {
-                    data_flow_id,
-                    request_id,
-                    via,
-                    flow_status,
-                };
-                self.finish(line, f, None);
-            }
+            Judgement::Finish(f @ Final::Done { .. }) => self.finish(line, f, None),
             Judgement::Finish(Final::Missing(error)) => {
                 // A listing can lag behind a flow just made, or skip one between two pages: a flow
                 // is missing only once the row's own looks (2, 4, 8, 16, 30 s apart) never saw it.

@@ -29,11 +29,10 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::events::{Event, StopReason};
-use super::feed::FeedItem;
-use super::op::{Action, Answer, Operation};
-use crate::api::{CallError, DataFlowInfo};
+use super::op::{Action, Answer, Facts, Operation};
+use crate::api::{CallError, DataFlowInfo, Request};
 use crate::manifest::Row;
-use crate::store::{RowState, Transition};
+use crate::store::{RowState, Synced, Transition};
 
 use groups::Group;
 pub use groups::GroupKey;
@@ -65,6 +64,13 @@ pub struct CoreSettings {
     pub run_id: i64,
     /// The wall clock (ms since the epoch) at time zero.
     pub epoch_ms: i64,
+}
+
+/// A row that needs work, with what the state file knows of it.
+#[derive(Debug)]
+pub struct FeedItem {
+    pub row: Row,
+    pub synced: Synced,
 }
 
 /// An input to the core.
@@ -108,14 +114,13 @@ pub enum Command {
         host: HostId,
         action: Action,
     },
-    /// Commit `mark` durably, then at `slot` send the row's call; answer [`Input::Answered`]
-    /// (or [`Input::NotSent`] if the mark could not be written).
+    /// Commit `mark` durably, then at `slot` send `request` with the row's `region`; answer
+    /// [`Input::Answered`] (or [`Input::NotSent`] if the mark could not be written).
     Send {
         line: u64,
         host: HostId,
-        row: Arc<Row>,
-        /// The flow the call acts on, for actions that take one.
-        data_flow_id: Option<String>,
+        region: String,
+        request: Box<Request>,
         slot: Duration,
         mark: Transition,
     },
@@ -153,6 +158,7 @@ struct Host {
 /// The core of one run of one operation.
 pub struct Core {
     op: Arc<dyn Operation>,
+    facts: Facts,
     settings: CoreSettings,
     rows: HashMap<u64, Entry>,
     /// State-file record of every row taken into play by this run, with its line: a second
@@ -178,6 +184,7 @@ impl Core {
     pub fn new(op: Arc<dyn Operation>, settings: CoreSettings) -> Core {
         let rng = StdRng::seed_from_u64(settings.seed);
         Core {
+            facts: op.facts(),
             op,
             settings,
             rows: HashMap::new(),
@@ -261,7 +268,7 @@ impl Core {
     /// them are waited for together, within one `--wait-timeout`.
     pub fn wants_rows(&self) -> bool {
         let cap = self.settings.concurrency.saturating_mul(2).max(64);
-        let in_play_bounded = self.op.action() != Action::Describe;
+        let in_play_bounded = self.facts.bounded;
         self.stop.is_none()
             && !self.feed_ended
             && self.ready_len < cap
@@ -354,7 +361,7 @@ impl Core {
         if self.stop.is_some() {
             return;
         }
-        let action = self.op.action();
+        let action = self.facts.action;
         for h in 0..self.hosts.len() {
             while self.hosts[h].busy < self.settings.concurrency.max(1) {
                 let Some(line) = self.hosts[h].ready.pop_front() else {

@@ -15,7 +15,7 @@ use rand::{Rng, SeedableRng};
 
 use super::harness::{error, flow, settings, Harness};
 use super::*;
-use crate::api::client::codes;
+use crate::api::error::codes;
 use crate::api::{classify::PATH_USED, OutcomeClass};
 
 const GROUP: (&str, &str) = ("ap-x", "cfs-1");

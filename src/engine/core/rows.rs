@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::super::events::Event;
-use super::super::op::{AfterCall, Answer, Final};
+use super::super::op::{AfterCall, Answer, Final, RowView};
 use super::{waiting_state, Core, HostId, Wake};
 use crate::api::{CallError, OutcomeClass};
 use crate::manifest::Row;
@@ -92,8 +92,14 @@ impl Core {
         e.state = RowState::Unknown;
         // The latest moment the call can end: its slot, the timeout, and a second of slack.
         let latest_end = slot + timeout + Duration::from_secs(1);
-        let (record, attempt, row) = (e.record, e.calls_ever, e.row.clone());
-        let data_flow_id = e.data_flow_id.clone();
+        let (record, attempt) = (e.record, e.calls_ever);
+        let view = RowView {
+            row: &e.row,
+            data_flow_id: e.data_flow_id.as_deref(),
+            calls_ever: e.calls_ever,
+        };
+        let request = Box::new(self.op.request(view));
+        let region = e.row.region.clone();
         let error = e.last_error.clone();
         let host = e.host;
         let mark = Transition {
@@ -109,8 +115,8 @@ impl Core {
         self.out.push_back(super::Command::Send {
             line,
             host,
-            row,
-            data_flow_id,
+            region,
+            request,
             slot,
             mark,
         });

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::api::client::codes;
+use crate::api::error::codes;
 use crate::api::{classify::PATH_USED, OutcomeClass};
 use crate::store::Synced;
 

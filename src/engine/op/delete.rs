@@ -3,13 +3,12 @@
 //! listing: gone, or `deleting`, means deleted.
 
 use crate::api::classify::INVALID_DATA_FLOW_ID;
-use crate::api::{CallError, Client, DataFlowInfo, DeleteDataFlowRequest, OutcomeClass, Target};
-use crate::manifest::Row;
+use crate::api::{CallError, DataFlowInfo, DeleteDataFlowRequest, OutcomeClass, Request};
 use crate::store::RowState;
 
 use super::create::{is_ours, DELETING};
 use super::{
-    default_after_call, Action, AfterCall, Answer, CallFuture, Final, Judgement, Operation, RowView,
+    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
 };
 use crate::engine::resume::{Known, Resume};
 
@@ -31,35 +30,20 @@ fn the_rows<'a>(view: RowView<'_>, at: &[&'a DataFlowInfo]) -> Option<&'a DataFl
 }
 
 impl Operation for DeleteOp {
-    fn action(&self) -> Action {
-        Action::Delete
+    fn facts(&self) -> Facts {
+        Facts {
+            action: Action::Delete,
+            done_state: RowState::Deleted,
+            looks_first: true,
+            bounded: true,
+            wait_timeout: false,
+        }
     }
 
-    fn done_state(&self) -> RowState {
-        RowState::Deleted
-    }
-
-    fn looks_first(&self) -> bool {
-        true
-    }
-
-    fn send<'a>(
-        &'a self,
-        client: &'a Client,
-        target: &'a Target,
-        row: &'a Row,
-        data_flow_id: Option<&'a str>,
-    ) -> CallFuture<'a> {
-        Box::pin(async move {
-            let req = DeleteDataFlowRequest {
-                data_flow_id: data_flow_id.unwrap_or_default().to_owned(),
-                file_system_id: Some(row.request.file_system_id.clone()),
-            };
-            let d = client.delete_data_flow(target, &row.region, &req).await?;
-            Ok(Answer {
-                data_flow_id: data_flow_id.map(str::to_owned),
-                request_id: d.request_id,
-            })
+    fn request(&self, view: RowView<'_>) -> Request {
+        Request::DeleteDataFlow(DeleteDataFlowRequest {
+            data_flow_id: view.data_flow_id.unwrap_or_default().to_owned(),
+            file_system_id: Some(view.row.request.file_system_id.clone()),
         })
     }
 

@@ -8,40 +8,35 @@ pub mod delete;
 pub mod modify;
 pub mod wait;
 
-use std::future::Future;
-use std::pin::Pin;
-
 pub use create::CreateOp;
 pub use delete::DeleteOp;
 pub use modify::{RotateOp, UpdateOp};
 pub use wait::WaitOp;
 
-use crate::api::{CallError, Client, DataFlowInfo, OutcomeClass, Target};
+pub use crate::api::Action;
+use crate::api::{CallError, DataFlowInfo, OutcomeClass, Request};
 use crate::manifest::Row;
 use crate::store::{RowState, Transition};
 
 use super::backoff::Backoff;
 use super::resume::{self, Known, Resume};
 
-/// The API actions, each with its own 20 calls/s budget per access region and account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Create,
-    Describe,
-    Delete,
-    Modify,
-}
-
-impl Action {
-    /// The API's name of the action.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Create => "CreateDataFlow",
-            Action::Describe => "DescribeDataFlow",
-            Action::Delete => "DeleteDataFlow",
-            Action::Modify => "ModifyDataFlow",
-        }
-    }
+/// What an operation is, in constants: the core and the shell read these and nothing else to
+/// tell operations apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// The action of its calls, and so the budget that paces them.
+    pub action: Action,
+    /// The state a row takes when it reaches the operation's goal.
+    pub done_state: RowState,
+    /// Whether a row's file system is listed before the row's first call (to adopt or find what
+    /// already exists).
+    pub looks_first: bool,
+    /// Whether the rows in play are bounded. A wait is not: its rows may wait minutes each, and
+    /// all of them are waited for together, within one `--wait-timeout`.
+    pub bounded: bool,
+    /// Whether `--wait-timeout` bounds the pass (a wait), beside `--max-runtime`.
+    pub wait_timeout: bool,
 }
 
 /// A successful answer, whatever the action: the flow it concerns (when the answer names one)
@@ -78,6 +73,29 @@ pub struct RowView<'a> {
     pub row: &'a Row,
     /// The row's flow, as recorded or as found by a listing.
     pub data_flow_id: Option<&'a str>,
+    /// Calls sent for the row by every run.
+    pub calls_ever: u32,
+}
+
+impl<'a> RowView<'a> {
+    /// A row with its flow and no call sent.
+    pub fn new(row: &'a Row, data_flow_id: Option<&'a str>) -> RowView<'a> {
+        RowView {
+            row,
+            data_flow_id,
+            calls_ever: 0,
+        }
+    }
+
+    /// How a goal reached through a listing came about: `adopted` when no call of bulkflow's
+    /// was ever sent for the row.
+    pub fn via_listing(&self) -> &'static str {
+        if self.calls_ever == 0 {
+            "adopted"
+        } else {
+            "listing"
+        }
+    }
 }
 
 /// What one call's answer means for the row.
@@ -121,29 +139,14 @@ pub enum Judgement {
     },
 }
 
-/// A future an operation's call returns.
-pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Answer, CallError>> + Send + 'a>>;
-
-/// One action carried out on manifest rows. Implementations hold no row state: the core owns it.
+/// One action carried out on manifest rows. Implementations hold no row state (the core owns
+/// it) and do no I/O: a call is a [`Request`] the shell sends.
 pub trait Operation: Send + Sync + 'static {
-    /// The action of the operation's calls (and so the budget that paces them).
-    fn action(&self) -> Action;
+    /// The operation's fixed facts.
+    fn facts(&self) -> Facts;
 
-    /// The state a row takes when it reaches the operation's goal.
-    fn done_state(&self) -> RowState;
-
-    /// Whether a row's file system is listed before the row's first call (to adopt or find what
-    /// already exists).
-    fn looks_first(&self) -> bool;
-
-    /// Sends the row's call, on `data_flow_id` when the action takes one.
-    fn send<'a>(
-        &'a self,
-        client: &'a Client,
-        target: &'a Target,
-        row: &'a Row,
-        data_flow_id: Option<&'a str>,
-    ) -> CallFuture<'a>;
+    /// The row's call, on the row's flow when the action takes one.
+    fn request(&self, row: RowView<'_>) -> Request;
 
     /// Judges the row from the flows listed at its directory (same file system and target path,
     /// any source).
@@ -178,7 +181,7 @@ pub fn default_after_call(
     lost_needs_listing: bool,
 ) -> AfterCall {
     use crate::api::classify::PATH_USED;
-    use crate::api::client::codes;
+    use crate::api::error::codes;
     let error = match result {
         Ok(a) => {
             return AfterCall::Finish(Final::Done {

@@ -1,6 +1,6 @@
 use super::*;
 use crate::api::classify::PATH_USED;
-use crate::api::client::codes;
+use crate::api::error::codes;
 use crate::manifest::Row;
 
 fn error(class: OutcomeClass, code: &str) -> CallError {
@@ -100,10 +100,7 @@ fn create_judges_ours_conflict_and_free_directories() {
     let r = row();
     let other = listed("theirs", "/cfs/a/", "elsewhere");
     let mine = listed("mine", "/cfs/a/", "src/");
-    let view = RowView {
-        row: &r,
-        data_flow_id: None,
-    };
+    let view = RowView::new(&r, None);
     match op.judge(view, &[&other, &mine]) {
         Judgement::Finish(Final::Done { data_flow_id, .. }) => {
             assert_eq!(data_flow_id.as_deref(), Some("mine"))
