@@ -132,13 +132,17 @@ impl TaskTarget {
 /// [`crate::emulator::Emulator::add_task`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTask {
+    /// `FileSystemId`.
     pub file_system_id: String,
+    /// `Type`.
     pub task_type: TaskType,
-    /// Not unique: two creates with one name make two tasks.
+    /// `TaskName`; not unique: two creates with one name make two tasks.
     pub task_name: String,
+    /// `TaskPath` or `ListPath`.
     pub target: TaskTarget,
     /// The flow it goes through; it must exist on the file system and be `available`.
     pub data_flow_id: Option<String>,
+    /// `IsOverwrite`.
     pub is_overwrite: bool,
 }
 

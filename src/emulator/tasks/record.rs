@@ -10,13 +10,21 @@ use super::task::Task;
 /// One data task, as the emulator holds it now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskRecord {
+    /// `TaskId`: `task-` and eight lower-case letters and digits.
     pub task_id: String,
+    /// `TaskName`.
     pub task_name: String,
+    /// `FileSystemId`.
     pub file_system_id: String,
+    /// `Type`.
     pub task_type: TaskType,
+    /// `TaskPath` or `ListPath`.
     pub target: TaskTarget,
+    /// `DataFlowId`, when it goes through a flow.
     pub data_flow_id: Option<String>,
+    /// `IsOverwrite`.
     pub is_overwrite: bool,
+    /// `TaskStatus` now.
     pub status: TaskStatus,
     /// `CreationTime`, China Standard Time.
     pub creation_time: String,

@@ -109,11 +109,17 @@ pub(crate) fn fate(size: Size, fail: f64, fail_files: f64, rng: &mut StdRng) -> 
 /// A task's files and bytes: total, done (`Successed`), failed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// `FileTotalCount`.
     pub files_total: u64,
+    /// `FileSuccessedCount`.
     pub files_done: u64,
+    /// `FileFailedCount`.
     pub files_failed: u64,
+    /// `FileTotalSize`, bytes.
     pub bytes_total: u64,
+    /// `FileSuccessedSize`, bytes.
     pub bytes_done: u64,
+    /// `FileFailedSize`, bytes.
     pub bytes_failed: u64,
 }
 
