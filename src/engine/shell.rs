@@ -206,7 +206,7 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
                     .send(&target, &region, &request)
                     .await
                     .map(|reply| Answer {
-                        data_flow_id: reply.resource_id().map(str::to_owned),
+                        id: reply.resource_id().map(str::to_owned),
                         request_id: reply.request_id().to_owned(),
                     });
                 match &result {

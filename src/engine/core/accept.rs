@@ -11,7 +11,7 @@ use super::rows::{Entry, Phase};
 use super::{Core, HostId};
 use crate::api::{CallError, OutcomeClass};
 use crate::manifest::Row;
-use crate::store::{RowState, Synced, Transition};
+use crate::store::{Change, Record, RowState, Synced, Transition};
 
 impl Core {
     pub(super) fn accept(&mut self, row: Row, synced: Synced, host: HostId, now: Duration) {
@@ -32,11 +32,12 @@ impl Core {
             }
             Resume::Drift => {
                 let error = drift(&row);
-                let t = Transition {
-                    data_flow_id: synced.data_flow_id.clone(),
-                    ..Transition::new(synced.flow_id, RowState::Created, Some(&error))
-                };
-                self.record(t);
+                self.record(Transition {
+                    record: Record::Flow(synced.flow_id),
+                    change: Change::Drift {
+                        error: (&error).into(),
+                    },
+                });
                 let mut ev = RowEvent::earlier(&row, &synced);
                 ev.error_code = Some(error.code);
                 ev.error_message = Some(error.message);
@@ -44,16 +45,21 @@ impl Core {
                 return;
             }
             Resume::DriftGone => {
-                self.record(Transition::new(synced.flow_id, RowState::Created, None));
+                self.record(Transition {
+                    record: Record::Flow(synced.flow_id),
+                    change: Change::DriftGone,
+                });
                 self.emit(Event::Row(RowEvent::earlier(&row, &synced)));
                 return;
             }
             Resume::Restart => {
                 state = RowState::Pending;
                 self.record(Transition {
-                    fingerprint: Some(fingerprint),
-                    source_key: Some(source_key),
-                    ..Transition::new(synced.flow_id, RowState::Pending, None)
+                    record: Record::Flow(synced.flow_id),
+                    change: Change::Restart {
+                        fingerprint,
+                        source_key,
+                    },
                 });
             }
             Resume::Work => {}
@@ -80,7 +86,8 @@ impl Core {
             calls_now: 0,
             calls_ever: synced.attempts,
             data_flow_id: synced.data_flow_id.clone(),
-            flow_status: None,
+            task: None,
+            seen: None,
             last_error: None,
             outstanding,
             phase: Phase::Queued,

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use super::super::op::{Judgement, RowView};
+use super::super::op::Judgement;
 use super::rows::{Entry, Phase, Resolve};
 use super::{Command, Core, HostId, Wake};
 use crate::api::{normalize_target_path, DataFlowInfo};
@@ -173,11 +173,6 @@ impl Core {
             .get(e.row.target_key())
             .map(|v| v.iter().collect())
             .unwrap_or_default();
-        let view = RowView {
-            row: &e.row,
-            data_flow_id: e.data_flow_id.as_deref(),
-            calls_ever: e.calls_ever,
-        };
-        self.op.judge(view, &at)
+        self.op.judge(e.view(), &at)
     }
 }

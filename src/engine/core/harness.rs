@@ -180,7 +180,7 @@ pub fn waits(cmds: &[Command]) -> Vec<u64> {
 pub fn records(cmds: &[Command], line: u64) -> Vec<&Transition> {
     cmds.iter()
         .filter_map(|c| match c {
-            Command::Record(t) if t.flow_id == line as i64 => Some(t),
+            Command::Record(t) if t.flow_id() == line as i64 => Some(t),
             _ => None,
         })
         .collect()
@@ -188,7 +188,7 @@ pub fn records(cmds: &[Command], line: u64) -> Vec<&Transition> {
 
 pub fn ok(id: &str) -> Result<Answer, CallError> {
     Ok(Answer {
-        data_flow_id: Some(id.into()),
+        id: Some(id.into()),
         request_id: "req".into(),
     })
 }

@@ -14,7 +14,7 @@ use super::{Core, MAX_LISTINGS};
 use crate::api::classify::PATH_USED;
 use crate::api::error::codes::CONNECT_FAILED;
 use crate::api::{CallError, DataFlowInfo, OutcomeClass};
-use crate::store::Transition;
+use crate::store::{Change, Transition};
 
 /// Listings of one file system in a row that could not connect before the run stops.
 const UNREACHABLE_LISTINGS: u32 = 2;
@@ -145,21 +145,30 @@ impl Core {
             }
             Judgement::Finish(f) => self.finish(line, f, None),
             Judgement::LookAgain(after) => self.look_again(line, now + after, now),
-            Judgement::Watch { after, status } => {
-                if status.is_some() && status != e.flow_status {
-                    e.flow_status = status.clone();
-                    let t = Transition {
-                        data_flow_id: e.data_flow_id.clone(),
-                        flow_status: status.map(|s| (s, at)),
-                        ..Transition::new(e.record, e.state, e.last_error.as_ref())
-                    };
-                    self.record(t);
+            Judgement::Watch { after, seen } => {
+                if seen.is_some() && seen != e.seen {
+                    e.seen = seen.clone();
+                    if let Some(seen) = seen {
+                        let t = Transition {
+                            record: e.target(),
+                            change: Change::Watched {
+                                live: super::finish::live(seen, at),
+                            },
+                        };
+                        self.record(t);
+                    }
                 }
                 self.look_again(line, now + after, now);
             }
-            Judgement::Call { data_flow_id } => {
+            Judgement::Call {
+                data_flow_id,
+                task_id,
+            } => {
                 if data_flow_id.is_some() {
                     e.data_flow_id = data_flow_id;
+                }
+                if let (Some(id), Some(task)) = (task_id, e.task.as_mut()) {
+                    task.task_id = Some(id);
                 }
                 let outstanding = e.outstanding;
                 let Phase::Resolving(r) = &mut e.phase else {

@@ -13,6 +13,7 @@ mod finish;
 mod groups;
 #[cfg(test)]
 mod harness;
+mod hold;
 mod listing;
 #[cfg(test)]
 mod props;
@@ -32,7 +33,7 @@ use super::events::{Event, StopReason};
 use super::op::{Action, Answer, Facts, Operation};
 use crate::api::{CallError, DataFlowInfo, Request};
 use crate::manifest::Row;
-use crate::store::{RowState, Synced, Transition};
+use crate::store::{RowState, Synced, Transition, Waiting};
 
 use groups::Group;
 pub use groups::GroupKey;
@@ -146,6 +147,7 @@ pub struct Totals {
 enum Wake {
     Retry(u64),
     Group(usize),
+    Hold(usize),
 }
 
 #[derive(Default)]
@@ -169,6 +171,9 @@ pub struct Core {
     group_index: HashMap<GroupKey, usize>,
     wakes: BinaryHeap<Reverse<(Duration, Wake)>>,
     failed_fs: HashMap<String, CallError>,
+    /// File systems holding their rows back, by file system.
+    holds: Vec<hold::Hold>,
+    hold_index: HashMap<String, usize>,
     out: VecDeque<Command>,
     listings_in_flight: usize,
     ready_len: usize,
@@ -194,6 +199,8 @@ impl Core {
             group_index: HashMap::new(),
             wakes: BinaryHeap::new(),
             failed_fs: HashMap::new(),
+            holds: Vec::new(),
+            hold_index: HashMap::new(),
             out: VecDeque::new(),
             listings_in_flight: 0,
             ready_len: 0,
@@ -242,6 +249,7 @@ impl Core {
             match wake {
                 Wake::Retry(line) => self.retry_due(line, t),
                 Wake::Group(g) => self.group_due(g, now),
+                Wake::Hold(i) => self.hold_due(i, t),
             }
         }
         self.launch(now);
@@ -357,7 +365,7 @@ impl Core {
     }
 
     /// Starts slot waits while hosts have ready rows and room, host by host.
-    fn launch(&mut self, _now: Duration) {
+    fn launch(&mut self, now: Duration) {
         if self.stop.is_some() {
             return;
         }
@@ -377,6 +385,9 @@ impl Core {
                     self.fail_without_call(line, error);
                     continue;
                 }
+                if self.held(line, now) {
+                    continue;
+                }
                 let Some(e) = self.rows.get_mut(&line) else {
                     continue;
                 };
@@ -393,9 +404,9 @@ impl Core {
 }
 
 /// The state a row is recorded in while it waits for a call.
-fn waiting_state(state: RowState) -> RowState {
+fn waiting_state(state: RowState) -> Waiting {
     match state {
-        RowState::Unknown | RowState::Retrying => RowState::Retrying,
-        _ => RowState::Pending,
+        RowState::Unknown | RowState::Retrying => Waiting::Retrying,
+        _ => Waiting::Pending,
     }
 }

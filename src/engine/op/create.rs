@@ -7,7 +7,7 @@ use crate::api::{normalize_target_path, CallError, DataFlowInfo, OutcomeClass, R
 use crate::manifest::Row;
 use crate::store::RowState;
 
-use super::{Action, Facts, Final, Judgement, Operation, RowView};
+use super::{Action, Facts, Final, Judgement, Operation, RowView, Seen};
 
 /// The `Status` of a flow being deleted.
 pub const DELETING: &str = "deleting";
@@ -71,15 +71,17 @@ impl Operation for CreateOp {
         }
         if let Some(flow) = at_directory.iter().find(|f| is_ours(row, f)) {
             return Judgement::Finish(Final::Done {
-                data_flow_id: Some(flow.data_flow_id.clone()),
+                id: Some(flow.data_flow_id.clone()),
                 request_id: None,
                 via: view.via_listing(),
-                flow_status: Some(flow.status.clone()).filter(|s| !s.is_empty()),
+                seen: Some(flow.status.clone())
+                    .filter(|s| !s.is_empty())
+                    .map(Seen::Flow),
             });
         }
         match at_directory.first() {
             Some(flow) => Judgement::Finish(Final::Failed(conflict(row, flow))),
-            None => Judgement::Call { data_flow_id: None },
+            None => Judgement::call(None),
         }
     }
 }

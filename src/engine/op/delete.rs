@@ -9,6 +9,7 @@ use crate::store::RowState;
 use super::create::{is_ours, DELETING};
 use super::{
     default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
+    Seen,
 };
 use crate::engine::resume::{Known, Resume};
 
@@ -50,14 +51,12 @@ impl Operation for DeleteOp {
     fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
         match the_rows(view, at) {
             Some(f) if f.status == DELETING => Judgement::Finish(Final::Done {
-                data_flow_id: Some(f.data_flow_id.clone()),
+                id: Some(f.data_flow_id.clone()),
                 request_id: None,
                 via: "listing",
-                flow_status: Some(f.status.clone()),
+                seen: Some(Seen::Flow(f.status.clone())),
             }),
-            Some(f) => Judgement::Call {
-                data_flow_id: Some(f.data_flow_id.clone()),
-            },
+            Some(f) => Judgement::call(Some(f.data_flow_id.clone())),
             None => match at.first() {
                 // Another source's flow: never ours to delete.
                 Some(other) => Judgement::Finish(Final::Failed(CallError {
@@ -76,15 +75,13 @@ impl Operation for DeleteOp {
                 // slip between two pages: a recorded flow is deleted by its id all the same (the
                 // service says so if it is already gone).
                 None => match view.data_flow_id {
-                    Some(id) => Judgement::Call {
-                        data_flow_id: Some(id.to_owned()),
-                    },
+                    Some(id) => Judgement::call(Some(id.to_owned())),
                     // Nothing there, and nothing recorded: nothing of ours to delete.
                     None => Judgement::Finish(Final::Done {
-                        data_flow_id: None,
+                        id: None,
                         request_id: None,
                         via: "listing",
-                        flow_status: None,
+                        seen: None,
                     }),
                 },
             },
@@ -101,10 +98,10 @@ impl Operation for DeleteOp {
             // The id is unknown to the service: the flow is already gone.
             Err(e) if e.code == INVALID_DATA_FLOW_ID || e.code == "ResourceNotFound" => {
                 AfterCall::Finish(Final::Done {
-                    data_flow_id: None,
+                    id: None,
                     request_id: e.request_id.clone(),
                     via: "call",
-                    flow_status: None,
+                    seen: None,
                 })
             }
             _ => default_after_call(result, attempts, max_attempts, true),

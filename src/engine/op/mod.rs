@@ -13,10 +13,11 @@ pub use delete::DeleteOp;
 pub use modify::{RotateOp, UpdateOp};
 pub use wait::WaitOp;
 
+use crate::api::tasks::{TaskInfo, TaskType};
 pub use crate::api::Action;
 use crate::api::{CallError, DataFlowInfo, OutcomeClass, Request};
 use crate::manifest::Row;
-use crate::store::{RowState, Transition};
+use crate::store::{RowState, TaskKey, TaskProgress, Transition};
 
 use super::backoff::Backoff;
 use super::resume::{self, Known, Resume};
@@ -39,25 +40,34 @@ pub struct Facts {
     pub wait_timeout: bool,
 }
 
-/// A successful answer, whatever the action: the flow it concerns (when the answer names one)
-/// and the request id.
+/// A successful answer, whatever the action: what it names (the flow created or modified, the
+/// task created) and the request id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
-    pub data_flow_id: Option<String>,
+    pub id: Option<String>,
     pub request_id: String,
+}
+
+/// What a listing showed of a row's flow or task, to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// The flow's `Status`.
+    Flow(String),
+    /// The task's status and progress.
+    Task(Box<TaskProgress>),
 }
 
 /// How a row ends, as the operation sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Final {
-    /// The row reached the operation's goal; `data_flow_id` is the row's flow, when known, and
-    /// `flow_status` its live status, when listed.
+    /// The row reached the operation's goal; `id` is what the goal concerns (the row's flow, or
+    /// its task), when known, and `seen` what a listing showed of it.
     Done {
-        data_flow_id: Option<String>,
+        id: Option<String>,
         request_id: Option<String>,
         /// How it was reached, for logs: `call`, `listing`, `adopted`.
         via: &'static str,
-        flow_status: Option<String>,
+        seen: Option<Seen>,
     },
     /// Permanent for this row.
     Failed(CallError),
@@ -73,8 +83,22 @@ pub struct RowView<'a> {
     pub row: &'a Row,
     /// The row's flow, as recorded or as found by a listing.
     pub data_flow_id: Option<&'a str>,
+    /// The row's data task, for operations on tasks.
+    pub task: Option<&'a TaskRef>,
     /// Calls sent for the row by every run.
     pub calls_ever: u32,
+}
+
+/// A row's data task as the core holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRef {
+    pub key: TaskKey,
+    /// The name every create of it carries.
+    pub name: String,
+    /// The task the next call acts on: the row's own once known, or one a listing named.
+    pub task_id: Option<String>,
+    /// When its first create was sent (ms since the epoch), if ever.
+    pub first_sent_ms: Option<i64>,
 }
 
 impl<'a> RowView<'a> {
@@ -83,6 +107,7 @@ impl<'a> RowView<'a> {
         RowView {
             row,
             data_flow_id,
+            task: None,
             calls_ever: 0,
         }
     }
@@ -109,6 +134,10 @@ pub enum AfterCall {
         backoff: Backoff,
         error: CallError,
     },
+    /// The file system cannot take the call now (its queue is full): the row, and every other
+    /// row of the file system, waits without using the call budget, and tries again; never a
+    /// failure, and not an attempt that counts.
+    Hold(CallError),
     /// The call may have acted: list the file system before sending again. `exists` is true
     /// when the service said the row's target already exists.
     Resolve {
@@ -123,19 +152,43 @@ pub enum AfterCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Judgement {
     Finish(Final),
-    /// The row still needs its call, on this flow when the action takes one (conclusive only
-    /// when no earlier call can still act).
+    /// The row still needs its call, on this flow, or on this task, when the action takes one
+    /// (conclusive only when no earlier call can still act).
     Call {
         data_flow_id: Option<String>,
+        task_id: Option<String>,
     },
     /// Nothing to decide yet: list again after this long (a directory held by a flow being
     /// deleted).
     LookAgain(std::time::Duration),
-    /// The flow is there but has not settled: record its live status and look again after
-    /// `after`.
+    /// The flow or task is there but has not settled: record what was seen and look again
+    /// after `after`.
     Watch {
         after: std::time::Duration,
-        status: Option<String>,
+        seen: Option<Seen>,
+    },
+}
+
+impl Judgement {
+    /// The row needs its call on this flow (or on none).
+    pub fn call(data_flow_id: Option<String>) -> Judgement {
+        Judgement::Call {
+            data_flow_id,
+            task_id: None,
+        }
+    }
+}
+
+/// Which listing judges an operation's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// DescribeDataFlow of the file system; rows judged by directory.
+    Flows,
+    /// DescribeLifecycleDataTask of the file system, of one type or all, of one task name or
+    /// all; rows judged by task id (or, with a name, by what the listing of the name shows).
+    Tasks {
+        kind: Option<TaskType>,
+        name: Option<String>,
     },
 }
 
@@ -148,9 +201,22 @@ pub trait Operation: Send + Sync + 'static {
     /// The row's call, on the row's flow when the action takes one.
     fn request(&self, row: RowView<'_>) -> Request;
 
+    /// The listing that judges the row.
+    fn scope(&self, _row: RowView<'_>) -> Scope {
+        Scope::Flows
+    }
+
     /// Judges the row from the flows listed at its directory (same file system and target path,
     /// any source).
-    fn judge(&self, row: RowView<'_>, at_directory: &[&DataFlowInfo]) -> Judgement;
+    fn judge(&self, _row: RowView<'_>, _at_directory: &[&DataFlowInfo]) -> Judgement {
+        Judgement::Finish(Final::Unchanged { via: "listing" })
+    }
+
+    /// Judges the row from the tasks a listing showed for it (by its task's id, its name, or
+    /// its flow).
+    fn judge_tasks(&self, _row: RowView<'_>, _tasks: &[&TaskInfo]) -> Judgement {
+        Judgement::Finish(Final::Unchanged { via: "listing" })
+    }
 
     /// Adds what the operation records when a row reaches its goal.
     fn on_done(&self, _t: &mut Transition) {}
@@ -185,10 +251,10 @@ pub fn default_after_call(
     let error = match result {
         Ok(a) => {
             return AfterCall::Finish(Final::Done {
-                data_flow_id: a.data_flow_id.clone(),
+                id: a.id.clone(),
                 request_id: Some(a.request_id.clone()),
                 via: "call",
-                flow_status: None,
+                seen: None,
             })
         }
         Err(e) => e.clone(),

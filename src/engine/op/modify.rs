@@ -5,7 +5,7 @@
 
 use crate::api::{CallError, DataFlowInfo, ModifyDataFlowRequest, OutcomeClass, Request};
 use crate::manifest::Row;
-use crate::store::{RowState, Transition};
+use crate::store::{Change, RowState, Transition};
 
 use super::create::{is_ours, DELETING};
 use super::{
@@ -148,9 +148,7 @@ impl Operation for UpdateOp {
         if differences(view.row, flow).is_empty() {
             return Judgement::Finish(Final::Unchanged { via: "unchanged" });
         }
-        Judgement::Call {
-            data_flow_id: Some(flow.data_flow_id.clone()),
-        }
+        Judgement::call(Some(flow.data_flow_id.clone()))
     }
 
     fn after_call(
@@ -179,9 +177,7 @@ impl Operation for RotateOp {
 
     fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
         match find(view, at) {
-            Ok(f) => Judgement::Call {
-                data_flow_id: Some(f.data_flow_id.clone()),
-            },
+            Ok(f) => Judgement::call(Some(f.data_flow_id.clone())),
             Err(j) => j,
         }
     }
@@ -196,10 +192,16 @@ impl Operation for RotateOp {
     }
 
     fn on_done(&self, t: &mut Transition) {
-        t.rotation = Some(self.rotation);
-        // Keys are not part of the fingerprint: the other fields were not sent.
-        t.fingerprint = None;
-        t.source_key = None;
+        if let Change::Done {
+            rotation,
+            answers_to,
+            ..
+        } = &mut t.change
+        {
+            *rotation = Some(self.rotation);
+            // Keys are not part of the fingerprint: the other fields were not sent.
+            *answers_to = None;
+        }
     }
 
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {

@@ -8,7 +8,7 @@ use crate::store::RowState;
 
 use super::create::is_ours;
 use super::modify::MISSING;
-use super::{Action, Facts, Final, Judgement, Operation, RowView};
+use super::{Action, Facts, Final, Judgement, Operation, RowView, Seen};
 use crate::engine::resume::{Known, Resume, DRIFT};
 
 /// Code recorded for a row whose flow ended `unavailable` (e.g. its source keys were refused).
@@ -59,10 +59,10 @@ impl Operation for WaitOp {
         };
         match flow.status.as_str() {
             "available" => Judgement::Finish(Final::Done {
-                data_flow_id: Some(flow.data_flow_id.clone()),
+                id: Some(flow.data_flow_id.clone()),
                 request_id: None,
                 via: "available",
-                flow_status: Some(flow.status.clone()),
+                seen: Some(Seen::Flow(flow.status.clone())),
             }),
             "unavailable" => Judgement::Finish(Final::Failed(CallError {
                 class: OutcomeClass::Row,
@@ -78,7 +78,9 @@ impl Operation for WaitOp {
             // `pending` (being configured), or a status this version does not know: look again.
             status => Judgement::Watch {
                 after: POLL,
-                status: Some(status.to_owned()).filter(|s| !s.is_empty()),
+                seen: Some(status.to_owned())
+                    .filter(|s| !s.is_empty())
+                    .map(Seen::Flow),
             },
         }
     }
