@@ -24,8 +24,8 @@ pub use bounds::Problem;
 pub use inputs::{Input, STDIN_NAME};
 pub use profile::{choose_region, Profile, RegionChoice};
 pub use resolve::{
-    default_concurrency, resolve, resolve_api, resolve_delete, resolve_exec, resolve_validate,
-    resume_command, task_verb, ExecSettings,
+    default_concurrency, resolve, resolve_api, resolve_delete, resolve_exec, resolve_task,
+    resolve_validate, resume_command, task_type, ExecSettings,
 };
 pub use resume::{Resume, Verb};
 
@@ -67,6 +67,8 @@ pub enum UsageError {
     EmptyPath(&'static str),
     #[error("--summary-file and --metrics-file name the same file {}; give each its own", .0.display())]
     SameOutput(PathBuf),
+    #[error("task needs --type TYPE (metaload, restore, release, archive), or --stop")]
+    TaskType,
     /// A default region (`--region`, `TENCENTCLOUD_REGION`) not in the list of regions.
     #[error("{source_name} {message}")]
     UnknownRegion {
@@ -151,6 +153,8 @@ pub struct Settings {
     pub progress: ProgressMode,
     /// What the run does to the flows.
     pub goal: crate::engine::Goal,
+    /// `run --task`: data tasks started and followed after the flows, in order.
+    pub tasks: Vec<crate::api::tasks::TaskType>,
     /// `--dry-run --json`: the plan as one JSON object.
     pub json: bool,
     /// `--summary-file`: the closing summary as JSON.

@@ -9,9 +9,10 @@ use super::{
     bounds, choose_region, default_state, inputs, ApiSettings, Pacing, Problem, Profile,
     RegionChoice, Resume, Service, Settings, UsageError, ValidateSettings, Verb, DEFAULT_ENDPOINT,
 };
+use crate::api::tasks::TaskType;
 use crate::api::{regions, Endpoint};
-use crate::cli::{ApiArgs, DeleteArgs, ExecArgs, RunArgs, ValidateArgs};
-use crate::engine::Goal;
+use crate::cli::{ApiArgs, DeleteArgs, ExecArgs, RunArgs, TaskArgs, TaskKind, ValidateArgs};
+use crate::engine::{Goal, TaskAction};
 
 /// An environment variable, with an empty or blank value counted as unset.
 fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
@@ -256,6 +257,7 @@ fn settings(api: ApiSettings, exec: ExecSettings, verb: Verb, goal: Goal) -> Set
         max_runtime: exec.max_runtime,
         progress: api.progress,
         goal,
+        tasks: Vec::new(),
         json: false,
         summary_file: exec.summary_file,
         metrics_file: exec.metrics_file,
@@ -280,6 +282,7 @@ pub fn resolve(
         update: args.update,
         rotate_keys: args.rotate_keys,
         wait,
+        tasks: args.task.iter().map(|&k| kind_name(k)).collect(),
     };
     let goal = Goal::Create {
         update: args.update,
@@ -290,6 +293,7 @@ pub fn resolve(
         retry_failed: args.retry_failed,
         dry_run: args.dry_run,
         json: args.json,
+        tasks: args.task.iter().map(|&k| task_type(k)).collect(),
         ..settings(api, exec, verb, goal)
     })
 }
@@ -309,17 +313,64 @@ pub fn resolve_delete(
     })
 }
 
-/// The resume command of a `task` run: for the `task` subcommand to plug in.
-pub fn task_verb(kind: Option<&str>, overwrite: bool, again: bool, wait: Option<Duration>) -> Verb {
-    Verb::Task(match kind {
-        Some(kind) => TaskVerb::Start {
-            kind: kind.to_owned(),
-            overwrite,
-            again,
-            wait,
-        },
-        None => TaskVerb::Stop { wait },
-    })
+/// Resolves `task`'s flags: the API options as for `run`, the task's own, and its goal.
+pub fn resolve_task(
+    args: &TaskArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    home: Option<PathBuf>,
+) -> Result<Settings, UsageError> {
+    let api = resolve_api(&args.api, env, home, true)?;
+    let exec = resolve_exec(&args.exec)?;
+    let wait = args.wait.then_some(args.wait_timeout);
+    let (action, verb) = match (args.stop, args.kind) {
+        (true, kind) => (
+            TaskAction::Stop {
+                kinds: kind.map(task_type).into_iter().collect(),
+            },
+            TaskVerb::Stop {
+                kind: kind.map(kind_name),
+                wait,
+            },
+        ),
+        (false, Some(kind)) => (
+            TaskAction::Start {
+                kind: task_type(kind),
+                overwrite: args.overwrite,
+                again: args.again,
+            },
+            TaskVerb::Start {
+                kind: kind_name(kind),
+                overwrite: args.overwrite,
+                again: args.again,
+                wait,
+            },
+        ),
+        (false, None) => return Err(UsageError::TaskType),
+    };
+    Ok(settings(
+        api,
+        exec,
+        Verb::Task(verb),
+        Goal::Task { action, wait },
+    ))
+}
+
+/// The API's data task type of the flag's value.
+pub fn task_type(kind: TaskKind) -> TaskType {
+    match kind {
+        TaskKind::Metaload => TaskType::Metaload,
+        TaskKind::Restore => TaskType::Restore,
+        TaskKind::Release => TaskType::Release,
+        TaskKind::Archive => TaskType::Archive,
+    }
+}
+
+/// The flag's value as typed: `metaload`, `restore`, `release`, `archive`.
+fn kind_name(kind: TaskKind) -> String {
+    use clap::ValueEnum;
+    kind.to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
 }
 
 /// Resolves `validate`'s flags: the region exactly as [`resolve`] chooses it for `run`.

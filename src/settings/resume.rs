@@ -47,6 +47,8 @@ pub enum Verb {
         rotate_keys: bool,
         /// `--wait`, with its timeout.
         wait: Option<Duration>,
+        /// `--task TYPE`, in order.
+        tasks: Vec<String>,
     },
     /// `bulkflow delete`. `yes` is kept as the user typed it: a pasted hint never deletes
     /// without asking when the first command asked.
@@ -65,8 +67,11 @@ pub enum TaskVerb {
         again: bool,
         wait: Option<Duration>,
     },
-    /// `--stop [--wait [--wait-timeout D]]`.
-    Stop { wait: Option<Duration> },
+    /// `--stop [--type TYPE] [--wait [--wait-timeout D]]`.
+    Stop {
+        kind: Option<String>,
+        wait: Option<Duration>,
+    },
 }
 
 /// Where the calls go, as the hint names it.
@@ -163,11 +168,15 @@ impl Resume {
                 update,
                 rotate_keys,
                 wait,
+                tasks,
             } => {
                 r.flag(*retry_failed, "--retry-failed");
                 r.flag(*update, "--update");
                 r.flag(*rotate_keys, "--rotate-keys");
                 r.wait(*wait);
+                for kind in tasks {
+                    r.option("--task", kind);
+                }
             }
             Verb::Delete { yes } => r.flag(*yes, "--yes"),
             Verb::Task(TaskVerb::Start {
@@ -181,8 +190,11 @@ impl Resume {
                 r.flag(*again, "--again");
                 r.wait(*wait);
             }
-            Verb::Task(TaskVerb::Stop { wait }) => {
+            Verb::Task(TaskVerb::Stop { kind, wait }) => {
                 r.push("--stop");
+                if let Some(kind) = kind {
+                    r.option("--type", kind);
+                }
                 r.wait(*wait);
             }
         }

@@ -22,12 +22,15 @@ fn origin<'a>(manifest: &'a Path, state: &'a Path, default: &'a Path) -> Origin<
     }
 }
 
-const RUN: Verb = Verb::Run {
-    retry_failed: false,
-    update: false,
-    rotate_keys: false,
-    wait: None,
-};
+fn run_verb() -> Verb {
+    Verb::Run {
+        retry_failed: false,
+        update: false,
+        rotate_keys: false,
+        wait: None,
+        tasks: Vec::new(),
+    }
+}
 
 #[test]
 fn defaults_are_left_out_and_everything_else_is_repeated_quoted() {
@@ -36,7 +39,10 @@ fn defaults_are_left_out_and_everything_else_is_repeated_quoted() {
         PathBuf::from("flows.csv.bulkflow.db"),
     );
     let o = origin(&m, &st, &st);
-    assert_eq!(Resume::new(&RUN, &o).to_string(), "bulkflow run flows.csv");
+    assert_eq!(
+        Resume::new(&run_verb(), &o).to_string(),
+        "bulkflow run flows.csv"
+    );
 
     let (m, st) = (PathBuf::from("my flows.csv"), PathBuf::from("it's.db"));
     let region = RegionChoice::Env("ap-shanghai".into());
@@ -58,13 +64,14 @@ fn defaults_are_left_out_and_everything_else_is_repeated_quoted() {
         update: true,
         rotate_keys: true,
         wait: Some(Duration::from_secs(5400)),
+        tasks: vec!["metaload".into(), "restore".into()],
     };
     assert_eq!(
         Resume::new(&verb, &o).to_string(),
         "bulkflow run 'my flows.csv' --format csv --state 'it'\\''s.db' --endpoint \
          http://127.0.0.1:8080 --region ap-shanghai --profile prod --allow-unknown-region \
          --rate 5 --concurrency 3 --request-timeout 2.5 --max-attempts 3 --settle 0 \
-         --retry-failed --update --rotate-keys --wait --wait-timeout 90m"
+         --retry-failed --update --rotate-keys --wait --wait-timeout 90m --task metaload --task restore"
     );
 }
 
@@ -82,6 +89,7 @@ fn a_region_from_the_profile_file_is_left_to_the_file_and_the_emulator_is_named(
         update: false,
         rotate_keys: false,
         wait: Some(DEFAULT_WAIT_TIMEOUT),
+        tasks: Vec::new(),
     };
     assert_eq!(
         Resume::new(&verb, &o).to_string(),
@@ -107,10 +115,21 @@ fn delete_keeps_yes_as_typed_and_task_names_its_type() {
         Resume::new(&task, &o).to_string(),
         "bulkflow task m.csv --type restore --overwrite --wait --wait-timeout 2h"
     );
-    let stop = Verb::Task(TaskVerb::Stop { wait: None });
+    let stop = Verb::Task(TaskVerb::Stop {
+        kind: None,
+        wait: None,
+    });
     assert_eq!(
         Resume::new(&stop, &o).to_string(),
         "bulkflow task m.csv --stop"
+    );
+    let stop = Verb::Task(TaskVerb::Stop {
+        kind: Some("archive".into()),
+        wait: Some(DEFAULT_WAIT_TIMEOUT),
+    });
+    assert_eq!(
+        Resume::new(&stop, &o).to_string(),
+        "bulkflow task m.csv --stop --type archive --wait"
     );
 }
 
@@ -123,6 +142,7 @@ fn a_flag_is_added_once() {
         update: false,
         rotate_keys: false,
         wait: Some(DEFAULT_WAIT_TIMEOUT),
+        tasks: Vec::new(),
     };
     let r = Resume::new(&verb, &o);
     assert_eq!(r.with("--wait"), "bulkflow run m.csv --wait");

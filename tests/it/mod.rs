@@ -7,6 +7,7 @@ pub mod common;
 mod credentials_refresh;
 mod credentials_run;
 mod drift;
+mod emulator_bin;
 mod engine_run;
 mod examples;
 mod flag_props;
