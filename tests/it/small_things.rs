@@ -32,6 +32,27 @@ fn each_command_lists_only_its_flags_and_refuses_the_others() {
     let delete = flags_of(&["delete"]);
     let run_flags = flags_of(&["run"]);
     let plan = flags_of(&["plan"]);
+    let task = flags_of(&["task"]);
+    for pass in [
+        "--update",
+        "--rotate-keys",
+        "--retry-failed",
+        "--json",
+        "--dry-run",
+        "--task",
+    ] {
+        assert!(!task.contains(&pass.to_owned()), "task lists {pass}");
+    }
+    for own in [
+        "--type",
+        "--stop",
+        "--wait",
+        "--wait-timeout",
+        "--max-runtime",
+        "--emulator",
+    ] {
+        assert!(task.contains(&own.to_owned()), "task lacks {own}");
+    }
     for pass in [
         "--wait",
         "--wait-timeout",
