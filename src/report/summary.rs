@@ -114,7 +114,7 @@ pub fn render(s: &RunSummary, resume: &Resume) -> String {
 }
 
 /// The paragraph `bulkflow task` ends with: the calls, each type's tasks, and what next.
-fn render_task_run(s: &RunSummary, resume: &str) -> String {
+fn render_task_run(s: &RunSummary, resume: &Resume) -> String {
     let secs = s.elapsed.as_secs_f64();
     let mut out = format!(
         "bulkflow: {} rows. {} calls in {secs:.1}s, {} throttled.",
