@@ -26,6 +26,7 @@ mod scripts;
 mod shown;
 mod shown_machine;
 mod stdin;
+mod tasks;
 #[cfg(unix)]
 mod trust;
 mod wrong_endpoint;
