@@ -33,6 +33,7 @@ mod shown;
 mod shown_machine;
 mod small_things;
 mod stdin;
+mod tasks;
 #[cfg(unix)]
 mod trust;
 mod wrong_endpoint;

@@ -83,6 +83,7 @@ impl Core {
                 e.group = g;
             }
         }
+        let patient = self.facts.patient;
         let Some(e) = self.rows.get_mut(&line) else {
             return;
         };
@@ -90,6 +91,7 @@ impl Core {
             due,
             next_look,
             exists,
+            patient: patient && e.outstanding,
             listings: 0,
             early_look: next_look < due,
         });

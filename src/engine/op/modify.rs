@@ -130,6 +130,7 @@ const fn modify_facts(looks_first: bool) -> Facts {
         wait_timeout: false,
         task: None,
         records_calls: true,
+        patient: false,
     }
 }
 
