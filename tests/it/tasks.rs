@@ -200,7 +200,8 @@ async fn rows_without_an_available_flow_are_reported_and_counted() {
         s.skipped
     );
     assert_eq!(emu.task_counters().create_calls, 0);
-    let text = bulkflow::report::summary::render(&s, "bulkflow task flows.csv --type metaload");
+    let resume = bulkflow::settings::Resume::default();
+    let text = bulkflow::report::summary::render(&s, &resume);
     assert!(text.contains("No task started for 6 rows"), "{text}");
 }
 
