@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::classify::{classify_code, permanent_tls_failure, OutcomeClass, TlsFailure};
 use super::client::{codes, err, CallError};
-use super::untrusted::{escape, Scrubber};
+use super::untrusted::{escape, Scrubber, WITHHELD};
 
 /// Longest Content-Type quoted in a message.
 const MAX_QUOTED_TYPE: usize = 60;
@@ -49,6 +49,14 @@ pub(super) fn interpret(
             format!("HTTP {status} without an API answer (is --endpoint the CFS API?)"),
         ));
     };
+    // Classified by the code as it came: a code that happens to share a run of characters with
+    // a secret is still the code it is, even if it is not shown.
+    let raw_class = resp
+        .get("Error")
+        .and_then(|e| e.get("Code"))
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty() && *c != codes::MALFORMED)
+        .map(classify_code);
     // A hostile or broken server may echo a secret, or write a line break, into any field.
     scrubber.clean_value(&mut resp);
     let request_id: String = resp
@@ -64,18 +72,19 @@ pub(super) fn interpret(
             .and_then(Value::as_str)
             .filter(|c| !c.is_empty())
             .unwrap_or(codes::MALFORMED);
-        let message: String = error
+        let mut message: String = error
             .get("Message")
             .and_then(Value::as_str)
             .unwrap_or("")
             .chars()
             .take(1000)
             .collect();
-        let class = if code == codes::MALFORMED {
-            OutcomeClass::Unknown
-        } else {
-            classify_code(code)
-        };
+        if message == WITHHELD {
+            message = format!(
+                "the server's message for {code} is not kept: it quoted a secret sent with the call"
+            );
+        }
+        let class = raw_class.unwrap_or(OutcomeClass::Unknown);
         return Err(CallError {
             class,
             code: code.chars().take(128).collect(),

@@ -6,6 +6,7 @@ pub mod classify;
 pub mod client;
 pub mod credentials;
 pub mod endpoint;
+mod secret_echo;
 pub mod sign;
 pub mod types;
 pub mod untrusted;

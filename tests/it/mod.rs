@@ -22,6 +22,7 @@ mod paging_shift;
 mod plan;
 pub mod rawserver;
 mod scripts;
+mod secret_echo;
 mod shown;
 mod shown_machine;
 mod stdin;
