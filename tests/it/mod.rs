@@ -21,6 +21,7 @@ mod operator;
 mod paging_shift;
 mod plan;
 pub mod rawserver;
+mod report_cells;
 mod scripts;
 mod secret_echo;
 mod shown;
