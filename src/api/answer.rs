@@ -159,6 +159,19 @@ fn status_class(status: u16) -> OutcomeClass {
 /// among those, an untrusted certificate or an impossible handshake stops the run, as no retry
 /// can mend it.
 pub(super) fn transport_error(e: reqwest::Error) -> CallError {
+    // Nothing was sent, and nothing sent again would fare better: a header value (a SecretId or
+    // a token) that HTTP cannot carry. Credentials are checked where they are loaded; this is
+    // the net under that check.
+    if e.is_builder() {
+        return err(
+            OutcomeClass::Fatal,
+            codes::CREDENTIALS,
+            format!(
+                "the request could not be built (does a credential hold a character HTTP headers cannot carry?): {}",
+                source_chain(&e)
+            ),
+        );
+    }
     if e.is_connect() {
         if let Some((kind, tls)) = permanent_tls_failure(&e) {
             let host = e.url().and_then(|u| u.host_str()).unwrap_or("?");

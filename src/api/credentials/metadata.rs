@@ -7,7 +7,7 @@ use reqwest::Url;
 use serde::Deserialize;
 
 use super::provider::{BoxFuture, Fetch, FetchError, Issued};
-use super::Credentials;
+use super::{bad_value, Credentials};
 use crate::secret::Secret;
 
 /// The metadata service's root, overridable with `BULKFLOW_METADATA_URL` (tests, rehearsals).
@@ -183,6 +183,16 @@ impl CvmRole {
         let expires = c.expired_time.ok_or_else(|| {
             FetchError::permanent(format!("{place}: the answer has no ExpiredTime"))
         })?;
+        let values = [
+            ("TmpSecretId", &id[..]),
+            ("TmpSecretKey", &key),
+            ("Token", &token),
+        ];
+        if let Some(problem) = bad_value(&values) {
+            return Err(FetchError::permanent(format!(
+                "{place}: the answer's {problem}; no call can be signed with it"
+            )));
+        }
         Ok(Issued {
             credentials: Credentials {
                 secret_id: id,
