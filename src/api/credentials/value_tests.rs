@@ -78,10 +78,10 @@ async fn a_value_from_the_environment_that_cannot_be_sent_names_its_variable() {
         "TENCENTCLOUD_SESSION_TOKEN",
         "TENCENTCLOUD_ROLE_ARN",
     ] {
-        let crlf = format!("value-PLANTED\r");
+        let crlf = "value-PLANTED\r";
         let mut vars: Vec<(&str, &str)> = keys.to_vec();
         vars.retain(|(k, _)| *k != var);
-        vars.push((var, &crlf));
+        vars.push((var, crlf));
         config_error(
             Place::new(&vars).plan(None).await,
             &[var, "ends with a carriage return"],
@@ -135,7 +135,8 @@ async fn the_token_variables_of_terraform_and_the_node_sdk_are_read_in_order() {
         ("TENCENTCLOUD_SECRET_ID", "AKIDenvTOKEN"),
         ("TENCENTCLOUD_SECRET_KEY", "key-PLANTED"),
     ];
-    let cases: [(&[(&str, &str)], &str, &str); 4] = [
+    type Vars<'a> = &'a [(&'a str, &'a str)];
+    let cases: [(Vars<'_>, &str, &str); 4] = [
         (
             &[("TENCENTCLOUD_TOKEN", "t1-PLANTED")],
             "t1-PLANTED",
