@@ -19,6 +19,8 @@ mod lifecycle_api;
 mod manifest_props;
 mod operator;
 mod paging_shift;
+#[cfg(unix)]
+mod peers_dir;
 mod plan;
 pub mod rawserver;
 mod report_cells;
