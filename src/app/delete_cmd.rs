@@ -22,8 +22,8 @@ use super::{env_var, error, home};
 /// `bulkflow delete`.
 pub(super) fn delete(args: &DeleteArgs, quiet: bool) -> ExitCode {
     let a = &args.api;
-    if a.wait || a.update || a.rotate_keys || a.retry_failed || a.json {
-        error("delete takes none of --wait, --update, --rotate-keys, --retry-failed, --json");
+    if a.wait || a.wait_timeout.is_some() || a.update || a.rotate_keys || a.retry_failed || a.json {
+        error("delete takes none of --wait, --wait-timeout, --update, --rotate-keys, --retry-failed, --json");
         return ExitCode::Usage;
     }
     let mut s = match settings::resolve(a, &env_var, home()) {

@@ -60,7 +60,12 @@ pub enum UsageError {
     EmptyPath(&'static str),
     #[error("--summary-file and --metrics-file name the same file {}; give each its own", .0.display())]
     SameOutput(PathBuf),
+    #[error("--wait-timeout applies only with --wait: add --wait, or leave --wait-timeout out")]
+    WaitTimeoutAlone,
 }
+
+/// How long `--wait` waits when `--wait-timeout` does not say.
+pub const DEFAULT_WAIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 impl UsageError {
     /// The same error for the value as the user typed it.
@@ -332,6 +337,9 @@ pub fn resolve(
         request_timeout: api.request_timeout,
         settle: seconds(&bounds::SETTLE, args.settle)?,
     };
+    if args.wait_timeout.is_some() && !args.wait {
+        return Err(UsageError::WaitTimeoutAlone);
+    }
     let max_runtime = args
         .max_runtime
         .map(|d| bounds::MAX_RUNTIME.check(d))
@@ -354,7 +362,9 @@ pub fn resolve(
         goal: crate::engine::Goal::Create {
             update: args.update,
             rotate: args.rotate_keys,
-            wait: args.wait.then_some(args.wait_timeout),
+            wait: args
+                .wait
+                .then_some(args.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT)),
         },
         json: args.json,
         summary_file,

@@ -59,6 +59,26 @@ fn numeric_flags_that_panicked_or_hung_are_usage_errors() {
 }
 
 #[test]
+fn wait_timeout_without_wait_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let manifest = write_manifest(sb.path(), 3, 1);
+    refused(
+        &sb,
+        &manifest,
+        &["--wait-timeout", "5m"],
+        "--wait-timeout applies only with --wait",
+        "add --wait",
+    );
+    let out = run(
+        &["delete", s(&manifest), "--wait-timeout", "5m", "--emulator"],
+        &[],
+        &sb.home,
+    );
+    out.expect_code(2);
+    assert!(out.stderr.contains("--wait-timeout"), "{}", out.stderr);
+}
+
+#[test]
 fn a_bad_flag_fails_a_dry_run_too() {
     let sb = Sandbox::new();
     let manifest = write_manifest(sb.path(), 3, 1);
