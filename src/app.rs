@@ -2,6 +2,7 @@
 //! called, and every outcome turned into SPEC's exit code ([`ExitCode`]).
 
 mod delete_cmd;
+mod delete_preview;
 mod offline;
 mod outputs;
 mod plan_cmd;

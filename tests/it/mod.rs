@@ -6,6 +6,7 @@ mod client_outcomes;
 pub mod common;
 mod credentials_refresh;
 mod credentials_run;
+mod delete_preview;
 mod drift;
 mod engine_run;
 mod flag_props;
