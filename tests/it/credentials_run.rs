@@ -202,3 +202,40 @@ async fn a_refused_token_names_its_variable() {
         out.stderr
     );
 }
+
+/// A metadata service that takes connections and never answers, for as long as the test runs.
+pub fn silent_metadata() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/latest/meta-data/",
+        listener.local_addr().expect("addr")
+    );
+    std::thread::spawn(move || {
+        let open: Vec<_> = listener.incoming().flatten().collect();
+        drop(open);
+    });
+    url
+}
+
+/// On a CVM whose metadata service takes the connection and then says nothing, the run is not
+/// told "no credentials" (exit 2, as off a CVM): it asks again, then stops with exit 3 naming
+/// the service.
+#[test]
+fn a_metadata_service_that_does_not_answer_is_a_failure_not_the_absence_of_a_cvm() {
+    let sb = Sandbox::new();
+    let manifest = write_manifest(sb.path(), 1, 1);
+    let metadata = silent_metadata();
+    let out = run(
+        &["run", s(&manifest), "--endpoint", "http://127.0.0.1:9"],
+        &[("BULKFLOW_METADATA_URL", &metadata)],
+        &sb.home,
+    );
+    out.expect_code(3);
+    assert!(
+        out.stderr.contains("the metadata service")
+            && out.stderr.contains("gave no answer")
+            && out.stderr.contains("3 times"),
+        "{}",
+        out.stderr
+    );
+}

@@ -5,7 +5,7 @@ mod chaos_lifecycle;
 mod client_outcomes;
 pub mod common;
 mod credentials_refresh;
-mod credentials_run;
+pub mod credentials_run;
 mod delete_preview;
 mod drift;
 mod engine_run;

@@ -261,3 +261,31 @@ fn a_signal_while_stdin_is_copied_removes_the_copy() {
         assert!(!state.exists(), "{signal}: a state file was made");
     }
 }
+
+/// After the copy, while the credentials are still being looked for (here a metadata service
+/// that never answers): a signal removes the copy and exits 4 at once too.
+#[test]
+fn a_signal_before_the_first_call_removes_the_copy() {
+    use std::io::Write;
+    let sb = Sandbox::new();
+    let manifest = std::fs::read(write_manifest(sb.path(), 4, 1)).expect("manifest");
+    let state = sb.path().join("s.db");
+    let metadata = super::credentials_run::silent_metadata();
+    let args = ["run", "-", "--format", "csv", "--state", s(&state)];
+    let (child, mut stdin) = spawn_piped(&args, &[("BULKFLOW_METADATA_URL", &metadata)], &sb.home);
+    stdin.write_all(&manifest).expect("manifest");
+    drop(stdin);
+    assert!(wait_until(Duration::from_secs(20), || !copies(sb.path()).is_empty()));
+    // The copy is made as soon as stdin ends; the metadata service then holds the run for
+    // seconds. (A signal during the copy would end the same way.)
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait();
+    out.expect_code(4);
+    assert!(copies(sb.path()).is_empty(), "{:?}", copies(sb.path()));
+    assert!(!out.stderr.contains("credentials:"), "{}", out.stderr);
+}
