@@ -15,13 +15,14 @@ use crate::exit::ExitCode;
 use crate::plan::{self, PlanError, PlanSettings, Progress, RowVerdict, Survey, Verdict};
 use crate::report::diag;
 use crate::report::mode::{self, Display};
+use crate::report::validation::ValidationJson;
 use crate::report::{self, progress::plain_every};
 use crate::settings;
 
 use super::offline::{load_region, manifest_options, materialize, print_problems};
 use super::run_cmd::{connect, runtime};
 use super::stdin_spool;
-use super::{env_var, error, home, watch_signals};
+use super::{env_var, error, home, stdout, watch_signals};
 
 /// `bulkflow plan`.
 pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
@@ -38,6 +39,23 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
         Ok(m) => m,
         Err(code) => return code,
     };
+    // Checked offline first, as `validate` would: an invalid manifest needs no credentials.
+    let manifest_options = manifest_options(&s.input, region);
+    let validated = match plan::validate(&manifest, &manifest_options) {
+        Ok(v) => v,
+        Err(e) if args.json => {
+            let result = Err(e);
+            let line = ValidationJson::of(&s.input.shown(), &result).to_line();
+            return match stdout(&format!("{line}\n")) {
+                ExitCode::Ok => ExitCode::Usage,
+                other => other,
+            };
+        }
+        Err(e) => {
+            print_problems(&e);
+            return ExitCode::Usage;
+        }
+    };
     // A manifest from stdin has a state file only when `--state` names one.
     let state = (!s.input.stdin || args.api.state.is_some()).then(|| s.state.clone());
     let rt = match runtime() {
@@ -53,10 +71,11 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
     };
     let settings = PlanSettings {
         manifest,
+        validated,
         state,
         endpoint: conn.endpoint,
         credentials: conn.credentials,
-        manifest_options: manifest_options(&s.input, region),
+        manifest_options,
         describe_rate: s.describe_rate,
         concurrency: s.concurrency,
         request_timeout: s.request_timeout,

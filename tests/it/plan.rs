@@ -391,6 +391,16 @@ fn exit_codes() {
     let bad = sb.path().join("bad.csv");
     std::fs::write(&bad, "FileSystemId,TargetPath\ncfs-1,/nope\n").unwrap();
     plan(&sb, &bad, &emu, &[]).expect_code(2);
+    // With --json the problems are on stdout as `validate --json` writes them (no credentials
+    // needed: the manifest is checked first).
+    let validated = run(&["validate", s(&bad), "--json"], &[], &sb.home);
+    validated.expect_code(2);
+    let planned = run(&["plan", s(&bad), "--json"], &[], &sb.home);
+    planned.expect_code(2);
+    assert_eq!(planned.stdout, validated.stdout);
+    let v: Value = serde_json::from_str(&planned.stdout).expect("one JSON line");
+    assert_eq!(v["valid"], false);
+    assert!(v["problems_total"].as_u64().is_some_and(|n| n > 0), "{v}");
     plan(&sb, &manifest, &emu, &["--rate", "-3"]).expect_code(2);
     plan(&sb, &manifest, &emu, &["--emulator"]).expect_code(2);
     assert_eq!(emu.counters().describe_calls, calls);
