@@ -357,15 +357,33 @@ fn exit_codes() {
     });
     let url = emu.url();
 
-    // A file system the service does not know: the listing fails for good.
-    let out = plan(&sb, &manifest, &emu, &[]);
-    out.expect_code(3);
-    assert!(
-        out.stderr.contains("cfs-00000001") && out.stderr.contains("FileSystemNotFound"),
-        "{}",
-        out.stderr
+    // A file system the service does not know: its rows are `missing`, naming the code, and
+    // every other row is still judged (exit 1, as for any missing flow).
+    let out = plan(&sb, &manifest, &emu, &["--json"]);
+    out.expect_code(1);
+    let (rows, summary) = parse(&out);
+    assert_eq!(rows.len(), 4, "{}", out.stdout);
+    for row in &rows {
+        let (fs, verdict) = (row["file_system_id"].as_str(), row["verdict"].as_str());
+        match fs {
+            Some("cfs-00000000") => assert_eq!(verdict, Some("create"), "{row}"),
+            _ => {
+                assert_eq!(verdict, Some("missing"), "{row}");
+                let detail = row["detail"].as_str().unwrap_or_default();
+                assert!(
+                    detail.starts_with("ResourceNotFound.FileSystemNotFound: the service knows no file system cfs-00000001 in ap-guangzhou"),
+                    "{row}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        (summary["create"].clone(), summary["missing"].clone()),
+        (2.into(), 2.into())
     );
-    assert_eq!(out.stdout, "");
+    let out = plan(&sb, &manifest, &emu, &[]);
+    out.expect_code(1);
+    assert!(out.stdout.contains("FileSystemNotFound"), "{}", out.stdout);
 
     // Credentials the service refuses.
     let out = run(
