@@ -8,6 +8,7 @@ mod outputs;
 mod plan_cmd;
 mod run_cmd;
 mod stdin_spool;
+mod task_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -57,6 +58,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run_cmd::run(&args, cli.quiet).code(),
         Command::Plan(args) => plan_cmd::plan(&args, cli.quiet).code(),
         Command::Delete(args) => delete_cmd::delete(&args, cli.quiet).code(),
+        Command::Task(args) => task_cmd::task(&args, cli.quiet).code(),
         Command::Validate(args) => offline::validate(&args).code(),
         Command::Status(args) => status_cmd(args).code(),
         Command::Report(args) => report_cmd(args).code(),

@@ -68,6 +68,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Delete the flows of the manifest's rows (never a flow with another source).
     Delete(DeleteArgs),
+    /// Start one data task per row's flow (metaload, restore, release, archive), or stop them;
+    /// with --wait, follow them to their end, in bytes.
+    Task(TaskArgs),
     /// Check the manifest offline; no network, no state written.
     Validate(ValidateArgs),
     /// Counts per state and the last run's rate and timing.
@@ -218,6 +221,48 @@ pub struct RunArgs {
     /// end (for node_exporter's textfile collector).
     #[arg(long, value_name = "PATH")]
     pub metrics_file: Option<PathBuf>,
+    /// After the flows are available (with --wait), start one data task of this type per row
+    /// and follow it to its end; may be given more than once: the types run in that order.
+    #[arg(long, value_enum, value_name = "TYPE", requires = "wait")]
+    pub task: Vec<TaskKind>,
+}
+
+/// A data task's type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TaskKind {
+    /// Load the bucket's metadata: its files appear on the file system.
+    Metaload,
+    /// Preload the bucket's data onto the file system.
+    Restore,
+    /// Free the cached copy.
+    Release,
+    /// Move data down to the bucket.
+    Archive,
+}
+
+/// `bulkflow task`.
+#[derive(Debug, Args)]
+pub struct TaskArgs {
+    #[command(flatten)]
+    pub api: RunArgs,
+    /// The type of task to start (or, with --stop, to stop).
+    #[arg(
+        long = "type",
+        value_enum,
+        value_name = "TYPE",
+        required_unless_present = "stop"
+    )]
+    pub kind: Option<TaskKind>,
+    /// Stop the rows' queued or running tasks (of --type, else of every type) instead.
+    #[arg(long, conflicts_with_all = ["overwrite", "again"])]
+    pub stop: bool,
+    /// IsOverwrite: a file on both sides is overwritten (with release: the hot copy is freed).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Start a new task for rows whose last task of the type has ended (finished, failed or
+    /// stopped); without it, a row's task is started once and then followed.
+    #[arg(long)]
+    pub again: bool,
 }
 
 /// `bulkflow plan`.

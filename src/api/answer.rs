@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::classify::{classify_code, permanent_tls_failure, OutcomeClass, TlsFailure};
-use super::client::{codes, err, CallError};
+use super::error::{codes, err, CallError};
 use super::untrusted::{escape, Scrubber, WITHHELD};
 
 /// Longest Content-Type quoted in a message.

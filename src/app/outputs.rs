@@ -102,7 +102,7 @@ impl RunOutputs {
             state: s.state.clone(),
             goal: match s.goal {
                 Goal::Delete => RowState::Deleted,
-                Goal::Create { .. } => RowState::Created,
+                Goal::Create { .. } | Goal::Task { .. } => RowState::Created,
             },
             resume: resume(s),
             summary_file: s.summary_file.clone(),

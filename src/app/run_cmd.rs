@@ -222,6 +222,7 @@ async fn engine_run(
         retry_failed: s.retry_failed,
         max_runtime: s.max_runtime,
         goal: s.goal.clone(),
+        tasks: s.tasks.clone(),
     };
     let display = if quiet {
         mode::Display::Nothing

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::api::tasks::TaskType;
 use crate::api::{CallError, OutcomeClass};
 use crate::store::RowState;
 
@@ -69,6 +70,12 @@ pub enum Pass {
     Rotate,
     Wait,
     Delete,
+    /// Data tasks of a type started.
+    TaskStart(TaskType),
+    /// Data tasks of a type followed to their end.
+    TaskWait(TaskType),
+    /// Data tasks of a type stopped.
+    TaskStop(TaskType),
 }
 
 impl Pass {
@@ -80,6 +87,9 @@ impl Pass {
             Pass::Rotate => "rotated",
             Pass::Wait => "available",
             Pass::Delete => "deleted",
+            Pass::TaskStart(_) => "started",
+            Pass::TaskWait(_) => "ended",
+            Pass::TaskStop(_) => "stopped",
         }
     }
 }

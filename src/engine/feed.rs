@@ -5,21 +5,15 @@
 
 use tokio::sync::mpsc;
 
+use super::core::FeedItem;
 use super::events::{Event, EventSink};
 use super::op::Operation;
 use super::resume::{Known, Resume};
 use crate::manifest::{Problem, ReadAhead, Reader, Row};
-use crate::store::{PendingSync, RowState, StoreError, SyncRow, Synced, Writer};
+use crate::store::{PendingSync, RowState, StoreError, SyncRow, Writer};
 
 /// Rows synced in one transaction.
 const BATCH: usize = 512;
-
-/// A row that needs work, with what the state file knows of it.
-#[derive(Debug)]
-pub struct FeedItem {
-    pub row: Row,
-    pub synced: Synced,
-}
 
 /// Why the feed stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +34,7 @@ struct InFlight {
 /// Where the rows go: the engine, or only the count of those with nothing to do.
 struct Sink<'a> {
     op: &'a dyn Operation,
+    writer: &'a Writer,
     retry_failed: bool,
     tx: &'a mpsc::Sender<FeedItem>,
     events: &'a EventSink,
@@ -60,6 +55,7 @@ pub fn feed(
 ) -> Result<u64, FeedError> {
     let sink = Sink {
         op,
+        writer,
         retry_failed,
         tx,
         events,
@@ -125,18 +121,31 @@ impl Sink<'_> {
     /// (to be freed where they were read), or `None` when the engine is gone.
     fn hand_on(&self, batch: InFlight) -> Result<Option<Vec<Row>>, FeedError> {
         let synced = batch.pending.wait()?;
+        // Operations on data tasks also need each row's latest task of their type.
+        let mut tasks = match self.op.facts().task {
+            Some(kind) => {
+                let ids = synced.iter().map(|(_, s)| s.flow_id).collect();
+                self.writer.row_tasks_blocking(ids, kind)?
+            }
+            None => Vec::new(),
+        }
+        .into_iter();
         let mut dead = Vec::with_capacity(synced.len());
         // Rows final before the run are only counted, one event per state for the batch.
         let mut earlier: Vec<(RowState, u64)> = Vec::new();
         for (mut row, (mut lent, synced)) in batch.rows.into_iter().zip(synced) {
+            let tasks = tasks.next();
             let known = Known {
                 state: synced.state,
                 error_code: synced.error_code.as_deref(),
                 fingerprint: (&synced.fingerprint, &lent.fingerprint),
                 source: (synced.source_key.as_deref(), &lent.source_key),
                 rotation: synced.rotation,
+                tasks: tasks.as_ref(),
             };
-            if self.op.resume(known, self.retry_failed) == Resume::Settled {
+            // The one decision of what a known row needs; the core acts on it.
+            let resume = self.op.resume(known, self.retry_failed);
+            if resume == Resume::Settled {
                 match earlier.iter_mut().find(|(s, _)| *s == synced.state) {
                     Some((_, n)) => *n += 1,
                     None => earlier.push((synced.state, 1)),
@@ -146,7 +155,13 @@ impl Sink<'_> {
                 continue;
             }
             restore(&mut row, &mut lent);
-            if self.tx.blocking_send(FeedItem { row, synced }).is_err() {
+            let item = FeedItem {
+                row,
+                synced,
+                tasks,
+                resume,
+            };
+            if self.tx.blocking_send(item).is_err() {
                 return Ok(None);
             }
         }

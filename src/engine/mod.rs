@@ -8,10 +8,13 @@ pub mod feed;
 pub mod listing;
 pub mod op;
 pub mod pacer;
+pub mod pacers;
+mod passes;
 pub mod peers;
 pub mod resume;
 mod run;
 mod shell;
+pub mod task_name;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -22,9 +25,11 @@ pub use events::{Event, EventSink, Pass, RowEvent, StopReason};
 pub use op::create::CONFLICT;
 pub use run::run;
 
+use crate::api::tasks::TaskType;
 use crate::api::{CredentialProvider, Endpoint};
 use crate::exit::ExitCode;
 use crate::manifest::{ManifestError, ManifestOptions};
+use crate::store::task_read::TaskCounts;
 use crate::store::{RowState, StoreError};
 
 /// What the engine's pacing, concurrency and retries need, resolved from the flags.
@@ -55,6 +60,8 @@ pub struct RunSettings {
     pub max_runtime: Option<Duration>,
     /// What the run does to the manifest's flows.
     pub goal: Goal,
+    /// Data tasks started and followed, in order, after a create run's passes (`run --task`).
+    pub tasks: Vec<TaskType>,
 }
 
 /// What a run does to the manifest's flows: one or more operations, each a pass over the rows.
@@ -68,8 +75,28 @@ pub enum Goal {
         rotate: bool,
         wait: Option<Duration>,
     },
-    /// Delete every row's flow.
+    /// Delete every row's flow (stopping the row's own running data tasks first).
     Delete,
+    /// Start, or stop, the rows' data tasks (`bulkflow task`); with `wait`, follow them to
+    /// their end within that long.
+    Task {
+        action: TaskAction,
+        wait: Option<Duration>,
+    },
+}
+
+/// What `bulkflow task` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskAction {
+    /// Start one task of the type per row (`--overwrite` sets IsOverwrite; `--again` starts a
+    /// new one for rows whose last task of the type has ended).
+    Start {
+        kind: TaskType,
+        overwrite: bool,
+        again: bool,
+    },
+    /// Stop the rows' queued or running tasks of these types (all when empty).
+    Stop { kinds: Vec<TaskType> },
 }
 
 impl Default for Goal {
@@ -141,6 +168,52 @@ pub struct RunSummary {
     pub goal: RowState,
     /// Created rows whose flow had not become available when `--wait` gave up.
     pub waiting: u64,
+    /// Whether the run's goal concerns the flows (`run`, `delete`), not only their data tasks.
+    pub flows: bool,
+    /// The data tasks of the run, by type, with what was asked of them.
+    pub tasks: Vec<TaskSummary>,
+    /// Rows left unsent by this run, by the code they were reported with (a data task of a row
+    /// with no available flow).
+    pub skipped: BTreeMap<String, u64>,
+    /// Rows left unsettled with nothing recorded (a data task no longer listed).
+    pub unsettled: u64,
+}
+
+/// A run's data tasks of one type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSummary {
+    pub kind: TaskType,
+    /// Whether they were started (else stopped).
+    pub started: bool,
+    /// Whether they were followed to their end.
+    pub waited: bool,
+    pub counts: TaskCounts,
+}
+
+impl TaskSummary {
+    /// Rows whose task is not where the run was to bring it.
+    fn unsettled(&self) -> u64 {
+        if self.started {
+            self.counts.not_started() + if self.waited { self.counts.live() } else { 0 }
+        } else if self.waited {
+            self.counts.live()
+        } else {
+            self.counts.status("init") + self.counts.status("running")
+        }
+    }
+
+    /// Rows whose task failed: refused, ended `failed`, or with failed files.
+    fn failed(&self) -> u64 {
+        if !self.started {
+            return 0;
+        }
+        let ended_badly = if self.waited {
+            self.counts.status("failed") + self.counts.with_failed_files
+        } else {
+            0
+        };
+        self.counts.refused() + ended_badly
+    }
 }
 
 impl RunSummary {
@@ -149,7 +222,19 @@ impl RunSummary {
     pub fn exit_code(&self) -> ExitCode {
         let n = |s| self.counts.get(&s).copied().unwrap_or(0);
         let counted: u64 = self.counts.values().sum();
-        let unsettled = counted.saturating_sub(n(self.goal) + n(RowState::Failed)) + self.waiting;
+        // `bulkflow task` concerns the rows' tasks only: a row without a flow is reported (and
+        // counted as skipped) rather than unsettled.
+        let (flows_unsettled, flows_failed) = if self.flows {
+            let done = n(self.goal) + n(RowState::Failed);
+            (counted.saturating_sub(done), n(RowState::Failed))
+        } else {
+            (0, 0)
+        };
+        let tasks_unsettled: u64 = self.tasks.iter().map(TaskSummary::unsettled).sum();
+        let unsettled = flows_unsettled + self.waiting + tasks_unsettled + self.unsettled;
+        let failed = flows_failed
+            + self.tasks.iter().map(TaskSummary::failed).sum::<u64>()
+            + self.skipped.values().sum::<u64>();
         match self.stop.as_ref().map(|(r, _)| *r) {
             Some(StopReason::Store) => return ExitCode::State,
             // Calls may have been made: not 2 ("nothing was sent"). The rows of the manifest as
@@ -164,7 +249,7 @@ impl RunSummary {
         }
         if unsettled > 0 {
             ExitCode::Interrupted
-        } else if n(RowState::Failed) > 0 {
+        } else if failed > 0 {
             ExitCode::FailedRows
         } else {
             ExitCode::Ok
@@ -190,6 +275,10 @@ mod tests {
             manifest: PathBuf::new(),
             goal: RowState::Created,
             waiting: 0,
+            flows: true,
+            tasks: Vec::new(),
+            skipped: BTreeMap::new(),
+            unsettled: 0,
         }
     }
 

@@ -191,6 +191,11 @@ impl Pacer {
         }
     }
 
+    /// The user's ceiling (calls per second); 0 when unpaced.
+    pub fn ceiling(&self) -> f64 {
+        self.cap
+    }
+
     /// The current target rate (calls per second); 0 when unpaced.
     pub fn rate(&self) -> f64 {
         self.lock().budget / WINDOW.as_secs_f64()

@@ -1,6 +1,7 @@
 //! What a run does with a row the state file already knows: a plain decision over what was
 //! recorded and what the manifest says now, table-tested. No state policy lives in SQL.
 
+use crate::store::tasks::RowTasks;
 use crate::store::RowState;
 
 /// Code recorded (beside `created`) when the manifest changed a created flow's source.
@@ -17,6 +18,8 @@ pub struct Known<'a> {
     pub source: (Option<&'a str>, &'a str),
     /// The last key rotation applied to the row's flow.
     pub rotation: Option<i64>,
+    /// For operations on data tasks: the row's flow status and latest task of their type.
+    pub tasks: Option<&'a RowTasks>,
 }
 
 /// The decision.
@@ -34,6 +37,11 @@ pub enum Resume {
     Drift,
     /// A created row reported as drifted whose manifest is back to the flow's source.
     DriftGone,
+    /// A new data task for the row (its first of the type, or the next after one that ended).
+    NewTask,
+    /// Nothing is sent for the row, and it is reported with this code (a data task of a row
+    /// whose flow does not exist): counted, never recorded.
+    Skip(&'static str),
 }
 
 /// Decides what a create run does with a known row.
@@ -85,6 +93,7 @@ mod tests {
                 fingerprint: ("a", if edited { "b" } else { "a" }),
                 source: (Some("s"), if moved { "t" } else { "s" }),
                 rotation: None,
+                tasks: None,
             };
             assert_eq!(
                 decide(k, retry),
@@ -102,6 +111,7 @@ mod tests {
             fingerprint: ("a", "b"),
             source: (None, "t"),
             rotation: None,
+            tasks: None,
         };
         assert_eq!(decide(k, false), Resume::Settled);
     }

@@ -10,43 +10,17 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::core::{Core, CoreSettings, Totals};
-use super::op::{CreateOp, DeleteOp, Operation, RotateOp, UpdateOp, WaitOp};
-use super::shell::{self, Rates, ShellEnd};
+use super::op::{Operation, RotateOp};
+use super::pacers::{Pacers, Rates};
+use super::passes::{passes, task_plan, wait_of, Step};
+use super::shell::{self, ShellEnd};
+use super::TaskSummary;
 use super::{feed, DispatchSettings, Event, EventSink, Goal, RunError, RunSettings, RunSummary};
 use super::{Pass, StopReason};
+use crate::api::tasks::TaskType;
 use crate::api::{Client, Endpoint};
 use crate::manifest::{self, ManifestOptions};
 use crate::store::{self, read, RowState, RunTotals, StoreError, Writer};
-
-/// One pass over the manifest's rows with one operation.
-enum Step {
-    Op(Arc<dyn Operation>, Pass),
-    /// Key rotation: its number is known once the state file is open.
-    Rotate,
-}
-
-fn passes(goal: &Goal) -> Vec<Step> {
-    match goal {
-        Goal::Delete => vec![Step::Op(Arc::new(DeleteOp), Pass::Delete)],
-        Goal::Create {
-            update,
-            rotate,
-            wait,
-        } => {
-            let mut v = vec![Step::Op(Arc::new(CreateOp), Pass::Create)];
-            if *update {
-                v.push(Step::Op(Arc::new(UpdateOp), Pass::Update));
-            }
-            if *rotate {
-                v.push(Step::Rotate);
-            }
-            if wait.is_some() {
-                v.push(Step::Op(Arc::new(WaitOp), Pass::Wait));
-            }
-            v
-        }
-    }
-}
 
 /// What every pass shares.
 struct Ctx<'a> {
@@ -58,9 +32,12 @@ struct Ctx<'a> {
     dispatch: &'a DispatchSettings,
     retry_failed: bool,
     run_id: i64,
+    task_nonce: String,
     events: &'a EventSink,
     cancel: &'a CancellationToken,
     started: Instant,
+    /// One pacer per host and action for every pass.
+    pacers: Arc<Pacers>,
 }
 
 /// Runs a manifest to the end, or until `cancel` fires or `--max-runtime` passes.
@@ -80,6 +57,7 @@ pub async fn run(
         dispatch,
         retry_failed,
         goal,
+        tasks,
         ..
     } = settings;
     let options = Arc::new(manifest_options);
@@ -105,13 +83,23 @@ pub async fn run(
             now: service,
         });
     }
+    let sq = |e| StoreError::sqlite(&state_path, e);
+    let task_nonce = store::tasks::nonce(&conn).map_err(sq)?;
+    let live = store::task_read::live_kinds(&conn).map_err(sq)?;
+    let plan_of_tasks = task_plan(&goal, &tasks, &live);
     let (writer, writer_thread) = Writer::start(conn, &state_path)?;
     let manifest_name = manifest_path.display().to_string();
     let run_id = writer.begin_run(&manifest_name, plan.rows, service).await?;
     let client = Client::new(credentials, dispatch.request_timeout)
         .map_err(|e| RunError::Client(e.to_string()))?;
 
+    let rates = Rates {
+        calls: dispatch.rate,
+        listings: dispatch.describe_rate,
+    };
+    let pacers = Arc::new(Pacers::new(rates, client.credentials().account_hint()));
     let ctx = Ctx {
+        pacers,
         manifest: &manifest_path,
         options: &options,
         writer: &writer,
@@ -120,6 +108,7 @@ pub async fn run(
         dispatch: &dispatch,
         retry_failed,
         run_id,
+        task_nonce,
         events: &events,
         cancel: &cancel,
         started,
@@ -128,7 +117,7 @@ pub async fn run(
     let mut totals = Totals::default();
     // Rows brought to the goal count in the first pass (the create or the delete).
     let mut goal_done = None;
-    for step in passes(&goal) {
+    for step in passes(&goal, &tasks, &live) {
         let (op, rotation, pass) = match step {
             Step::Op(op, pass) => (op, None, pass),
             Step::Rotate => {
@@ -143,11 +132,9 @@ pub async fn run(
         });
         // `--wait-timeout` bounds the wait pass; `--max-runtime` bounds the whole run.
         let runtime = deadline.map(|d| (d, "--max-runtime"));
-        let pass_deadline = match (&goal, pass) {
-            (Goal::Create { wait: Some(w), .. }, Pass::Wait) => {
-                let w = Instant::now()
-                    .checked_add(*w)
-                    .map(|t| (t, "--wait-timeout"));
+        let pass_deadline = match (wait_of(&goal), op.facts().wait_timeout) {
+            (Some(w), true) => {
+                let w = Instant::now().checked_add(w).map(|t| (t, "--wait-timeout"));
                 match (runtime, w) {
                     (Some(d), Some(w)) => Some(if d.0 <= w.0 { d } else { w }),
                     (d, w) => d.or(w),
@@ -178,6 +165,7 @@ pub async fn run(
     end.totals = totals;
 
     let done = Done {
+        tasks: plan_of_tasks,
         manifest: &manifest_path,
         state: &state_path,
         rows: plan.rows,
@@ -189,6 +177,8 @@ pub async fn run(
 
 /// What the end of a run needs to know.
 struct Done<'a> {
+    /// The data tasks the run concerns: type, started (else stopped), followed to the end.
+    tasks: Vec<(TaskType, bool, bool)>,
     manifest: &'a Path,
     state: &'a Path,
     rows: u64,
@@ -227,7 +217,10 @@ fn add(to: &mut Totals, t: &Totals) {
     to.calls += t.calls;
     to.throttled += t.throttled;
     to.done += t.done;
-    to.listings += t.listings;
+    to.unsettled += t.unsettled;
+    for (code, n) in &t.skipped {
+        *to.skipped.entry(code.clone()).or_default() += n;
+    }
 }
 
 /// One pass: the manifest read again and fed to a core of `op`.
@@ -265,19 +258,15 @@ async fn pass_over(
             retry_failed: ctx.retry_failed,
             run_id: ctx.run_id,
             epoch_ms: store::now_ms() - ctx.started.elapsed().as_millis() as i64,
+            task_nonce: ctx.task_nonce.clone(),
         },
     );
-    let rates = Rates {
-        calls: d.rate,
-        listings: d.describe_rate,
-    };
     let mut end = shell::drive(
         core,
-        op,
         ctx.client.clone(),
         ctx.writer.clone(),
         ctx.endpoint.clone(),
-        rates,
+        ctx.pacers.clone(),
         ctx.events.clone(),
         feed_rx,
         ctx.cancel.clone(),
@@ -326,6 +315,15 @@ async fn finish(
         Goal::Create { wait: Some(_), .. } => read::waiting(&conn).map_err(sq)?,
         _ => 0,
     };
+    let mut tasks = Vec::new();
+    for &(kind, started, waited) in &ctx.tasks {
+        tasks.push(TaskSummary {
+            kind,
+            started,
+            waited,
+            counts: store::task_read::task_counts(&conn, kind).map_err(sq)?,
+        });
+    }
     let summary = RunSummary {
         counts,
         total: rows,
@@ -343,6 +341,10 @@ async fn finish(
             RowState::Created
         },
         waiting,
+        flows: !matches!(goal, Goal::Task { .. }),
+        tasks,
+        skipped: std::mem::take(&mut end.totals.skipped),
+        unsettled: end.totals.unsettled,
     };
     drop(conn);
     let totals = RunTotals {

@@ -17,9 +17,11 @@ use tokio::time::Instant;
 use super::verdict::Flow;
 use super::PlanError;
 use crate::api::types::DESCRIBE_PAGE_LIMIT;
+use crate::api::Action;
 use crate::api::{CallError, Client, DataFlowInfo, Endpoint, OutcomeClass, Target};
 use crate::engine::listing::list_file_system;
 use crate::engine::pacer::Pacer;
+use crate::engine::pacers::{Pacers, Rates};
 use crate::engine::Backoff;
 use crate::manifest::{identity, Identity};
 
@@ -209,13 +211,21 @@ pub async fn list(
     let mut names: HashMap<&str, u32> = HashMap::new();
     let mut live = Live::default();
     let mut tasks = JoinSet::new();
+    // Paced, and shared with this machine's runs, as a run's listings are.
+    let pacers = Pacers::new(
+        Rates {
+            calls: rate,
+            listings: rate,
+        },
+        client.credentials().account_hint(),
+    );
     progress.total.store(groups.len() as u64, Ordering::Relaxed);
     for (region, fs) in groups {
         let target = endpoint.resolve(region)?;
         let h = *host_index.entry(target.host.clone()).or_insert_with(|| {
             let allowed = first_allowed(rate, concurrency);
             hosts.push(Host {
-                pacer: Arc::new(Pacer::new(rate)),
+                pacer: pacers.get(&target.host, Action::Describe),
                 slots: Arc::new(Semaphore::new(allowed)),
                 allowed,
             });

@@ -141,6 +141,8 @@ pub struct Settings {
     pub progress: ProgressMode,
     /// What the run does to the flows.
     pub goal: crate::engine::Goal,
+    /// `run --task`: data tasks started and followed after the flows, in order.
+    pub tasks: Vec<crate::api::tasks::TaskType>,
     /// `--dry-run --json`: the plan as one JSON object.
     pub json: bool,
     /// `--summary-file`: the closing summary as JSON.
@@ -366,10 +368,23 @@ pub fn resolve(
                 .wait
                 .then_some(args.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT)),
         },
+        tasks: args.task.iter().map(|&k| task_type(k)).collect(),
         json: args.json,
         summary_file,
         metrics_file,
     })
+}
+
+/// The API's data task type of the flag's value.
+pub fn task_type(kind: crate::cli::TaskKind) -> crate::api::tasks::TaskType {
+    use crate::api::tasks::TaskType;
+    use crate::cli::TaskKind;
+    match kind {
+        TaskKind::Metaload => TaskType::Metaload,
+        TaskKind::Restore => TaskType::Restore,
+        TaskKind::Release => TaskType::Release,
+        TaskKind::Archive => TaskType::Archive,
+    }
 }
 
 /// Resolves `validate`'s flags: the region exactly as [`resolve`] chooses it for `run`.

@@ -221,7 +221,7 @@ fn wait_timeout_needs_wait() {
     );
     let wait = |flags: &[&str]| match resolved(flags).unwrap().goal {
         crate::engine::Goal::Create { wait, .. } => wait,
-        crate::engine::Goal::Delete => None,
+        _ => None,
     };
     assert_eq!(
         wait(&["--wait", "--wait-timeout", "5m"]),

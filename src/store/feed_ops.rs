@@ -4,8 +4,9 @@
 use tokio::sync::oneshot;
 
 use super::open::StoreError;
-use super::records::{SyncRow, Synced};
-use super::writer::{now_ms, Op, Writer};
+use super::synced::{SyncRow, Synced};
+use super::writer::{Op, Writer};
+use crate::clock::now_ms;
 
 /// A sync handed to the writer, not yet answered.
 pub struct PendingSync {

@@ -5,8 +5,8 @@
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::records::{SyncRow, Synced};
 use super::state::RowState;
+use super::synced::{SyncRow, Synced};
 
 /// The columns a lookup reads, in the order [`read_row`] takes them.
 const COLUMNS: &str = "id, state, data_flow_id, unknown_since_ms, attempts, fingerprint, \

@@ -26,14 +26,16 @@ async fn rows_keep_their_state_and_fingerprint_through_a_sync() {
     assert_eq!(s[0].state, RowState::Pending);
     // The mark before a call: durable once `commit` returns.
     w.commit(Transition {
-        unknown_since_ms: Some(99),
-        attempts: Some(1),
-        begin: Some(AttemptBegin {
-            attempt: 1,
-            run_id: run,
-            sent_at_ms: 5,
-        }),
-        ..Transition::new(s[0].flow_id, RowState::Unknown, None)
+        record: Record::Flow(s[0].flow_id),
+        change: Change::Sending {
+            begin: AttemptBegin {
+                attempt: 1,
+                run_id: run,
+                sent_at_ms: 5,
+            },
+            unknown_since_ms: 99,
+            error: None,
+        },
     })
     .await
     .unwrap();
@@ -43,11 +45,13 @@ async fn rows_keep_their_state_and_fingerprint_through_a_sync() {
         message: "m".into(),
         request_id: None,
     };
-    w.transition(Transition::new(
-        s[1].flow_id,
-        RowState::Failed,
-        Some(&failed),
-    ))
+    w.transition(Transition {
+        record: Record::Flow(s[1].flow_id),
+        change: Change::Failed {
+            error: (&failed).into(),
+            end: None,
+        },
+    })
     .unwrap();
     w.end_run(run, RunTotals::default()).await.unwrap();
 

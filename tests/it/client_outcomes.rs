@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use bulkflow::api::client::codes;
+use bulkflow::api::error::codes;
 use bulkflow::api::sign;
 use bulkflow::api::{
     CallError, Client, CreateDataFlowRequest, Created, Credentials, DescribeDataFlowRequest,

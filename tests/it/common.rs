@@ -45,6 +45,7 @@ pub fn settings(
     rate: f64,
 ) -> RunSettings {
     RunSettings {
+        tasks: Vec::new(),
         manifest: manifest.to_owned(),
         state: manifest.with_extension("csv.bulkflow.db"),
         endpoint: Endpoint::parse(&emu.url()).unwrap(),

@@ -8,6 +8,7 @@ mod credentials_refresh;
 pub mod credentials_run;
 mod delete_preview;
 mod drift;
+mod emulator_bin;
 mod engine_run;
 mod flag_props;
 mod flags;

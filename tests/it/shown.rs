@@ -48,6 +48,10 @@ fn help_texts() {
 
 fn summary_of(counts: &[(RowState, u64)], created_now: u64, calls: u64) -> RunSummary {
     RunSummary {
+        flows: true,
+        tasks: Vec::new(),
+        skipped: Default::default(),
+        unsettled: 0,
         counts: counts.iter().copied().collect::<BTreeMap<_, _>>(),
         total: counts.iter().map(|(_, n)| n).sum(),
         calls,

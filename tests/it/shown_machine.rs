@@ -27,6 +27,10 @@ fn interrupted() -> RunSummary {
         (RowState::Pending, 875),
     ];
     RunSummary {
+        flows: true,
+        tasks: Vec::new(),
+        skipped: Default::default(),
+        unsettled: 0,
         counts: counts.into_iter().collect::<BTreeMap<_, _>>(),
         total: 1200,
         calls: 330,

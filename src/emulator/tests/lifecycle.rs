@@ -6,7 +6,8 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use crate::emulator::flow::{FlowStatus, NewFlow};
-use crate::emulator::state::{Flows, Life, Refusal};
+use crate::emulator::flows::{Flows, Life};
+use crate::emulator::refusal::Refusal;
 
 fn new(fs: &str, path: &str) -> NewFlow {
     NewFlow {

@@ -8,13 +8,14 @@ use std::time::Duration;
 use super::super::backoff::Backoff;
 use super::super::events::{Event, StopReason};
 use super::super::op::{Final, Judgement};
-use super::groups::{snapshot_of, GroupKey};
+use super::groups::GroupKey;
 use super::rows::Phase;
+use super::snapshot::{Listed, Snapshot};
 use super::{Core, MAX_LISTINGS};
 use crate::api::classify::PATH_USED;
-use crate::api::client::codes::CONNECT_FAILED;
-use crate::api::{CallError, DataFlowInfo, OutcomeClass};
-use crate::store::Transition;
+use crate::api::error::codes::CONNECT_FAILED;
+use crate::api::{CallError, OutcomeClass};
+use crate::store::{Change, Transition};
 
 /// Listings of one file system in a row that could not connect before the run stops.
 const UNREACHABLE_LISTINGS: u32 = 2;
@@ -31,7 +32,7 @@ impl Core {
         &mut self,
         key: &GroupKey,
         started: Duration,
-        result: Result<Vec<DataFlowInfo>, CallError>,
+        result: Result<Listed, CallError>,
         now: Duration,
     ) {
         let Some(&g) = self.group_index.get(key) else {
@@ -41,8 +42,8 @@ impl Core {
             self.listings_in_flight -= 1;
         }
         self.emit(Event::Listing {
-            file_system_id: key.1.clone(),
-            flows: result.as_ref().map(Vec::len).unwrap_or(0),
+            file_system_id: key.file_system_id.clone(),
+            flows: result.as_ref().map(Listed::len).unwrap_or(0),
             error: result.as_ref().err().cloned(),
         });
         let members: Vec<u64> = self.groups[g].members.iter().copied().collect();
@@ -60,18 +61,18 @@ impl Core {
                 let detail = format!("{e} ({UNREACHABLE_LISTINGS} listings could not connect)");
                 self.stop(StopReason::Fatal, detail);
             }
-            Ok(flows) => {
-                let mut snapshot = snapshot_of(flows, &key.1);
+            Ok(listed) => {
+                let mut snapshot = Snapshot::of(listed, &key.file_system_id, &key.scope);
                 for line in members {
                     let Some(e) = self.rows.get(&line) else {
                         continue;
                     };
                     let judgement = self.judge(e, &snapshot);
                     // Kept only for rows fed later (each directory has one row in a run).
-                    snapshot.remove(e.row.target_key());
+                    snapshot.forget(e.view());
                     self.apply_judgement(line, judgement, now, Some(started));
                 }
-                if self.op.looks_first() && self.groups[g].snapshot.is_none() {
+                if self.facts.looks_first && self.groups[g].snapshot.is_none() {
                     self.groups[g].snapshot = Some(snapshot);
                 }
             }
@@ -81,7 +82,7 @@ impl Core {
             Err(e) if e.class == OutcomeClass::FileSystem => {
                 // The file system does not exist (or cannot have flows): nothing was created.
                 self.failed_fs
-                    .entry(key.1.clone())
+                    .entry(key.file_system_id.clone())
                     .or_insert_with(|| e.clone());
                 for line in members {
                     self.finish(line, Final::Failed(e.clone()), None);
@@ -122,25 +123,7 @@ impl Core {
             return;
         };
         match judgement {
-            Judgement::Finish(Final::Done {
-                data_flow_id,
-                request_id,
-                via,
-                flow_status,
-            }) => {
-                let via = if e.calls_ever == 0 && via == "listing" {
-                    "adopted"
-                } else {
-                    via
-                };
-                let f = Final::Done {
-                    data_flow_id,
-                    request_id,
-                    via,
-                    flow_status,
-                };
-                self.finish(line, f, None);
-            }
+            Judgement::Finish(f @ Final::Done { .. }) => self.finish(line, f, None),
             Judgement::Finish(Final::Missing(error)) => {
                 // A listing can lag behind a flow just made, or skip one between two pages: a flow
                 // is missing only once the row's own looks (2, 4, 8, 16, 30 s apart) never saw it.
@@ -163,21 +146,30 @@ impl Core {
             }
             Judgement::Finish(f) => self.finish(line, f, None),
             Judgement::LookAgain(after) => self.look_again(line, now + after, now),
-            Judgement::Watch { after, status } => {
-                if status.is_some() && status != e.flow_status {
-                    e.flow_status = status.clone();
-                    let t = Transition {
-                        data_flow_id: e.data_flow_id.clone(),
-                        flow_status: status.map(|s| (s, at)),
-                        ..Transition::new(e.record, e.state, e.last_error.as_ref())
-                    };
-                    self.record(t);
+            Judgement::Watch { after, seen } => {
+                if seen.is_some() && seen != e.seen {
+                    e.seen = seen.clone();
+                    if let Some(seen) = seen {
+                        let t = Transition {
+                            record: e.target(),
+                            change: Change::Watched {
+                                live: super::finish::live(seen, at),
+                            },
+                        };
+                        self.record(t);
+                    }
                 }
                 self.look_again(line, now + after, now);
             }
-            Judgement::Call { data_flow_id } => {
+            Judgement::Call {
+                data_flow_id,
+                task_id,
+            } => {
                 if data_flow_id.is_some() {
                     e.data_flow_id = data_flow_id;
+                }
+                if let (Some(id), Some(task)) = (task_id, e.task.as_mut()) {
+                    task.task_id = Some(id);
                 }
                 let outstanding = e.outstanding;
                 let Phase::Resolving(r) = &mut e.phase else {

@@ -13,10 +13,12 @@ mod finish;
 mod groups;
 #[cfg(test)]
 mod harness;
+mod hold;
 mod listing;
 #[cfg(test)]
 mod props;
 mod rows;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
@@ -29,15 +31,17 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::events::{Event, StopReason};
-use super::feed::FeedItem;
-use super::op::{Action, Answer, Operation};
-use crate::api::{CallError, DataFlowInfo};
+use super::op::{Action, Answer, Facts, Operation};
+use super::resume::Resume;
+use crate::api::{CallError, Request};
 use crate::manifest::Row;
-use crate::store::{RowState, Transition};
+use crate::store::tasks::RowTasks;
+use crate::store::{RowState, Synced, Transition, Waiting};
 
 use groups::Group;
 pub use groups::GroupKey;
 use rows::Entry;
+pub use snapshot::Listed;
 
 /// Rows in play beyond the ready queue's bound: rows waiting for a listing or a timer. About
 /// 2 KB each at most.
@@ -65,6 +69,47 @@ pub struct CoreSettings {
     pub run_id: i64,
     /// The wall clock (ms since the epoch) at time zero.
     pub epoch_ms: i64,
+    /// The state file's nonce, in the names of its data tasks.
+    pub task_nonce: String,
+}
+
+/// A row that needs work, with what the state file knows of it.
+#[derive(Debug)]
+pub struct FeedItem {
+    pub row: Row,
+    pub synced: Synced,
+    /// For operations on data tasks: the row's flow status and latest task of their type.
+    pub tasks: Option<RowTasks>,
+    /// What the row needs, decided once ([`Operation::resume`]).
+    pub resume: Resume,
+}
+
+impl FeedItem {
+    /// A row with the decision of what it needs, made from what the state file knows of it.
+    pub fn new(
+        op: &dyn Operation,
+        row: Row,
+        synced: Synced,
+        tasks: Option<RowTasks>,
+        retry_failed: bool,
+    ) -> FeedItem {
+        let (fingerprint, source_key) = (row.fingerprint(), row.source_key());
+        let known = super::resume::Known {
+            state: synced.state,
+            error_code: synced.error_code.as_deref(),
+            fingerprint: (&synced.fingerprint, &fingerprint),
+            source: (synced.source_key.as_deref(), &source_key),
+            rotation: synced.rotation,
+            tasks: tasks.as_ref(),
+        };
+        let resume = op.resume(known, retry_failed);
+        FeedItem {
+            row,
+            synced,
+            tasks,
+            resume,
+        }
+    }
 }
 
 /// An input to the core.
@@ -90,7 +135,7 @@ pub enum Input {
     Listed {
         group: GroupKey,
         started: Duration,
-        result: Result<Vec<DataFlowInfo>, CallError>,
+        result: Result<Listed, CallError>,
     },
     /// Stop starting work.
     Stop { reason: StopReason, detail: String },
@@ -108,19 +153,24 @@ pub enum Command {
         host: HostId,
         action: Action,
     },
-    /// Commit `mark` durably, then at `slot` send the row's call; answer [`Input::Answered`]
-    /// (or [`Input::NotSent`] if the mark could not be written).
+    /// Commit `mark` durably (when the operation records its calls), then at `slot` send
+    /// `request` with the row's `region`; answer [`Input::Answered`] (or [`Input::NotSent`] if
+    /// the mark could not be written).
     Send {
         line: u64,
         host: HostId,
-        row: Arc<Row>,
-        /// The flow the call acts on, for actions that take one.
-        data_flow_id: Option<String>,
+        region: String,
+        request: Box<Request>,
         slot: Duration,
-        mark: Transition,
+        mark: Option<Transition>,
     },
-    /// List every flow of the group's file system; answer [`Input::Listed`].
-    List { group: GroupKey, host: HostId },
+    /// List what the group covers (a file system's flows, or its data tasks created since
+    /// `since_ms` at the earliest); answer [`Input::Listed`].
+    List {
+        group: GroupKey,
+        host: HostId,
+        since_ms: Option<i64>,
+    },
     /// Tell the world.
     Emit(Event),
     /// The run is stopping: abandon slot waits and listings.
@@ -134,13 +184,17 @@ pub struct Totals {
     pub throttled: u64,
     /// Rows this run brought to the operation's goal.
     pub done: u64,
-    pub listings: u64,
+    /// Rows left unsent, by the code they were reported with.
+    pub skipped: std::collections::BTreeMap<String, u64>,
+    /// Rows left in play unsettled with nothing recorded (a data task no longer listed).
+    pub unsettled: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Wake {
     Retry(u64),
     Group(usize),
+    Hold(usize),
 }
 
 #[derive(Default)]
@@ -153,6 +207,7 @@ struct Host {
 /// The core of one run of one operation.
 pub struct Core {
     op: Arc<dyn Operation>,
+    facts: Facts,
     settings: CoreSettings,
     rows: HashMap<u64, Entry>,
     /// State-file record of every row taken into play by this run, with its line: a second
@@ -163,6 +218,9 @@ pub struct Core {
     group_index: HashMap<GroupKey, usize>,
     wakes: BinaryHeap<Reverse<(Duration, Wake)>>,
     failed_fs: HashMap<String, CallError>,
+    /// File systems holding their rows back, by file system.
+    holds: Vec<hold::Hold>,
+    hold_index: HashMap<String, usize>,
     out: VecDeque<Command>,
     listings_in_flight: usize,
     ready_len: usize,
@@ -178,6 +236,7 @@ impl Core {
     pub fn new(op: Arc<dyn Operation>, settings: CoreSettings) -> Core {
         let rng = StdRng::seed_from_u64(settings.seed);
         Core {
+            facts: op.facts(),
             op,
             settings,
             rows: HashMap::new(),
@@ -187,6 +246,8 @@ impl Core {
             group_index: HashMap::new(),
             wakes: BinaryHeap::new(),
             failed_fs: HashMap::new(),
+            holds: Vec::new(),
+            hold_index: HashMap::new(),
             out: VecDeque::new(),
             listings_in_flight: 0,
             ready_len: 0,
@@ -202,10 +263,7 @@ impl Core {
     pub fn handle(&mut self, input: Input, now: Duration) {
         self.now = now;
         match input {
-            Input::Fed { item, host } => {
-                let FeedItem { row, synced } = *item;
-                self.accept(row, synced, host, now)
-            }
+            Input::Fed { item, host } => self.accept(*item, host, now),
             Input::FeedEnded => self.feed_ended = true,
             Input::SlotGranted { line, slot } => self.slot_granted(line, slot),
             Input::SlotAbandoned { line } | Input::NotSent { line } => self.not_sent(line),
@@ -235,6 +293,7 @@ impl Core {
             match wake {
                 Wake::Retry(line) => self.retry_due(line, t),
                 Wake::Group(g) => self.group_due(g, now),
+                Wake::Hold(i) => self.hold_due(i, t),
             }
         }
         self.launch(now);
@@ -261,7 +320,7 @@ impl Core {
     /// them are waited for together, within one `--wait-timeout`.
     pub fn wants_rows(&self) -> bool {
         let cap = self.settings.concurrency.saturating_mul(2).max(64);
-        let in_play_bounded = self.op.action() != Action::Describe;
+        let in_play_bounded = self.facts.bounded;
         self.stop.is_none()
             && !self.feed_ended
             && self.ready_len < cap
@@ -312,7 +371,9 @@ impl Core {
     }
 
     fn record(&mut self, t: Transition) {
-        self.out.push_back(Command::Record(t));
+        if self.facts.records_calls || !t.change.is_call_state() {
+            self.out.push_back(Command::Record(t));
+        }
     }
 
     /// The wall clock of a monotonic time, for the state file.
@@ -350,11 +411,11 @@ impl Core {
     }
 
     /// Starts slot waits while hosts have ready rows and room, host by host.
-    fn launch(&mut self, _now: Duration) {
+    fn launch(&mut self, now: Duration) {
         if self.stop.is_some() {
             return;
         }
-        let action = self.op.action();
+        let action = self.facts.action;
         for h in 0..self.hosts.len() {
             while self.hosts[h].busy < self.settings.concurrency.max(1) {
                 let Some(line) = self.hosts[h].ready.pop_front() else {
@@ -368,6 +429,9 @@ impl Core {
                     .cloned();
                 if let Some(error) = fs_failed {
                     self.fail_without_call(line, error);
+                    continue;
+                }
+                if self.held(line, now) {
                     continue;
                 }
                 let Some(e) = self.rows.get_mut(&line) else {
@@ -386,9 +450,9 @@ impl Core {
 }
 
 /// The state a row is recorded in while it waits for a call.
-fn waiting_state(state: RowState) -> RowState {
+fn waiting_state(state: RowState) -> Waiting {
     match state {
-        RowState::Unknown | RowState::Retrying => RowState::Retrying,
-        _ => RowState::Pending,
+        RowState::Unknown | RowState::Retrying => Waiting::Retrying,
+        _ => Waiting::Pending,
     }
 }

@@ -6,6 +6,7 @@
 //! - no row whose flow exists ends `failed`;
 //! - a stop loses no row: a row whose flow exists is recorded `created` or `unknown`.
 
+use crate::api::DataFlowInfo;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use rand::{Rng, SeedableRng};
 
 use super::harness::{error, flow, settings, Harness};
 use super::*;
-use crate::api::client::codes;
+use crate::api::error::codes;
 use crate::api::{classify::PATH_USED, OutcomeClass};
 
 const GROUP: (&str, &str) = ("ap-x", "cfs-1");
@@ -47,15 +48,17 @@ impl Sim {
         for c in cmds {
             match c {
                 Command::Record(t) => {
-                    if t.state == RowState::Created {
-                        let id = t.data_flow_id.as_deref().unwrap_or("");
+                    if t.state() == Some(RowState::Created) {
+                        let id = t.id().unwrap_or("");
                         assert!(!id.is_empty(), "created without an id: {t:?}");
                     }
-                    self.recorded.insert(t.flow_id as u64, t);
+                    self.recorded.insert(t.flow_id() as u64, t);
                 }
                 Command::WaitSlot { line, .. } => self.waiting.push(line),
                 Command::Send { line, mark, .. } => {
-                    self.recorded.insert(line, mark);
+                    if let Some(mark) = mark {
+                        self.recorded.insert(line, mark);
+                    }
                     self.send(line);
                 }
                 Command::List { .. } => {
@@ -100,7 +103,7 @@ impl Sim {
                 Err(error(OutcomeClass::Unknown, codes::TIMEOUT))
             } else {
                 Ok(Answer {
-                    data_flow_id: Some(id),
+                    id: Some(id),
                     request_id: "r".into(),
                 })
             }
@@ -152,9 +155,13 @@ impl Sim {
                     Ok(self.visible(started))
                 };
                 let cmds = self.h.input(Input::Listed {
-                    group: (GROUP.0.into(), GROUP.1.into()),
+                    group: GroupKey {
+                        region: GROUP.0.into(),
+                        file_system_id: GROUP.1.into(),
+                        scope: crate::engine::op::Scope::Flows,
+                    },
                     started,
-                    result,
+                    result: result.map(super::Listed::Flows),
                 });
                 self.apply(cmds);
             }
@@ -236,7 +243,7 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
     }
     for line in 2..2 + rows {
         let rec = sim.recorded.get(&line);
-        let state = rec.map(|t| t.state);
+        let state = rec.and_then(|t| t.state());
         match sim.flows.get(&line) {
             Some(f) if f.ours => {
                 // A run that ends by itself leaves every row whose flow exists created, or
@@ -254,15 +261,12 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
                     sim.stopped
                 );
                 if state == Some(RowState::Created) {
-                    assert_eq!(
-                        rec.and_then(|t| t.data_flow_id.as_deref()),
-                        Some(f.id.as_str())
-                    );
+                    assert_eq!(rec.and_then(|t| t.id()), Some(f.id.as_str()));
                 }
             }
             Some(_) => assert!(
                 matches!(state, None | Some(RowState::Failed))
-                    && rec.is_none_or(|t| t.error_code.as_deref() == Some(crate::engine::CONFLICT)),
+                    && rec.is_none_or(|t| t.error_code() == Some(crate::engine::CONFLICT)),
                 "row {line}: another source's flow, recorded {rec:?}"
             ),
             None => assert!(

@@ -3,13 +3,13 @@
 //! listing: gone, or `deleting`, means deleted.
 
 use crate::api::classify::INVALID_DATA_FLOW_ID;
-use crate::api::{CallError, Client, DataFlowInfo, DeleteDataFlowRequest, OutcomeClass, Target};
-use crate::manifest::Row;
+use crate::api::{CallError, DataFlowInfo, DeleteDataFlowRequest, OutcomeClass, Request};
 use crate::store::RowState;
 
 use super::create::{is_ours, DELETING};
 use super::{
-    default_after_call, Action, AfterCall, Answer, CallFuture, Final, Judgement, Operation, RowView,
+    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
+    Seen,
 };
 use crate::engine::resume::{Known, Resume};
 
@@ -31,49 +31,34 @@ fn the_rows<'a>(view: RowView<'_>, at: &[&'a DataFlowInfo]) -> Option<&'a DataFl
 }
 
 impl Operation for DeleteOp {
-    fn action(&self) -> Action {
-        Action::Delete
+    fn facts(&self) -> Facts {
+        Facts {
+            action: Action::Delete,
+            done_state: RowState::Deleted,
+            looks_first: true,
+            bounded: true,
+            wait_timeout: false,
+            task: None,
+            records_calls: true,
+        }
     }
 
-    fn done_state(&self) -> RowState {
-        RowState::Deleted
-    }
-
-    fn looks_first(&self) -> bool {
-        true
-    }
-
-    fn send<'a>(
-        &'a self,
-        client: &'a Client,
-        target: &'a Target,
-        row: &'a Row,
-        data_flow_id: Option<&'a str>,
-    ) -> CallFuture<'a> {
-        Box::pin(async move {
-            let req = DeleteDataFlowRequest {
-                data_flow_id: data_flow_id.unwrap_or_default().to_owned(),
-                file_system_id: Some(row.request.file_system_id.clone()),
-            };
-            let d = client.delete_data_flow(target, &row.region, &req).await?;
-            Ok(Answer {
-                data_flow_id: data_flow_id.map(str::to_owned),
-                request_id: d.request_id,
-            })
+    fn request(&self, view: RowView<'_>) -> Request {
+        Request::DeleteDataFlow(DeleteDataFlowRequest {
+            data_flow_id: view.data_flow_id.unwrap_or_default().to_owned(),
+            file_system_id: Some(view.row.request.file_system_id.clone()),
         })
     }
 
     fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
         match the_rows(view, at) {
             Some(f) if f.status == DELETING => Judgement::Finish(Final::Done {
-                data_flow_id: Some(f.data_flow_id.clone()),
+                id: Some(f.data_flow_id.clone()),
                 request_id: None,
                 via: "listing",
-                flow_status: Some(f.status.clone()),
+                seen: Some(Seen::Flow(f.status.clone())),
             }),
-            Some(f) => Judgement::Call {
-                data_flow_id: Some(f.data_flow_id.clone()),
-            },
+            Some(f) => Judgement::call(Some(f.data_flow_id.clone())),
             None => match at.first() {
                 // Another source's flow: never ours to delete.
                 Some(other) => Judgement::Finish(Final::Failed(CallError {
@@ -92,15 +77,13 @@ impl Operation for DeleteOp {
                 // slip between two pages: a recorded flow is deleted by its id all the same (the
                 // service says so if it is already gone).
                 None => match view.data_flow_id {
-                    Some(id) => Judgement::Call {
-                        data_flow_id: Some(id.to_owned()),
-                    },
+                    Some(id) => Judgement::call(Some(id.to_owned())),
                     // Nothing there, and nothing recorded: nothing of ours to delete.
                     None => Judgement::Finish(Final::Done {
-                        data_flow_id: None,
+                        id: None,
                         request_id: None,
                         via: "listing",
-                        flow_status: None,
+                        seen: None,
                     }),
                 },
             },
@@ -117,10 +100,10 @@ impl Operation for DeleteOp {
             // The id is unknown to the service: the flow is already gone.
             Err(e) if e.code == INVALID_DATA_FLOW_ID || e.code == "ResourceNotFound" => {
                 AfterCall::Finish(Final::Done {
-                    data_flow_id: None,
+                    id: None,
                     request_id: e.request_id.clone(),
                     via: "call",
-                    flow_status: None,
+                    seen: None,
                 })
             }
             _ => default_after_call(result, attempts, max_attempts, true),

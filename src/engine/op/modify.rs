@@ -3,13 +3,13 @@
 //! current ones (`run --rotate-keys`). Setting fields to values is idempotent: a lost answer is
 //! simply sent again.
 
-use crate::api::{CallError, Client, DataFlowInfo, ModifyDataFlowRequest, OutcomeClass, Target};
+use crate::api::{CallError, DataFlowInfo, ModifyDataFlowRequest, OutcomeClass, Request};
 use crate::manifest::Row;
-use crate::store::{RowState, Transition};
+use crate::store::{Change, RowState, Transition};
 
 use super::create::{is_ours, DELETING};
 use super::{
-    default_after_call, Action, AfterCall, Answer, CallFuture, Final, Judgement, Operation, RowView,
+    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
 };
 use crate::engine::resume::{Known, Resume};
 
@@ -98,60 +98,48 @@ fn modify_after_call(
     }
 }
 
-fn send_modify<'a>(
-    client: &'a Client,
-    target: &'a Target,
-    row: &'a Row,
-    data_flow_id: Option<&'a str>,
-    keys: bool,
-) -> CallFuture<'a> {
-    Box::pin(async move {
-        let r = &row.request;
-        let mut req = ModifyDataFlowRequest {
-            data_flow_id: data_flow_id.unwrap_or_default().to_owned(),
-            file_system_id: r.file_system_id.clone(),
-            ..Default::default()
-        };
-        if keys {
-            req.secret_id = Some(r.secret_id.clone());
-            req.secret_key = Some(r.secret_key.clone());
-            req.password = r.password.clone();
-        } else {
-            req.data_flow_name = r.data_flow_name.clone();
-            req.auto_refresh = r.auto_refresh;
-            req.user_kafka_topic = r.user_kafka_topic.clone();
-            req.server_addr = r.server_addr.clone();
-            req.user_name = r.user_name.clone();
-        }
-        let m = client.modify_data_flow(target, &row.region, &req).await?;
-        Ok(Answer {
-            data_flow_id: Some(m.data_flow_id),
-            request_id: m.request_id,
-        })
-    })
+/// The ModifyDataFlow of a row's flow: its keys, or its other mutable fields.
+fn modify_request(view: RowView<'_>, keys: bool) -> Request {
+    let r = &view.row.request;
+    let mut req = ModifyDataFlowRequest {
+        data_flow_id: view.data_flow_id.unwrap_or_default().to_owned(),
+        file_system_id: r.file_system_id.clone(),
+        ..Default::default()
+    };
+    if keys {
+        req.secret_id = Some(r.secret_id.clone());
+        req.secret_key = Some(r.secret_key.clone());
+        req.password = r.password.clone();
+    } else {
+        req.data_flow_name = r.data_flow_name.clone();
+        req.auto_refresh = r.auto_refresh;
+        req.user_kafka_topic = r.user_kafka_topic.clone();
+        req.server_addr = r.server_addr.clone();
+        req.user_name = r.user_name.clone();
+    }
+    Request::ModifyDataFlow(req)
+}
+
+/// The facts of both purposes; only rotation does without a first listing.
+const fn modify_facts(looks_first: bool) -> Facts {
+    Facts {
+        action: Action::Modify,
+        done_state: RowState::Created,
+        looks_first,
+        bounded: true,
+        wait_timeout: false,
+        task: None,
+        records_calls: true,
+    }
 }
 
 impl Operation for UpdateOp {
-    fn action(&self) -> Action {
-        Action::Modify
+    fn facts(&self) -> Facts {
+        modify_facts(true)
     }
 
-    fn done_state(&self) -> RowState {
-        RowState::Created
-    }
-
-    fn looks_first(&self) -> bool {
-        true
-    }
-
-    fn send<'a>(
-        &'a self,
-        client: &'a Client,
-        target: &'a Target,
-        row: &'a Row,
-        data_flow_id: Option<&'a str>,
-    ) -> CallFuture<'a> {
-        send_modify(client, target, row, data_flow_id, false)
+    fn request(&self, view: RowView<'_>) -> Request {
+        modify_request(view, false)
     }
 
     fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
@@ -162,9 +150,7 @@ impl Operation for UpdateOp {
         if differences(view.row, flow).is_empty() {
             return Judgement::Finish(Final::Unchanged { via: "unchanged" });
         }
-        Judgement::Call {
-            data_flow_id: Some(flow.data_flow_id.clone()),
-        }
+        Judgement::call(Some(flow.data_flow_id.clone()))
     }
 
     fn after_call(
@@ -182,34 +168,18 @@ impl Operation for UpdateOp {
 }
 
 impl Operation for RotateOp {
-    fn action(&self) -> Action {
-        Action::Modify
-    }
-
-    fn done_state(&self) -> RowState {
-        RowState::Created
-    }
-
     /// The recorded id is the flow: keys are not listed, so there is nothing to compare.
-    fn looks_first(&self) -> bool {
-        false
+    fn facts(&self) -> Facts {
+        modify_facts(false)
     }
 
-    fn send<'a>(
-        &'a self,
-        client: &'a Client,
-        target: &'a Target,
-        row: &'a Row,
-        data_flow_id: Option<&'a str>,
-    ) -> CallFuture<'a> {
-        send_modify(client, target, row, data_flow_id, true)
+    fn request(&self, view: RowView<'_>) -> Request {
+        modify_request(view, true)
     }
 
     fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
         match find(view, at) {
-            Ok(f) => Judgement::Call {
-                data_flow_id: Some(f.data_flow_id.clone()),
-            },
+            Ok(f) => Judgement::call(Some(f.data_flow_id.clone())),
             Err(j) => j,
         }
     }
@@ -224,10 +194,16 @@ impl Operation for RotateOp {
     }
 
     fn on_done(&self, t: &mut Transition) {
-        t.rotation = Some(self.rotation);
-        // Keys are not part of the fingerprint: the other fields were not sent.
-        t.fingerprint = None;
-        t.source_key = None;
+        if let Change::Done {
+            rotation,
+            answers_to,
+            ..
+        } = &mut t.change
+        {
+            *rotation = Some(self.rotation);
+            // Keys are not part of the fingerprint: the other fields were not sent.
+            *answers_to = None;
+        }
     }
 
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
