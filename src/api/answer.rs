@@ -67,30 +67,7 @@ pub(super) fn interpret(
         .take(128)
         .collect();
     if let Some(error) = resp.get("Error") {
-        let code = error
-            .get("Code")
-            .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            .unwrap_or(codes::MALFORMED);
-        let mut message: String = error
-            .get("Message")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .chars()
-            .take(1000)
-            .collect();
-        if message == WITHHELD {
-            message = format!(
-                "the server's message for {code} is not kept: it quoted a secret sent with the call"
-            );
-        }
-        let class = raw_class.unwrap_or(OutcomeClass::Unknown);
-        return Err(CallError {
-            class,
-            code: code.chars().take(128).collect(),
-            message,
-            request_id: Some(request_id),
-        });
+        return Err(api_error(error, raw_class, request_id));
     }
     if status != 200 {
         return Err(CallError {
@@ -103,6 +80,34 @@ pub(super) fn interpret(
         });
     }
     Ok((resp, request_id))
+}
+
+/// The API's error, cleaned already: its code (classified as it came, `raw_class`), its message
+/// (or what replaces one that quoted a secret), its request id.
+fn api_error(error: &Value, raw_class: Option<OutcomeClass>, request_id: String) -> CallError {
+    let code = error
+        .get("Code")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(codes::MALFORMED);
+    let mut message: String = error
+        .get("Message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .take(1000)
+        .collect();
+    if message == WITHHELD {
+        message = format!(
+            "the server's message for {code} is not kept: it quoted a secret sent with the call"
+        );
+    }
+    CallError {
+        class: raw_class.unwrap_or(OutcomeClass::Unknown),
+        code: code.chars().take(128).collect(),
+        message,
+        request_id: Some(request_id),
+    }
 }
 
 /// What a complete HTTP 200 answer with no `Response` object is, when it cannot be the API's

@@ -78,6 +78,16 @@ pub struct Unlisted {
     pub code: String,
 }
 
+impl From<ListingError> for Unlisted {
+    fn from(e: ListingError) -> Unlisted {
+        Unlisted {
+            file_system_id: e.file_system_id,
+            region: e.region,
+            code: e.error.code,
+        }
+    }
+}
+
 impl Live {
     /// Why the file system `fs` of `region` was not listed, when the service does not know it.
     pub fn unlisted(&self, fs: &str, region: &str) -> Option<&Unlisted> {
@@ -164,6 +174,19 @@ struct Host {
     pacer: Arc<Pacer>,
     slots: Arc<Semaphore>,
     allowed: usize,
+}
+
+impl Host {
+    /// Lets more listings run at once after one of `flows` flows took `took`, when the service,
+    /// not the pacer, set the speed (see [`needed`]).
+    fn grow(&mut self, rate: f64, concurrency: usize, took: Duration, flows: usize) {
+        let pages = (flows as u64).div_ceil(u64::from(DESCRIBE_PAGE_LIMIT));
+        let want = needed(rate, self.allowed, took, pages).min(concurrency);
+        if want > self.allowed {
+            self.slots.add_permits(want - self.allowed);
+            self.allowed = want;
+        }
+    }
 }
 
 /// Listings to begin with: enough for `rate` pages per second at a 1 s latency.
@@ -257,23 +280,14 @@ pub async fn list(
             Ok(Ok(done)) => done,
             Ok(Err(e)) if e.error.class == OutcomeClass::FileSystem => {
                 progress.done.fetch_add(1, Ordering::Relaxed);
-                live.unlisted.push(Unlisted {
-                    file_system_id: e.file_system_id,
-                    region: e.region,
-                    code: e.error.code,
-                });
+                live.unlisted.push(Unlisted::from(e));
                 continue;
             }
             Ok(Err(e)) => return Err(PlanError::Listing(Box::new(e))),
             Err(e) => return Err(PlanError::Internal(format!("a listing task failed: {e}"))),
         };
         if let Some(host) = hosts.get_mut(h) {
-            let pages = (entries.len() as u64).div_ceil(u64::from(DESCRIBE_PAGE_LIMIT));
-            let want = needed(rate, host.allowed, took, pages).min(concurrency);
-            if want > host.allowed {
-                host.slots.add_permits(want - host.allowed);
-                host.allowed = want;
-            }
+            host.grow(rate, concurrency, took, entries.len());
         }
         progress.done.fetch_add(1, Ordering::Relaxed);
         progress

@@ -64,9 +64,6 @@ pub enum UsageError {
     WaitTimeoutAlone,
 }
 
-/// How long `--wait` waits when `--wait-timeout` does not say.
-pub const DEFAULT_WAIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
-
 impl UsageError {
     /// The same error for the value as the user typed it.
     pub(crate) fn with_value(self, shown: String) -> UsageError {
@@ -339,9 +336,7 @@ pub fn resolve(
         request_timeout: api.request_timeout,
         settle: seconds(&bounds::SETTLE, args.settle)?,
     };
-    if args.wait_timeout.is_some() && !args.wait {
-        return Err(UsageError::WaitTimeoutAlone);
-    }
+    let wait = bounds::wait(args.wait, args.wait_timeout)?;
     let max_runtime = args
         .max_runtime
         .map(|d| bounds::MAX_RUNTIME.check(d))
@@ -364,9 +359,7 @@ pub fn resolve(
         goal: crate::engine::Goal::Create {
             update: args.update,
             rotate: args.rotate_keys,
-            wait: args
-                .wait
-                .then_some(args.wait_timeout.unwrap_or(DEFAULT_WAIT_TIMEOUT)),
+            wait,
         },
         tasks: args.task.iter().map(|&k| task_type(k)).collect(),
         json: args.json,

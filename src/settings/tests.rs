@@ -212,25 +212,6 @@ fn derived_defaults() {
     assert_eq!(s.pacing.concurrency, 7);
 }
 
-#[test]
-fn wait_timeout_needs_wait() {
-    let e = resolved(&["--wait-timeout", "5m"]).unwrap_err();
-    assert!(
-        e.contains("--wait-timeout") && e.contains("add --wait"),
-        "{e}"
-    );
-    let wait = |flags: &[&str]| match resolved(flags).unwrap().goal {
-        crate::engine::Goal::Create { wait, .. } => wait,
-        _ => None,
-    };
-    assert_eq!(
-        wait(&["--wait", "--wait-timeout", "5m"]),
-        Some(Duration::from_secs(300))
-    );
-    assert_eq!(wait(&["--wait"]), Some(Duration::from_secs(1800)));
-    assert_eq!(wait(&[]), None);
-}
-
 /// A row's flags and environment variables.
 type Flags = &'static [&'static str];
 type Vars = &'static [(&'static str, &'static str)];

@@ -24,6 +24,7 @@ mod paging_shift;
 #[cfg(unix)]
 mod peers_dir;
 mod plan;
+mod plan_problems;
 pub mod rawserver;
 mod report_cells;
 mod scripts;
