@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use backoff::Backoff;
-pub use events::{Event, EventSink, Pass, RowEvent, StopReason};
+pub use events::{Event, EventSink, Pass, RowEvent, StopReason, TaskFigures};
 pub use op::create::CONFLICT;
 pub use run::run;
 

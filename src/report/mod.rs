@@ -19,4 +19,6 @@ pub mod status;
 pub mod summary;
 pub mod summary_json;
 pub mod tally;
+pub mod task_summary;
+pub mod task_tally;
 pub mod validation;

@@ -148,7 +148,13 @@ impl Core {
             Judgement::LookAgain(after) => self.look_again(line, now + after, now),
             Judgement::Watch { after, seen } => {
                 if seen.is_some() && seen != e.seen {
-                    e.seen = seen.clone();
+                    let before = std::mem::replace(&mut e.seen, seen.clone());
+                    if let Some(now_seen) = &seen {
+                        self.task_seen(before.as_ref(), now_seen);
+                    }
+                    let Some(e) = self.rows.get_mut(&line) else {
+                        return;
+                    };
                     if let Some(seen) = seen {
                         let t = Transition {
                             record: e.target(),

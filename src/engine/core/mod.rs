@@ -9,6 +9,7 @@
 //! the state file stores and what an earlier run stored.
 
 mod accept;
+mod figures;
 mod finish;
 mod groups;
 #[cfg(test)]
@@ -227,6 +228,9 @@ pub struct Core {
     feed_ended: bool,
     stop: Option<(StopReason, String)>,
     totals: Totals,
+    /// The data tasks followed, summed (see `figures.rs`).
+    figures: super::events::TaskFigures,
+    figures_changed: bool,
     rng: StdRng,
     /// The time of the input being handled.
     now: Duration,
@@ -254,6 +258,8 @@ impl Core {
             feed_ended: false,
             stop: None,
             totals: Totals::default(),
+            figures: Default::default(),
+            figures_changed: false,
             rng,
             now: Duration::ZERO,
         }
@@ -280,6 +286,7 @@ impl Core {
             Input::Stop { reason, detail } => self.stop(reason, detail),
         }
         self.launch(now);
+        self.tell_figures();
     }
 
     /// Takes the wakes that are due at `now`.
@@ -297,6 +304,7 @@ impl Core {
             }
         }
         self.launch(now);
+        self.tell_figures();
     }
 
     /// The next command to carry out.
