@@ -9,6 +9,7 @@ pub mod endpoint;
 pub mod error;
 pub mod regions;
 pub mod request;
+mod secret_echo;
 pub mod sign;
 pub mod tasks;
 pub mod types;

@@ -31,18 +31,41 @@ pub(super) fn load_region(
         // The variables were looked at already; only the file is left.
         RegionChoice::Profile(path) => {
             let region = credentials::default_region(&profile.lookup(&|_| None));
-            if let Some(msg) = region.as_deref().and_then(regions::unknown) {
-                if !allow_unknown {
-                    error(format!("{}: _sys_param.region {msg}", path.display()));
-                    return Err(ExitCode::Usage);
-                }
-            }
+            known(region.as_deref(), path, allow_unknown)?;
             region
+        }
+        RegionChoice::ProfileThenEnv(path, var) => {
+            match credentials::default_region(&profile.lookup(&|_| None)) {
+                Some(region) => {
+                    known(Some(&region), path, allow_unknown)?;
+                    Some(region)
+                }
+                // The variable was not checked with the flags: the file came first.
+                None => match regions::unknown(var) {
+                    Some(msg) if !allow_unknown => {
+                        error(format!("TENCENTCLOUD_REGION {msg}"));
+                        return Err(ExitCode::Usage);
+                    }
+                    _ => Some(var.clone()),
+                },
+            }
         }
         RegionChoice::Nowhere => None,
     };
     tracing::debug!("default region: {region:?} ({choice:?})");
     Ok(region)
+}
+
+/// Refuses a profile's region (`_sys_param.region` of `path`) that is not a Tencent Cloud
+/// region, unless `allow_unknown`: said on stderr, exit 2.
+fn known(region: Option<&str>, path: &Path, allow_unknown: bool) -> Result<(), ExitCode> {
+    match region.and_then(regions::unknown) {
+        Some(msg) if !allow_unknown => {
+            error(format!("{}: _sys_param.region {msg}", path.display()));
+            Err(ExitCode::Usage)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// How the manifest of `input` is read: its format and name when it came from stdin, and

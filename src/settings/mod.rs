@@ -77,6 +77,8 @@ pub enum UsageError {
         /// What is wrong, with the closest known region.
         message: String,
     },
+    #[error("--wait-timeout applies only with --wait: add --wait, or leave --wait-timeout out")]
+    WaitTimeoutAlone,
 }
 
 impl UsageError {

@@ -109,7 +109,10 @@ fn check_region(choice: &RegionChoice, allow: bool) -> Result<(), UsageError> {
     let (source_name, region) = match choice {
         RegionChoice::Flag(r) => ("--region", r),
         RegionChoice::Env(r) => ("TENCENTCLOUD_REGION", r),
-        RegionChoice::Profile(_) | RegionChoice::Nowhere => return Ok(()),
+        // A profile's region (and the variable after it) is checked once the file is read.
+        RegionChoice::Profile(_) | RegionChoice::ProfileThenEnv(..) | RegionChoice::Nowhere => {
+            return Ok(())
+        }
     };
     match regions::unknown(region) {
         Some(message) if !allow => Err(UsageError::UnknownRegion {
@@ -276,7 +279,7 @@ pub fn resolve(
     // A dry run writes no state; it only needs a name.
     let api = resolve_api(&args.api, env, home, !args.dry_run)?;
     let exec = resolve_exec(&args.exec)?;
-    let wait = args.wait.then_some(args.wait_timeout);
+    let wait = bounds::wait(args.wait, args.wait_timeout)?;
     let verb = Verb::Run {
         retry_failed: args.retry_failed,
         update: args.update,
@@ -321,7 +324,7 @@ pub fn resolve_task(
 ) -> Result<Settings, UsageError> {
     let api = resolve_api(&args.api, env, home, true)?;
     let exec = resolve_exec(&args.exec)?;
-    let wait = args.wait.then_some(args.wait_timeout);
+    let wait = bounds::wait(args.wait, args.wait_timeout)?;
     let (action, verb) = match (args.stop, args.kind) {
         (true, kind) => (
             TaskAction::Stop {

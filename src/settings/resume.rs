@@ -26,8 +26,7 @@ use std::time::Duration;
 
 use super::{default_concurrency, RegionChoice};
 
-/// `--wait-timeout` when not given.
-pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+pub use super::bounds::DEFAULT_WAIT_TIMEOUT;
 /// `--max-attempts` when not given.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// `--settle` when not given.

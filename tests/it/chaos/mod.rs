@@ -17,6 +17,7 @@ mod kills;
 mod listing;
 mod lossy;
 mod pacing;
+mod tasks;
 
 use std::collections::HashMap;
 use std::path::Path;
