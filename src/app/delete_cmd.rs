@@ -42,7 +42,7 @@ pub(super) fn delete(args: &DeleteArgs, quiet: bool) -> ExitCode {
         Err(code) => return out.finish(code),
     };
     if s.dry_run {
-        let code = super::stdout(&shown.text());
+        let code = super::stdout(&shown.output());
         diag::info("dry run: nothing deleted");
         return code;
     }
