@@ -5,6 +5,7 @@
 //! - no row has two tasks of one type and generation (two of bulkflow's tasks with one name);
 //! - every recorded task id is a task of the service with the row's name;
 //! - no foreign task was stopped, adopted or counted.
+//!
 //! At the end every row's task is `finished`, recorded with the service's id.
 //!
 //! The long version over 1,000 rows, which prints its figures:
