@@ -12,7 +12,7 @@ use crate::store::read::{self, ReadError, ReportRow};
 use crate::store::RowState;
 
 /// The CSV header, SPEC's columns then ours.
-pub const CSV_HEADER: [&str; 13] = [
+pub const CSV_HEADER: [&str; 23] = [
     "line",
     "file_system_id",
     "target_path",
@@ -26,6 +26,16 @@ pub const CSV_HEADER: [&str; 13] = [
     "in_manifest",
     "flow_status",
     "flow_status_at",
+    "task_type",
+    "task_id",
+    "task_status",
+    "task_files_total",
+    "task_files_done",
+    "task_files_failed",
+    "task_bytes_total",
+    "task_bytes_done",
+    "task_bytes_failed",
+    "task_failed_list",
 ];
 
 /// What `report` is asked for.
@@ -98,8 +108,9 @@ pub fn write_request(
 }
 
 /// A row's CSV cells: numbers and booleans as they are, text through [`text_cell`].
-fn csv_fields(r: &ReportRow) -> [String; 13] {
+fn csv_fields(r: &ReportRow) -> [String; 23] {
     let t = |v: &str| text_cell(v).into_owned();
+    let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
     [
         r.line.to_string(),
         t(&r.file_system_id),
@@ -114,6 +125,16 @@ fn csv_fields(r: &ReportRow) -> [String; 13] {
         r.in_manifest.to_string(),
         t(&r.flow_status),
         t(&r.flow_status_at),
+        t(&r.task_type),
+        t(&r.task_id),
+        t(&r.task_status),
+        n(r.task_files_total),
+        n(r.task_files_done),
+        n(r.task_files_failed),
+        n(r.task_bytes_total),
+        n(r.task_bytes_done),
+        n(r.task_bytes_failed),
+        t(&r.task_failed_list),
     ]
 }
 

@@ -235,8 +235,8 @@ fn chaos(c: Chaos) {
 #[test]
 fn chaos_tasks_ci() {
     chaos(Chaos {
-        rows: 150,
-        cycles: 4,
+        rows: 100,
+        cycles: 3,
         seed: 21,
         last_run: Duration::from_secs(180),
     });
