@@ -1,6 +1,6 @@
 //! The minimum Rust version Cargo.toml claims (`rust-version`), as far as a newer compiler can
-//! check it: no crate of the resolved dependency graph (Cargo.lock) declares a newer
-//! `rust-version`. The standard library's APIs are checked by clippy's `incompatible_msrv` lint,
+//! check it: no crate of the resolved dependency graph (Cargo.lock, for the platform built
+//! here) declares a newer `rust-version`. The standard library's APIs are checked by clippy's `incompatible_msrv` lint,
 //! which `.ci/run` runs with `-D warnings`. A compiler of that version itself is not run: the CI
 //! machine has only the toolchain it was set up with.
 
@@ -17,7 +17,10 @@ fn version(v: &str) -> Vec<u64> {
 fn no_dependency_needs_a_newer_rust_than_the_one_claimed() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
+        // The graph of the platform built here: the crates a build downloaded (a crate that
+        // only other platforms use need not be there).
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", env!("BULKFLOW_TARGET")])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata");

@@ -19,7 +19,7 @@ use std::time::Duration;
 use bulkflow::emulator::{self, Emulator, EmulatorConfig, NewTask};
 use bulkflow::engine::{self, EventSink, Goal};
 use bulkflow::store;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use tokio_util::sync::CancellationToken;
 
 use super::super::common::{settings, write_manifest};
@@ -178,9 +178,9 @@ fn chaos(c: Chaos) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(c.seed);
     let mut kills = 0;
     for cycle in 0..c.cycles {
-        let settle = [0.3, 0.5, 1.0, 2.0][rng.gen_range(0..4)];
-        let conc = [1, 4, 16, 64][rng.gen_range(0..4)];
-        let wait = Duration::from_millis(rng.gen_range(100..3000));
+        let settle = [0.3, 0.5, 1.0, 2.0][rng.random_range(0..4)];
+        let conc = [1, 4, 16, 64][rng.random_range(0..4)];
+        let wait = Duration::from_millis(rng.random_range(100..3000));
         let child = task_cmd(&emu.url(), &config, &manifest, settle, conc)
             .spawn()
             .unwrap();
