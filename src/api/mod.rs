@@ -12,6 +12,7 @@ pub mod request;
 mod secret_echo;
 pub mod sign;
 pub mod tasks;
+pub mod tls;
 pub mod types;
 pub mod untrusted;
 
