@@ -306,6 +306,15 @@ pub fn rows(
         page.push_str("</tr>\n");
     }
     page.push_str("</tbody>\n</table></div>\n");
+    let all = report_command(manifest, state_file, state);
+    notes(&listed, n, &all, page);
+    page.push_str("</section>\n");
+    Ok(())
+}
+
+/// The notes under the table of rows: what `none` calls means, when a row has it, and how to
+/// list the rows past the cap (`all`, a command).
+fn notes(listed: &[ReportRow], n: u64, all: &str, page: &mut String) {
     if listed.iter().any(|r| r.attempts == 0) {
         page.push_str(
             "<p class=\"note\">Calls: those made for the row, over all runs; <em>none</em>: the \
@@ -318,11 +327,9 @@ pub fn rows(
             page,
             "<p class=\"note\">And {} more: <code>{}</code> lists them all.</p>",
             thousands(n - ROW_CAP as u64),
-            escape(&report_command(manifest, state_file, state))
+            escape(all)
         );
     }
-    page.push_str("</section>\n");
-    Ok(())
 }
 
 /// What a row with no call of its own shows in the Calls column.

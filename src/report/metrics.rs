@@ -137,7 +137,6 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(Stri
 /// The file's text: `# HELP` and `# TYPE` lines, then the samples, every name `bulkflow_`.
 pub fn render(s: &Snapshot) -> String {
     let mut out = String::new();
-    let one = |v: &dyn ToString| vec![(label_set(&[], &s.labels), v.to_string())];
     let rows: Vec<(String, String)> = STATES
         .iter()
         .zip(s.rows)
@@ -155,70 +154,73 @@ pub fn render(s: &Snapshot) -> String {
         "Rows of the manifest per state (during a run: as its current pass has them).",
         &rows,
     );
-    metric(
-        &mut out,
-        "bulkflow_manifest_rows",
-        "gauge",
-        "Rows in the manifest.",
-        &one(&s.total),
-    );
-    metric(
-        &mut out,
-        "bulkflow_calls_total",
-        "counter",
-        "Calls sent by this run (creates, deletes, modifies; listings apart).",
-        &one(&s.calls),
-    );
-    metric(
-        &mut out,
-        "bulkflow_throttled_calls_total",
-        "counter",
-        "Calls of this run the API throttled.",
-        &one(&s.throttled),
-    );
-    metric(
-        &mut out,
-        "bulkflow_retries_total",
-        "counter",
-        "Times this run set a row to retrying (to be sent again after a transient failure).",
-        &one(&s.retries),
-    );
-    metric(
-        &mut out,
-        "bulkflow_listings_total",
-        "counter",
-        "DescribeDataFlow listings of a file system by this run.",
-        &one(&s.listings),
-    );
-    metric(
-        &mut out,
-        "bulkflow_listing_failures_total",
-        "counter",
-        "Listings of this run that failed.",
-        &one(&s.listing_failures),
-    );
-    metric(
-        &mut out,
-        "bulkflow_running",
-        "gauge",
-        "1 while the run is going, 0 once it has ended.",
-        &one(&u8::from(s.running)),
-    );
-    metric(
-        &mut out,
-        "bulkflow_run_start_time_seconds",
-        "gauge",
-        "When the run started, in unix seconds.",
-        &one(&s.started),
-    );
+    // Every other metric has one sample: (name, type, help, value).
+    let mut single: Vec<(&str, &str, &str, String)> = vec![
+        (
+            "bulkflow_manifest_rows",
+            "gauge",
+            "Rows in the manifest.",
+            s.total.to_string(),
+        ),
+        (
+            "bulkflow_calls_total",
+            "counter",
+            "Calls sent by this run (creates, deletes, modifies; listings apart).",
+            s.calls.to_string(),
+        ),
+        (
+            "bulkflow_throttled_calls_total",
+            "counter",
+            "Calls of this run the API throttled.",
+            s.throttled.to_string(),
+        ),
+        (
+            "bulkflow_retries_total",
+            "counter",
+            "Times this run set a row to retrying (to be sent again after a transient failure).",
+            s.retries.to_string(),
+        ),
+        (
+            "bulkflow_listings_total",
+            "counter",
+            "DescribeDataFlow listings of a file system by this run.",
+            s.listings.to_string(),
+        ),
+        (
+            "bulkflow_listing_failures_total",
+            "counter",
+            "Listings of this run that failed.",
+            s.listing_failures.to_string(),
+        ),
+        (
+            "bulkflow_running",
+            "gauge",
+            "1 while the run is going, 0 once it has ended.",
+            u8::from(s.running).to_string(),
+        ),
+        (
+            "bulkflow_run_start_time_seconds",
+            "gauge",
+            "When the run started, in unix seconds.",
+            s.started.to_string(),
+        ),
+    ];
     if let Some((code, end)) = s.last_exit {
-        metric(&mut out, "bulkflow_last_exit_code", "gauge", "Exit code of the last run that ended (0 done, 1 rows failed, 2 usage, 3 fatal, 4 interrupted, 5 state file).", &one(&code));
-        metric(
-            &mut out,
+        single.push(("bulkflow_last_exit_code", "gauge", "Exit code of the last run that ended (0 done, 1 rows failed, 2 usage, 3 fatal, 4 interrupted, 5 state file).", code.to_string()));
+        single.push((
             "bulkflow_last_end_time_seconds",
             "gauge",
             "When the last run ended, in unix seconds.",
-            &one(&end),
+            end.to_string(),
+        ));
+    }
+    for (name, kind, help, value) in single {
+        metric(
+            &mut out,
+            name,
+            kind,
+            help,
+            &[(label_set(&[], &s.labels), value)],
         );
     }
     out

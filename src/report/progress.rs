@@ -117,6 +117,28 @@ fn figures(tally: &mut Tally, now: Instant, started: Instant, frame: usize) -> F
     }
 }
 
+/// The bar, drawn whole by `bar::line` (which fits it to the terminal's width), with log lines
+/// printed around it.
+fn new_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
+    bar.set_style(
+        ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    logging::set_bar(Some(bar.clone()));
+    bar
+}
+
+/// The engine planned its first pass, so it holds the state file: the metrics file is written
+/// now, with the rows as the state file held them, and next a whole interval later (not at once
+/// for the ticks missed meanwhile).
+fn run_started(metrics: Option<&mut MetricsFile>, tick: &mut tokio::time::Interval) {
+    if let Some(m) = metrics {
+        let s = m.starting();
+        m.write(&s);
+        tick.reset();
+    }
+}
+
 /// Consumes events until the engine drops its sink.
 pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed {
     let Consumer {
@@ -126,15 +148,7 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
     } = c;
     let started = Instant::now();
     let mut tally = Tally::default();
-    let bar = (display == Display::Bar).then(|| {
-        // The whole line is drawn by `bar::line`, which fits it to the terminal's width.
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
-        bar.set_style(
-            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        logging::set_bar(Some(bar.clone()));
-        bar
-    });
+    let bar = (display == Display::Bar).then(new_bar);
     let mut tick = tokio::time::interval(if bar.is_some() {
         Duration::from_millis(200)
     } else {
@@ -151,15 +165,8 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
             e = rx.recv() => {
                 let Some(e) = e else { break };
                 if matches!(e, Event::Planned { .. }) && !started_run {
-                    // The engine plans a pass once it holds the state file: the metrics file
-                    // is written now, with the rows as the state file held them.
                     started_run = true;
-                    if let Some(m) = metrics.as_mut() {
-                        let s = m.starting();
-                        m.write(&s);
-                        // The next write a whole interval later, not at once for ticks missed.
-                        metrics_tick.reset();
-                    }
+                    run_started(metrics.as_mut(), &mut metrics_tick);
                 }
                 tally.apply(&e, Instant::now());
                 if !said_http {

@@ -54,7 +54,15 @@ pub fn render(s: &RunSummary, resume: &Resume) -> String {
     if !s.failures.is_empty() {
         let _ = write!(out, " Failed: {}.", failures(s));
     }
-    // A command ends the paragraph, so that the line can be pasted from where it starts.
+    out.push_str(&next_steps(s, resume));
+    out
+}
+
+/// What to do next, for a create run: resume, retry failures, keep waiting. A command ends
+/// the text, so that the line can be pasted from where it starts.
+fn next_steps(s: &RunSummary, resume: &Resume) -> String {
+    let n = |st| s.counts.get(&st).copied().unwrap_or(0);
+    let mut out = String::new();
     let waiting = (s.waiting > 0).then(|| {
         format!(
             " {} flows were not yet available when --wait gave up.",
