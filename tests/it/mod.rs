@@ -1,4 +1,5 @@
 pub mod bin_helpers;
+mod bench_tasks;
 mod binary;
 mod chaos;
 mod chaos_lifecycle;
