@@ -220,7 +220,9 @@ impl TaskSummary {
             return 0;
         }
         let ended_badly = if self.waited {
-            self.counts.status("failed") + self.counts.with_failed_files
+            self.counts.status("failed")
+                + self.counts.status("stopped")
+                + self.counts.with_failed_files
         } else {
             0
         };

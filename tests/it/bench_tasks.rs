@@ -129,12 +129,17 @@ async fn bench_tasks_follow_10000() {
         let mut listed: HashMap<String, Vec<Instant>> = HashMap::new();
         while let Some(e) = rx.recv().await {
             if let Event::Listing { file_system_id, .. } = e {
-                listed.entry(file_system_id).or_default().push(Instant::now());
+                listed
+                    .entry(file_system_id)
+                    .or_default()
+                    .push(Instant::now());
             }
         }
         listed
     });
-    let end = engine::run(s, events, CancellationToken::new()).await.unwrap();
+    let end = engine::run(s, events, CancellationToken::new())
+        .await
+        .unwrap();
     let listed = seen.await.unwrap();
     let calls = emu.task_counters().describe_calls - before;
     let refreshes: usize = listed.values().map(Vec::len).sum();
@@ -186,7 +191,14 @@ async fn bench_tasks_onboard_1000() {
     let phases: Vec<String> = end
         .passes
         .iter()
-        .map(|p| format!("{} {:.1}s ({} calls)", p.pass.name(), p.elapsed.as_secs_f64(), p.calls))
+        .map(|p| {
+            format!(
+                "{} {:.1}s ({} calls)",
+                p.pass.name(),
+                p.elapsed.as_secs_f64(),
+                p.calls
+            )
+        })
         .collect();
     let bytes: u64 = end.tasks.iter().map(|t| t.counts.volume.bytes_done).sum();
     eprintln!(

@@ -1,5 +1,5 @@
-pub mod bin_helpers;
 mod bench_tasks;
+pub mod bin_helpers;
 mod binary;
 mod chaos;
 mod chaos_lifecycle;
