@@ -27,6 +27,7 @@ mod peers_dir;
 mod plan;
 mod plan_problems;
 pub mod rawserver;
+mod readme_tasks;
 mod report_cells;
 mod scripts;
 mod secret_echo;
