@@ -37,7 +37,7 @@ use super::resume::Resume;
 use crate::api::{CallError, Request};
 use crate::manifest::Row;
 use crate::store::tasks::RowTasks;
-use crate::store::{RowState, Synced, Transition, Waiting};
+use crate::store::{RowState, Synced, TaskSample, Transition, Waiting};
 
 use groups::Group;
 pub use groups::GroupKey;
@@ -174,6 +174,8 @@ pub enum Command {
     },
     /// Tell the world.
     Emit(Event),
+    /// Keep a sample of the data tasks' figures in the state file.
+    Sample(TaskSample),
     /// The run is stopping: abandon slot waits and listings.
     Halt,
 }
@@ -231,6 +233,9 @@ pub struct Core {
     /// The data tasks followed, summed (see `figures.rs`).
     figures: super::events::TaskFigures,
     figures_changed: bool,
+    /// Figures changed since the last sample; when that sample was taken.
+    sample_due: bool,
+    last_sample: Option<Duration>,
     rng: StdRng,
     /// The time of the input being handled.
     now: Duration,
@@ -260,6 +265,8 @@ impl Core {
             totals: Totals::default(),
             figures: Default::default(),
             figures_changed: false,
+            sample_due: false,
+            last_sample: None,
             rng,
             now: Duration::ZERO,
         }
