@@ -65,7 +65,7 @@ impl Sim {
                     assert!(!self.listing, "two listings of one file system at once");
                     self.listing = true;
                 }
-                Command::Emit(_) | Command::Halt => {}
+                Command::Emit(_) | Command::Sample(_) | Command::Halt => {}
             }
         }
     }
