@@ -2,13 +2,9 @@
 //! and their latest task of a type; and the state file's own nonce, from which task names are
 //! made (so that no task bulkflow did not start under this state file is ever taken for one).
 
-use rusqlite::{params, Connection, OptionalExtension};
-use tokio::sync::oneshot;
-
-use super::open::StoreError;
 use super::state::RowState;
-use super::writer::{Op, Writer};
 use crate::api::tasks::TaskType;
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// A row's latest data task of one type, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,23 +100,4 @@ pub fn nonce(conn: &Connection) -> rusqlite::Result<String> {
     conn.query_row("SELECT value FROM meta WHERE key = 'task_nonce'", [], |r| {
         r.get(0)
     })
-}
-
-impl Writer {
-    /// [`row_tasks`] through the writer, for the feed (outside the async runtime).
-    pub fn row_tasks_blocking(
-        &self,
-        flow_ids: Vec<i64>,
-        kind: TaskType,
-    ) -> Result<Vec<RowTasks>, StoreError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Op::RowTasks {
-                flow_ids,
-                kind,
-                reply,
-            })
-            .map_err(|_| self.gone())?;
-        self.answer(rx.blocking_recv())
-    }
 }

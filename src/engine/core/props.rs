@@ -18,6 +18,7 @@ use super::harness::{error, flow, settings, Harness};
 use super::*;
 use crate::api::error::codes;
 use crate::api::{classify::PATH_USED, OutcomeClass};
+use crate::engine::op::Answer;
 
 const GROUP: (&str, &str) = ("ap-x", "cfs-1");
 
