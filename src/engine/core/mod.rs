@@ -18,6 +18,8 @@ mod hold;
 mod listing;
 #[cfg(test)]
 mod props;
+#[cfg(test)]
+mod props_tasks;
 mod protocol;
 mod rows;
 mod snapshot;
