@@ -226,7 +226,7 @@ fn fed(sim: &mut Sim, line: u64, resumed: bool) {
         error_code: None,
         rotation: None,
     };
-    let task = resumed.then(|| TaskSynced {
+    let task = resumed.then_some(TaskSynced {
         generation: 1,
         name,
         state: RowState::Unknown,
