@@ -151,9 +151,15 @@ impl Sim {
                 let input = if self.stopped {
                     Input::SlotAbandoned { line }
                 } else if self.rng.gen::<f64>() < 0.03 {
+                    // The state file failed: the shell stops the run, and says so.
                     let cmds = self.h.input(Input::SlotGranted { line, slot: now });
-                    self.recorded.remove(&line);
                     drop(cmds);
+                    self.stopped = true;
+                    let cmds = self.h.input(Input::Stop {
+                        reason: StopReason::Store,
+                        detail: "the mark could not be written".into(),
+                    });
+                    self.apply(cmds);
                     Input::NotSent { line }
                 } else {
                     Input::SlotGranted { line, slot: now }
@@ -307,6 +313,11 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
         );
         let rec = sim.recorded.get(&line);
         let state = rec.and_then(|t| t.state());
+        // No row vanishes: a run that was not stopped records where every row it took ends.
+        assert!(
+            sim.stopped || state.is_some(),
+            "row {line}: taken into play, never recorded (lag {lag:?}, fault {fault})"
+        );
         if let Some(task) = made.first() {
             let fine = match state {
                 Some(RowState::Created) => rec.and_then(|t| t.id()) == Some(task.id.as_str()),
