@@ -177,6 +177,18 @@ pub struct RunSummary {
     pub skipped: BTreeMap<String, u64>,
     /// Rows left unsettled with nothing recorded (a data task no longer listed).
     pub unsettled: u64,
+    /// Each pass of the run, in order, with its time and calls.
+    pub passes: Vec<PassTime>,
+}
+
+/// One pass of a run: how long it took, its calls, the rows it brought to its goal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassTime {
+    pub pass: Pass,
+    pub elapsed: Duration,
+    pub calls: u64,
+    pub throttled: u64,
+    pub done: u64,
 }
 
 /// A run's data tasks of one type.
@@ -208,7 +220,9 @@ impl TaskSummary {
             return 0;
         }
         let ended_badly = if self.waited {
-            self.counts.status("failed") + self.counts.with_failed_files
+            self.counts.status("failed")
+                + self.counts.status("stopped")
+                + self.counts.with_failed_files
         } else {
             0
         };
@@ -279,6 +293,7 @@ mod tests {
             tasks: Vec::new(),
             skipped: BTreeMap::new(),
             unsettled: 0,
+            passes: Vec::new(),
         }
     }
 

@@ -54,6 +54,13 @@ pub fn render(s: &RunSummary, resume: &Resume) -> String {
     if !s.failures.is_empty() {
         let _ = write!(out, " Failed: {}.", failures(s));
     }
+    if let Some(tasks) =
+        super::task_summary::render(s, &shell_word(&s.manifest.display().to_string()))
+    {
+        let _ = write!(out, " {tasks}");
+    }
+    out.push_str(&passes(s));
+    // Last: it may end with a command, to be pasted from where it starts.
     out.push_str(&next_steps(s, resume));
     out
 }
@@ -113,12 +120,26 @@ fn next_steps(s: &RunSummary, resume: &Resume) -> String {
             }
         }
     }
-    if let Some(tasks) =
-        super::task_summary::render(s, &shell_word(&s.manifest.display().to_string()))
-    {
-        let _ = write!(out, " {tasks}");
-    }
     out
+}
+
+/// ` Passes: create 6.1s (120 calls), wait 2.0s, ...` for a run of more than one pass.
+fn passes(s: &RunSummary) -> String {
+    if s.passes.len() < 2 {
+        return String::new();
+    }
+    let list: Vec<String> = s
+        .passes
+        .iter()
+        .map(|p| {
+            let secs = p.elapsed.as_secs_f64();
+            match p.calls {
+                0 => format!("{} {secs:.1}s", p.pass.name()),
+                n => format!("{} {secs:.1}s ({n} calls)", p.pass.name()),
+            }
+        })
+        .collect();
+    format!(" Passes: {}.", list.join(", "))
 }
 
 /// The paragraph `bulkflow task` ends with: the calls, each type's tasks, and what next.
@@ -132,6 +153,7 @@ fn render_task_run(s: &RunSummary, resume: &Resume) -> String {
     if let Some(tasks) = super::task_summary::render(s, &manifest) {
         let _ = write!(out, " {tasks}");
     }
+    out.push_str(&passes(s));
     match s.stop.as_ref() {
         Some((StopReason::Fatal, detail)) => {
             let _ = write!(out, " Stopped: {detail}. Fix it, then resume: {resume}");

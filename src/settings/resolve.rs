@@ -345,17 +345,16 @@ pub fn resolve_task(
                 kind: kind_name(kind),
                 overwrite: args.overwrite,
                 again: args.again,
+                retry_failed: args.retry_failed,
                 wait,
             },
         ),
         (false, None) => return Err(UsageError::TaskType),
     };
-    Ok(settings(
-        api,
-        exec,
-        Verb::Task(verb),
-        Goal::Task { action, wait },
-    ))
+    Ok(Settings {
+        retry_failed: args.retry_failed,
+        ..settings(api, exec, Verb::Task(verb), Goal::Task { action, wait })
+    })
 }
 
 /// The API's data task type of the flag's value.

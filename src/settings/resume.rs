@@ -64,6 +64,7 @@ pub enum TaskVerb {
         kind: String,
         overwrite: bool,
         again: bool,
+        retry_failed: bool,
         wait: Option<Duration>,
     },
     /// `--stop [--type TYPE] [--wait [--wait-timeout D]]`.
@@ -182,11 +183,13 @@ impl Resume {
                 kind,
                 overwrite,
                 again,
+                retry_failed,
                 wait,
             }) => {
                 r.option("--type", kind);
                 r.flag(*overwrite, "--overwrite");
                 r.flag(*again, "--again");
+                r.flag(*retry_failed, "--retry-failed");
                 r.wait(*wait);
             }
             Verb::Task(TaskVerb::Stop { kind, wait }) => {

@@ -109,11 +109,12 @@ fn delete_keeps_yes_as_typed_and_task_names_its_type() {
         kind: "restore".into(),
         overwrite: true,
         again: false,
+        retry_failed: true,
         wait: Some(Duration::from_secs(7200)),
     });
     assert_eq!(
         Resume::new(&task, &o).to_string(),
-        "bulkflow task m.csv --type restore --overwrite --wait --wait-timeout 2h"
+        "bulkflow task m.csv --type restore --overwrite --retry-failed --wait --wait-timeout 2h"
     );
     let stop = Verb::Task(TaskVerb::Stop {
         kind: None,

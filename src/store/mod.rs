@@ -23,8 +23,8 @@ pub use open::{open, sqlite_cause, StoreError, APPLICATION_ID};
 pub use readonly::{open_read_only, ReadOnly, RecordedRow};
 pub use state::RowState;
 pub use transition::{
-    AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, Transition,
-    Waiting,
+    AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, TaskSample,
+    Transition, Waiting,
 };
 pub use writer::{RunTotals, SyncRow, Synced, Writer, WriterThread};
 

@@ -1,3 +1,4 @@
+mod bench_tasks;
 pub mod bin_helpers;
 mod binary;
 mod chaos;
@@ -31,6 +32,7 @@ mod plan_problems;
 pub mod prom_text;
 pub mod rawserver;
 mod readme;
+mod readme_tasks;
 mod report_cells;
 mod resume_hints;
 mod scripts;

@@ -48,7 +48,7 @@ fn blocks() -> Vec<Block> {
 }
 
 /// What claims a block: a piece of text only it holds.
-const CLAIMS: [(&str, &str); 9] = [
+const CLAIMS: [(&str, &str); 10] = [
     (
         "quick start",
         "cargo run --release -- run samples/flows.csv --emulator",
@@ -69,6 +69,11 @@ const CLAIMS: [(&str, &str); 9] = [
         ". ./bulkflow.env && /usr/local/bin/bulkflow run",
     ),
     ("rehearsal", "bulkflow emulator --listen 127.0.0.1:8080"),
+    // Run by tests/it/readme_tasks.rs, command by command.
+    (
+        "data tasks",
+        "bulkflow task flows.csv --type metaload --wait",
+    ),
     // Not run: it fetches the RustSec database from GitHub, which CI cannot reach (the README
     // says so beside it).
     ("cargo audit", "cargo install cargo-audit --locked"),

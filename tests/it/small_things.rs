@@ -33,19 +33,13 @@ fn each_command_lists_only_its_flags_and_refuses_the_others() {
     let run_flags = flags_of(&["run"]);
     let plan = flags_of(&["plan"]);
     let task = flags_of(&["task"]);
-    for pass in [
-        "--update",
-        "--rotate-keys",
-        "--retry-failed",
-        "--json",
-        "--dry-run",
-        "--task",
-    ] {
+    for pass in ["--update", "--rotate-keys", "--json", "--dry-run", "--task"] {
         assert!(!task.contains(&pass.to_owned()), "task lists {pass}");
     }
     for own in [
         "--type",
         "--stop",
+        "--retry-failed",
         "--wait",
         "--wait-timeout",
         "--max-runtime",
