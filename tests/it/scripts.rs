@@ -219,6 +219,9 @@ fn summary_and_metrics_files_at_the_end_and_during_the_run() {
         "stopped",
         "failures",
         "waiting",
+        "passes",
+        "tasks",
+        "skipped",
         "resume",
         "error",
     ];
