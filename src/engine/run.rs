@@ -58,6 +58,7 @@ pub async fn run(
         retry_failed,
         goal,
         tasks,
+        stop_tasks,
         ..
     } = settings;
     let options = Arc::new(manifest_options);
@@ -118,7 +119,7 @@ pub async fn run(
     let mut pass_times = Vec::new();
     // Rows brought to the goal count in the first pass (the create or the delete).
     let mut goal_done = None;
-    for step in passes(&goal, &tasks, &live) {
+    for step in passes(&goal, &tasks, &live, stop_tasks) {
         let (op, rotation, pass) = match step {
             Step::Op(op, pass) => (op, None, pass),
             Step::Rotate => {
