@@ -177,6 +177,10 @@ pub struct RunSummary {
     pub skipped: BTreeMap<String, u64>,
     /// Rows left unsettled with nothing recorded (a data task no longer listed).
     pub unsettled: u64,
+    /// The passes of the run a stop cut short or kept from starting. For `--update` and
+    /// `--rotate-keys` the row counts cannot show what is left (every row stays `created`):
+    /// such a pass left is work left.
+    pub passes_left: Vec<Pass>,
 }
 
 /// A run's data tasks of one type.
@@ -231,7 +235,13 @@ impl RunSummary {
             (0, 0)
         };
         let tasks_unsettled: u64 = self.tasks.iter().map(TaskSummary::unsettled).sum();
-        let unsettled = flows_unsettled + self.waiting + tasks_unsettled + self.unsettled;
+        let modify_left = self
+            .passes_left
+            .iter()
+            .filter(|p| matches!(p, Pass::Update | Pass::Rotate))
+            .count() as u64;
+        let unsettled =
+            flows_unsettled + self.waiting + tasks_unsettled + self.unsettled + modify_left;
         let failed = flows_failed
             + self.tasks.iter().map(TaskSummary::failed).sum::<u64>()
             + self.skipped.values().sum::<u64>();
@@ -277,6 +287,7 @@ mod tests {
             tasks: Vec::new(),
             skipped: BTreeMap::new(),
             unsettled: 0,
+            passes_left: Vec::new(),
         }
     }
 
@@ -307,6 +318,30 @@ mod tests {
                 *code,
                 "{counts:?} {stop:?}"
             );
+        }
+    }
+
+    /// Every row stays `created` through `--update` and `--rotate-keys`: a stop that cut one
+    /// short (or kept it from starting) leaves work, whatever the counts say (issue 21, 3).
+    #[test]
+    fn an_update_or_a_rotation_cut_short_exits_4() {
+        use RowState::*;
+        use StopReason::*;
+        let done = [(Created, 3)];
+        let table: &[(&[Pass], Option<StopReason>, i32)] = &[
+            (&[Pass::Rotate], Some(Interrupted), 4),
+            (&[Pass::Rotate], Some(MaxRuntime), 4),
+            (&[Pass::Update, Pass::Rotate], Some(Interrupted), 4),
+            (&[Pass::Rotate, Pass::Wait], Some(Fatal), 3),
+            // A wait's and a create's work shows in the counts.
+            (&[Pass::Wait], Some(Interrupted), 0),
+            (&[Pass::Create], Some(Interrupted), 0),
+            (&[], Some(Interrupted), 0),
+        ];
+        for (left, stop, code) in table {
+            let mut s = summary(&done, *stop);
+            s.passes_left = left.to_vec();
+            assert_eq!(s.exit_code().code(), *code, "{left:?} {stop:?}");
         }
     }
 }

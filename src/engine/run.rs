@@ -117,7 +117,11 @@ pub async fn run(
     let mut totals = Totals::default();
     // Rows brought to the goal count in the first pass (the create or the delete).
     let mut goal_done = None;
-    for step in passes(&goal, &tasks, &live) {
+    let steps = passes(&goal, &tasks, &live);
+    // The passes that did not go through every row: the one a stop cut short, and those after.
+    let kinds: Vec<Pass> = steps.iter().map(Step::pass).collect();
+    let mut passes_left = Vec::new();
+    for (i, step) in steps.into_iter().enumerate() {
         let (op, rotation, pass) = match step {
             Step::Op(op, pass) => (op, None, pass),
             Step::Rotate => {
@@ -144,6 +148,7 @@ pub async fn run(
         };
         if Stamp::of(&manifest_path) != stamp {
             end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
+            passes_left = kinds[i..].to_vec();
             break;
         }
         let mut pass_end = pass_over(&ctx, op, pass_deadline).await;
@@ -155,6 +160,7 @@ pub async fn run(
         end.store_error = end.store_error.or(pass_end.store_error);
         end.stop = pass_end.stop;
         if end.stop.is_some() {
+            passes_left = kinds[i..].to_vec();
             break;
         }
         if let Some(id) = rotation {
@@ -165,6 +171,7 @@ pub async fn run(
     end.totals = totals;
 
     let done = Done {
+        passes_left,
         tasks: plan_of_tasks,
         manifest: &manifest_path,
         state: &state_path,
@@ -177,6 +184,8 @@ pub async fn run(
 
 /// What the end of a run needs to know.
 struct Done<'a> {
+    /// The passes a stop cut short or kept from starting.
+    passes_left: Vec<Pass>,
     /// The data tasks the run concerns: type, started (else stopped), followed to the end.
     tasks: Vec<(TaskType, bool, bool)>,
     manifest: &'a Path,
@@ -345,6 +354,7 @@ async fn finish(
         tasks,
         skipped: std::mem::take(&mut end.totals.skipped),
         unsettled: end.totals.unsettled,
+        passes_left: ctx.passes_left,
     };
     drop(conn);
     let totals = RunTotals {

@@ -18,6 +18,8 @@ mod html_report;
 mod lifecycle;
 mod lifecycle_api;
 mod manifest_props;
+#[cfg(unix)]
+mod modify_interrupted;
 mod operator;
 mod paging_shift;
 mod plan;
