@@ -140,6 +140,7 @@ impl Sink<'_> {
                 error_code: synced.error_code.as_deref(),
                 fingerprint: (&synced.fingerprint, &lent.fingerprint),
                 source: (synced.source_key.as_deref(), &lent.source_key),
+                data_flow_id: synced.data_flow_id.as_deref(),
                 rotation: synced.rotation,
                 tasks: tasks.as_ref(),
             };

@@ -173,7 +173,7 @@ pub struct RunSummary {
     /// The data tasks of the run, by type, with what was asked of them.
     pub tasks: Vec<TaskSummary>,
     /// Rows left unsent by this run, by the code they were reported with (a data task of a row
-    /// with no available flow).
+    /// with no available flow; a delete's row whose recorded flow has another source).
     pub skipped: BTreeMap<String, u64>,
     /// Rows left unsettled with nothing recorded (a data task no longer listed).
     pub unsettled: u64,
@@ -228,8 +228,16 @@ impl RunSummary {
         let counted: u64 = self.counts.values().sum();
         // `bulkflow task` concerns the rows' tasks only: a row without a flow is reported (and
         // counted as skipped) rather than unsettled.
+        let skipped: u64 = self.skipped.values().sum();
         let (flows_unsettled, flows_failed) = if self.flows {
-            let done = n(self.goal) + n(RowState::Failed);
+            // A delete leaves rows whose recorded flow is another source's as they are
+            // (skipped): reported, as settled as a failed row.
+            let left_alone = if self.goal == RowState::Deleted {
+                skipped
+            } else {
+                0
+            };
+            let done = n(self.goal) + n(RowState::Failed) + left_alone;
             (counted.saturating_sub(done), n(RowState::Failed))
         } else {
             (0, 0)
@@ -242,9 +250,8 @@ impl RunSummary {
             .count() as u64;
         let unsettled =
             flows_unsettled + self.waiting + tasks_unsettled + self.unsettled + modify_left;
-        let failed = flows_failed
-            + self.tasks.iter().map(TaskSummary::failed).sum::<u64>()
-            + self.skipped.values().sum::<u64>();
+        let failed =
+            flows_failed + self.tasks.iter().map(TaskSummary::failed).sum::<u64>() + skipped;
         match self.stop.as_ref().map(|(r, _)| *r) {
             Some(StopReason::Store) => return ExitCode::State,
             Some(StopReason::Manifest) => return ExitCode::Usage,
@@ -319,6 +326,21 @@ mod tests {
                 "{counts:?} {stop:?}"
             );
         }
+    }
+
+    /// A delete's rows whose recorded flow is another source's are left alone and reported:
+    /// exit 1, not 4 (issue 21, 1).
+    #[test]
+    fn a_delete_that_left_rows_alone_exits_1() {
+        use RowState::*;
+        let mut s = summary(&[(Deleted, 8), (Created, 2)], None);
+        s.goal = Deleted;
+        assert_eq!(s.exit_code().code(), 4, "two rows still to delete");
+        s.skipped.insert("DataFlowNotOurs".into(), 2);
+        assert_eq!(s.exit_code().code(), 1);
+        // A create run's skipped rows never count as settled flows.
+        s.goal = Created;
+        assert_eq!(s.exit_code().code(), 4);
     }
 
     /// Every row stays `created` through `--update` and `--rotate-keys`: a stop that cut one

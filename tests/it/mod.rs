@@ -6,6 +6,7 @@ mod client_outcomes;
 pub mod common;
 mod credentials_refresh;
 mod credentials_run;
+mod delete_ours;
 mod drift;
 mod emulator_bin;
 mod engine_run;

@@ -9,6 +9,8 @@
 //! the state file stores and what an earlier run stored.
 
 mod accept;
+#[cfg(test)]
+mod delete_tests;
 mod finish;
 mod groups;
 #[cfg(test)]
@@ -99,6 +101,7 @@ impl FeedItem {
             error_code: synced.error_code.as_deref(),
             fingerprint: (&synced.fingerprint, &fingerprint),
             source: (synced.source_key.as_deref(), &source_key),
+            data_flow_id: synced.data_flow_id.as_deref(),
             rotation: synced.rotation,
             tasks: tasks.as_ref(),
         };

@@ -172,6 +172,11 @@ pub enum Judgement {
         data_flow_id: Option<String>,
         task_id: Option<String>,
     },
+    /// Nothing of the row's shows at its directory: the row ends so, but only by a listing
+    /// late enough that no call of ours can still make something appear there (a create of
+    /// unknown outcome, answered late, or listed late); an earlier listing proves nothing, and
+    /// the row looks again once its call's latest end plus `--settle` has passed.
+    Absent(Final),
     /// Nothing to decide yet: list again after this long (a directory held by a flow being
     /// deleted).
     LookAgain(std::time::Duration),

@@ -15,7 +15,7 @@
 
 mod kills;
 mod listing;
-mod lossy;
+pub mod lossy;
 mod pacing;
 
 use std::collections::HashMap;
