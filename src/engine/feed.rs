@@ -142,6 +142,7 @@ impl Sink<'_> {
                 source: (synced.source_key.as_deref(), &lent.source_key),
                 data_flow_id: synced.data_flow_id.as_deref(),
                 rotation: synced.rotation,
+                keys: crate::store::key_digest::RowKeys::of(&row.request),
                 tasks: tasks.as_ref(),
             };
             // The one decision of what a known row needs; the core acts on it.

@@ -1,8 +1,9 @@
 //! What a run does with a row the state file already knows: a plain decision over what was
 //! recorded and what the manifest says now, table-tested. No state policy lives in SQL.
 
+use crate::store::key_digest::RowKeys;
 use crate::store::tasks::RowTasks;
-use crate::store::RowState;
+use crate::store::{Rotated, RowState};
 
 /// Code recorded (beside `created`) when the manifest changed a created flow's source.
 pub const DRIFT: &str = "DataFlowDrift";
@@ -18,8 +19,10 @@ pub struct Known<'a> {
     pub source: (Option<&'a str>, &'a str),
     /// The row's flow as recorded: the flow of the recorded source.
     pub data_flow_id: Option<&'a str>,
-    /// The last key rotation applied to the row's flow.
-    pub rotation: Option<i64>,
+    /// The last key rotation applied to the row's flow, with a digest of the keys it set.
+    pub rotation: Option<Rotated>,
+    /// The row's keys as the manifest gives them now (for a rotation to compare).
+    pub keys: RowKeys<'a>,
     /// For operations on data tasks: the row's flow status and latest task of their type.
     pub tasks: Option<&'a RowTasks>,
 }
@@ -77,7 +80,18 @@ pub fn decide(k: Known<'_>, retry_failed: bool) -> Resume {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
     use RowState::*;
+
+    fn no_keys() -> RowKeys<'static> {
+        static EMPTY: std::sync::OnceLock<Secret> = std::sync::OnceLock::new();
+        let empty = EMPTY.get_or_init(Secret::default);
+        RowKeys {
+            secret_id: empty,
+            secret_key: empty,
+            password: None,
+        }
+    }
 
     #[test]
     fn each_recorded_state_and_edit_leads_to_its_decision() {
@@ -105,6 +119,7 @@ mod tests {
                 source: (Some("s"), if moved { "t" } else { "s" }),
                 data_flow_id: None,
                 rotation: None,
+                keys: no_keys(),
                 tasks: None,
             };
             assert_eq!(
@@ -124,6 +139,7 @@ mod tests {
             source: (None, "t"),
             data_flow_id: None,
             rotation: None,
+            keys: no_keys(),
             tasks: None,
         };
         assert_eq!(decide(k, false), Resume::Settled);

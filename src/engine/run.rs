@@ -85,6 +85,7 @@ pub async fn run(
     }
     let sq = |e| StoreError::sqlite(&state_path, e);
     let task_nonce = store::tasks::nonce(&conn).map_err(sq)?;
+    let key_salt = store::key_digest::salt(&conn).map_err(sq)?;
     let live = store::task_read::live_kinds(&conn).map_err(sq)?;
     let plan_of_tasks = task_plan(&goal, &tasks, &live);
     let (writer, writer_thread) = Writer::start(conn, &state_path)?;
@@ -126,7 +127,8 @@ pub async fn run(
             Step::Op(op, pass) => (op, None, pass),
             Step::Rotate => {
                 let id = writer.rotation(&manifest_name).await?;
-                let op = Arc::new(RotateOp { rotation: id }) as Arc<dyn Operation>;
+                let salt = key_salt.clone();
+                let op = Arc::new(RotateOp { rotation: id, salt }) as Arc<dyn Operation>;
                 (op, Some(id), Pass::Rotate)
             }
         };

@@ -25,6 +25,7 @@ mod operator;
 mod paging_shift;
 mod plan;
 pub mod rawserver;
+mod rotation_keys;
 mod scripts;
 mod shown;
 mod shown_machine;

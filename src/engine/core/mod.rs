@@ -103,6 +103,7 @@ impl FeedItem {
             source: (synced.source_key.as_deref(), &source_key),
             data_flow_id: synced.data_flow_id.as_deref(),
             rotation: synced.rotation,
+            keys: crate::store::key_digest::RowKeys::of(&row.request),
             tasks: tasks.as_ref(),
         };
         let resume = op.resume(known, retry_failed);

@@ -251,8 +251,8 @@ pub trait Operation: Send + Sync + 'static {
         }
     }
 
-    /// Adds what the operation records when a row reaches its goal.
-    fn on_done(&self, _t: &mut Transition) {}
+    /// Adds what the operation records when `row` reaches its goal.
+    fn on_done(&self, _row: &Row, _t: &mut Transition) {}
 
     /// What a run of this operation does with a row the state file already knows.
     fn resume(&self, known: Known<'_>, retry_failed: bool) -> Resume {
