@@ -2,6 +2,7 @@
 //! called, and every outcome turned into SPEC's exit code ([`ExitCode`]).
 
 mod delete_cmd;
+mod delete_preview;
 mod offline;
 mod outputs;
 mod plan_cmd;
@@ -107,25 +108,35 @@ fn home() -> Option<PathBuf> {
 /// First Ctrl-C, SIGTERM or SIGHUP: stop starting calls and finish those in flight. Second: exit
 /// now; the calls in flight are already recorded as `unknown` and the next run resolves them.
 /// After a hangup stderr may be gone: what is said here may be lost, never panics.
-async fn watch_signals(cancel: CancellationToken) {
-    let Ok(mut signals) = crate::signals::StopSignals::listen() else {
-        return;
-    };
-    for n in 0..2 {
-        let Some(name) = signals.recv().await else {
+///
+/// The handlers are installed before this returns (call it inside the runtime), so that a
+/// command starts its work only once they listen; the future it returns does the watching.
+fn watch_signals(cancel: CancellationToken) -> impl std::future::Future<Output = ()> {
+    let signals = crate::signals::StopSignals::listen().ok();
+    if signals.is_some() {
+        // From here on a signal is this handler's, not the stdin copy's watcher's.
+        stdin_spool::hand_over();
+    }
+    async move {
+        let Some(mut signals) = signals else {
             return;
         };
-        if n == 0 {
-            cancel.cancel();
-            diag::warn(format_args!(
-                "{name}: stopping: finishing the calls in flight (again to quit at once)"
-            ));
-        } else {
-            diag::warn(format_args!("{name}: quitting at once; the rows in flight are `unknown` and the next run resolves them"));
-            let _ = std::io::stderr().flush();
-            // `exit` runs no destructor: the copy of a manifest read from stdin goes now.
-            stdin_spool::remove_now();
-            std::process::exit(ExitCode::Interrupted.code());
+        for n in 0..2 {
+            let Some(name) = signals.recv().await else {
+                return;
+            };
+            if n == 0 {
+                cancel.cancel();
+                diag::warn(format_args!(
+                    "{name}: stopping: finishing the calls in flight (again to quit at once)"
+                ));
+            } else {
+                diag::warn(format_args!("{name}: quitting at once; the rows in flight are `unknown` and the next run resolves them"));
+                let _ = std::io::stderr().flush();
+                // `exit` runs no destructor: the copy of a manifest read from stdin goes now.
+                stdin_spool::remove_now();
+                std::process::exit(ExitCode::Interrupted.code());
+            }
         }
     }
 }

@@ -201,9 +201,10 @@ pub struct RunArgs {
     /// After creating, keep listing until every row's flow is `available` or `unavailable`.
     #[arg(long)]
     pub wait: bool,
-    /// Give up waiting after this long (exit 4; run again to keep waiting): 1s to 365d.
-    #[arg(long, value_name = "DURATION", default_value = "30m", value_parser = bounds::wait_timeout_arg)]
-    pub wait_timeout: std::time::Duration,
+    /// With --wait: give up waiting after this long (exit 4; run again to keep waiting): 1s to
+    /// 365d [default: 30m].
+    #[arg(long, value_name = "DURATION", value_parser = bounds::wait_timeout_arg)]
+    pub wait_timeout: Option<std::time::Duration>,
     /// ModifyDataFlow for rows whose flow's name, AutoRefresh or Kafka fields differ from the
     /// manifest (fields the manifest leaves empty are not changed).
     #[arg(long)]

@@ -12,7 +12,8 @@ pub enum ExitCode {
     Usage = 2,
     /// Stopped early on a fatal API error (credentials, permissions, endpoint); resumable.
     Fatal = 3,
-    /// Interrupted (signal or `--max-runtime`) with rows left; resumable.
+    /// Interrupted (signal or `--max-runtime`) with rows left, or the manifest changed during
+    /// the run; resumable.
     Interrupted = 4,
     /// The state file is in use by another run, or unreadable.
     State = 5,

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::classify::{classify_code, permanent_tls_failure, OutcomeClass, TlsFailure};
 use super::error::{codes, err, CallError};
-use super::untrusted::{escape, Scrubber};
+use super::untrusted::{escape, Scrubber, WITHHELD};
 
 /// Longest Content-Type quoted in a message.
 const MAX_QUOTED_TYPE: usize = 60;
@@ -49,6 +49,14 @@ pub(super) fn interpret(
             format!("HTTP {status} without an API answer (is --endpoint the CFS API?)"),
         ));
     };
+    // Classified by the code as it came: a code that happens to share a run of characters with
+    // a secret is still the code it is, even if it is not shown.
+    let raw_class = resp
+        .get("Error")
+        .and_then(|e| e.get("Code"))
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty() && *c != codes::MALFORMED)
+        .map(classify_code);
     // A hostile or broken server may echo a secret, or write a line break, into any field.
     scrubber.clean_value(&mut resp);
     let request_id: String = resp
@@ -59,29 +67,7 @@ pub(super) fn interpret(
         .take(128)
         .collect();
     if let Some(error) = resp.get("Error") {
-        let code = error
-            .get("Code")
-            .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            .unwrap_or(codes::MALFORMED);
-        let message: String = error
-            .get("Message")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .chars()
-            .take(1000)
-            .collect();
-        let class = if code == codes::MALFORMED {
-            OutcomeClass::Unknown
-        } else {
-            classify_code(code)
-        };
-        return Err(CallError {
-            class,
-            code: code.chars().take(128).collect(),
-            message,
-            request_id: Some(request_id),
-        });
+        return Err(api_error(error, raw_class, request_id));
     }
     if status != 200 {
         return Err(CallError {
@@ -94,6 +80,34 @@ pub(super) fn interpret(
         });
     }
     Ok((resp, request_id))
+}
+
+/// The API's error, cleaned already: its code (classified as it came, `raw_class`), its message
+/// (or what replaces one that quoted a secret), its request id.
+fn api_error(error: &Value, raw_class: Option<OutcomeClass>, request_id: String) -> CallError {
+    let code = error
+        .get("Code")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(codes::MALFORMED);
+    let mut message: String = error
+        .get("Message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .take(1000)
+        .collect();
+    if message == WITHHELD {
+        message = format!(
+            "the server's message for {code} is not kept: it quoted a secret sent with the call"
+        );
+    }
+    CallError {
+        class: raw_class.unwrap_or(OutcomeClass::Unknown),
+        code: code.chars().take(128).collect(),
+        message,
+        request_id: Some(request_id),
+    }
 }
 
 /// What a complete HTTP 200 answer with no `Response` object is, when it cannot be the API's
@@ -150,6 +164,19 @@ fn status_class(status: u16) -> OutcomeClass {
 /// among those, an untrusted certificate or an impossible handshake stops the run, as no retry
 /// can mend it.
 pub(super) fn transport_error(e: reqwest::Error) -> CallError {
+    // Nothing was sent, and nothing sent again would fare better: a header value (a SecretId or
+    // a token) that HTTP cannot carry. Credentials are checked where they are loaded; this is
+    // the net under that check.
+    if e.is_builder() {
+        return err(
+            OutcomeClass::Fatal,
+            codes::CREDENTIALS,
+            format!(
+                "the request could not be built (does a credential hold a character HTTP headers cannot carry?): {}",
+                source_chain(&e)
+            ),
+        );
+    }
     if e.is_connect() {
         if let Some((kind, tls)) = permanent_tls_failure(&e) {
             let host = e.url().and_then(|u| u.host_str()).unwrap_or("?");

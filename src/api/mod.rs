@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod request;
+mod secret_echo;
 pub mod sign;
 pub mod tasks;
 pub mod types;

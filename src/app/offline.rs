@@ -23,6 +23,9 @@ pub(super) fn load_region(choice: &RegionChoice, profile: &Profile) -> Option<St
         RegionChoice::Flag(r) | RegionChoice::Env(r) => Some(r.clone()),
         // The variables were looked at already; only the file is left.
         RegionChoice::Profile(_) => credentials::default_region(&profile.lookup(&|_| None)),
+        RegionChoice::ProfileThenEnv(_, var) => {
+            credentials::default_region(&profile.lookup(&|_| None)).or_else(|| Some(var.clone()))
+        }
         RegionChoice::Nowhere => None,
     };
     tracing::debug!("default region: {region:?} ({choice:?})");

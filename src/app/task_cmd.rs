@@ -40,7 +40,10 @@ pub(super) fn task(args: &TaskArgs, quiet: bool) -> ExitCode {
     };
     s.goal = Goal::Task {
         action,
-        wait: a.wait.then_some(a.wait_timeout),
+        wait: a.wait.then_some(
+            a.wait_timeout
+                .unwrap_or(settings::bounds::DEFAULT_WAIT_TIMEOUT),
+        ),
     };
     let region = load_region(&s.region, &s.profile);
     let (s, _spool, mut out) = match prepare(s) {

@@ -119,6 +119,32 @@ pub enum Event {
     },
     /// The run stops starting calls.
     Stopping { reason: StopReason, detail: String },
+    /// The data tasks the pass follows, summed anew after a listing.
+    Tasks(TaskFigures),
+}
+
+/// Data tasks summed: per status, and files and bytes (as the service last listed them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFigures {
+    pub tasks: u64,
+    /// Tasks per `TaskStatus` (`init`, `running`, `finished`, ...), in the order first seen.
+    pub by_status: Vec<(String, u64)>,
+    pub files_total: u64,
+    pub files_done: u64,
+    pub files_failed: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    pub bytes_failed: u64,
+}
+
+impl TaskFigures {
+    /// Tasks of a status.
+    pub fn status(&self, s: &str) -> u64 {
+        self.by_status
+            .iter()
+            .find(|(k, _)| k == s)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// Where events go. Sending never blocks and never fails the run.

@@ -21,7 +21,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use backoff::Backoff;
-pub use events::{Event, EventSink, Pass, RowEvent, StopReason};
+pub use events::{Event, EventSink, Pass, RowEvent, StopReason, TaskFigures};
 pub use op::create::CONFLICT;
 pub use run::run;
 
@@ -254,7 +254,9 @@ impl RunSummary {
             flows_failed + self.tasks.iter().map(TaskSummary::failed).sum::<u64>() + skipped;
         match self.stop.as_ref().map(|(r, _)| *r) {
             Some(StopReason::Store) => return ExitCode::State,
-            Some(StopReason::Manifest) => return ExitCode::Usage,
+            // Calls may have been made: not 2 ("nothing was sent"). The rows of the manifest as
+            // it now is were not all brought to the goal: run again to validate and resume.
+            Some(StopReason::Manifest) => return ExitCode::Interrupted,
             // A stop that came when every row was already settled changed nothing.
             Some(StopReason::Fatal) if unsettled > 0 => return ExitCode::Fatal,
             Some(StopReason::Interrupted | StopReason::MaxRuntime) if unsettled > 0 => {
@@ -317,7 +319,8 @@ mod tests {
             (&done, Some(Interrupted), 0),
             (&failed, Some(MaxRuntime), 1),
             (&done, Some(Store), 5),
-            (&done, Some(Manifest), 2),
+            (&done, Some(Manifest), 4),
+            (&left, Some(Manifest), 4),
         ];
         for (counts, stop, code) in table {
             assert_eq!(

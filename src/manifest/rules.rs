@@ -3,7 +3,7 @@
 use super::fields::{Field, ALL, FIELD_COUNT, REQUIRED};
 use super::options::EnvLookup;
 use super::paths::{check_source, check_target, collapse_slashes};
-use super::problem::{quote, Place, Problem};
+use super::problem::{quote_if, Place, Problem};
 use super::resolve::{resolve, Resolved};
 use super::row::{identity, Identity, Row};
 use super::source::{RawRecord, MAX_FIELD_BYTES};
@@ -181,7 +181,7 @@ fn check_field(f: Field, v: &str) -> Result<(), String> {
     match f {
         Field::SourceStorageType if !STORAGE_TYPES.contains(&v) => Err(format!(
             "{} is not one of {}",
-            quote(v),
+            quote_if(v, looks_like_a_storage_type(v), "a storage type"),
             STORAGE_TYPES.join(", ")
         )),
         Field::TargetPath => check_target(v),
@@ -192,23 +192,50 @@ fn check_field(f: Field, v: &str) -> Result<(), String> {
     }
 }
 
-/// At most 64 characters of ASCII letters, digits, Chinese characters, `_` and `-`.
+/// True for a mistyped storage type (`S3_OSS`, `s3-cos`, `COS`): a short word that starts with
+/// `S3`, names COS, or is two edits from an allowed type; not a secret that landed in the
+/// column.
+fn looks_like_a_storage_type(v: &str) -> bool {
+    let upper = v.to_ascii_uppercase();
+    v.len() <= 16
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && (upper.starts_with("S3")
+            || upper.contains("COS")
+            || STORAGE_TYPES
+                .iter()
+                .any(|t| strsim::levenshtein(&upper, t) <= 2))
+}
+
+/// True for what a mistaken AutoRefresh holds: a number (`2`, `1.0`) or a yes/no word.
+fn looks_like_a_flag(v: &str) -> bool {
+    let numeric = v.len() <= 8
+        && v.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'));
+    let word = [
+        "true", "false", "yes", "no", "on", "off", "y", "n", "t", "f",
+    ]
+    .iter()
+    .any(|w| v.eq_ignore_ascii_case(w));
+    numeric || word
+}
+
+/// At most 64 characters of ASCII letters, digits, Chinese characters, `_` and `-`. The value is
+/// never quoted: a secret in this column (a CSV row shifted by a comma) is a word of letters
+/// and digits like a name; the first character not allowed, and where, is enough to find it.
 fn data_flow_name(v: &str) -> Result<(), String> {
     let n = v.chars().count();
     if n > MAX_NAME_CHARS {
-        return Err(format!(
-            "{} is {n} characters long; at most {MAX_NAME_CHARS} allowed",
-            quote(v)
-        ));
+        return Err(format!("{n} characters; at most {MAX_NAME_CHARS} allowed"));
     }
     match v
         .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || is_chinese(c)))
+        .enumerate()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-' || is_chinese(*c)))
     {
-        Some(c) => Err(format!(
-            "{} contains {:?}; only letters, digits, Chinese characters, _ and - are allowed",
-            quote(v),
-            c
+        Some((i, c)) => Err(format!(
+            "contains {c:?} (character {} of {n}); only letters, digits, Chinese characters, _ and - are allowed",
+            i + 1
         )),
         None => Ok(()),
     }
@@ -226,7 +253,10 @@ fn auto_refresh(v: &str) -> Result<u8, String> {
     match v {
         "0" => Ok(0),
         "1" => Ok(1),
-        _ => Err(format!("{} must be 0 or 1", quote(v))),
+        _ => Err(format!(
+            "{} must be 0 or 1",
+            quote_if(v, looks_like_a_flag(v), "a 0 or a 1")
+        )),
     }
 }
 
@@ -240,9 +270,13 @@ fn region(v: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
+        let region_like = v.len() <= 40
+            && v.contains(['-', '.', '_'])
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '/' | ':'));
         Err(format!(
             "{} is not a region name like ap-guangzhou",
-            quote(v)
+            quote_if(v, region_like, "a region")
         ))
     }
 }
@@ -257,13 +291,10 @@ mod tests {
         assert!(data_flow_name(&"a".repeat(64)).is_ok());
         assert!(data_flow_name(&"数".repeat(64)).is_ok());
         let e = data_flow_name(&"a".repeat(65)).unwrap_err();
-        assert!(
-            e.ends_with("is 65 characters long; at most 64 allowed"),
-            "{e}"
-        );
+        assert_eq!(e, "65 characters; at most 64 allowed");
         assert_eq!(
             data_flow_name("my flow").unwrap_err(),
-            r#""my flow" contains ' '; only letters, digits, Chinese characters, _ and - are allowed"#
+            "contains ' ' (character 3 of 7); only letters, digits, Chinese characters, _ and - are allowed"
         );
         assert!(data_flow_name("flow.1").is_err());
         assert!(data_flow_name("émile").is_err());
@@ -292,6 +323,57 @@ mod tests {
         assert!(region("ap-shanghai-fsi").is_ok());
         assert!(region("evil.com/x").is_err());
         assert!(region("AP-GUANGZHOU").is_err());
+    }
+
+    /// A secret in the wrong column (a CSV row shifted by a comma) is never shown; a value
+    /// that looks like what its field holds is.
+    #[test]
+    fn a_value_is_quoted_only_when_it_looks_like_its_field() {
+        let key = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE+/=";
+        let token = "Zq7Xw9Lk3Mp5Rt8aaVb2Nc4Kf0Yh6Tg4Jd8Ws1Qe".repeat(3);
+        for f in [
+            Field::DataFlowName,
+            Field::SourceStorageType,
+            Field::AutoRefresh,
+            Field::Region,
+            Field::TargetPath,
+        ] {
+            for secret in [key, &token[..], "hunter2!", "p@ss word"] {
+                let e = match f {
+                    Field::AutoRefresh => auto_refresh(secret).unwrap_err(),
+                    _ => check_field(f, secret).unwrap_err(),
+                };
+                assert!(!e.contains(secret), "{f:?}: {e}");
+                assert!(!e.contains(&secret[..secret.len().min(8)]), "{f:?}: {e}");
+            }
+        }
+        // A short word that is not what the field holds is not shown either.
+        for f in [Field::SourceStorageType, Field::TargetPath] {
+            let e = check_field(f, "hunter2").unwrap_err();
+            assert!(!e.contains("hunter2"), "{f:?}: {e}");
+        }
+        assert!(!auto_refresh("hunter2").unwrap_err().contains("hunter2"));
+        for (f, typo) in [
+            (Field::SourceStorageType, "S3_OSS"),
+            (Field::SourceStorageType, "cos"),
+            (Field::AutoRefresh, "true"),
+            (Field::AutoRefresh, "1.0"),
+        ] {
+            let e = match f {
+                Field::AutoRefresh => auto_refresh(typo).unwrap_err(),
+                _ => check_field(f, typo).unwrap_err(),
+            };
+            assert!(e.starts_with(&format!("{typo:?}")), "{e}");
+        }
+        // A path holding a key is not shown either.
+        let e = check_field(Field::TargetPath, &format!("/data/{key}")).unwrap_err();
+        assert!(e.starts_with("the value (") && !e.contains("Gu5t9x"), "{e}");
+        let e = check_field(Field::SourceStorageType, &"x".repeat(40)).unwrap_err();
+        assert!(e.starts_with("the value (40 characters, not shown"), "{e}");
+        assert_eq!(
+            check_field(Field::Region, "AP-Guangzhou").unwrap_err(),
+            r#""AP-Guangzhou" is not a region name like ap-guangzhou"#
+        );
     }
 
     #[test]

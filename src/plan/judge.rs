@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::verdict::{decide, Decision, Flow, Verdict};
+use super::live::Unlisted;
+use super::verdict::{decide, Decision, Flow, Recorded, Verdict};
 use super::{PlanError, Stamp, Survey};
 use crate::exit::ExitCode;
 use crate::manifest::{self, identity, Row};
+use crate::store::RowState;
 
 /// One row's verdict, in the shape of `plan --json` (SPEC "plan"), keys in this order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,6 +110,23 @@ impl Summary {
     }
 }
 
+/// The verdict of a row whose file system the service does not know: `missing`, with the code
+/// and what to check. A recorded flow is named: it cannot be there.
+fn no_file_system(u: &Unlisted, recorded: Option<&Recorded>) -> Decision {
+    Decision {
+        verdict: Verdict::Missing,
+        data_flow_id: recorded
+            .filter(|r| matches!(r.state, RowState::Created | RowState::Unknown))
+            .and_then(|r| r.data_flow_id.as_deref())
+            .unwrap_or_default()
+            .to_owned(),
+        detail: format!(
+            "{}: the service knows no file system {} in {}; check the row's FileSystemId and Region",
+            u.code, u.file_system_id, u.region
+        ),
+    }
+}
+
 impl Survey {
     /// Reads the manifest again and decides every row, handing each to `emit` in file order;
     /// then counts the flows no row names. A manifest that changed since it was validated stops
@@ -145,11 +164,15 @@ impl Survey {
                 }
                 at.extend(self.live.flow(i));
             }
+            let unlisted = self.live.unlisted(&row.request.file_system_id, &row.region);
             let Decision {
                 verdict,
                 data_flow_id,
                 detail,
-            } = decide(&row, recorded, &at);
+            } = match unlisted {
+                Some(u) => no_file_system(u, recorded),
+                None => decide(&row, recorded, &at),
+            };
             summary.rows += 1;
             let fs = &row.request.file_system_id;
             match summary.per_file_system.get_mut(fs) {

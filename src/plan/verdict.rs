@@ -22,7 +22,8 @@ pub enum Verdict {
     Conflict,
     /// Recorded, and the live flow matches the manifest.
     Ok,
-    /// Recorded as created, and no flow with the recorded id or the row's source is there.
+    /// Recorded as created, and no flow with the recorded id or the row's source is there; or
+    /// the service knows no such file system in the row's region.
     Missing,
     /// The row's flow exists with Status `unavailable`.
     Unavailable,

@@ -19,4 +19,7 @@ pub mod status;
 pub mod summary;
 pub mod summary_json;
 pub mod tally;
+pub mod task_status;
+pub mod task_summary;
+pub mod task_tally;
 pub mod validation;

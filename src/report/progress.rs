@@ -8,11 +8,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::Instant;
 
-use super::bar::{self, Figures};
+use super::bar::{self, ByteFigures, Figures};
 use super::diag::{self, Diag, Level};
 use super::logging;
 use super::metrics::{metrics_every, MetricsFile};
 use super::mode::Display;
+use super::task_tally::statuses;
 use crate::engine::Event;
 use crate::store::RowState;
 
@@ -57,7 +58,11 @@ pub struct Consumed {
 /// as fields.
 fn plain_line(tally: &mut Tally, now: Instant) -> Diag {
     let rate = tally.rate(now);
-    let mut d = Diag::new(Level::Info, tally.line(now))
+    let mut text = tally.line(now);
+    if let Some(tasks) = tally.tasks.line() {
+        text = format!("{text}; {tasks}");
+    }
+    let mut d = Diag::new(Level::Info, text)
         .field("done", tally.done())
         .field("total", tally.total)
         .field("created", tally.created)
@@ -68,12 +73,29 @@ fn plain_line(tally: &mut Tally, now: Instant) -> Diag {
     if let Some(eta) = tally.eta(rate) {
         d = d.field("eta", eta);
     }
+    if let Some(f) = &tally.tasks.figures {
+        d = d
+            .field("tasks", f.tasks)
+            .field("bytes_done", f.bytes_done)
+            .field("bytes_total", f.bytes_total)
+            .field("bytes_failed", f.bytes_failed)
+            .field("files_done", f.files_done)
+            .field("files_total", f.files_total)
+            .field("files_failed", f.files_failed)
+            .field("bytes_per_s", tally.tasks.rate().round());
+    }
     d
 }
 
 /// The bar's figures now.
 fn figures(tally: &mut Tally, now: Instant, started: Instant, frame: usize) -> Figures {
     let rate = tally.rate(now);
+    let bytes = tally.tasks.figures.as_ref().map(|t| ByteFigures {
+        done: t.bytes_done,
+        total: t.bytes_total,
+        rate: tally.tasks.rate(),
+        statuses: statuses(t),
+    });
     Figures {
         done: tally.done(),
         total: tally.total,
@@ -83,9 +105,13 @@ fn figures(tally: &mut Tally, now: Instant, started: Instant, frame: usize) -> F
         retrying: tally.retrying,
         unknown: tally.unknown,
         rate,
-        eta: tally.eta(rate),
+        eta: match &bytes {
+            Some(_) => tally.tasks.eta(),
+            None => tally.eta(rate),
+        },
         elapsed: now - started,
         frame,
+        bytes,
     }
 }
 

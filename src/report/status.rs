@@ -8,7 +8,9 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use crate::api::sign::utc_datetime;
+use crate::api::tasks::TaskType;
 use crate::store::read::{self, RotationInfo, RunInfo};
+use crate::store::task_read::{self, TaskCounts};
 use crate::store::RowState;
 
 /// What `status` shows.
@@ -24,6 +26,8 @@ pub struct Status {
     pub last_rotation: Option<RotationInfo>,
     /// Created rows whose source the manifest changed (`DataFlowDrift`).
     pub drifted: u64,
+    /// The manifest's rows' latest data tasks, per type.
+    pub tasks: Vec<(TaskType, TaskCounts)>,
 }
 
 /// Reads the status of a state file.
@@ -45,6 +49,10 @@ pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
         flow_statuses: read::flow_statuses(conn)?,
         last_rotation: read::last_rotation(conn)?,
         drifted: read::drifted(conn)?,
+        tasks: task_read::kinds(conn)?
+            .into_iter()
+            .map(|k| task_read::task_counts(conn, k).map(|c| (k, c)))
+            .collect::<rusqlite::Result<_>>()?,
     })
 }
 
@@ -88,6 +96,7 @@ impl Status {
                 .collect();
             let _ = writeln!(out, "flows (as last listed): {}", list.join(", "));
         }
+        out.push_str(&super::task_status::text(&self.tasks));
         if let Some(r) = &self.last_rotation {
             let _ = write!(
                 out,
@@ -158,6 +167,7 @@ impl Status {
             "flow_status": self.flow_statuses,
             "last_rotation": self.last_rotation,
             "drifted": self.drifted,
+            "tasks": super::task_status::json(&self.tasks),
             "last_run": self.last_run.as_ref().map(|r| json!({
                 "id": r.id,
                 "started_at_ms": r.started_at_ms,

@@ -48,6 +48,9 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
     if s.goal == RowState::Deleted {
         return render_delete(s, resume);
     }
+    if !s.flows {
+        return render_task_run(s, resume);
+    }
     let created = n(RowState::Created);
     let earlier = created.saturating_sub(s.created_now);
     let secs = s.elapsed.as_secs_f64();
@@ -111,6 +114,40 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
             " {} flows were not yet available when --wait gave up; run again to keep waiting: {resume} --wait",
             s.waiting
         );
+    }
+    if let Some(tasks) =
+        super::task_summary::render(s, &shell_word(&s.manifest.display().to_string()))
+    {
+        let _ = write!(out, " {tasks}");
+    }
+    out
+}
+
+/// The paragraph `bulkflow task` ends with: the calls, each type's tasks, and what next.
+fn render_task_run(s: &RunSummary, resume: &str) -> String {
+    let secs = s.elapsed.as_secs_f64();
+    let mut out = format!(
+        "bulkflow: {} rows. {} calls in {secs:.1}s, {} throttled.",
+        s.total, s.calls, s.throttled
+    );
+    let manifest = shell_word(&s.manifest.display().to_string());
+    if let Some(tasks) = super::task_summary::render(s, &manifest) {
+        let _ = write!(out, " {tasks}");
+    }
+    match s.stop.as_ref() {
+        Some((StopReason::Fatal, detail)) => {
+            let _ = write!(out, " Stopped: {detail}. Fix it, then resume: {resume}");
+        }
+        Some((StopReason::Interrupted | StopReason::MaxRuntime, detail)) => {
+            let _ = write!(out, " Stopped early ({detail}). Resume: {resume}");
+        }
+        Some((_, detail)) => {
+            let _ = write!(out, " Stopped: {detail}.");
+        }
+        None if s.exit_code() == crate::exit::ExitCode::Interrupted => {
+            let _ = write!(out, " Some tasks are not settled; resume: {resume}");
+        }
+        None => {}
     }
     out
 }

@@ -10,6 +10,8 @@ use crate::api::OutcomeClass;
 use crate::engine::{Event, Pass, RowEvent};
 use crate::store::RowState;
 
+use super::task_tally::TaskTally;
+
 /// The rate shown is over this long.
 const RATE_WINDOW: Duration = Duration::from_secs(10);
 /// Finishes are counted in buckets this long.
@@ -42,6 +44,8 @@ pub struct Tally {
     /// Rows finished lately, counted per tenth of a second (start of the tenth, rows): the
     /// tally's memory does not grow with the rows.
     recent: VecDeque<(Instant, u64)>,
+    /// The data tasks the pass follows, as the engine sums them.
+    pub tasks: TaskTally,
 }
 
 impl Tally {
@@ -76,7 +80,9 @@ impl Tally {
                 self.unknown = 0;
                 self.deleted = 0;
                 self.in_play.clear();
+                self.tasks.reset();
             }
+            Event::Tasks(f) => self.tasks.apply(f, now),
             Event::Call { class, .. } => {
                 self.calls += 1;
                 if *class == OutcomeClass::Throttled {

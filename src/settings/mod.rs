@@ -60,6 +60,8 @@ pub enum UsageError {
     EmptyPath(&'static str),
     #[error("--summary-file and --metrics-file name the same file {}; give each its own", .0.display())]
     SameOutput(PathBuf),
+    #[error("--wait-timeout applies only with --wait: add --wait, or leave --wait-timeout out")]
+    WaitTimeoutAlone,
 }
 
 impl UsageError {
@@ -334,6 +336,7 @@ pub fn resolve(
         request_timeout: api.request_timeout,
         settle: seconds(&bounds::SETTLE, args.settle)?,
     };
+    let wait = bounds::wait(args.wait, args.wait_timeout)?;
     let max_runtime = args
         .max_runtime
         .map(|d| bounds::MAX_RUNTIME.check(d))
@@ -356,7 +359,7 @@ pub fn resolve(
         goal: crate::engine::Goal::Create {
             update: args.update,
             rotate: args.rotate_keys,
-            wait: args.wait.then_some(args.wait_timeout),
+            wait,
         },
         tasks: args.task.iter().map(|&k| task_type(k)).collect(),
         json: args.json,

@@ -312,6 +312,16 @@ fn run_and_validate_choose_the_same_region() {
             None,
             RegionChoice::Env("ap-shanghai".into()),
         ),
+        // A named profile's region before the variable, as in tccli.
+        (
+            &["--profile", "prod"],
+            &[("TENCENTCLOUD_REGION", "ap-shanghai")],
+            home(),
+            RegionChoice::ProfileThenEnv(
+                PathBuf::from("/home/u/.tccli/prod.configure"),
+                "ap-shanghai".into(),
+            ),
+        ),
     ];
     for (flags, vars, home, want) in table {
         let env = env_of(vars);

@@ -132,6 +132,7 @@ pub struct Running {
     child: Child,
     out: Option<JoinHandle<Vec<u8>>>,
     err: Option<JoinHandle<Vec<u8>>>,
+    stdin: Option<std::process::ChildStdin>,
 }
 
 fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
@@ -155,7 +156,7 @@ pub fn spawn_through<S: AsRef<OsStr>>(
     env: &[(&str, &str)],
     home: &Path,
 ) -> Running {
-    spawn_fed(wrapper, args, env, home, None)
+    spawn_fed(wrapper, args, env, home, None, false)
 }
 
 /// [`spawn`] with `input` written to its stdin (then closed).
@@ -165,7 +166,19 @@ pub fn spawn_with_stdin<S: AsRef<OsStr>>(
     home: &Path,
     input: Vec<u8>,
 ) -> Running {
-    spawn_fed(&[], args, env, home, Some(input))
+    spawn_fed(&[], args, env, home, Some(input), false)
+}
+
+/// [`spawn`] with its stdin a pipe that the caller writes to, and closes when it wants (or
+/// never: a stdin that does not end).
+pub fn spawn_piped<S: AsRef<OsStr>>(
+    args: &[S],
+    env: &[(&str, &str)],
+    home: &Path,
+) -> (Running, std::process::ChildStdin) {
+    let mut running = spawn_fed(&[], args, env, home, Some(Vec::new()), true);
+    let stdin = running.stdin.take().expect("a piped stdin");
+    (running, stdin)
 }
 
 fn spawn_fed<S: AsRef<OsStr>>(
@@ -174,6 +187,7 @@ fn spawn_fed<S: AsRef<OsStr>>(
     env: &[(&str, &str)],
     home: &Path,
     input: Option<Vec<u8>>,
+    keep_open: bool,
 ) -> Running {
     let mut cmd = match wrapper.split_first() {
         Some((program, rest)) => {
@@ -203,15 +217,26 @@ fn spawn_fed<S: AsRef<OsStr>>(
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn bulkflow");
-    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-        std::thread::spawn(move || {
-            use std::io::Write;
-            let _ = stdin.write_all(&input);
-        });
+    let mut kept = None;
+    match (input, child.stdin.take()) {
+        // The caller writes ([`spawn_piped`]).
+        (Some(_), Some(stdin)) if keep_open => kept = Some(stdin),
+        (Some(input), Some(mut stdin)) => {
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = stdin.write_all(&input);
+            });
+        }
+        _ => {}
     }
     let out = child.stdout.take().map(drain);
     let err = child.stderr.take().map(drain);
-    Running { child, out, err }
+    Running {
+        child,
+        out,
+        err,
+        stdin: kept,
+    }
 }
 
 impl Running {

@@ -46,6 +46,9 @@ impl Core {
                 seen,
             } => {
                 self.totals.done += 1;
+                if let Some(s) = &seen {
+                    self.task_seen(e.seen.as_ref(), s);
+                }
                 let state = self.facts.done_state;
                 let at_ms = self.wall_ms(self.now);
                 // A row's flow is the goal's, unless the goal concerns the row's task.

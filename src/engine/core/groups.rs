@@ -64,6 +64,26 @@ impl Core {
         exists: bool,
         now: Duration,
     ) {
+        let Some(e) = self.rows.get(&line) else {
+            return;
+        };
+        // What settles the row may change with what was sent (a task's create is looked for by
+        // its name, its flow before): the row waits in the group of its scope now.
+        let scope = self.op.scope(e.view());
+        if self.groups[e.group].key.scope != scope {
+            let key = GroupKey {
+                region: e.row.region.clone(),
+                file_system_id: e.row.request.file_system_id.clone(),
+                scope,
+            };
+            let (old, host) = (e.group, e.host);
+            self.leave_group(line, old);
+            let g = self.group_for(key, host);
+            if let Some(e) = self.rows.get_mut(&line) {
+                e.group = g;
+            }
+        }
+        let patient = self.facts.patient;
         let Some(e) = self.rows.get_mut(&line) else {
             return;
         };
@@ -71,6 +91,7 @@ impl Core {
             due,
             next_look,
             exists,
+            patient: patient && e.outstanding,
             listings: 0,
             early_look: next_look < due,
         });

@@ -181,7 +181,13 @@ impl Core {
             Judgement::LookAgain(after) => self.look_again(line, now + after, now),
             Judgement::Watch { after, seen } => {
                 if seen.is_some() && seen != e.seen {
-                    e.seen = seen.clone();
+                    let before = std::mem::replace(&mut e.seen, seen.clone());
+                    if let Some(now_seen) = &seen {
+                        self.task_seen(before.as_ref(), now_seen);
+                    }
+                    let Some(e) = self.rows.get_mut(&line) else {
+                        return;
+                    };
                     if let Some(seen) = seen {
                         let t = Transition {
                             record: e.target(),
@@ -213,7 +219,7 @@ impl Core {
                 if too_early(r, outstanding, started, self.settings.settle) {
                     return;
                 }
-                if !r.exists {
+                if !r.exists && !r.patient {
                     self.groups[e.group].members.remove(&line);
                     self.needs_call(line);
                     return;
@@ -221,11 +227,16 @@ impl Core {
                 // The service said the directory has a flow and the listing does not show it:
                 // it lags. Look again on the row's own schedule (2, 4, 8, 16, 30 s); listings that
                 // other rows of the file system asked for in between do not use up its looks.
+                // (The same for an operation whose creations show late with nothing else to
+                // guard against a second one: the call is sent again only after those looks.)
                 if started < r.next_look {
                     return;
                 }
                 r.listings += 1;
-                if r.listings >= MAX_LISTINGS {
+                if r.listings >= MAX_LISTINGS && !r.exists {
+                    self.groups[e.group].members.remove(&line);
+                    self.needs_call(line);
+                } else if r.listings >= MAX_LISTINGS {
                     let error = CallError {
                         class: OutcomeClass::Unknown,
                         code: PATH_USED.into(),

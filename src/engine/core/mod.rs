@@ -11,6 +11,7 @@
 mod accept;
 #[cfg(test)]
 mod delete_tests;
+mod figures;
 mod finish;
 mod groups;
 #[cfg(test)]
@@ -231,6 +232,9 @@ pub struct Core {
     feed_ended: bool,
     stop: Option<(StopReason, String)>,
     totals: Totals,
+    /// The data tasks followed, summed (see `figures.rs`).
+    figures: super::events::TaskFigures,
+    figures_changed: bool,
     rng: StdRng,
     /// The time of the input being handled.
     now: Duration,
@@ -258,6 +262,8 @@ impl Core {
             feed_ended: false,
             stop: None,
             totals: Totals::default(),
+            figures: Default::default(),
+            figures_changed: false,
             rng,
             now: Duration::ZERO,
         }
@@ -284,6 +290,7 @@ impl Core {
             Input::Stop { reason, detail } => self.stop(reason, detail),
         }
         self.launch(now);
+        self.tell_figures();
     }
 
     /// Takes the wakes that are due at `now`.
@@ -301,6 +308,7 @@ impl Core {
             }
         }
         self.launch(now);
+        self.tell_figures();
     }
 
     /// The next command to carry out.

@@ -45,6 +45,11 @@ pub struct Resolve {
     pub next_look: Duration,
     /// The service said the row's directory already has a flow.
     pub exists: bool,
+    /// A call of ours may have acted and nothing but a listing guards against a second: its
+    /// absence is proven only by the row's own looks (see [`Facts::patient`]).
+    ///
+    /// [`Facts::patient`]: super::super::op::Facts::patient
+    pub patient: bool,
     /// Listings that could not settle the row (failed, or did not show a flow the service says
     /// exists); counted for this row only.
     pub listings: u32,

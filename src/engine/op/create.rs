@@ -57,6 +57,7 @@ impl Operation for CreateOp {
             wait_timeout: false,
             task: None,
             records_calls: true,
+            patient: false,
         }
     }
 

@@ -23,6 +23,8 @@ use crate::engine::resume::{Known, Resume};
 
 /// Code recorded when the flow at a row's directory has another source: it is left alone.
 pub const NOT_OURS: &str = "DataFlowNotOurs";
+/// Code recorded when a data task bulkflow did not start runs on the row's flow.
+pub const BUSY: &str = "DataFlowBusy";
 
 /// Deletes each row's flow.
 #[derive(Debug, Clone, Copy, Default)]
@@ -48,6 +50,7 @@ impl Operation for DeleteOp {
             wait_timeout: false,
             task: None,
             records_calls: true,
+            patient: false,
         }
     }
 
@@ -115,6 +118,19 @@ impl Operation for DeleteOp {
                     via: "call",
                     seen: None,
                 })
+            }
+            // The row's own tasks were stopped before this pass: another task runs on the flow.
+            Err(e) if e.code == crate::api::classify::INVALID_TASK_STATUS => {
+                AfterCall::Finish(Final::Failed(CallError {
+                    class: OutcomeClass::Row,
+                    code: BUSY.into(),
+                    message: format!(
+                        "a data task bulkflow did not start runs on this flow ({}): left alone; \
+                         stop that task (or wait for it to end), then run delete again",
+                        e.code
+                    ),
+                    request_id: e.request_id.clone(),
+                }))
             }
             _ => default_after_call(result, attempts, max_attempts, true),
         }

@@ -42,6 +42,11 @@ pub struct Facts {
     pub wait_timeout: bool,
     /// The type of data task the operation works on; `None` for operations on flows.
     pub task: Option<TaskType>,
+    /// Whether what a call of unknown outcome made is proven absent only by the row's own
+    /// looks (2, 4, 8, 16, 30 s apart, after the call's latest end and `--settle`), not by one
+    /// late listing: for creations the service may list late that nothing else guards against
+    /// making twice (a data task's name is not unique; a second flow in a directory is refused).
+    pub patient: bool,
     /// Whether its calls are recorded (marked before they leave, their failures kept): not for
     /// calls that are safe to send any number of times on something the row's record does not
     /// describe (stopping a task).

@@ -142,6 +142,7 @@ const fn modify_facts(looks_first: bool) -> Facts {
         wait_timeout: false,
         task: None,
         records_calls: true,
+        patient: false,
     }
 }
 

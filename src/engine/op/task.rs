@@ -115,6 +115,7 @@ const fn task_facts(action: Action, kind: TaskType, looks_first: bool, wait: boo
         wait_timeout: wait,
         task: Some(kind),
         records_calls: matches!(action, Action::CreateTask),
+        patient: matches!(action, Action::CreateTask),
     }
 }
 

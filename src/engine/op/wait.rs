@@ -31,6 +31,7 @@ impl Operation for WaitOp {
             wait_timeout: true,
             task: None,
             records_calls: true,
+            patient: false,
         }
     }
 

@@ -24,6 +24,7 @@ mod kills;
 mod listing;
 pub mod lossy;
 mod pacing;
+mod tasks;
 
 use std::collections::HashMap;
 use std::path::Path;
