@@ -114,8 +114,7 @@ fn flow(tx: &Transaction<'_>, id: i64, change: &Change, now_ms: i64) -> rusqlite
             fingerprint,
             source_key,
         } => {
-            // The recorded flow was the old source's (or is deleted): a flow id answers to the
-            // source recorded beside it, and the row starts again with none.
+            // A flow id answers to the source recorded beside it: the row starts with none.
             tx.prepare_cached("UPDATE flows SET data_flow_id = NULL WHERE id = ?1")?
                 .execute(params![id])?;
             let mut s = Set::state(RowState::Pending, None);

@@ -160,24 +160,7 @@ impl Core {
                 }
             }
             Judgement::Finish(f) => self.finish(line, f, None),
-            Judgement::Absent(f) => {
-                let (outstanding, settle) = (e.outstanding, self.settings.settle);
-                let started = started.unwrap_or(now);
-                match &mut e.phase {
-                    Phase::Resolving(r) => {
-                        if !too_early(r, outstanding, started, settle) {
-                            self.finish(line, f, None);
-                        }
-                    }
-                    // Never: a row whose call may still act is resolving. Asked again after
-                    // the longest such a call can take.
-                    _ if outstanding => {
-                        let due = now + self.settings.request_timeout + settle;
-                        self.resolve(line, due, due, false, now);
-                    }
-                    _ => self.finish(line, f, None),
-                }
-            }
+            Judgement::Absent(f) => self.absent(line, f, started.unwrap_or(now), now),
             Judgement::LookAgain(after) => self.look_again(line, now + after, now),
             Judgement::Watch { after, seen } => {
                 if seen.is_some() && seen != e.seen {
@@ -254,6 +237,30 @@ impl Core {
                     r.next_look = started + listing_delay(r.listings);
                 }
             }
+        }
+    }
+
+    /// Nothing of the row's showed in a listing that started at `started`: the row ends with
+    /// `f` unless a call of ours may still make something appear (see [`Judgement::Absent`]).
+    fn absent(&mut self, line: u64, f: Final, started: Duration, now: Duration) {
+        let settle = self.settings.settle;
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        let outstanding = e.outstanding;
+        match &mut e.phase {
+            Phase::Resolving(r) => {
+                if !too_early(r, outstanding, started, settle) {
+                    self.finish(line, f, None);
+                }
+            }
+            // Never: a row whose call may still act is resolving. Asked again after the longest
+            // such a call can take.
+            _ if outstanding => {
+                let due = now + self.settings.request_timeout + settle;
+                self.resolve(line, due, due, false, now);
+            }
+            _ => self.finish(line, f, None),
         }
     }
 

@@ -269,7 +269,8 @@ mod tests {
         let digest = |key| Some(op.salt.digest(keys(key)));
         let other_salt = Some(KeySalt::new([2; 16]).digest(keys(&k2)));
         // recorded rotation and digest -> decision for a manifest with K2
-        let table: &[(Option<(i64, Option<KeyDigest>)>, Resume)] = &[
+        type Recorded = Option<(i64, Option<KeyDigest>)>;
+        let table: &[(Recorded, Resume)] = &[
             (None, Resume::Work),
             (Some((3, digest(&k2))), Resume::Settled),
             (Some((3, digest(&k1))), Resume::Work),

@@ -88,7 +88,7 @@ impl Bench {
             log: dir.path().join("stderr.log"),
             _dir: dir,
             emu: Emulator::start(config).unwrap(),
-            rng: rand::rngs::StdRng::seed_from_u64(seed ^ 0xc4a9_9ed),
+            rng: rand::rngs::StdRng::seed_from_u64(seed ^ 0x0c4a_99ed),
             rows,
             settles: settles.to_vec(),
             landing,

@@ -110,7 +110,7 @@ fn chaos_delete(plan: Plan) {
         if !moved.contains(&r.i) {
             assert_eq!(r.state, "deleted", "{r:?}; {}", b.stderr());
             assert!(
-                live.get(&r.i).is_none(),
+                !live.contains_key(&r.i),
                 "row {}: {:?}",
                 r.i,
                 live.get(&r.i)
