@@ -103,6 +103,17 @@ fn a_recorded_flow_of_another_source_is_left_alone_without_a_listing() {
     assert_eq!(waits(&cmds), Vec::<u64>::new(), "never sent");
     assert!(records(&cmds, 4).is_empty(), "nothing recorded");
     assert_eq!(h.core.totals().skipped.get(NOT_OURS), Some(&1));
+    let told = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Emit(crate::engine::Event::Row(ev)) if ev.line == 4 => Some(ev.clone()),
+            _ => None,
+        })
+        .expect("the row is told");
+    let message = told.error_message.unwrap_or_default();
+    assert_eq!(told.error_code.as_deref(), Some(NOT_OURS));
+    assert!(message.contains("cfs-dataflow-a"), "{message}");
+    assert!(!message.contains("  "), "{message}");
     // The same row with its recorded source is deleted by its id, listed or not.
     let source = row(5).source_key();
     feed_created(&mut h, 5, "cfs-dataflow-b", &source);

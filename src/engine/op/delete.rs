@@ -152,7 +152,9 @@ impl Operation for DeleteOp {
             class: OutcomeClass::Row,
             code: code.into(),
             message: format!(
-                "{} of {}: its data flow {} was recorded with another source than the manifest                  now names; not this row's to delete: left alone (restore the row's source to                  delete it)",
+                "{} of {}: its data flow {} was recorded with another source than the manifest \
+                 now names; not this row's to delete: left alone (restore the row's source to \
+                 delete it)",
                 row.target_key(),
                 row.request.file_system_id,
                 synced.data_flow_id.as_deref().unwrap_or("")

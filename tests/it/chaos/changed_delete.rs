@@ -29,6 +29,9 @@ struct Plan {
     seed: u64,
     /// Kills of the create and of the delete.
     kills: (usize, usize),
+    /// Each kill of the create, and of the delete, comes after a seeded moment in these ranges
+    /// (ms).
+    kill_ms: ((u64, u64), (u64, u64)),
     lag_ms: u64,
 }
 
@@ -78,7 +81,7 @@ fn chaos_delete(plan: Plan) {
     let none = Default::default();
     b.write(&none, "k0");
     for cycle in 0..plan.kills.0 {
-        let code = b.cycle(&["run"], (100, 1500));
+        let code = b.cycle(&["run"], plan.kill_ms.0);
         let n = b.live().len();
         eprintln!("create cycle {cycle}: {code:?}; {n} flows");
     }
@@ -93,7 +96,7 @@ fn chaos_delete(plan: Plan) {
     let mut seen = BTreeMap::new();
     protect(&b, &moved, &mut seen);
     for cycle in 0..plan.kills.1 {
-        let code = b.cycle(&["delete", "--yes"], (300, 4000));
+        let code = b.cycle(&["delete", "--yes"], plan.kill_ms.1);
         protect(&b, &moved, &mut seen);
         check(&b, &moved, &seen);
         eprintln!(
@@ -149,6 +152,7 @@ fn chaos_delete_changed_ci() {
         rows: 120,
         seed: 21,
         kills: (3, 3),
+        kill_ms: ((100, 1500), (300, 4000)),
         lag_ms: 3000,
     });
 }
@@ -164,6 +168,7 @@ fn chaos_delete_changed_long() {
         rows: 1000,
         seed,
         kills: (10, 15),
+        kill_ms: ((500, 6000), (1000, 20_000)),
         lag_ms: 12_000,
     });
 }
