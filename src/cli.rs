@@ -260,7 +260,8 @@ pub struct TaskArgs {
     #[arg(long)]
     pub overwrite: bool,
     /// Start a new task for rows whose last task of the type has ended (finished, failed or
-    /// stopped); without it, a row's task is started once and then followed.
+    /// stopped); without it, a row's task is started once and then followed (--retry-failed:
+    /// a new task only for rows whose last one failed, was stopped or had failed files).
     #[arg(long)]
     pub again: bool,
 }

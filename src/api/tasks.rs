@@ -203,29 +203,7 @@ pub const CST_OFFSET_MS: i64 = 8 * 3600 * 1000;
 /// `YYYY-MM-DD HH:MM:SS` of a moment (ms since the epoch) read on China Standard Time. Times
 /// before the epoch are the epoch.
 pub fn format_cst(ms: i64) -> String {
-    let secs = ms.max(0).saturating_add(CST_OFFSET_MS) / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    crate::clock::datetime(ms.max(0), CST_OFFSET_MS)
 }
 
 #[cfg(test)]

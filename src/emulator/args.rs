@@ -112,7 +112,7 @@ pub struct EmulatorArgs {
     pub task_fail: f64,
     /// Share of every data task's files that fail (at least one file when above 0); the task
     /// still ends finished, with FileFailedCount/FileFailedSize above 0 and FileFailedList
-    /// cos://bulkflow-emulator-lists/FILESYSTEM/TASKID/failed.csv.
+    /// cos://emulated-task-lists/FILESYSTEM/TASKID/failed.csv.
     #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
     pub task_fail_files: f64,
     /// A stopped data task is stopping for N ms (its progress frozen), then stopped.

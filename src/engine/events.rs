@@ -79,6 +79,20 @@ pub enum Pass {
 }
 
 impl Pass {
+    /// The pass's name in summaries: `create`, `wait`, `start metaload`, `follow metaload`.
+    pub fn name(self) -> String {
+        match self {
+            Pass::Create => "create".into(),
+            Pass::Update => "update".into(),
+            Pass::Rotate => "rotate keys".into(),
+            Pass::Wait => "wait".into(),
+            Pass::Delete => "delete".into(),
+            Pass::TaskStart(k) => format!("start {}", k.as_str()),
+            Pass::TaskWait(k) => format!("follow {}", k.as_str()),
+            Pass::TaskStop(k) => format!("stop {}", k.as_str()),
+        }
+    }
+
     /// What a row that reached the pass's goal is called on the bar and in progress lines.
     pub fn word(self) -> &'static str {
         match self {

@@ -181,6 +181,18 @@ pub struct RunSummary {
     /// `--rotate-keys` the row counts cannot show what is left (every row stays `created`):
     /// such a pass left is work left.
     pub passes_left: Vec<Pass>,
+    /// Each pass of the run, in order, with its time and calls.
+    pub passes: Vec<PassTime>,
+}
+
+/// One pass of a run: how long it took, its calls, the rows it brought to its goal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassTime {
+    pub pass: Pass,
+    pub elapsed: Duration,
+    pub calls: u64,
+    pub throttled: u64,
+    pub done: u64,
 }
 
 /// A run's data tasks of one type.
@@ -212,7 +224,9 @@ impl TaskSummary {
             return 0;
         }
         let ended_badly = if self.waited {
-            self.counts.status("failed") + self.counts.with_failed_files
+            self.counts.status("failed")
+                + self.counts.status("stopped")
+                + self.counts.with_failed_files
         } else {
             0
         };
@@ -297,6 +311,7 @@ mod tests {
             skipped: BTreeMap::new(),
             unsettled: 0,
             passes_left: Vec::new(),
+            passes: Vec::new(),
         }
     }
 

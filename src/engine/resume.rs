@@ -80,18 +80,7 @@ pub fn decide(k: Known<'_>, retry_failed: bool) -> Resume {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
     use RowState::*;
-
-    fn no_keys() -> RowKeys<'static> {
-        static EMPTY: std::sync::OnceLock<Secret> = std::sync::OnceLock::new();
-        let empty = EMPTY.get_or_init(Secret::default);
-        RowKeys {
-            secret_id: empty,
-            secret_key: empty,
-            password: None,
-        }
-    }
 
     #[test]
     fn each_recorded_state_and_edit_leads_to_its_decision() {
@@ -119,7 +108,7 @@ mod tests {
                 source: (Some("s"), if moved { "t" } else { "s" }),
                 data_flow_id: None,
                 rotation: None,
-                keys: no_keys(),
+                keys: RowKeys::none(),
                 tasks: None,
             };
             assert_eq!(
@@ -139,7 +128,7 @@ mod tests {
             source: (None, "t"),
             data_flow_id: None,
             rotation: None,
-            keys: no_keys(),
+            keys: RowKeys::none(),
             tasks: None,
         };
         assert_eq!(decide(k, false), Resume::Settled);

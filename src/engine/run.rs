@@ -14,9 +14,9 @@ use super::op::{Operation, RotateOp};
 use super::pacers::{Pacers, Rates};
 use super::passes::{passes, task_plan, wait_of, Step};
 use super::shell::{self, ShellEnd};
-use super::TaskSummary;
 use super::{feed, DispatchSettings, Event, EventSink, Goal, RunError, RunSettings, RunSummary};
 use super::{Pass, StopReason};
+use super::{PassTime, TaskSummary};
 use crate::api::tasks::TaskType;
 use crate::api::{Client, Endpoint};
 use crate::manifest::{self, ManifestOptions};
@@ -116,6 +116,7 @@ pub async fn run(
     };
     let mut end = ShellEnd::default();
     let mut totals = Totals::default();
+    let mut pass_times = Vec::new();
     // Rows brought to the goal count in the first pass (the create or the delete).
     let mut goal_done = None;
     let steps = passes(&goal, &tasks, &live);
@@ -153,10 +154,18 @@ pub async fn run(
             passes_left = kinds[i..].to_vec();
             break;
         }
+        let pass_started = Instant::now();
         let mut pass_end = pass_over(&ctx, op, pass_deadline).await;
         if pass_end.stop.is_none() && Stamp::of(&manifest_path) != stamp {
             pass_end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
         }
+        pass_times.push(PassTime {
+            pass,
+            elapsed: pass_started.elapsed(),
+            calls: pass_end.totals.calls,
+            throttled: pass_end.totals.throttled,
+            done: pass_end.totals.done,
+        });
         add(&mut totals, &pass_end.totals);
         goal_done.get_or_insert(pass_end.totals.done);
         end.store_error = end.store_error.or(pass_end.store_error);
@@ -174,6 +183,7 @@ pub async fn run(
 
     let done = Done {
         passes_left,
+        passes: pass_times,
         tasks: plan_of_tasks,
         manifest: &manifest_path,
         state: &state_path,
@@ -188,6 +198,7 @@ pub async fn run(
 struct Done<'a> {
     /// The passes a stop cut short or kept from starting.
     passes_left: Vec<Pass>,
+    passes: Vec<PassTime>,
     /// The data tasks the run concerns: type, started (else stopped), followed to the end.
     tasks: Vec<(TaskType, bool, bool)>,
     manifest: &'a Path,
@@ -354,6 +365,7 @@ async fn finish(
         waiting,
         flows: !matches!(goal, Goal::Task { .. }),
         tasks,
+        passes: ctx.passes,
         skipped: std::mem::take(&mut end.totals.skipped),
         unsettled: end.totals.unsettled,
         passes_left: ctx.passes_left,

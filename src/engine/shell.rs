@@ -117,6 +117,11 @@ pub async fn drive(
             }
         }
     }
+    // The pass's last figures, for the report's chart.
+    core.sample_now();
+    while let Some(cmd) = core.poll_command() {
+        exec(cmd, &io, &hosts, &events, &mut end);
+    }
     end.stop = core.stopped().cloned();
     end.totals = core.totals().clone();
     end
@@ -159,6 +164,11 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
             }
         }
         Command::Emit(e) => events.send(e),
+        Command::Sample(s) => {
+            if let Err(error) = io.writer.sample(s) {
+                store_failed(io, end, error);
+            }
+        }
         Command::Halt => io.halt.cancel(),
         Command::WaitSlot { line, host, action } => {
             let Some((_, pacer)) = pacer(io, hosts, host, action) else {

@@ -21,6 +21,10 @@ pub struct RowVerdict {
     pub verdict: &'static str,
     pub data_flow_id: String,
     pub detail: String,
+    /// The row's latest data task as recorded (`metaload finished`, `restore running`); left
+    /// out when the row has none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub task: String,
 }
 
 /// Rows per verdict, and the flows no row names.
@@ -183,6 +187,10 @@ impl Survey {
                     summary.per_file_system.insert(fs.clone(), c);
                 }
             }
+            let task = recorded
+                .and_then(|r| r.task.as_deref())
+                .unwrap_or_default()
+                .to_owned();
             let Row { line, request, .. } = row;
             emit(&RowVerdict {
                 line,
@@ -191,6 +199,7 @@ impl Survey {
                 verdict: verdict.as_str(),
                 data_flow_id,
                 detail,
+                task,
             })?;
         }
         if summary.rows != self.rows || Stamp::of(&self.manifest) != self.stamp {

@@ -198,6 +198,7 @@ fn read_state(path: &Path, service: &'static str) -> Result<Vec<(Identity, Recor
                 state: r.state,
                 data_flow_id: r.data_flow_id.map(String::into_boxed_str),
                 source: r.source_key.as_deref().map(source_hash_of_key),
+                task: r.task.map(String::into_boxed_str),
             },
         ));
     })?;

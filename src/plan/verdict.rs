@@ -168,6 +168,8 @@ pub struct Recorded {
     pub data_flow_id: Option<Box<str>>,
     /// The source the row's flow was made from ([`Row::source_hash`]), when recorded.
     pub source: Option<SourceHash>,
+    /// The row's latest data task (`metaload finished`), when it has one.
+    pub task: Option<Box<str>>,
 }
 
 /// A row's verdict, the flow it concerns (or empty), and why, in a few words.

@@ -120,7 +120,27 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
     {
         let _ = write!(out, " {tasks}");
     }
+    out.push_str(&passes(s));
     out
+}
+
+/// ` Passes: create 6.1s (120 calls), wait 2.0s, ...` for a run of more than one pass.
+fn passes(s: &RunSummary) -> String {
+    if s.passes.len() < 2 {
+        return String::new();
+    }
+    let list: Vec<String> = s
+        .passes
+        .iter()
+        .map(|p| {
+            let secs = p.elapsed.as_secs_f64();
+            match p.calls {
+                0 => format!("{} {secs:.1}s", p.pass.name()),
+                n => format!("{} {secs:.1}s ({n} calls)", p.pass.name()),
+            }
+        })
+        .collect();
+    format!(" Passes: {}.", list.join(", "))
 }
 
 /// The paragraph `bulkflow task` ends with: the calls, each type's tasks, and what next.
@@ -149,6 +169,7 @@ fn render_task_run(s: &RunSummary, resume: &str) -> String {
         }
         None => {}
     }
+    out.push_str(&passes(s));
     out
 }
 

@@ -10,6 +10,7 @@ use crate::api::OutcomeClass;
 use crate::engine::{Event, Pass, RowEvent};
 use crate::store::RowState;
 
+pub use super::human::human_secs;
 use super::task_tally::TaskTally;
 
 /// The rate shown is over this long.
@@ -190,16 +191,6 @@ impl Tally {
             self.retrying,
             self.unknown
         )
-    }
-}
-
-/// `1h02m`, `3m05s`, `12s`.
-pub fn human_secs(secs: f64) -> String {
-    let s = secs.round().max(0.0) as u64;
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
     }
 }
 

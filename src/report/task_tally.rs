@@ -7,7 +7,7 @@ use std::time::Duration;
 use indicatif::{BinaryBytes, HumanCount};
 use tokio::time::Instant;
 
-use super::tally::human_secs;
+use super::human::human_secs;
 use crate::engine::TaskFigures;
 
 /// The rate is over this long.

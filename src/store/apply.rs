@@ -383,3 +383,23 @@ fn task_progress(
     ])?;
     Ok(())
 }
+
+/// Keeps a sample of the data tasks' figures.
+pub fn sample(tx: &Transaction<'_>, s: &super::transition::TaskSample) -> rusqlite::Result<()> {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO task_samples (run_id, at_ms, type, tasks, bytes_total, \
+         bytes_done, files_total, files_done) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        s.run_id,
+        s.at_ms,
+        s.kind.as_str(),
+        n(s.tasks),
+        n(s.bytes_total),
+        n(s.bytes_done),
+        n(s.files_total),
+        n(s.files_done)
+    ])?;
+    Ok(())
+}

@@ -85,3 +85,22 @@ impl Writer {
         Ok(synced.into_iter().map(|(_, s)| s).collect())
     }
 }
+
+impl Writer {
+    /// [`row_tasks`] through the writer, for the feed (outside the async runtime).
+    pub fn row_tasks_blocking(
+        &self,
+        flow_ids: Vec<i64>,
+        kind: crate::api::tasks::TaskType,
+    ) -> Result<Vec<super::tasks::RowTasks>, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::RowTasks {
+                flow_ids,
+                kind,
+                reply,
+            })
+            .map_err(|_| self.gone())?;
+        self.answer(rx.blocking_recv())
+    }
+}

@@ -63,6 +63,19 @@ pub struct RowKeys<'a> {
     pub password: Option<&'a Secret>,
 }
 
+impl RowKeys<'static> {
+    /// Empty keys, for the tests of decisions that do not look at them.
+    pub fn none() -> RowKeys<'static> {
+        static EMPTY: std::sync::OnceLock<Secret> = std::sync::OnceLock::new();
+        let empty = EMPTY.get_or_init(Secret::default);
+        RowKeys {
+            secret_id: empty,
+            secret_key: empty,
+            password: None,
+        }
+    }
+}
+
 impl<'a> RowKeys<'a> {
     /// The keys of a manifest row's request.
     pub fn of(r: &'a CreateDataFlowRequest) -> RowKeys<'a> {

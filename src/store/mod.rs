@@ -25,8 +25,8 @@ pub use readonly::{open_read_only, ReadOnly, RecordedRow};
 pub use state::RowState;
 pub use synced::Rotated;
 pub use transition::{
-    AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, Transition,
-    Waiting,
+    AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, TaskSample,
+    Transition, Waiting,
 };
 pub use writer::{RunTotals, SyncRow, Synced, Writer, WriterThread};
 

@@ -293,7 +293,7 @@ pub fn for_each_row(
             flow_status: r.get(11)?,
             flow_status_at: r
                 .get::<_, Option<i64>>(12)?
-                .map(crate::report::json_log::rfc3339_utc)
+                .map(crate::clock::rfc3339_utc)
                 .unwrap_or_default(),
             task_type: r.get(13)?,
             task_id: r.get(14)?,

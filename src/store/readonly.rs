@@ -31,6 +31,9 @@ pub struct RecordedRow {
     /// The short hash of the source the row's flow was made from (`Row::source_key`); `None`
     /// in state files from before sources were kept.
     pub source_key: Option<String>,
+    /// The row's latest data task and its status as last listed (`metaload finished`), when
+    /// it has one.
+    pub task: Option<String>,
 }
 
 fn uri(path: &Path, immutable: bool) -> Result<String, StoreError> {
@@ -109,8 +112,17 @@ impl ReadOnly {
         } else {
             "NULL"
         };
+        // Version 6 added data tasks: each row's latest one.
+        let task = if self.version >= 6 {
+            "(SELECT t.type || ' ' || CASE t.state WHEN 'created' THEN COALESCE(t.status, \
+             'started') WHEN 'failed' THEN 'refused' ELSE 'not started' END FROM tasks t \
+             WHERE t.flow_id = flows.id ORDER BY COALESCE(t.first_sent_ms, t.updated_at_ms) DESC, \
+             t.generation DESC LIMIT 1)"
+        } else {
+            "NULL"
+        };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT file_system_id, target_key, state, data_flow_id, {source} FROM flows"
+            "SELECT file_system_id, target_key, state, data_flow_id, {source}, {task} FROM flows"
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -125,6 +137,7 @@ impl ReadOnly {
                 state,
                 data_flow_id: r.get(3)?,
                 source_key: r.get(4)?,
+                task: r.get(5)?,
             });
         }
         Ok(service)

@@ -2,13 +2,9 @@
 //! and their latest task of a type; and the state file's own nonce, from which task names are
 //! made (so that no task bulkflow did not start under this state file is ever taken for one).
 
-use rusqlite::{params, Connection, OptionalExtension};
-use tokio::sync::oneshot;
-
-use super::open::StoreError;
 use super::state::RowState;
-use super::writer::{Op, Writer};
 use crate::api::tasks::TaskType;
+use rusqlite::{params, Connection, OptionalExtension};
 
 /// A row's latest data task of one type, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,12 +20,21 @@ pub struct TaskSynced {
     pub unknown_since_ms: Option<i64>,
     pub attempts: u32,
     pub error_code: Option<String>,
+    /// Files that failed, as last listed.
+    pub files_failed: Option<i64>,
 }
 
 impl TaskSynced {
     /// Whether the task has ended, as last listed.
     pub fn ended(&self) -> bool {
         self.status.as_deref().is_some_and(status_ended)
+    }
+
+    /// Whether the task ended without loading everything: failed, stopped, or with failed
+    /// files.
+    pub fn ended_badly(&self) -> bool {
+        matches!(self.status.as_deref(), Some("failed" | "stopped"))
+            || (self.ended() && self.files_failed.unwrap_or(0) > 0)
     }
 }
 
@@ -54,7 +59,7 @@ pub fn row_tasks(
     let mut flow = conn.prepare_cached("SELECT flow_status FROM flows WHERE id = ?1")?;
     let mut task = conn.prepare_cached(
         "SELECT generation, name, state, task_id, status, first_sent_ms, unknown_since_ms, \
-         attempts, error_code FROM tasks WHERE flow_id = ?1 AND type = ?2 \
+         attempts, error_code, files_failed FROM tasks WHERE flow_id = ?1 AND type = ?2 \
          ORDER BY generation DESC LIMIT 1",
     )?;
     let mut out = Vec::with_capacity(flow_ids.len());
@@ -76,6 +81,7 @@ pub fn row_tasks(
                     unknown_since_ms: r.get(6)?,
                     attempts: r.get(7)?,
                     error_code: r.get(8)?,
+                    files_failed: r.get(9)?,
                 })
             })
             .optional()?;
@@ -94,23 +100,4 @@ pub fn nonce(conn: &Connection) -> rusqlite::Result<String> {
     conn.query_row("SELECT value FROM meta WHERE key = 'task_nonce'", [], |r| {
         r.get(0)
     })
-}
-
-impl Writer {
-    /// [`row_tasks`] through the writer, for the feed (outside the async runtime).
-    pub fn row_tasks_blocking(
-        &self,
-        flow_ids: Vec<i64>,
-        kind: TaskType,
-    ) -> Result<Vec<RowTasks>, StoreError> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Op::RowTasks {
-                flow_ids,
-                kind,
-                reply,
-            })
-            .map_err(|_| self.gone())?;
-        self.answer(rx.blocking_recv())
-    }
 }

@@ -160,6 +160,19 @@ pub enum Change {
     Watched { live: Live },
 }
 
+/// The data tasks a pass follows, summed at one moment, for the report's chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSample {
+    pub run_id: i64,
+    pub at_ms: i64,
+    pub kind: TaskType,
+    pub tasks: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    pub files_total: u64,
+    pub files_done: u64,
+}
+
 /// A change of one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {

@@ -46,6 +46,8 @@ pub(super) enum Op {
     Flush {
         reply: Reply<()>,
     },
+    /// A sample of the data tasks' figures.
+    Sample(super::transition::TaskSample),
     /// Rows' flow status and latest data task of a type (a read, in order with the writes).
     RowTasks {
         flow_ids: Vec<i64>,
@@ -180,6 +182,11 @@ impl Writer {
                 reply: None,
             })
             .map_err(|_| self.gone())
+    }
+
+    /// Queues a sample of the data tasks' figures; it is committed with the next batch.
+    pub fn sample(&self, s: super::transition::TaskSample) -> Result<(), StoreError> {
+        self.tx.send(Op::Sample(s)).map_err(|_| self.gone())
     }
 
     /// Returns once everything queued before it is committed.
@@ -331,6 +338,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             }
         }
         Op::Flush { reply } => replies.push(ack(reply, ())),
+        Op::Sample(s) => super::apply::sample(tx, &s)?,
         Op::RowTasks {
             flow_ids,
             kind,

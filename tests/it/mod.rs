@@ -1,3 +1,4 @@
+mod bench_tasks;
 pub mod bin_helpers;
 mod binary;
 mod chaos;
@@ -29,6 +30,7 @@ mod peers_dir;
 mod plan;
 mod plan_problems;
 pub mod rawserver;
+mod readme_tasks;
 mod report_cells;
 mod rotation_keys;
 mod scripts;

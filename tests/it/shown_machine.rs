@@ -32,6 +32,7 @@ fn interrupted() -> RunSummary {
         skipped: Default::default(),
         unsettled: 0,
         passes_left: Vec::new(),
+        passes: Vec::new(),
         counts: counts.into_iter().collect::<BTreeMap<_, _>>(),
         total: 1200,
         calls: 330,

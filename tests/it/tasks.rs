@@ -303,3 +303,77 @@ async fn delete_stops_the_rows_running_tasks_before_it_deletes_their_flows() {
         emu.flows()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_tasks_exit_1_and_retry_failed_starts_them_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = 20;
+    let manifest = write_manifest(dir.path(), rows, 2);
+    let config = EmulatorConfig {
+        rate: 0,
+        available_after_ms: 0,
+        task_slots: 20,
+        task_mbps: 50_000.0,
+        task_fail: 0.3,
+        seed: 8,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(config.clone()).unwrap();
+    let base = || settings(&emu, &config, &manifest, 0.0);
+    run(with_goal(base(), created_and_available())).await;
+    let s = run(with_goal(base(), start(TaskType::Restore, false, true))).await;
+    assert_eq!(s.exit_code().code(), 1, "{s:?}");
+    let failed = s.tasks[0].counts.status("failed");
+    assert!(
+        failed > 0 && failed < rows as u64,
+        "{:?}",
+        s.tasks[0].counts
+    );
+
+    // The same command: nothing new. With --retry-failed: a new task for each failed one.
+    let before = emu.task_counters().created;
+    run(with_goal(base(), start(TaskType::Restore, false, true))).await;
+    assert_eq!(emu.task_counters().created, before);
+    let mut again = with_goal(base(), start(TaskType::Restore, false, true));
+    again.retry_failed = true;
+    run(again).await;
+    assert_eq!(emu.task_counters().created, before + failed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_files_exit_1_and_the_report_says_where_their_list_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write_manifest(dir.path(), 6, 1);
+    let config = EmulatorConfig {
+        rate: 0,
+        available_after_ms: 0,
+        task_slots: 6,
+        task_mbps: 50_000.0,
+        task_fail_files: 0.1,
+        seed: 9,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(config.clone()).unwrap();
+    let base = || settings(&emu, &config, &manifest, 0.0);
+    run(with_goal(base(), created_and_available())).await;
+    let s = run(with_goal(base(), start(TaskType::Restore, false, true))).await;
+    assert_eq!(s.exit_code().code(), 1, "{s:?}");
+    assert_eq!(s.tasks[0].counts.with_failed_files, 6);
+    let text = bulkflow::report::summary::render(&s, "bulkflow task flows.csv --type restore");
+    assert!(text.contains("task_failed_list"), "{text}");
+    let conn = store::open(&manifest.with_extension("csv.bulkflow.db"), false).unwrap();
+    let mut csv = Vec::new();
+    bulkflow::report::export::write(&conn, bulkflow::cli::ReportFormat::Csv, None, &mut csv)
+        .unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "task_failed_list")
+        .unwrap();
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert!(cells[col].starts_with("cos://"), "{line}");
+    }
+}

@@ -148,7 +148,7 @@ impl Task {
     /// failed). The emulator's own choice of form, since the service documents none.
     pub(crate) fn lists(&self, counts: &Counts) -> [String; 3] {
         let base = format!(
-            "cos://bulkflow-emulator-lists/{}/{}",
+            "cos://emulated-task-lists/{}/{}",
             self.new.file_system_id, self.id
         );
         let failed = if counts.files_failed > 0 {

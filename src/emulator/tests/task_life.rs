@@ -296,7 +296,7 @@ fn failing_tasks_end_part_way_and_failing_files_still_finish() {
     let [_, _, failed] = t.lists(&c);
     assert_eq!(
         failed,
-        format!("cos://bulkflow-emulator-lists/cfs-1/{id}/failed.csv")
+        format!("cos://emulated-task-lists/cfs-1/{id}/failed.csv")
     );
 
     // The chance is seeded: one seed, one set of failing tasks.

@@ -9,6 +9,7 @@ use super::*;
 use crate::api::Request;
 use crate::engine::op::delete::NOT_OURS;
 use crate::engine::op::DeleteOp;
+use crate::store::Synced;
 
 const S: Duration = Duration::from_secs(1);
 

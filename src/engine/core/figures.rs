@@ -6,7 +6,10 @@
 use super::super::events::TaskFigures;
 use super::super::op::Seen;
 use super::Core;
-use crate::store::TaskProgress;
+use crate::store::{TaskProgress, TaskSample};
+
+/// The least time between two samples of a pass's figures.
+pub const SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn add(f: &mut TaskFigures, p: &TaskProgress, sign: i64) {
     let n = |v: Option<i64>| v.unwrap_or(0).max(0).saturating_mul(sign);
@@ -44,12 +47,41 @@ impl Core {
         self.figures_changed = true;
     }
 
-    /// The figures, when they changed since last told.
+    /// The figures, when they changed since last told; and, at most every
+    /// [`SAMPLE_EVERY`], a sample of them for the state file (the report's chart of bytes).
     pub(super) fn tell_figures(&mut self) {
         if std::mem::take(&mut self.figures_changed) {
             let f = self.figures.clone();
             self.emit(super::super::events::Event::Tasks(f));
+            self.sample_due = true;
         }
+        let now = self.now;
+        if self.sample_due && self.last_sample.is_none_or(|t| now >= t + SAMPLE_EVERY) {
+            self.sample_now();
+        }
+    }
+
+    /// A sample of the figures now, if any changed since the last one.
+    pub fn sample_now(&mut self) {
+        let Some(kind) = self.facts.task else {
+            return;
+        };
+        if !std::mem::take(&mut self.sample_due) {
+            return;
+        }
+        self.last_sample = Some(self.now);
+        let f = &self.figures;
+        let sample = TaskSample {
+            run_id: self.settings.run_id,
+            at_ms: self.wall_ms(self.now),
+            kind,
+            tasks: f.tasks,
+            bytes_total: f.bytes_total,
+            bytes_done: f.bytes_done,
+            files_total: f.files_total,
+            files_done: f.files_done,
+        };
+        self.out.push_back(super::Command::Sample(sample));
     }
 }
 

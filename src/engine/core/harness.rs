@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::*;
 use crate::api::{CreateDataFlowRequest, OutcomeClass};
-use crate::engine::op::CreateOp;
+use crate::engine::op::{Answer, CreateOp};
+use crate::manifest::Row;
 use crate::store::Synced;
 
 pub const FS: &str = "cfs-1";

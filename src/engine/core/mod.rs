@@ -20,6 +20,9 @@ mod hold;
 mod listing;
 #[cfg(test)]
 mod props;
+#[cfg(test)]
+mod props_tasks;
+mod protocol;
 mod rows;
 mod snapshot;
 #[cfg(test)]
@@ -34,15 +37,13 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::events::{Event, StopReason};
-use super::op::{Action, Answer, Facts, Operation};
-use super::resume::Resume;
-use crate::api::{CallError, Request};
-use crate::manifest::Row;
-use crate::store::tasks::RowTasks;
-use crate::store::{RowState, Synced, Transition, Waiting};
+use super::op::{Facts, Operation};
+use crate::api::CallError;
+use crate::store::{RowState, Transition, Waiting};
 
 use groups::Group;
 pub use groups::GroupKey;
+pub use protocol::{Command, CoreSettings, FeedItem, Input, Totals};
 use rows::Entry;
 pub use snapshot::Listed;
 
@@ -56,144 +57,6 @@ pub const MAX_LISTINGS: u32 = 6;
 
 /// Index of an endpoint host, as the caller numbers them.
 pub type HostId = usize;
-
-/// What the core needs to know, resolved from the flags.
-#[derive(Debug, Clone)]
-pub struct CoreSettings {
-    /// Calls waiting for a slot or in flight, per host.
-    pub concurrency: usize,
-    pub max_attempts: u32,
-    pub request_timeout: Duration,
-    pub settle: Duration,
-    pub seed: u64,
-    /// Also re-attempt rows that failed permanently in an earlier run.
-    pub retry_failed: bool,
-    /// The run's id in the state file.
-    pub run_id: i64,
-    /// The wall clock (ms since the epoch) at time zero.
-    pub epoch_ms: i64,
-    /// The state file's nonce, in the names of its data tasks.
-    pub task_nonce: String,
-}
-
-/// A row that needs work, with what the state file knows of it.
-#[derive(Debug)]
-pub struct FeedItem {
-    pub row: Row,
-    pub synced: Synced,
-    /// For operations on data tasks: the row's flow status and latest task of their type.
-    pub tasks: Option<RowTasks>,
-    /// What the row needs, decided once ([`Operation::resume`]).
-    pub resume: Resume,
-}
-
-impl FeedItem {
-    /// A row with the decision of what it needs, made from what the state file knows of it.
-    pub fn new(
-        op: &dyn Operation,
-        row: Row,
-        synced: Synced,
-        tasks: Option<RowTasks>,
-        retry_failed: bool,
-    ) -> FeedItem {
-        let (fingerprint, source_key) = (row.fingerprint(), row.source_key());
-        let known = super::resume::Known {
-            state: synced.state,
-            error_code: synced.error_code.as_deref(),
-            fingerprint: (&synced.fingerprint, &fingerprint),
-            source: (synced.source_key.as_deref(), &source_key),
-            data_flow_id: synced.data_flow_id.as_deref(),
-            rotation: synced.rotation,
-            keys: crate::store::key_digest::RowKeys::of(&row.request),
-            tasks: tasks.as_ref(),
-        };
-        let resume = op.resume(known, retry_failed);
-        FeedItem {
-            row,
-            synced,
-            tasks,
-            resume,
-        }
-    }
-}
-
-/// An input to the core.
-#[derive(Debug)]
-pub enum Input {
-    /// A row of the manifest that needs work, with what the state file knows of it.
-    Fed { item: Box<FeedItem>, host: HostId },
-    /// The manifest has no more rows.
-    FeedEnded,
-    /// The pacer gave the row's call its slot (a time at most a moment away).
-    SlotGranted { line: u64, slot: Duration },
-    /// The run stopped before the row's slot came: nothing was recorded or sent.
-    SlotAbandoned { line: u64 },
-    /// The row's call was not sent: its record could not be written.
-    NotSent { line: u64 },
-    /// The row's call ended.
-    Answered {
-        line: u64,
-        result: Result<Answer, CallError>,
-        latency: Duration,
-    },
-    /// A listing of a file system ended; `started` is when its first page was sent.
-    Listed {
-        group: GroupKey,
-        started: Duration,
-        result: Result<Listed, CallError>,
-    },
-    /// Stop starting work.
-    Stop { reason: StopReason, detail: String },
-}
-
-/// What the core asks the caller to do.
-#[derive(Debug)]
-pub enum Command {
-    /// Queue this transition for the state file.
-    Record(Transition),
-    /// Wait for a slot of `action` on `host`, then answer [`Input::SlotGranted`] (or
-    /// [`Input::SlotAbandoned`] if the run stops first).
-    WaitSlot {
-        line: u64,
-        host: HostId,
-        action: Action,
-    },
-    /// Commit `mark` durably (when the operation records its calls), then at `slot` send
-    /// `request` with the row's `region`; answer [`Input::Answered`] (or [`Input::NotSent`] if
-    /// the mark could not be written).
-    Send {
-        line: u64,
-        host: HostId,
-        region: String,
-        request: Box<Request>,
-        slot: Duration,
-        mark: Option<Transition>,
-    },
-    /// List what the group covers (a file system's flows, or its data tasks created since
-    /// `since_ms` at the earliest); answer [`Input::Listed`].
-    List {
-        group: GroupKey,
-        host: HostId,
-        since_ms: Option<i64>,
-    },
-    /// Tell the world.
-    Emit(Event),
-    /// The run is stopping: abandon slot waits and listings.
-    Halt,
-}
-
-/// Counts of a run, for its record and summary.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub calls: u64,
-    pub throttled: u64,
-    /// Rows this run brought to the operation's goal.
-    pub done: u64,
-    /// Rows left unsent, by the code they were reported with.
-    pub skipped: std::collections::BTreeMap<String, u64>,
-    /// Rows left in play unsettled with nothing recorded (a data task no longer listed).
-    pub unsettled: u64,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Wake {
@@ -235,6 +98,9 @@ pub struct Core {
     /// The data tasks followed, summed (see `figures.rs`).
     figures: super::events::TaskFigures,
     figures_changed: bool,
+    /// Figures changed since the last sample; when that sample was taken.
+    sample_due: bool,
+    last_sample: Option<Duration>,
     rng: StdRng,
     /// The time of the input being handled.
     now: Duration,
@@ -264,6 +130,8 @@ impl Core {
             totals: Totals::default(),
             figures: Default::default(),
             figures_changed: false,
+            sample_due: false,
+            last_sample: None,
             rng,
             now: Duration::ZERO,
         }

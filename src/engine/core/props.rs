@@ -18,6 +18,7 @@ use super::harness::{error, flow, settings, Harness};
 use super::*;
 use crate::api::error::codes;
 use crate::api::{classify::PATH_USED, OutcomeClass};
+use crate::engine::op::Answer;
 
 const GROUP: (&str, &str) = ("ap-x", "cfs-1");
 
@@ -65,7 +66,7 @@ impl Sim {
                     assert!(!self.listing, "two listings of one file system at once");
                     self.listing = true;
                 }
-                Command::Emit(_) | Command::Halt => {}
+                Command::Emit(_) | Command::Sample(_) | Command::Halt => {}
             }
         }
     }
@@ -244,6 +245,11 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
     for line in 2..2 + rows {
         let rec = sim.recorded.get(&line);
         let state = rec.and_then(|t| t.state());
+        // No row vanishes: a run that was not stopped records where every row it took ends.
+        assert!(
+            sim.stopped || state.is_some(),
+            "row {line}: taken into play, never recorded (lag {lag:?}, fault {fault})"
+        );
         match sim.flows.get(&line) {
             Some(f) if f.ours => {
                 // A run that ends by itself leaves every row whose flow exists created, or

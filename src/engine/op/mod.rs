@@ -340,4 +340,6 @@ pub fn gave_up(mut error: CallError, attempts: u32) -> CallError {
 }
 
 #[cfg(test)]
+mod task_tests;
+#[cfg(test)]
 mod tests;

@@ -226,6 +226,8 @@ impl Operation for TaskStartOp {
         match task.state {
             RowState::Pending | RowState::Retrying | RowState::Unknown => Resume::Work,
             RowState::Created if self.again && task.ended() => Resume::NewTask,
+            // --retry-failed: a new task for rows whose last one did not load everything.
+            RowState::Created if retry_failed && task.ended_badly() => Resume::NewTask,
             RowState::Failed if retry_failed => Resume::Restart,
             _ => Resume::Settled,
         }
