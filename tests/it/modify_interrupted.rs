@@ -55,8 +55,15 @@ enum Stop {
     MaxRuntime,
 }
 
-/// Runs `run M FLAG` slowly, stops it once some rows were modified, and returns its output.
-fn interrupted(sb: &Sandbox, emu: &Emulator, manifest: &Path, flag: &str, stop: Stop) -> Output {
+/// Runs `run M FLAG` slowly, stops it once some rows were modified, and returns its output and
+/// the command its summary file says resumes it.
+fn interrupted(
+    sb: &Sandbox,
+    emu: &Emulator,
+    manifest: &Path,
+    flag: &str,
+    stop: Stop,
+) -> (Output, String) {
     let summary = sb.path().join("summary.json");
     let mut args = vec![
         "run".to_owned(),
@@ -84,7 +91,11 @@ fn interrupted(sb: &Sandbox, emu: &Emulator, manifest: &Path, flag: &str, stop: 
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
     assert_eq!(json["exit_code"], 4, "{stop:?} {flag}: {json}");
-    out
+    let resume = json["resume"]
+        .as_str()
+        .expect("a resume command")
+        .to_owned();
+    (out, resume)
 }
 
 fn signal_to(child: &Running, signal: &str) {
@@ -95,15 +106,16 @@ fn signal_to(child: &Running, signal: &str) {
     assert!(killed.success());
 }
 
-/// The command the summary says resumes the run.
-fn hint(out: &Output) -> Vec<String> {
-    let at = out
-        .stderr
-        .find("Resume: ")
-        .unwrap_or_else(|| panic!("no resume hint: {}", out.stderr));
-    let line = out.stderr[at + "Resume: ".len()..].lines().next().unwrap();
+/// The words of the command that resumes the run, as the summary file gives it and the closing
+/// paragraph prints it.
+fn hint(out: &Output, resume: &str) -> Vec<String> {
+    assert!(
+        out.stderr.contains(&format!("Resume: {resume}")),
+        "the printed hint is not {resume:?}: {}",
+        out.stderr
+    );
     // The hint's words are plain here (temp paths, a loopback URL): no quoting to undo.
-    line.split_whitespace().map(str::to_owned).collect()
+    resume.split_whitespace().map(str::to_owned).collect()
 }
 
 fn check(flag: &str, generation: &str, stop: Stop, done: impl Fn(&Emulator) -> bool) {
@@ -118,10 +130,10 @@ fn check(flag: &str, generation: &str, stop: Stop, done: impl Fn(&Emulator) -> b
     )
     .expect_code(0);
     write(&manifest, generation);
-    let out = interrupted(&sb, &emu, &manifest, flag, stop);
+    let (out, resume) = interrupted(&sb, &emu, &manifest, flag, stop);
     out.expect_code(4);
     assert!(!done(&emu), "{stop:?} came after every row was done");
-    let words = hint(&out);
+    let words = hint(&out, &resume);
     assert_eq!(words[0], "bulkflow");
     assert!(words.iter().any(|w| w == flag), "{flag} dropped: {words:?}");
     // The endpoint from the environment: the hint names it or not (it does not have to).
