@@ -223,6 +223,7 @@ async fn engine_run(
         max_runtime: s.max_runtime,
         goal: s.goal.clone(),
         tasks: s.tasks.clone(),
+        stop_tasks: false,
     };
     let display = if quiet {
         mode::Display::Nothing

@@ -62,6 +62,9 @@ pub struct RunSettings {
     pub goal: Goal,
     /// Data tasks started and followed, in order, after a create run's passes (`run --task`).
     pub tasks: Vec<TaskType>,
+    /// A delete stops every task on the rows' flows first, whoever started it
+    /// (`delete --stop-tasks`); without it, a flow busy with another's task is left alone.
+    pub stop_tasks: bool,
 }
 
 /// What a run does to the manifest's flows: one or more operations, each a pass over the rows.

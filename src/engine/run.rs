@@ -58,6 +58,7 @@ pub async fn run(
         retry_failed,
         goal,
         tasks,
+        stop_tasks,
         ..
     } = settings;
     let options = Arc::new(manifest_options);
@@ -119,7 +120,7 @@ pub async fn run(
     let mut pass_times = Vec::new();
     // Rows brought to the goal count in the first pass (the create or the delete).
     let mut goal_done = None;
-    let steps = passes(&goal, &tasks, &live);
+    let steps = passes(&goal, &tasks, &live, stop_tasks);
     // The passes that did not go through every row: the one a stop cut short, and those after.
     let kinds: Vec<Pass> = steps.iter().map(Step::pass).collect();
     let mut passes_left = Vec::new();

@@ -190,8 +190,10 @@ impl Core {
                 if data_flow_id.is_some() {
                     e.data_flow_id = data_flow_id;
                 }
-                if let (Some(id), Some(task)) = (task_id, e.task.as_mut()) {
-                    task.task_id = Some(id);
+                match (task_id, e.task.as_mut()) {
+                    (Some(id), Some(task)) => task.task_id = Some(id),
+                    (Some(id), None) => e.call_task = Some(id),
+                    (None, _) => {}
                 }
                 let outstanding = e.outstanding;
                 let Phase::Resolving(r) = &mut e.phase else {

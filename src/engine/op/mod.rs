@@ -7,12 +7,14 @@ pub mod create;
 pub mod delete;
 pub mod modify;
 pub mod task;
+pub mod task_foreign;
 pub mod wait;
 
 pub use create::CreateOp;
 pub use delete::DeleteOp;
 pub use modify::{RotateOp, UpdateOp};
 pub use task::{TaskStartOp, TaskStopOp, TaskWaitOp};
+pub use task_foreign::StopAnyTaskOp;
 pub use wait::WaitOp;
 
 use crate::api::tasks::{TaskInfo, TaskType};
@@ -102,6 +104,8 @@ pub struct RowView<'a> {
     pub data_flow_id: Option<&'a str>,
     /// The row's data task, for operations on tasks.
     pub task: Option<&'a TaskRef>,
+    /// A task the call acts on that is not the row's own (one a listing named).
+    pub call_task: Option<&'a str>,
     /// Calls sent for the row by every run.
     pub calls_ever: u32,
 }
@@ -127,6 +131,7 @@ impl<'a> RowView<'a> {
             row,
             data_flow_id,
             task: None,
+            call_task: None,
             calls_ever: 0,
         }
     }
