@@ -49,11 +49,23 @@ fn resume(s: &Settings) -> String {
     } else {
         summary::resume_command(&s.input.manifest, &s.state, &s.default_state)
     };
-    if s.goal == Goal::Delete {
-        resume = format!(
-            "{} --yes",
-            resume.replacen("bulkflow run", "bulkflow delete", 1)
-        );
+    match s.goal {
+        Goal::Delete => {
+            resume = format!(
+                "{} --yes",
+                resume.replacen("bulkflow run", "bulkflow delete", 1)
+            );
+        }
+        // Without its flags the resumed run would create, and neither update nor rotate.
+        Goal::Create { update, rotate, .. } => {
+            if update {
+                resume.push_str(" --update");
+            }
+            if rotate {
+                resume.push_str(" --rotate-keys");
+            }
+        }
+        Goal::Task { .. } => {}
     }
     resume
 }

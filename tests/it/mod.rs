@@ -7,6 +7,7 @@ mod client_outcomes;
 pub mod common;
 mod credentials_refresh;
 pub mod credentials_run;
+mod delete_ours;
 mod delete_preview;
 mod drift;
 mod emulator_bin;
@@ -20,6 +21,8 @@ mod html_report;
 mod lifecycle;
 mod lifecycle_api;
 mod manifest_props;
+#[cfg(unix)]
+mod modify_interrupted;
 mod operator;
 mod paging_shift;
 #[cfg(unix)]
@@ -29,6 +32,7 @@ mod plan_problems;
 pub mod rawserver;
 mod readme_tasks;
 mod report_cells;
+mod rotation_keys;
 mod scripts;
 mod secret_echo;
 mod shown;
