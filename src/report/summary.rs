@@ -74,6 +74,13 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
         secs,
         s.throttled,
     );
+    // What the run did comes first; the command to paste, if any, ends the paragraph.
+    out.push_str(&passes(s));
+    if let Some(tasks) =
+        super::task_summary::render(s, &shell_word(&s.manifest.display().to_string()))
+    {
+        let _ = write!(out, " {tasks}");
+    }
     if !s.failures.is_empty() {
         let _ = write!(out, " Failed: {}.", failures(s));
     }
@@ -115,12 +122,6 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
             s.waiting
         );
     }
-    if let Some(tasks) =
-        super::task_summary::render(s, &shell_word(&s.manifest.display().to_string()))
-    {
-        let _ = write!(out, " {tasks}");
-    }
-    out.push_str(&passes(s));
     out
 }
 
@@ -150,6 +151,7 @@ fn render_task_run(s: &RunSummary, resume: &str) -> String {
         "bulkflow: {} rows. {} calls in {secs:.1}s, {} throttled.",
         s.total, s.calls, s.throttled
     );
+    out.push_str(&passes(s));
     let manifest = shell_word(&s.manifest.display().to_string());
     if let Some(tasks) = super::task_summary::render(s, &manifest) {
         let _ = write!(out, " {tasks}");
@@ -169,7 +171,6 @@ fn render_task_run(s: &RunSummary, resume: &str) -> String {
         }
         None => {}
     }
-    out.push_str(&passes(s));
     out
 }
 
