@@ -18,6 +18,16 @@ pub enum Step {
     Rotate,
 }
 
+impl Step {
+    /// The pass the step is.
+    pub fn pass(&self) -> Pass {
+        match self {
+            Step::Op(_, pass) => *pass,
+            Step::Rotate => Pass::Rotate,
+        }
+    }
+}
+
 /// The passes of a run: its goal's, then `run --task`'s data tasks; `live` are the types of
 /// which the state file has tasks that may still run (a delete stops them first).
 pub fn passes(goal: &Goal, tasks: &[TaskType], live: &[TaskType], stop_any: bool) -> Vec<Step> {

@@ -51,16 +51,16 @@ pub fn render(s: &RunSummary, resume: &Resume) -> String {
         secs,
         s.throttled,
     );
-    if !s.failures.is_empty() {
-        let _ = write!(out, " Failed: {}.", failures(s));
-    }
+    // What the run did comes first; the command to paste, if any, ends the paragraph.
+    out.push_str(&passes(s));
     if let Some(tasks) =
         super::task_summary::render(s, &shell_word(&s.manifest.display().to_string()))
     {
         let _ = write!(out, " {tasks}");
     }
-    out.push_str(&passes(s));
-    // Last: it may end with a command, to be pasted from where it starts.
+    if !s.failures.is_empty() {
+        let _ = write!(out, " Failed: {}.", failures(s));
+    }
     out.push_str(&next_steps(s, resume));
     out
 }
@@ -149,11 +149,11 @@ fn render_task_run(s: &RunSummary, resume: &Resume) -> String {
         "bulkflow: {} rows. {} calls in {secs:.1}s, {} throttled.",
         s.total, s.calls, s.throttled
     );
+    out.push_str(&passes(s));
     let manifest = shell_word(&s.manifest.display().to_string());
     if let Some(tasks) = super::task_summary::render(s, &manifest) {
         let _ = write!(out, " {tasks}");
     }
-    out.push_str(&passes(s));
     match s.stop.as_ref() {
         Some((StopReason::Fatal, detail)) => {
             let _ = write!(out, " Stopped: {detail}. Fix it, then resume: {resume}");
@@ -200,21 +200,32 @@ fn render_delete(s: &RunSummary, resume: &Resume) -> String {
     let n = |st| s.counts.get(&st).copied().unwrap_or(0);
     let deleted = n(RowState::Deleted);
     let earlier = deleted.saturating_sub(s.created_now);
+    // Rows whose recorded flow has another source are left alone, reported like failures.
+    let left_alone: u64 = s.skipped.values().sum();
+    let alone = if left_alone > 0 {
+        format!(" {left_alone} left alone (another source's flow),")
+    } else {
+        String::new()
+    };
     let mut out = format!(
-        "bulkflow: {} rows: {deleted} deleted ({} now, {earlier} earlier), {} failed, {} unknown, \
-         {} still to delete. {} calls in {:.1}s, {} throttled.",
+        "bulkflow: {} rows: {deleted} deleted ({} now, {earlier} earlier), {} failed,{alone} {} \
+         unknown, {} still to delete. {} calls in {:.1}s, {} throttled.",
         s.total,
         s.created_now,
         n(RowState::Failed),
         n(RowState::Unknown),
         s.total
-            .saturating_sub(deleted + n(RowState::Failed) + n(RowState::Unknown)),
+            .saturating_sub(deleted + n(RowState::Failed) + n(RowState::Unknown) + left_alone),
         s.calls,
         s.elapsed.as_secs_f64(),
         s.throttled,
     );
+    let mut not_deleted: Vec<String> = s.skipped.iter().map(|(c, k)| format!("{k} {c}")).collect();
     if !s.failures.is_empty() {
-        let _ = write!(out, " Not deleted: {}.", failures(s));
+        not_deleted.push(failures(s));
+    }
+    if !not_deleted.is_empty() {
+        let _ = write!(out, " Not deleted: {}.", not_deleted.join(", "));
     }
     if s.exit_code() != crate::exit::ExitCode::Ok
         && s.exit_code() != crate::exit::ExitCode::FailedRows

@@ -53,6 +53,7 @@ fn summary_of(counts: &[(RowState, u64)], created_now: u64, calls: u64) -> RunSu
         tasks: Vec::new(),
         skipped: Default::default(),
         unsettled: 0,
+        passes_left: Vec::new(),
         passes: Vec::new(),
         counts: counts.iter().copied().collect::<BTreeMap<_, _>>(),
         total: counts.iter().map(|(_, n)| n).sum(),

@@ -31,6 +31,7 @@ fn interrupted() -> RunSummary {
         tasks: Vec::new(),
         skipped: Default::default(),
         unsettled: 0,
+        passes_left: Vec::new(),
         passes: Vec::new(),
         counts: counts.into_iter().collect::<BTreeMap<_, _>>(),
         total: 1200,

@@ -9,6 +9,8 @@
 //! the state file stores and what an earlier run stored.
 
 mod accept;
+#[cfg(test)]
+mod delete_tests;
 mod figures;
 mod finish;
 mod groups;

@@ -182,6 +182,11 @@ pub enum Judgement {
         data_flow_id: Option<String>,
         task_id: Option<String>,
     },
+    /// Nothing of the row's shows at its directory: the row ends so, but only by a listing
+    /// late enough that no call of ours can still make something appear there (a create of
+    /// unknown outcome, answered late, or listed late); an earlier listing proves nothing, and
+    /// the row looks again once its call's latest end plus `--settle` has passed.
+    Absent(Final),
     /// Nothing to decide yet: list again after this long (a directory held by a flow being
     /// deleted).
     LookAgain(std::time::Duration),
@@ -256,8 +261,8 @@ pub trait Operation: Send + Sync + 'static {
         }
     }
 
-    /// Adds what the operation records when a row reaches its goal.
-    fn on_done(&self, _t: &mut Transition) {}
+    /// Adds what the operation records when `row` reaches its goal.
+    fn on_done(&self, _row: &Row, _t: &mut Transition) {}
 
     /// What a run of this operation does with a row the state file already knows.
     fn resume(&self, known: Known<'_>, retry_failed: bool) -> Resume {

@@ -164,8 +164,9 @@ fn chaos(c: Chaos) {
             break;
         }
     }
-    // Tasks someone else started on every tenth row's flow: never to be touched.
-    for f in emu.flows().iter().step_by(10) {
+    // Tasks someone else started, two per file system (their queues are short): never to be
+    // touched.
+    for f in emu.flows().iter().step_by((c.rows / 20).max(1)) {
         let mut t = NewTask::new(
             &f.file_system_id,
             emulator::TaskType::Metaload,
