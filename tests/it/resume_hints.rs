@@ -123,7 +123,9 @@ fn the_hint_repeats_an_endpoint_and_a_region_that_came_from_the_environment() {
     resumed.expect_code(0);
     assert_eq!(counts(&sb, "nr.db")["created"], 100);
 
-    // The same with the flags on the command line, and a wait pass: the hint keeps them.
+    // The same with the flags on the command line, and a wait pass: the hint keeps them. A
+    // fresh emulator, so that the rows are created again (not adopted at once).
+    let emu = EmulatorProc::start(&["--latency-ms", "20:40"]);
     let args = [
         "run",
         "noregion.csv",
