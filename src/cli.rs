@@ -336,6 +336,11 @@ pub struct DeleteArgs {
     /// Delete without asking (required without a terminal).
     #[arg(long)]
     pub yes: bool,
+    /// Stop every queued or running data task on the rows' flows first, whoever started it,
+    /// and wait until they are stopped (without it, a flow busy with a task bulkflow did not
+    /// start is left alone: DataFlowBusy).
+    #[arg(long)]
+    pub stop_tasks: bool,
 }
 
 #[cfg(test)]

@@ -234,7 +234,7 @@ async fn engine_run(
         max_runtime: s.max_runtime,
         goal: s.goal.clone(),
         tasks: s.tasks.clone(),
-        stop_tasks: false,
+        stop_tasks: s.stop_tasks,
     };
     let display = if quiet {
         mode::Display::Nothing

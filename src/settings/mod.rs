@@ -157,6 +157,8 @@ pub struct Settings {
     pub goal: crate::engine::Goal,
     /// `run --task`: data tasks started and followed after the flows, in order.
     pub tasks: Vec<crate::api::tasks::TaskType>,
+    /// `delete --stop-tasks`: stop every task on the rows' flows first, whoever started it.
+    pub stop_tasks: bool,
     /// `--dry-run --json`: the plan as one JSON object.
     pub json: bool,
     /// `--summary-file`: the closing summary as JSON.

@@ -261,6 +261,7 @@ fn settings(api: ApiSettings, exec: ExecSettings, verb: Verb, goal: Goal) -> Set
         progress: api.progress,
         goal,
         tasks: Vec::new(),
+        stop_tasks: false,
         json: false,
         summary_file: exec.summary_file,
         metrics_file: exec.metrics_file,
@@ -309,9 +310,13 @@ pub fn resolve_delete(
 ) -> Result<Settings, UsageError> {
     let api = resolve_api(&args.api, env, home, !args.dry_run)?;
     let exec = resolve_exec(&args.exec)?;
-    let verb = Verb::Delete { yes: args.yes };
+    let verb = Verb::Delete {
+        yes: args.yes,
+        stop_tasks: args.stop_tasks,
+    };
     Ok(Settings {
         dry_run: args.dry_run,
+        stop_tasks: args.stop_tasks,
         ..settings(api, exec, verb, Goal::Delete)
     })
 }

@@ -51,7 +51,7 @@ pub enum Verb {
     },
     /// `bulkflow delete`. `yes` is kept as the user typed it: a pasted hint never deletes
     /// without asking when the first command asked.
-    Delete { yes: bool },
+    Delete { yes: bool, stop_tasks: bool },
     /// `bulkflow task`.
     Task(TaskVerb),
 }
@@ -178,7 +178,10 @@ impl Resume {
                     r.option("--task", kind);
                 }
             }
-            Verb::Delete { yes } => r.flag(*yes, "--yes"),
+            Verb::Delete { yes, stop_tasks } => {
+                r.flag(*yes, "--yes");
+                r.flag(*stop_tasks, "--stop-tasks");
+            }
             Verb::Task(TaskVerb::Start {
                 kind,
                 overwrite,

@@ -101,10 +101,22 @@ fn a_region_from_the_profile_file_is_left_to_the_file_and_the_emulator_is_named(
 fn delete_keeps_yes_as_typed_and_task_names_its_type() {
     let (m, st) = (PathBuf::from("m.csv"), PathBuf::from("m.csv.bulkflow.db"));
     let o = origin(&m, &st, &st);
-    let asks = Resume::new(&Verb::Delete { yes: false }, &o);
+    let asks = Resume::new(
+        &Verb::Delete {
+            yes: false,
+            stop_tasks: false,
+        },
+        &o,
+    );
     assert_eq!(asks.to_string(), "bulkflow delete m.csv");
-    let yes = Resume::new(&Verb::Delete { yes: true }, &o);
-    assert_eq!(yes.to_string(), "bulkflow delete m.csv --yes");
+    let yes = Resume::new(
+        &Verb::Delete {
+            yes: true,
+            stop_tasks: true,
+        },
+        &o,
+    );
+    assert_eq!(yes.to_string(), "bulkflow delete m.csv --yes --stop-tasks");
     let task = Verb::Task(TaskVerb::Start {
         kind: "restore".into(),
         overwrite: true,
