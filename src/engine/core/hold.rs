@@ -41,9 +41,10 @@ impl Core {
         let fs = e.row.request.file_system_id.clone();
         let i = self.hold_index(&fs);
         let hold = &mut self.holds[i];
-        hold.strikes += 1;
-        let until = now + Backoff::LISTING.bound(hold.strikes);
-        if hold.until.is_none_or(|u| u < until) {
+        // Refusals of one burst join the hold they found: only a new hold waits longer.
+        if hold.until.is_none_or(|u| u <= now) {
+            hold.strikes += 1;
+            let until = now + Backoff::LISTING.bound(hold.strikes);
             hold.until = Some(until);
             self.wake_at(until, Wake::Hold(i));
         }
@@ -93,5 +94,73 @@ impl Core {
                 self.enqueue(line);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use super::super::harness::{error, settings, waits, Harness};
+    use super::super::Input;
+    use crate::api::{CallError, OutcomeClass, Request};
+    use crate::engine::op::{
+        default_after_call, AfterCall, Answer, CreateOp, Facts, Judgement, Operation, RowView,
+    };
+    use crate::store::RowState;
+
+    /// A create whose service answers "Full" for a file system that cannot take it now.
+    struct Queued;
+
+    impl Operation for Queued {
+        fn facts(&self) -> Facts {
+            Facts {
+                looks_first: false,
+                ..CreateOp.facts()
+            }
+        }
+        fn request(&self, view: RowView<'_>) -> Request {
+            CreateOp.request(view)
+        }
+        fn judge(&self, _: RowView<'_>, _: &[&crate::api::DataFlowInfo]) -> Judgement {
+            Judgement::call(None)
+        }
+        fn after_call(&self, r: &Result<Answer, CallError>, a: u32, m: u32) -> AfterCall {
+            match r {
+                Err(e) if e.code == "Full" => AfterCall::Hold(e.clone()),
+                _ => default_after_call(r, a, m, true),
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_of_one_burst_hold_the_file_system_once_and_count_no_attempt() {
+        let mut h = Harness::with_op(Arc::new(Queued), settings());
+        for line in 2..8 {
+            h.feed(line, RowState::Pending, None);
+        }
+        let granted: Vec<u64> = waits(&h.take());
+        let mut lines = Vec::new();
+        for line in 2..8 {
+            lines.push(line);
+            h.slot(line);
+        }
+        assert!(granted.len() <= 6);
+        // Six refusals in a row: one hold of 2 s, not 2, 4, 8, 16, 30 and 30.
+        for line in lines {
+            h.answer(line, Err(error(OutcomeClass::Transient, "Full")));
+        }
+        assert!(h.core.next_wake() <= Some(Duration::from_secs(2)));
+        let cmds = h.at(Duration::from_secs(2));
+        assert_eq!(
+            waits(&cmds).len(),
+            4,
+            "the held rows queue again (4 at a time)"
+        );
+        // Never a failure, however long it lasts: the refusals did not use up attempts.
+        let e = h.core.rows.get(&2).map(|e| e.calls_now);
+        assert_eq!(e, Some(0));
+        let _ = h.input(Input::FeedEnded);
     }
 }
