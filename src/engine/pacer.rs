@@ -375,5 +375,9 @@ impl Pacer {
 mod tests;
 
 #[cfg(test)]
+#[path = "pacer_sim.rs"]
+mod sim;
+
+#[cfg(test)]
 #[path = "pacer_sim_tests.rs"]
 mod sim_tests;
