@@ -8,6 +8,7 @@ pub mod feed;
 pub mod listing;
 pub mod op;
 pub mod pacer;
+mod pacer_adapt;
 pub mod peers;
 pub mod resume;
 mod run;

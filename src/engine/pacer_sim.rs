@@ -82,6 +82,26 @@ impl Scenario {
         }
     }
 
+    /// What it is, in words.
+    pub fn name(&self) -> String {
+        format!(
+            "{} clients{}{}{}",
+            self.clients,
+            if self.stagger.is_zero() {
+                " together".to_string()
+            } else {
+                format!(" {} s apart", self.stagger.as_secs())
+            },
+            self.background
+                .map_or(String::new(), |r| format!(" beside {r}/s")),
+            if self.link == Link::Loopback {
+                " (loopback)"
+            } else {
+                ""
+            },
+        )
+    }
+
     /// Beside a steady client at `rate` calls per second.
     pub fn beside(self, rate: f64) -> Scenario {
         Scenario {
@@ -126,6 +146,8 @@ struct World {
     rng: Mutex<StdRng>,
     calls: Mutex<Vec<Call>>,
     link: Link,
+    /// Print every budget change and refusal (`TRACE=1`).
+    trace: bool,
 }
 
 impl World {
@@ -215,6 +237,18 @@ impl Report {
         worst
     }
 
+    /// The farthest any adaptive client is from an equal share over `[from, span)` as a whole:
+    /// what `bench/share.py` measures.
+    pub fn unfairness_overall(&self, from: Duration) -> f64 {
+        let got: Vec<f64> = (0..self.sc.clients)
+            .map(|i| self.admitted(Some(i), from, self.sc.span) as f64)
+            .collect();
+        let equal = got.iter().sum::<f64>() / got.len() as f64;
+        got.iter()
+            .map(|g| (g - equal).abs() / equal)
+            .fold(0.0, f64::max)
+    }
+
     /// When all clients have been in for 15 s: where fairness is judged.
     pub fn settled(&self) -> Duration {
         self.start_of(self.sc.clients - 1) + 15 * SECOND
@@ -257,27 +291,15 @@ impl Report {
     pub fn figures(&self) -> String {
         let settled = self.settled();
         format!(
-            "{} clients{}{}{}: throttled {:.2}%, utilisation {:.1}% (after {}s: {:.1}%), \
-             farthest from an equal share {:.1}%",
-            self.sc.clients,
-            if self.sc.stagger.is_zero() {
-                " together".to_string()
-            } else {
-                format!(" {} s apart", self.sc.stagger.as_secs())
-            },
-            self.sc
-                .background
-                .map_or(String::new(), |r| format!(" beside {r}/s")),
-            if self.sc.link == Link::Loopback {
-                " (loopback)"
-            } else {
-                ""
-            },
+            "{}: throttled {:.2}%, utilisation {:.1}% (after {}s: {:.1}%), \
+             farthest from an equal share {:.1}% (overall {:.1}%)",
+            self.sc.name(),
             self.throttled() * 100.0,
             self.utilisation(Duration::ZERO, self.sc.span) * 100.0,
             settled.as_secs(),
             self.utilisation(settled.min(self.sc.span), self.sc.span) * 100.0,
             self.unfairness(settled) * 100.0,
+            self.unfairness_overall(settled) * 100.0,
         )
     }
 }
@@ -285,7 +307,8 @@ impl Report {
 /// A client `distance` away pacing its calls from `start` to `end`.
 async fn client(world: Arc<World>, id: usize, start: Instant, end: Instant, distance: Duration) {
     tokio::time::sleep_until(start).await;
-    let pacer = Arc::new(Pacer::new(LIMIT as f64));
+    let seed = world.rng.lock().expect("rng").gen();
+    let pacer = Arc::new(Pacer::seeded(LIMIT as f64, None, seed));
     loop {
         let slot = pacer.turn().await;
         if slot >= end {
@@ -295,10 +318,22 @@ async fn client(world: Arc<World>, id: usize, start: Instant, end: Instant, dist
         tokio::spawn(async move {
             tokio::time::sleep_until(slot).await;
             let sent = Instant::now();
-            if world.call(Some(id), distance).await {
+            let admitted = world.call(Some(id), distance).await;
+            let before = pacer.budget();
+            if admitted {
                 pacer.succeeded(sent);
             } else {
                 pacer.throttled(sent);
+            }
+            let after = pacer.budget();
+            if world.trace && (after != before || !admitted) {
+                let at = |t: Instant| (t - world.start).as_secs_f64();
+                println!(
+                    "{:8.3} c{id} sent {:8.3} {} budget {before:.2} -> {after:.2}",
+                    at(Instant::now()),
+                    at(sent),
+                    if admitted { "ok " } else { "THR" },
+                );
             }
         });
     }
@@ -328,6 +363,7 @@ pub async fn simulate(sc: Scenario) -> Report {
         rng: Mutex::new(StdRng::seed_from_u64(sc.seed)),
         calls: Mutex::default(),
         link: sc.link,
+        trace: std::env::var("TRACE").is_ok(),
     });
     let distance = |w: &World| w.draw(Duration::from_millis(5), Duration::from_millis(50));
     let mut tasks = Vec::new();

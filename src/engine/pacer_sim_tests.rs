@@ -91,15 +91,15 @@ async fn pacer_table() {
         scenarios.push(Scenario::together(1, 60, seed).beside(8.0).loopback(0));
         for sc in sharing(seed) {
             scenarios.push(sc.clone());
-            scenarios.push(sc.loopback(50));
+            scenarios.push(sc.loopback(300));
         }
     }
     for sc in scenarios {
-        let r = simulate(sc).await;
-        let line = format!("seed {} {} ", r.sc.seed, r.figures());
-        if !line.contains(&only) {
+        if !format!("seed {} {}:", sc.seed, sc.name()).contains(&only) {
             continue;
         }
+        let r = simulate(sc).await;
+        let line = format!("seed {} {} ", r.sc.seed, r.figures());
         if r.sc.background.is_some() {
             println!("{line}; ours {:.2}/s", r.rate_of_first());
         } else {

@@ -1,4 +1,5 @@
 use super::*;
+use crate::engine::pacer_adapt::{PROBE_MAX, PROBE_MIN};
 
 const MS: Duration = Duration::from_millis(1);
 
@@ -134,7 +135,7 @@ async fn a_refusal_before_our_window_filled_keeps_most_of_the_budget() {
     tokio::time::sleep_until(slot).await;
     p.throttled(slot);
     assert!(
-        (p.budget() - 12.0 * IMMATURE_KEEP).abs() < 1e-9,
+        (p.budget() - 12.0 * 0.8).abs() < 1e-9,
         "{}",
         p.budget()
     );
