@@ -61,6 +61,9 @@ pub(super) struct Adapt {
     eager_until: Option<Instant>,
     /// Our recent throttles while steady.
     hits: Vec<Instant>,
+    /// The budget we had before making room: we ask for it back, and keep it if nobody took
+    /// the room (a client that does not adapt).
+    regain: Option<f64>,
     probe_wait: Duration,
     next_probe: Option<Instant>,
     /// Our count at the last throttle.
@@ -80,6 +83,7 @@ impl Adapt {
             fair: None,
             eager_until: None,
             hits: Vec::new(),
+            regain: None,
             probe_wait: PROBE_MIN,
             next_probe: None,
             level: None,
@@ -97,7 +101,9 @@ impl Adapt {
     }
 
     fn below_fair(&self, now: Instant) -> bool {
-        self.eager(now) || self.fair.is_some_and(|f| self.budget < f - 0.5)
+        self.eager(now)
+            || self.fair.is_some_and(|f| self.budget < f - 0.5)
+            || self.regain.is_some_and(|r| self.budget < r - 0.5)
     }
 
     /// When to probe next, from where the budget stands.
@@ -131,10 +137,24 @@ impl Adapt {
             Mode::Climbing => {
                 if first.is_some_and(|f| sent >= f + HOLD) {
                     self.budget = (self.budget + CLIMB_PER_CALL * self.cap).min(share);
+                    if let Some(r) = self.regain.filter(|r| self.budget >= *r) {
+                        // All of it back: nobody wanted it.
+                        self.budget = r;
+                        self.fair = Some(r);
+                        self.regain = None;
+                        self.mode = Mode::Steady;
+                        self.schedule(now);
+                    } else if self.budget >= share {
+                        // The whole ceiling, alone.
+                        self.mode = Mode::Steady;
+                    }
                 }
             }
             Mode::Probing(since) => {
-                if now >= since + PROBE_JUDGED {
+                if now >= since + PROBE_JUDGED && self.below_fair(now) {
+                    // Room below our share: take it at the pace of the start.
+                    self.mode = Mode::Climbing;
+                } else if now >= since + PROBE_JUDGED {
                     self.mode = Mode::Steady;
                     self.probe_wait = PROBE_MIN;
                     self.schedule(now);
@@ -161,18 +181,25 @@ impl Adapt {
         self.mode = Mode::Steady;
         let target = match was {
             Mode::Climbing => {
-                if ours < STARVED * self.cap {
+                self.regain = None;
+                if self.fair.is_none() && self.eager_until.is_none() && ours < STARVED * self.cap
+                {
                     self.eager_until = Some(now + EAGER);
                 } else {
-                    self.fair = Some(ours);
+                    self.eager_until = None;
+                    self.fair = Some(self.fair.unwrap_or(0.0).max(ours));
                 }
                 ours
             }
-            Mode::Probing(_) => match self.fair {
-                // No room above our share: back to it.
-                Some(f) if self.budget > f + 0.5 => ours.min(f),
-                _ => ours,
-            },
+            Mode::Probing(_) => {
+                // Refused below what we had: someone took the room we made.
+                self.regain = None;
+                match self.fair {
+                    // No room above our share: back to it.
+                    Some(f) if self.budget > f + 0.5 => ours.min(f),
+                    _ => ours,
+                }
+            }
             Mode::Steady => {
                 let strike = self
                     .alone_strike
@@ -191,6 +218,7 @@ impl Adapt {
                 }
                 // One more client shares: make room as if it had come to equal shares.
                 self.hits.clear();
+                self.regain = Some(self.budget);
                 let f = self.fair.unwrap_or(self.cap);
                 let f = self.cap * f / (self.cap + f);
                 self.fair = Some(f);
