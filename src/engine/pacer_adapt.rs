@@ -7,6 +7,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::time::Instant;
 
+use super::pacer::WINDOW;
+
 /// The share of the ceiling a pacer starts at.
 pub(super) const START: f64 = 0.6;
 /// How long the cautious start holds before the climb.
@@ -14,37 +16,43 @@ pub(super) const HOLD: Duration = Duration::from_millis(500);
 /// After [`HOLD`], each call let in adds this share of the ceiling to the budget, until the first
 /// throttle.
 const CLIMB_PER_CALL: f64 = 0.025;
-/// The waits between probes while alone: the first, and the longest.
-pub(super) const PROBE_MIN: Duration = Duration::from_secs(5);
-pub(super) const PROBE_MAX: Duration = Duration::from_secs(15);
-/// Below our share, a probe this often.
+/// Below our share, a probe about this often.
 const ASK_EVERY: Duration = Duration::from_millis(1000);
-/// Throttles of ours while steady within [`HIT_SPAN`] that mean one more client shares: the
-/// first may be someone's probe, which that client takes back when the service refuses it.
-const HITS: usize = 2;
-const HIT_SPAN: Duration = Duration::from_secs(10);
-/// At or above our share, a probe this seldom (for the room of a client that left).
-const ABOVE_EVERY: Duration = Duration::from_secs(30);
+/// At our share, a probe about this often at first, then less often up to the most.
+pub(super) const PROBE_MIN: Duration = Duration::from_secs(20);
+pub(super) const PROBE_MAX: Duration = Duration::from_secs(120);
 /// A probe that went this long without a throttle held.
 const PROBE_JUDGED: Duration = Duration::from_millis(1500);
 /// After a probe that held, the next one comes this soon.
 const PROBE_AFTER_HELD: Duration = Duration::from_millis(500);
+/// After a probe above our share that held, the next one comes about this soon: far enough
+/// apart that a client whose call each took is not hit twice within [`HIT_SPAN`].
+const AGAIN_ABOVE: Duration = Duration::from_secs(6);
+/// Probes above our share that must hold in a row before we take it that there is room.
+const HELD_ABOVE: u32 = 3;
 /// A first throttle with fewer of ours than this share of the ceiling in the window: the window
 /// was full of others' calls before ours came.
 const STARVED: f64 = 0.15;
 /// How long a client that came into a full window asks for more before it takes what it holds
 /// for its share.
 const EAGER: Duration = Duration::from_secs(10);
+/// Throttles of ours while steady within [`HIT_SPAN`] that mean one more client shares: the
+/// first may be someone's probe, which takes a call of ours once.
+const HITS: usize = 2;
+const HIT_SPAN: Duration = Duration::from_secs(10);
+/// After making room, we ask for it back this much later.
+const REGAIN_AFTER: Duration = Duration::from_secs(5);
 /// A throttle this soon after one taken for jitter while alone means another client is there.
 const ALONE_STRIKE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Mode {
-    /// The start: each call let in adds to the budget.
+    /// The start, or room below our share: each call let in adds to the budget.
     Climbing,
     Steady,
-    /// One call more per window since then.
-    Probing(Instant),
+    /// One call more per window since `since`; `once`: for one window only (above our share,
+    /// where a call that goes through may be one taken from someone else).
+    Probing { since: Instant, once: bool },
 }
 
 /// The budget and what it was learned from.
@@ -64,10 +72,10 @@ pub(super) struct Adapt {
     /// The budget we had before making room: we ask for it back, and keep it if nobody took
     /// the room (a client that does not adapt).
     regain: Option<f64>,
+    /// Probes above our share that held in a row.
+    held_above: u32,
     probe_wait: Duration,
     next_probe: Option<Instant>,
-    /// Our count at the last throttle.
-    level: Option<f64>,
     /// When a throttle came while we were alone, taken for jitter.
     alone_strike: Option<Instant>,
     /// Spreads the probes of clients that learned their share at the same moment.
@@ -84,9 +92,9 @@ impl Adapt {
             eager_until: None,
             hits: Vec::new(),
             regain: None,
+            held_above: 0,
             probe_wait: PROBE_MIN,
             next_probe: None,
-            level: None,
             alone_strike: None,
             rng: StdRng::seed_from_u64(seed),
         }
@@ -107,11 +115,13 @@ impl Adapt {
     }
 
     /// When to probe next, from where the budget stands.
-    fn schedule(&mut self, now: Instant) {
-        let wait = if self.below_fair(now) {
+    fn schedule(&mut self, now: Instant, soon: bool) {
+        let wait = if soon && self.held_above > 0 {
+            AGAIN_ABOVE
+        } else if soon {
+            PROBE_AFTER_HELD
+        } else if self.below_fair(now) {
             ASK_EVERY
-        } else if self.fair.is_some() {
-            ABOVE_EVERY
         } else {
             self.probe_wait
         };
@@ -136,50 +146,73 @@ impl Adapt {
         match self.mode {
             Mode::Climbing => {
                 if first.is_some_and(|f| sent >= f + HOLD) {
-                    self.budget = (self.budget + CLIMB_PER_CALL * self.cap).min(share);
-                    if let Some(r) = self.regain.filter(|r| self.budget >= *r) {
-                        // All of it back: nobody wanted it.
-                        self.budget = r;
-                        self.fair = Some(r);
-                        self.regain = None;
-                        self.mode = Mode::Steady;
-                        self.schedule(now);
-                    } else if self.budget >= share {
-                        // The whole ceiling, alone.
-                        self.mode = Mode::Steady;
-                    }
+                    self.climb(now, share);
                 }
             }
-            Mode::Probing(since) => {
-                if now >= since + PROBE_JUDGED && self.below_fair(now) {
-                    // Room below our share: take it at the pace of the start.
-                    self.mode = Mode::Climbing;
-                } else if now >= since + PROBE_JUDGED {
-                    self.mode = Mode::Steady;
-                    self.probe_wait = PROBE_MIN;
-                    self.schedule(now);
-                    if self.fair.is_none() && !self.eager(now) {
-                        self.next_probe = Some(now + PROBE_AFTER_HELD);
-                    }
-                }
-            }
+            Mode::Probing { since, once } => self.judge(now, since, once),
             Mode::Steady => {
                 let due = self.next_probe.is_some_and(|t| now >= t);
                 if due && self.budget < share {
+                    let once = !self.below_fair(now) && self.fair.is_some();
                     self.budget = (self.budget + 1.0).min(share);
-                    self.mode = Mode::Probing(now);
+                    self.mode = Mode::Probing { since: now, once };
                     self.next_probe = None;
                 }
             }
         }
     }
 
+    fn climb(&mut self, now: Instant, share: f64) {
+        self.budget = (self.budget + CLIMB_PER_CALL * self.cap).min(share);
+        if let Some(r) = self.regain.filter(|r| self.budget >= *r) {
+            // All of it back: nobody wanted the room we made.
+            self.budget = r;
+            self.fair = Some(r);
+            self.regain = None;
+            self.mode = Mode::Steady;
+            self.schedule(now, false);
+        } else if self.budget >= share {
+            // The whole ceiling, alone.
+            self.mode = Mode::Steady;
+        }
+    }
+
+    /// A probe that has not been refused.
+    fn judge(&mut self, now: Instant, since: Instant, once: bool) {
+        if once && now >= since + WINDOW && self.fair.is_some_and(|f| self.budget > f + 0.5) {
+            // One window of one call more is all a probe above our share takes.
+            self.budget -= 1.0;
+        }
+        if now < since + PROBE_JUDGED {
+            return;
+        }
+        self.mode = Mode::Steady;
+        if once {
+            self.held_above += 1;
+            if self.held_above >= HELD_ABOVE {
+                // Room above our share, again and again: a client left. Take it.
+                self.held_above = 0;
+                self.budget += 1.0;
+                self.fair = Some(self.budget);
+                self.probe_wait = PROBE_MIN;
+            }
+            self.schedule(now, true);
+        } else if self.below_fair(now) && self.regain.is_none() {
+            // Room below our share: take it at the pace of the start.
+            self.mode = Mode::Climbing;
+        } else if self.regain.is_some_and(|r| self.budget >= r - 0.5) {
+            // All of it back: nobody wanted the room we made.
+            self.fair = self.regain.take();
+            self.schedule(now, false);
+        } else {
+            self.schedule(now, self.fair.is_none());
+        }
+    }
+
     /// The service refused a call; `ours` of our calls were in its window.
     pub(super) fn throttled(&mut self, now: Instant, ours: f64, share: f64) {
         let others = (self.cap - ours).max(0.0);
-        let was = self.mode;
-        self.mode = Mode::Steady;
-        let target = match was {
+        let target = match self.mode {
             Mode::Climbing => {
                 self.regain = None;
                 if self.fair.is_none() && self.eager_until.is_none() && ours < STARVED * self.cap
@@ -191,14 +224,16 @@ impl Adapt {
                 }
                 ours
             }
-            Mode::Probing(_) => {
-                // Refused below what we had: someone took the room we made.
+            Mode::Probing { once: true, .. } => {
+                // No room above our share.
+                self.held_above = 0;
+                self.probe_wait = (self.probe_wait * 2).min(PROBE_MAX);
+                ours.min(self.fair.unwrap_or(ours))
+            }
+            Mode::Probing { once: false, .. } => {
+                // Refused below what we had: someone took the room.
                 self.regain = None;
-                match self.fair {
-                    // No room above our share: back to it.
-                    Some(f) if self.budget > f + 0.5 => ours.min(f),
-                    _ => ours,
-                }
+                ours
             }
             Mode::Steady => {
                 let strike = self
@@ -213,31 +248,26 @@ impl Adapt {
                 self.hits.retain(|t| now < *t + HIT_SPAN);
                 self.hits.push(now);
                 if self.hits.len() < HITS && self.fair.is_some() {
-                    // Someone's probe, maybe: they take it back when refused; we hold on.
+                    // Someone's probe, maybe: it takes one call of ours, once; we hold on.
                     return;
                 }
-                // One more client shares: make room as if it had come to equal shares.
+                // One more client shares: make room as if it had come to equal shares, and
+                // ask for it back in case nobody takes it.
                 self.hits.clear();
                 self.regain = Some(self.budget);
                 let f = self.fair.unwrap_or(self.cap);
                 let f = self.cap * f / (self.cap + f);
                 self.fair = Some(f);
-                ours.min(f)
+                self.mode = Mode::Steady;
+                self.budget = ours.min(f).min(share).max(self.floor());
+                // The newcomer first: we ask for ours back one call at a time, a while later.
+                self.next_probe = Some(now + REGAIN_AFTER);
+                return;
             }
         };
-        self.set(now, ours, target, share, was);
-    }
-
-    fn set(&mut self, now: Instant, ours: f64, target: f64, share: f64, was: Mode) {
-        let same_level = self.level.is_some_and(|l| (l - ours).abs() <= 1.0);
-        self.probe_wait = if matches!(was, Mode::Probing(_)) && same_level {
-            (self.probe_wait * 2).min(PROBE_MAX)
-        } else {
-            PROBE_MIN
-        };
-        self.level = Some(ours);
+        self.mode = Mode::Steady;
         self.budget = target.min(share).max(self.floor());
-        self.schedule(now);
+        self.schedule(now, false);
     }
 
     /// A budget set from outside (peers, or a lower count): never above `most`.

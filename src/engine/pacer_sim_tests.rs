@@ -91,7 +91,7 @@ async fn pacer_table() {
         scenarios.push(Scenario::together(1, 60, seed).beside(8.0).loopback(0));
         for sc in sharing(seed) {
             scenarios.push(sc.clone());
-            scenarios.push(sc.loopback(300));
+            scenarios.push(sc.loopback(100));
         }
     }
     for sc in scenarios {
