@@ -100,7 +100,7 @@ fn start(mut rows: Vec<Row>, writer: &Writer) -> Result<InFlight, FeedError> {
         .map(|r| SyncRow {
             fingerprint: r.fingerprint(),
             source_key: r.source_key(),
-            target_key: r.target_key().to_owned(),
+            key_len: r.target_key().len(),
             file_system_id: std::mem::take(&mut r.request.file_system_id),
             target_path: std::mem::take(&mut r.request.target_path),
             line: r.line,

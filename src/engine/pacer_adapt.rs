@@ -52,7 +52,10 @@ enum Mode {
     Steady,
     /// One call more per window since `since`; `once`: for one window only (above our share,
     /// where a call that goes through may be one taken from someone else).
-    Probing { since: Instant, once: bool },
+    Probing {
+        since: Instant,
+        once: bool,
+    },
 }
 
 /// The budget and what it was learned from.
@@ -215,8 +218,7 @@ impl Adapt {
         let target = match self.mode {
             Mode::Climbing => {
                 self.regain = None;
-                if self.fair.is_none() && self.eager_until.is_none() && ours < STARVED * self.cap
-                {
+                if self.fair.is_none() && self.eager_until.is_none() && ours < STARVED * self.cap {
                     self.eager_until = Some(now + EAGER);
                 } else {
                     self.eager_until = None;

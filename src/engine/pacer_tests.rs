@@ -134,11 +134,7 @@ async fn a_refusal_before_our_window_filled_keeps_most_of_the_budget() {
     let slot = p.turn().await;
     tokio::time::sleep_until(slot).await;
     p.throttled(slot);
-    assert!(
-        (p.budget() - 12.0 * 0.8).abs() < 1e-9,
-        "{}",
-        p.budget()
-    );
+    assert!((p.budget() - 12.0 * 0.8).abs() < 1e-9, "{}", p.budget());
 }
 
 #[tokio::test(start_paused = true)]

@@ -62,7 +62,7 @@ pub(super) fn sync(
     let mut rows = rows.into_iter().peekable();
     while let Some(r) = rows.next() {
         let found = by_identity
-            .query_row(params![r.file_system_id, r.target_key], |row| {
+            .query_row(params![r.file_system_id, r.target_key()], |row| {
                 read_row(row, &r)
             })
             .optional()?
@@ -127,7 +127,7 @@ fn settle(
         None => {
             tx.prepare_cached(INSERT_SQL)?.execute(params![
                 r.file_system_id,
-                r.target_key,
+                r.target_key(),
                 r.target_path,
                 r.line as i64,
                 r.region,
@@ -155,7 +155,7 @@ fn settle(
 /// is still what the manifest says (nothing to write). `None` when it is another row.
 fn read_row(row: &rusqlite::Row<'_>, r: &SyncRow) -> rusqlite::Result<Option<(Synced, bool)>> {
     if row.get_ref(14)?.as_str().ok() != Some(r.file_system_id.as_str())
-        || row.get_ref(15)?.as_str().ok() != Some(r.target_key.as_str())
+        || row.get_ref(15)?.as_str().ok() != Some(r.target_key())
     {
         return Ok(None);
     }
@@ -172,7 +172,7 @@ fn read_row(row: &rusqlite::Row<'_>, r: &SyncRow) -> rusqlite::Result<Option<(Sy
         rotation: row.get(8)?,
     };
     let path = row.get_ref(9)?.as_str_or_null().ok().flatten();
-    let same = path.unwrap_or(&r.target_key) == r.target_path
+    let same = path.unwrap_or(r.target_key()) == r.target_path
         && row.get::<_, i64>(10)? == r.line as i64
         && row.get_ref(11)?.as_str().ok() == Some(r.region.as_str())
         && row.get_ref(12)?.as_str_or_null().ok().flatten() == r.data_flow_name.as_deref()
