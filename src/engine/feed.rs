@@ -124,11 +124,14 @@ impl Sink<'_> {
     /// Waits for a batch's answer and hands its rows on; returns the rows with nothing to do
     /// (to be freed where they were read), or `None` when the engine is gone.
     fn hand_on(&self, batch: InFlight) -> Result<Option<Vec<Row>>, FeedError> {
-        let synced = batch.pending.wait()?;
-        let mut dead = Vec::with_capacity(synced.len());
+        let (mut lent, synced) = batch.pending.wait()?;
+        let mut rows = batch.rows;
+        // Each row gets its fields back where it lies (rows are large: moving a million of them
+        // costs more than deciding on them), and is settled or not.
+        let mut settled = Vec::with_capacity(rows.len());
         // Rows final before the run are only counted, one event per state for the batch.
         let mut earlier: Vec<(RowState, u64)> = Vec::new();
-        for (mut row, (mut lent, synced)) in batch.rows.into_iter().zip(synced) {
+        for ((row, lent), synced) in rows.iter_mut().zip(&mut lent).zip(&synced) {
             let known = Known {
                 state: synced.state,
                 error_code: synced.error_code.as_deref(),
@@ -136,16 +139,24 @@ impl Sink<'_> {
                 source: (synced.source_key.as_deref(), &lent.source_key),
                 rotation: synced.rotation,
             };
-            if self.op.resume(known, self.retry_failed) == Resume::Settled {
+            let done = self.op.resume(known, self.retry_failed) == Resume::Settled;
+            if done {
                 match earlier.iter_mut().find(|(s, _)| *s == synced.state) {
                     Some((_, n)) => *n += 1,
                     None => earlier.push((synced.state, 1)),
                 }
-                restore(&mut row, &mut lent);
-                dead.push(row);
-                continue;
             }
-            restore(&mut row, &mut lent);
+            settled.push(done);
+            restore(row, lent);
+        }
+        // The rows that need work go to the engine in their order; the others stay behind.
+        let mut at = 0;
+        let work = rows.extract_if(.., |_| {
+            at += 1;
+            !settled[at - 1]
+        });
+        let needing = synced.into_iter().zip(&settled).filter(|(_, s)| !**s);
+        for (row, (synced, _)) in work.zip(needing) {
             if self.tx.blocking_send(FeedItem { row, synced }).is_err() {
                 return Ok(None);
             }
@@ -153,6 +164,6 @@ impl Sink<'_> {
         for (state, rows) in earlier {
             self.events.send(Event::Earlier { state, rows });
         }
-        Ok(Some(dead))
+        Ok(Some(rows))
     }
 }

@@ -10,13 +10,13 @@ use super::writer::{now_ms, Op, Writer};
 /// A sync handed to the writer, not yet answered.
 pub struct PendingSync {
     writer: Writer,
-    rx: oneshot::Receiver<Result<Vec<(SyncRow, Synced)>, String>>,
+    rx: oneshot::Receiver<Result<(Vec<SyncRow>, Vec<Synced>), String>>,
 }
 
 impl PendingSync {
-    /// Waits for the writer's answer (outside the async runtime): each row handed over, given
-    /// back (its strings are the caller's to reuse), with where it stands.
-    pub fn wait(self) -> Result<Vec<(SyncRow, Synced)>, StoreError> {
+    /// Waits for the writer's answer (outside the async runtime): the rows handed over, given
+    /// back (their strings are the caller's to reuse), and where each stands, in their order.
+    pub fn wait(self) -> Result<(Vec<SyncRow>, Vec<Synced>), StoreError> {
         self.writer.answer(self.rx.blocking_recv())
     }
 }
@@ -81,6 +81,6 @@ impl Writer {
                 reply,
             })
             .await?;
-        Ok(synced.into_iter().map(|(_, s)| s).collect())
+        Ok(synced.1)
     }
 }
