@@ -7,16 +7,19 @@ use super::open::StoreError;
 use super::records::{SyncRow, Synced};
 use super::writer::{now_ms, Op, Writer};
 
+/// The writer's answer to a sync: the rows it was given, and where each stands.
+pub(super) type SyncAnswer = (Vec<SyncRow>, Vec<Synced>);
+
 /// A sync handed to the writer, not yet answered.
 pub struct PendingSync {
     writer: Writer,
-    rx: oneshot::Receiver<Result<(Vec<SyncRow>, Vec<Synced>), String>>,
+    rx: oneshot::Receiver<Result<SyncAnswer, String>>,
 }
 
 impl PendingSync {
     /// Waits for the writer's answer (outside the async runtime): the rows handed over, given
     /// back (their strings are the caller's to reuse), and where each stands, in their order.
-    pub fn wait(self) -> Result<(Vec<SyncRow>, Vec<Synced>), StoreError> {
+    pub fn wait(self) -> Result<SyncAnswer, StoreError> {
         self.writer.answer(self.rx.blocking_recv())
     }
 }

@@ -26,7 +26,7 @@ pub(super) enum Op {
     Sync {
         rows: Vec<SyncRow>,
         now_ms: i64,
-        reply: Reply<(Vec<SyncRow>, Vec<Synced>)>,
+        reply: Reply<super::feed_ops::SyncAnswer>,
     },
     /// A feed starts: no row seen yet.
     SyncBegin {
