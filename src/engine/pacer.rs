@@ -196,7 +196,8 @@ impl Pacer {
             s.next = slot;
             return Err(slot - LEAD);
         }
-        s.next = slot + gap(s.adapt.budget);
+        let spacing = s.adapt.spacing(now);
+        s.next = slot + gap(s.adapt.budget).mul_f64(spacing);
         s.first.get_or_insert(slot);
         let epoch = s.epoch;
         s.ledger.push_back(Entry {

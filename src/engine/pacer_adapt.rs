@@ -18,8 +18,9 @@ pub(super) const HOLD: Duration = Duration::from_millis(500);
 const CLIMB_PER_CALL: f64 = 0.025;
 /// Below our share, a probe about this often.
 const ASK_EVERY: Duration = Duration::from_millis(1000);
-/// At our share, a probe about this often at first, then less often up to the most.
-pub(super) const PROBE_MIN: Duration = Duration::from_secs(20);
+/// At our share, a probe about this often at first, then less often up to the most (times the
+/// clients we share with).
+pub(super) const PROBE_MIN: Duration = Duration::from_secs(15);
 pub(super) const PROBE_MAX: Duration = Duration::from_secs(120);
 /// A probe that went this long without a throttle held.
 const PROBE_JUDGED: Duration = Duration::from_millis(1500);
@@ -33,9 +34,9 @@ const HELD_ABOVE: u32 = 3;
 /// A first throttle with fewer of ours than this share of the ceiling in the window: the window
 /// was full of others' calls before ours came.
 const STARVED: f64 = 0.15;
-/// How long a client that came into a full window asks for more before it takes what it holds
-/// for its share.
-const EAGER: Duration = Duration::from_secs(10);
+/// How long at most a client that came into a full window asks for more before it takes what it
+/// holds for its share (it stops sooner, at the first throttle after room it found).
+const EAGER: Duration = Duration::from_secs(60);
 /// Throttles of ours while steady within [`HIT_SPAN`] that mean one more client shares: the
 /// first may be someone's probe, which takes a call of ours once.
 const HITS: usize = 2;
@@ -117,6 +118,17 @@ impl Adapt {
             || self.regain.is_some_and(|r| self.budget < r - 0.5)
     }
 
+    /// The spacing of the next call, as a share of the even one: a client asking its way into a
+    /// full window spreads its calls, so that they do not meet the others' at the same moment of
+    /// every window.
+    pub(super) fn spacing(&mut self, now: Instant) -> f64 {
+        if self.eager(now) {
+            self.rng.gen_range(0.6..1.4)
+        } else {
+            1.0
+        }
+    }
+
     /// When to probe next, from where the budget stands.
     fn schedule(&mut self, now: Instant, soon: bool) {
         let wait = if soon && self.held_above > 0 {
@@ -126,7 +138,10 @@ impl Adapt {
         } else if self.below_fair(now) {
             ASK_EVERY
         } else {
-            self.probe_wait
+            // Above our share, a client with a smaller share probes less often: all the clients
+            // together probe about as often as one alone would.
+            let shares = (self.cap / self.budget.max(self.floor())).clamp(1.0, 100.0);
+            self.probe_wait.mul_f64(shares)
         };
         // Between half and one and a half times the wait.
         let wait = wait.mul_f64(self.rng.gen_range(0.5..1.5));
