@@ -70,8 +70,9 @@ struct State {
     /// Decreases so far: a throttle of a call whose slot was taken before the last one is of
     /// the same burst.
     epoch: u32,
-    /// The send time of the refused call that opened the last burst.
+    /// The send time of the refused call that opened the last burst, and when it was answered.
     burst: Option<Instant>,
+    last_decrease: Option<Instant>,
     /// The most our budget may be: the ceiling, shared equally among the peers.
     share: f64,
     /// The peers counted last, and when to count them again.
@@ -125,6 +126,7 @@ impl Pacer {
                 ledger: VecDeque::new(),
                 epoch: 0,
                 burst: None,
+                last_decrease: None,
                 share: cap,
                 peers_seen: Peering::ALONE,
                 next_count: Some(now + settle / 2),
@@ -267,10 +269,13 @@ impl Pacer {
         let mut s = self.lock();
         let now = Instant::now();
         // A refused call does not count in the service's window.
-        let epoch = Self::entry(&mut s, sent)
-            .and_then(|i| s.ledger.remove(i))
-            .map(|e| e.epoch);
-        if epoch.is_some_and(|e| e < s.epoch) {
+        let entry = Self::entry(&mut s, sent).and_then(|i| s.ledger.remove(i));
+        let same_burst = match entry {
+            Some(e) => e.epoch < s.epoch,
+            // A call we did not give a slot to: of the burst if sent before the decrease.
+            None => s.last_decrease.is_some_and(|t| sent < t),
+        };
+        if same_burst {
             // The same burst: with this call out of our count, what was left may be less.
             if let Some(at) = s.burst {
                 let ours = Self::ours(&s, at).min(Self::ours(&s, sent));
@@ -278,19 +283,25 @@ impl Pacer {
             }
             return;
         }
-        s.epoch += 1;
-        s.burst = Some(sent);
         let ours = Self::ours(&s, sent);
         let share = s.share;
-        s.adapt.throttled(now, ours, share);
-        // Leave a gap at the new budget before the next call.
-        s.next = s.next.max(now) + gap(s.adapt.budget);
+        if s.adapt.throttled(now, ours, share) {
+            s.epoch += 1;
+            s.burst = Some(sent);
+            s.last_decrease = Some(now);
+            // Leave a gap at the new budget before the next call.
+            s.next = s.next.max(now) + gap(s.adapt.budget);
+        }
     }
 }
 
 #[cfg(test)]
 #[path = "pacer_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "pacer_adapt_tests.rs"]
+mod adapt_tests;
 
 #[cfg(test)]
 #[path = "pacer_sim.rs"]

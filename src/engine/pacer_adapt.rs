@@ -82,6 +82,8 @@ pub(super) struct Adapt {
     next_probe: Option<Instant>,
     /// When a throttle came while we were alone, taken for jitter.
     alone_strike: Option<Instant>,
+    /// When we last learned our share from a fill.
+    filled: Option<Instant>,
     /// Spreads the probes of clients that learned their share at the same moment.
     rng: StdRng,
 }
@@ -100,6 +102,7 @@ impl Adapt {
             probe_wait: PROBE_MIN,
             next_probe: None,
             alone_strike: None,
+            filled: None,
             rng: StdRng::seed_from_u64(seed),
         }
     }
@@ -115,7 +118,7 @@ impl Adapt {
     fn below_fair(&self, now: Instant) -> bool {
         self.eager(now)
             || self.fair.is_some_and(|f| self.budget < f - 0.5)
-            || self.regain.is_some_and(|r| self.budget < r - 0.5)
+            || self.regain.is_some_and(|r| self.budget < r)
     }
 
     /// The spacing of the next call, as a share of the even one: a client asking its way into a
@@ -172,7 +175,9 @@ impl Adapt {
                 let due = self.next_probe.is_some_and(|t| now >= t);
                 if due && self.budget < share {
                     let once = !self.below_fair(now) && self.fair.is_some();
-                    self.budget = (self.budget + 1.0).min(share);
+                    // One call more; asking back the room we made, no more than we had.
+                    let most = self.regain.filter(|r| self.budget < *r).unwrap_or(share);
+                    self.budget = (self.budget + 1.0).min(most).min(share);
                     self.mode = Mode::Probing { since: now, once };
                     self.next_probe = None;
                 }
@@ -218,7 +223,7 @@ impl Adapt {
         } else if self.below_fair(now) && self.regain.is_none() {
             // Room below our share: take it at the pace of the start.
             self.mode = Mode::Climbing;
-        } else if self.regain.is_some_and(|r| self.budget >= r - 0.5) {
+        } else if self.regain.is_some_and(|r| self.budget >= r) {
             // All of it back: nobody wanted the room we made.
             self.fair = self.regain.take();
             self.schedule(now, false);
@@ -227,8 +232,10 @@ impl Adapt {
         }
     }
 
-    /// The service refused a call; `ours` of our calls were in its window.
-    pub(super) fn throttled(&mut self, now: Instant, ours: f64, share: f64) {
+    /// The service refused a call; `ours` of our calls were in its window. Says whether the
+    /// budget came down (the throttles of calls given a slot before are then of the same burst);
+    /// not when we hold on.
+    pub(super) fn throttled(&mut self, now: Instant, ours: f64, share: f64) -> bool {
         let others = (self.cap - ours).max(0.0);
         let target = match self.mode {
             Mode::Climbing => {
@@ -238,14 +245,15 @@ impl Adapt {
                 } else {
                     self.eager_until = None;
                     self.fair = Some(self.fair.unwrap_or(0.0).max(ours));
+                    self.filled = Some(now);
                 }
                 ours
             }
             Mode::Probing { once: true, .. } => {
-                // No room above our share.
+                // No room above our share: back to it.
                 self.held_above = 0;
                 self.probe_wait = (self.probe_wait * 2).min(PROBE_MAX);
-                ours.min(self.fair.unwrap_or(ours))
+                self.fair.unwrap_or(ours)
             }
             Mode::Probing { once: false, .. } => {
                 // Refused below what we had: someone took the room.
@@ -260,13 +268,20 @@ impl Adapt {
                 if others < 1.5 && !strike {
                     // Nobody else in the window: our own jitter, once.
                     self.alone_strike = Some(now);
-                    return;
+                    return false;
+                }
+                if self.filled.is_some_and(|t| now < t + HIT_SPAN) {
+                    // Soon after our fill: the count it gave was one too many (a call of
+                    // someone else's refused in our place). What is left is what we hold now.
+                    self.fair = Some(ours);
+                    self.set(now, ours.min(self.budget), share);
+                    return true;
                 }
                 self.hits.retain(|t| now < *t + HIT_SPAN);
                 self.hits.push(now);
                 if self.hits.len() < HITS && self.fair.is_some() {
                     // Someone's probe, maybe: it takes one call of ours, once; we hold on.
-                    return;
+                    return false;
                 }
                 // One more client shares: make room as if it had come to equal shares, and
                 // ask for it back in case nobody takes it.
@@ -279,9 +294,15 @@ impl Adapt {
                 self.budget = ours.min(f).min(share).max(self.floor());
                 // The newcomer first: we ask for ours back one call at a time, a while later.
                 self.next_probe = Some(now + REGAIN_AFTER);
-                return;
+                return true;
             }
         };
+        self.set(now, target, share);
+        true
+    }
+
+    /// Steady at `target`, the next probe scheduled.
+    fn set(&mut self, now: Instant, target: f64, share: f64) {
         self.mode = Mode::Steady;
         self.budget = target.min(share).max(self.floor());
         self.schedule(now, false);
