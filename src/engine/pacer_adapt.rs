@@ -308,6 +308,12 @@ impl Adapt {
         self.schedule(now, false);
     }
 
+    /// Whether a probe of ours is under way (for tests that must not meet one).
+    #[cfg(test)]
+    pub(super) fn probing(&self) -> bool {
+        matches!(self.mode, Mode::Probing { .. })
+    }
+
     /// A budget set from outside (peers, or a lower count): never above `most`.
     pub(super) fn limit(&mut self, most: f64) {
         self.budget = self.budget.min(most).max(self.floor());
