@@ -6,16 +6,24 @@
 //! hold more than the budget: the send times the shell reports back (a call can leave later
 //! than its slot, when its mark took long to commit) are what is counted, not the slots.
 //!
+//! How the budget follows the service is [`super::pacer_adapt`]'s:
 //! - It starts cautiously: 60% of the ceiling for half a second, then climbs to the ceiling
 //!   within about two seconds, unless the service throttles a call first.
-//! - A throttled call means the service's window was full: the calls of ours it had let in just
-//!   before (our count) are, near enough, what is left to us; the budget becomes that count.
-//! - Others' share is the ceiling less our count. When it has grown since the last throttle
-//!   (another client arrived), the budget drops to an equal share among the clients we can
-//!   infer, so that a newcomer gets room.
-//! - Probes: after a quiet while, the budget goes up by one call. A probe that holds (no
-//!   throttle) is followed by another soon; one that is throttled at the same level as the last
-//!   doubles the wait before the next one, so that a steady neighbour costs few throttles.
+//! - A throttle while climbing is a *fill*: the service's window has just filled, and our calls
+//!   in it (our count) are what is left to us: the budget and our *share* become that count.
+//!   Clients started together fill the window in lockstep, one call of each in turn, and learn
+//!   equal shares from the same fill. A fill with almost none of ours is a newcomer's: it asks
+//!   for room, about once a second, its calls spread, until it has room and fills it.
+//! - At its share a client holds on: one throttle while steady is someone's probe (it took one
+//!   call of ours, once); two within ten seconds are a newcomer: make room as if one more client
+//!   had come to equal shares, then a while later ask the room back one call at a time, and keep
+//!   it if nobody took it (a client that does not adapt). Soon after a fill a throttle means the
+//!   fill's count was one too many: the share is corrected down.
+//! - Above its share a probe is one call more for one window, seldom (the smaller the share, the
+//!   rarer: all the clients together probe about as often as one), at random moments; a refused
+//!   probe doubles the wait; three that go through in a row mean room (a client left).
+//! - Throttles of calls given their slot before a decrease are of its burst: they lower the
+//!   budget to what the service counted, and are not taken for more decreases.
 //! - Peers: other bulkflow processes of this machine pacing the same calls
 //!   ([`super::peers`]) are counted every [`PEER_EVERY`]; the budget never exceeds this
 //!   process's whole-call share of the ceiling among them ([`Peering::share`]), drops to it when

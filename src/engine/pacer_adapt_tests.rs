@@ -75,22 +75,34 @@ async fn fill(p: &Pacer) -> f64 {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_fill_sets_the_budget_and_its_burst_costs_one_decrease() {
+async fn a_fill_sets_the_budget() {
     let p = pacer();
     let sent = let_in(&p, Duration::from_secs(1)).await;
     assert!(p.budget() > 14.0, "still climbing: {}", p.budget());
-    // Two calls are given their slots, then the first is refused: the window is full.
-    let first = p.turn().await;
-    let second = p.turn().await;
-    tokio::time::sleep_until(first).await;
-    p.throttled(first);
-    let ours = ours_before(&sent, first);
-    assert_eq!(p.budget(), ours);
-    // The second left after that answer, but had its slot before: the same burst, not a
-    // throttle while steady (which would be the second "hit" below and make room).
-    tokio::time::sleep_until(second).await;
-    p.throttled(second);
-    assert_eq!(p.budget(), ours);
+    let refused = refuse_next(&p).await;
+    assert_eq!(p.budget(), ours_before(&sent, refused));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_burst_costs_one_decrease() {
+    let p = pacer();
+    let share = fill(&p).await;
+    settle(&p, share).await;
+    hit(&p).await;
+    let_in(&p, Duration::from_secs(2)).await;
+    steady(&p).await;
+    // Three calls have their slots; the first is refused, the others leave after that answer,
+    // and are refused too: one burst, one decrease (not a second and third "hit").
+    let slots = [p.turn().await, p.turn().await, p.turn().await];
+    tokio::time::sleep_until(slots[0]).await;
+    p.throttled(slots[0]);
+    let room = 20.0 * share / (20.0 + share);
+    assert!((p.budget() - room).abs() < 1e-9, "{} {room}", p.budget());
+    for slot in &slots[1..] {
+        tokio::time::sleep_until(*slot).await;
+        p.throttled(*slot);
+    }
+    assert!((p.budget() - room).abs() < 1e-9, "{} {room}", p.budget());
 }
 
 #[tokio::test(start_paused = true)]
@@ -121,7 +133,11 @@ async fn at_its_share_one_throttle_is_someones_probe_and_two_are_a_newcomer() {
     // Another within ten seconds: one more client shares; room as if it came to equal shares.
     let refused = hit(&p).await;
     let room = 20.0 * share / (20.0 + share);
-    assert!((p.budget() - room).abs() < 1e-9, "{refused:?}: {} {room}", p.budget());
+    assert!(
+        (p.budget() - room).abs() < 1e-9,
+        "{refused:?}: {} {room}",
+        p.budget()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -206,7 +222,10 @@ async fn a_probe_above_the_share_is_one_call_for_one_window_and_seldom() {
     }
     // Half to one and a half times the wait, which doubles for each refused probe (the wait
     // before a refused probe counted from the last one that held).
-    assert!(waits[0] >= base / 2 && waits[0] <= base * 3 / 2, "{waits:?}");
+    assert!(
+        waits[0] >= base / 2 && waits[0] <= base * 3 / 2,
+        "{waits:?}"
+    );
     let most = PROBE_MAX.mul_f64(20.0 / share);
     let last = waits[4];
     assert!(last >= (base * 8).min(most) / 2 - base * 2, "{waits:?}");
