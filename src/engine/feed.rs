@@ -69,10 +69,7 @@ pub fn feed(
     writer.sync_begin_blocking()?;
     let mut ahead = ReadAhead::start(reader, BATCH);
     while let Some(read) = ahead.next_batch() {
-        let batch = read
-            .into_iter()
-            .collect::<Result<Vec<Row>, Problem>>()
-            .map_err(FeedError::Manifest)?;
+        let batch = read.map_err(FeedError::Manifest)?;
         rows += batch.len() as u64;
         let next = start(batch, writer)?;
         if let Some(done) = in_flight.replace(next) {

@@ -16,12 +16,9 @@ const RECORD: usize = 24;
 /// Read buffers of the merge, shared by every spilled chunk.
 const MERGE_BUFFERS: usize = 4 << 20;
 
-/// An identity as a number: ordered as its bytes are (big-endian), compared in one instruction.
-type Key = u128;
-
 /// Collects every row's identity and line, then names each row whose identity an earlier row has.
 pub(crate) struct Duplicates {
-    chunk: Vec<(Key, u64)>,
+    chunk: Vec<(Identity, u64)>,
     chunk_len: usize,
     spill: Option<Spill>,
     /// Spilled chunks of other collectors taken in ([`Duplicates::absorb`]).
@@ -57,7 +54,7 @@ impl Duplicates {
 
     /// Adds a row's identity.
     pub(crate) fn push(&mut self, id: Identity, line: u64) -> io::Result<()> {
-        self.chunk.push((Key::from_be_bytes(id), line));
+        self.chunk.push((id, line));
         if self.chunk.len() >= self.chunk_len && cfg!(unix) {
             self.spill_chunk()?;
         }
@@ -76,7 +73,7 @@ impl Duplicates {
         };
         let mut bytes = Vec::with_capacity(self.chunk.len() * RECORD);
         for (id, line) in self.chunk.drain(..) {
-            bytes.extend_from_slice(&id.to_be_bytes());
+            bytes.extend_from_slice(&id);
             bytes.extend_from_slice(&line.to_le_bytes());
         }
         write_at(&spill.file, &bytes, spill.end)?;
@@ -88,7 +85,7 @@ impl Duplicates {
     /// Takes in the identities another collector gathered.
     pub(crate) fn absorb(&mut self, mut other: Duplicates) -> io::Result<()> {
         for (id, line) in other.chunk.drain(..) {
-            self.push(id.to_be_bytes(), line)?;
+            self.push(id, line)?;
         }
         self.others.extend(other.spill.take());
         self.others.append(&mut other.others);
@@ -98,8 +95,8 @@ impl Duplicates {
     /// Calls `dup(line, first_line)` for every row whose identity the row at `first_line` (the
     /// earliest) already has, in identity order.
     pub(crate) fn finish(mut self, mut dup: impl FnMut(u64, u64)) -> io::Result<()> {
-        let mut first: Option<(Key, u64)> = None;
-        let mut see = |id: Key, line: u64| match first {
+        let mut first: Option<(Identity, u64)> = None;
+        let mut see = |id: Identity, line: u64| match first {
             Some((f, first_line)) if f == id => dup(line, first_line),
             _ => first = Some((id, line)),
         };
@@ -153,7 +150,7 @@ struct RunReader<'a> {
 }
 
 impl RunReader<'_> {
-    fn next(&mut self) -> io::Result<Option<(Key, u64)>> {
+    fn next(&mut self) -> io::Result<Option<(Identity, u64)>> {
         if self.pos >= self.buf.len() {
             if self.left == 0 {
                 return Ok(None);
@@ -173,7 +170,7 @@ impl RunReader<'_> {
         id.copy_from_slice(&rec[..16]);
         let mut line = [0u8; 8];
         line.copy_from_slice(&rec[16..]);
-        Ok(Some((Key::from_be_bytes(id), u64::from_le_bytes(line))))
+        Ok(Some((id, u64::from_le_bytes(line))))
     }
 }
 
