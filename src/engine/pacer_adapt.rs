@@ -43,6 +43,8 @@ const HITS: usize = 2;
 const HIT_SPAN: Duration = Duration::from_secs(10);
 /// After making room, we ask for it back this much later.
 const REGAIN_AFTER: Duration = Duration::from_secs(5);
+/// Asks below our share refused in a row after which what we hold is our share.
+const ASKS_REFUSED: u32 = 2;
 /// A throttle this soon after one taken for jitter while alone means another client is there.
 const ALONE_STRIKE: Duration = Duration::from_secs(5);
 
@@ -73,6 +75,8 @@ pub(super) struct Adapt {
     eager_until: Option<Instant>,
     /// Our recent throttles while steady.
     hits: Vec<Instant>,
+    /// Asks below our share refused in a row.
+    refused_asks: u32,
     /// The budget we had before making room: we ask for it back, and keep it if nobody took
     /// the room (a client that does not adapt).
     regain: Option<f64>,
@@ -97,6 +101,7 @@ impl Adapt {
             fair: None,
             eager_until: None,
             hits: Vec::new(),
+            refused_asks: 0,
             regain: None,
             held_above: 0,
             probe_wait: PROBE_MIN,
@@ -220,14 +225,15 @@ impl Adapt {
                 self.probe_wait = PROBE_MIN;
             }
             self.schedule(now, true);
-        } else if self.below_fair(now) && self.regain.is_none() {
-            // Room below our share: take it at the pace of the start.
+        } else if self.eager(now) {
+            // A newcomer that found room: take it at the pace of the start.
             self.mode = Mode::Climbing;
         } else if self.regain.is_some_and(|r| self.budget >= r) {
             // All of it back: nobody wanted the room we made.
             self.fair = self.regain.take();
             self.schedule(now, false);
         } else {
+            self.refused_asks = 0;
             self.schedule(now, self.fair.is_none());
         }
     }
@@ -256,8 +262,14 @@ impl Adapt {
                 self.fair.unwrap_or(ours)
             }
             Mode::Probing { once: false, .. } => {
-                // Refused below what we had: someone took the room.
+                // Refused below what we had: someone took the room (twice in a row: it is
+                // theirs now, and what we hold is our share).
                 self.regain = None;
+                self.refused_asks += 1;
+                if self.refused_asks >= ASKS_REFUSED {
+                    self.refused_asks = 0;
+                    self.fair = self.fair.map(|_| ours);
+                }
                 ours
             }
             Mode::Steady => {
@@ -271,9 +283,9 @@ impl Adapt {
                     return false;
                 }
                 if self.filled.is_some_and(|t| now < t + HIT_SPAN) {
-                    // Soon after our fill: the count it gave was one too many (a call of
-                    // someone else's refused in our place). What is left is what we hold now.
-                    self.fair = Some(ours);
+                    // Soon after our fill: its count may have been one too many (a call of
+                    // someone else's refused in our place), or a call of ours arrived late. We
+                    // hold what the service counted now, and ask the rest back.
                     self.set(now, ours.min(self.budget), share);
                     return true;
                 }

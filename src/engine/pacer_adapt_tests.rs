@@ -106,19 +106,46 @@ async fn a_burst_costs_one_decrease() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_throttle_soon_after_the_fill_corrects_the_share() {
-    // The fill counted a call of someone else's that the service refused in our place: one of
-    // ours too many.
+async fn a_throttle_soon_after_the_fill_costs_a_call_asked_back_while_there_is_room() {
+    // Our fill may have counted a call of someone else's refused in our place, or a call of
+    // ours arrived late: we hold what the service counted, and ask the rest back.
     let p = pacer();
     let share = fill(&p).await;
     let_in(&p, Duration::from_secs(3)).await;
     let sent = let_in(&p, Duration::from_secs(1)).await;
     let refused = refuse_next(&p).await;
-    assert_eq!(p.budget(), ours_before(&sent, refused).min(share));
-    let_in(&p, Duration::from_secs(2)).await;
-    let sent = let_in(&p, Duration::from_secs(1)).await;
-    let refused = refuse_next(&p).await;
-    assert_eq!(p.budget(), ours_before(&sent, refused).min(share));
+    let held = ours_before(&sent, refused).min(share);
+    assert_eq!(p.budget(), held);
+    assert!(held < share, "{held} {share}");
+    let_in(&p, Duration::from_secs(6)).await;
+    assert_eq!(p.budget(), share);
+}
+
+#[tokio::test(start_paused = true)]
+async fn asks_refused_twice_make_what_we_hold_our_share() {
+    let p = pacer();
+    let share = fill(&p).await;
+    let_in(&p, Duration::from_secs(3)).await;
+    refuse_next(&p).await;
+    // Each ask below the share is refused: the room is someone else's.
+    for _ in 0..2 {
+        let held = p.budget();
+        assert!(held < share, "{held} {share}");
+        let until = Instant::now() + Duration::from_secs(5);
+        while p.budget() <= held && Instant::now() < until {
+            let_in(&p, Duration::from_millis(50)).await;
+        }
+        assert!(p.budget() > held, "no ask");
+        refuse_next(&p).await;
+    }
+    let lower = p.budget();
+    assert!(lower < share, "{lower} {share}");
+    // No more asks: only a rare probe above the new share, one call for one window.
+    let start = Instant::now();
+    while Instant::now() < start + Duration::from_secs(8) {
+        let_in(&p, Duration::from_millis(100)).await;
+        assert!(p.budget() <= lower + 1.0, "{} {lower}", p.budget());
+    }
 }
 
 #[tokio::test(start_paused = true)]
