@@ -2,14 +2,17 @@
 //! called, and every outcome turned into SPEC's exit code ([`ExitCode`]).
 
 mod delete_cmd;
+mod delete_preview;
 mod offline;
 mod outputs;
 mod plan_cmd;
 mod run_cmd;
+mod state_file;
 mod stdin_spool;
+mod task_cmd;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, Parser};
 use tokio_util::sync::CancellationToken;
@@ -56,6 +59,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run_cmd::run(&args, cli.quiet).code(),
         Command::Plan(args) => plan_cmd::plan(&args, cli.quiet).code(),
         Command::Delete(args) => delete_cmd::delete(&args, cli.quiet).code(),
+        Command::Task(args) => task_cmd::task(&args, cli.quiet).code(),
         Command::Validate(args) => offline::validate(&args).code(),
         Command::Status(args) => status_cmd(args).code(),
         Command::Report(args) => report_cmd(args).code(),
@@ -105,25 +109,35 @@ fn home() -> Option<PathBuf> {
 /// First Ctrl-C, SIGTERM or SIGHUP: stop starting calls and finish those in flight. Second: exit
 /// now; the calls in flight are already recorded as `unknown` and the next run resolves them.
 /// After a hangup stderr may be gone: what is said here may be lost, never panics.
-async fn watch_signals(cancel: CancellationToken) {
-    let Ok(mut signals) = crate::signals::StopSignals::listen() else {
-        return;
-    };
-    for n in 0..2 {
-        let Some(name) = signals.recv().await else {
+///
+/// The handlers are installed before this returns (call it inside the runtime), so that a
+/// command starts its work only once they listen; the future it returns does the watching.
+fn watch_signals(cancel: CancellationToken) -> impl std::future::Future<Output = ()> {
+    let signals = crate::signals::StopSignals::listen().ok();
+    if signals.is_some() {
+        // From here on a signal is this handler's, not the stdin copy's watcher's.
+        stdin_spool::hand_over();
+    }
+    async move {
+        let Some(mut signals) = signals else {
             return;
         };
-        if n == 0 {
-            cancel.cancel();
-            diag::warn(format_args!(
-                "{name}: stopping: finishing the calls in flight (again to quit at once)"
-            ));
-        } else {
-            diag::warn(format_args!("{name}: quitting at once; the rows in flight are `unknown` and the next run resolves them"));
-            let _ = std::io::stderr().flush();
-            // `exit` runs no destructor: the copy of a manifest read from stdin goes now.
-            stdin_spool::remove_now();
-            std::process::exit(ExitCode::Interrupted.code());
+        for n in 0..2 {
+            let Some(name) = signals.recv().await else {
+                return;
+            };
+            if n == 0 {
+                cancel.cancel();
+                diag::warn(format_args!(
+                    "{name}: stopping: finishing the calls in flight (again to quit at once)"
+                ));
+            } else {
+                diag::warn(format_args!("{name}: quitting at once; the rows in flight are `unknown` and the next run resolves them"));
+                let _ = std::io::stderr().flush();
+                // `exit` runs no destructor: the copy of a manifest read from stdin goes now.
+                stdin_spool::remove_now();
+                std::process::exit(ExitCode::Interrupted.code());
+            }
         }
     }
 }
@@ -150,9 +164,34 @@ fn state_of(loc: &StateLocation) -> PathBuf {
     }
 }
 
+/// Why there is no state file at `path` for `status` or `report`, with a did-you-mean: a usage
+/// error (exit 2), not a state file in use or unreadable (exit 5, which cron jobs alert on).
+fn missing_state(loc: &StateLocation, path: &Path) -> String {
+    let near = |p: &Path| match crate::manifest::nearby::closest_file(p) {
+        Some(n) => format!("; did you mean {}?", n.display()),
+        None => String::new(),
+    };
+    match (&loc.state, &loc.manifest) {
+        (None, Some(m)) if !m.exists() => {
+            format!("{}: no such file{}", m.display(), near(m))
+        }
+        (None, Some(m)) => format!(
+            "{}: no state file: no run of {} has recorded anything there (or its runs were \
+             given --state FILE: pass the same --state here)",
+            path.display(),
+            m.display()
+        ),
+        _ => format!("{}: no such state file{}", path.display(), near(path)),
+    }
+}
+
 /// Opens an existing state file for `status` and `report`; the exit code when it cannot be.
 fn open_state(loc: &StateLocation) -> Result<(PathBuf, rusqlite::Connection), ExitCode> {
     let path = state_of(loc);
+    if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        error(missing_state(loc, &path));
+        return Err(ExitCode::Usage);
+    }
     match store::open(&path, false) {
         Ok(c) => Ok((path, c)),
         Err(e) => {
@@ -186,6 +225,7 @@ fn report_cmd(args: ReportArgs) -> ExitCode {
         format: args.format,
         only: args.only.as_deref().and_then(RowState::parse),
         run: args.run,
+        state_file: Some(path.clone()),
     };
     if let Some(id) = args.run {
         if let Err(e) = report_file::check_run(&conn, &path, args.format, id) {

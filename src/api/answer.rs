@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::classify::{classify_code, permanent_tls_failure, OutcomeClass, TlsFailure};
-use super::client::{codes, err, CallError};
-use super::untrusted::{escape, Scrubber};
+use super::error::{codes, err, CallError};
+use super::untrusted::{escape, Scrubber, WITHHELD};
 
 /// Longest Content-Type quoted in a message.
 const MAX_QUOTED_TYPE: usize = 60;
@@ -43,12 +43,25 @@ pub(super) fn interpret(
                 "an answer that is not the API's JSON, or was cut off",
             ));
         }
+        // The body's type tells a gateway's error page from a garbled answer of the API.
+        let body = match media_type(content_type) {
+            Some(m) => format!(" (a {m} body)"),
+            None => String::new(),
+        };
         return Err(err(
             status_class(status),
             codes::HTTP_STATUS,
-            format!("HTTP {status} without an API answer (is --endpoint the CFS API?)"),
+            format!("HTTP {status} without an API answer{body}: is --endpoint the CFS API?"),
         ));
     };
+    // Classified by the code as it came: a code that happens to share a run of characters with
+    // a secret is still the code it is, even if it is not shown.
+    let raw_class = resp
+        .get("Error")
+        .and_then(|e| e.get("Code"))
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty() && *c != codes::MALFORMED)
+        .map(classify_code);
     // A hostile or broken server may echo a secret, or write a line break, into any field.
     scrubber.clean_value(&mut resp);
     let request_id: String = resp
@@ -59,29 +72,7 @@ pub(super) fn interpret(
         .take(128)
         .collect();
     if let Some(error) = resp.get("Error") {
-        let code = error
-            .get("Code")
-            .and_then(Value::as_str)
-            .filter(|c| !c.is_empty())
-            .unwrap_or(codes::MALFORMED);
-        let message: String = error
-            .get("Message")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .chars()
-            .take(1000)
-            .collect();
-        let class = if code == codes::MALFORMED {
-            OutcomeClass::Unknown
-        } else {
-            classify_code(code)
-        };
-        return Err(CallError {
-            class,
-            code: code.chars().take(128).collect(),
-            message,
-            request_id: Some(request_id),
-        });
+        return Err(api_error(error, raw_class, request_id));
     }
     if status != 200 {
         return Err(CallError {
@@ -96,6 +87,34 @@ pub(super) fn interpret(
     Ok((resp, request_id))
 }
 
+/// The API's error, cleaned already: its code (classified as it came, `raw_class`), its message
+/// (or what replaces one that quoted a secret), its request id.
+fn api_error(error: &Value, raw_class: Option<OutcomeClass>, request_id: String) -> CallError {
+    let code = error
+        .get("Code")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(codes::MALFORMED);
+    let mut message: String = error
+        .get("Message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .chars()
+        .take(1000)
+        .collect();
+    if message == WITHHELD {
+        message = format!(
+            "the server's message for {code} is not kept: it quoted a secret sent with the call"
+        );
+    }
+    CallError {
+        class: raw_class.unwrap_or(OutcomeClass::Unknown),
+        code: code.chars().take(128).collect(),
+        message,
+        request_id: Some(request_id),
+    }
+}
+
 /// What a complete HTTP 200 answer with no `Response` object is, when it cannot be the API's
 /// answer: JSON without `Response`, an HTML or XML page, or a Content-Type that is not JSON.
 /// `None` when it may be the API's answer cut off or garbled (it starts like JSON but does not
@@ -108,7 +127,18 @@ fn not_the_api(content_type: Option<&str>, bytes: &[u8], json: Option<&Value>) -
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = body.iter().copied().find(|b| !b.is_ascii_whitespace());
-    let media = content_type
+    match (first, media_type(content_type)) {
+        (Some(b'{' | b'['), _) => None,
+        (_, Some(m)) if !is_json_type(&m) => Some(m),
+        (Some(b'<'), _) => Some("a body that starts with <".to_owned()),
+        _ => None,
+    }
+}
+
+/// The media type of a Content-Type (lower case, without parameters), escaped and cut to a
+/// length a message can quote: a server writes it.
+fn media_type(content_type: Option<&str>) -> Option<String> {
+    content_type
         .map(|t| {
             t.split(';')
                 .next()
@@ -116,14 +146,8 @@ fn not_the_api(content_type: Option<&str>, bytes: &[u8], json: Option<&Value>) -
                 .trim()
                 .to_ascii_lowercase()
         })
-        .filter(|m| !m.is_empty());
-    let quoted = |m: &str| escape(m).chars().take(MAX_QUOTED_TYPE).collect::<String>();
-    match (first, media) {
-        (Some(b'{' | b'['), _) => None,
-        (_, Some(m)) if !is_json_type(&m) => Some(quoted(&m)),
-        (Some(b'<'), _) => Some("a body that starts with <".to_owned()),
-        _ => None,
-    }
+        .filter(|m| !m.is_empty())
+        .map(|m| escape(&m).chars().take(MAX_QUOTED_TYPE).collect())
 }
 
 /// `application/json`, `text/json` and `application/*+json`.
@@ -150,6 +174,19 @@ fn status_class(status: u16) -> OutcomeClass {
 /// among those, an untrusted certificate or an impossible handshake stops the run, as no retry
 /// can mend it.
 pub(super) fn transport_error(e: reqwest::Error) -> CallError {
+    // Nothing was sent, and nothing sent again would fare better: a header value (a SecretId or
+    // a token) that HTTP cannot carry. Credentials are checked where they are loaded; this is
+    // the net under that check.
+    if e.is_builder() {
+        return err(
+            OutcomeClass::Fatal,
+            codes::CREDENTIALS,
+            format!(
+                "the request could not be built (does a credential hold a character HTTP headers cannot carry?): {}",
+                source_chain(&e)
+            ),
+        );
+    }
     if e.is_connect() {
         if let Some((kind, tls)) = permanent_tls_failure(&e) {
             let host = e.url().and_then(|u| u.host_str()).unwrap_or("?");

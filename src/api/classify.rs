@@ -48,11 +48,26 @@ pub const PATH_USED: &str = "InvalidParameterValue.PathUsedInDataflow";
 /// ModifyDataFlow). Permanent for the row; for a delete it means the flow is already gone.
 pub const INVALID_DATA_FLOW_ID: &str = "InvalidParameterValue.InvalidDataFlowId";
 
+/// The code the service answers when a file system's queue of data tasks is full: nothing was
+/// created; try later (never a failure of the row).
+pub const WAITING_TASK_LIMIT: &str = "InvalidParameterValue.WaitingTaskLimitExceeded";
+
+/// The code the service answers for a task in a status the action cannot take (stopping a task
+/// that ended), and for deleting a flow a task is running on.
+pub const INVALID_TASK_STATUS: &str = "UnsupportedOperation.InvalidLifecycleDataTaskStatus";
+
+/// The code the service answers for a task id it does not know.
+pub const INVALID_TASK_ID: &str = "InvalidParameterValue.InvalidLifecycleTaskId";
+
+/// The code the service answers for a task on a flow or file system not in a state to take it.
+pub const INVALID_FS_STATUS: &str = "InvalidParameterValue.InvalidFsStatus";
+
 /// Classifies an API error code (the `Response.Error.Code` of an answer).
 pub fn classify_code(code: &str) -> OutcomeClass {
     let (head, _) = code.split_once('.').unwrap_or((code, ""));
     match code {
         PATH_USED => return OutcomeClass::Unknown,
+        WAITING_TASK_LIMIT => return OutcomeClass::Transient,
         INVALID_DATA_FLOW_ID => return OutcomeClass::Row,
         "ResourceNotFound.FileSystemNotFound"
         | "InvalidParameterValue.InvalidFileSystemId"

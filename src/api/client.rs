@@ -9,72 +9,19 @@ use super::answer::{interpret, source_chain, transport_error};
 use super::classify::OutcomeClass;
 use super::credentials::{CredentialProvider, Signing};
 use super::endpoint::Target;
+use super::error::err;
+pub use super::error::{codes, CallError};
+use super::request::{Reply, Request};
 use super::sign::{self, SignInput};
 use super::types::{
-    CreateDataFlowRequest, Created, DataFlowInfo, DeleteDataFlowRequest, Deleted,
-    DescribeDataFlowRequest, DescribePage, Modified, ModifyDataFlowRequest, SERVICE, VERSION,
+    CreateDataFlowRequest, Created, DeleteDataFlowRequest, Deleted, DescribeDataFlowRequest,
+    DescribePage, Modified, ModifyDataFlowRequest, SERVICE, VERSION,
 };
 use super::untrusted::Scrubber;
 use crate::secret::Secret;
 
 /// The largest answer read; a larger one is an outcome (`ResponseTooLarge`), not a memory problem.
 pub const MAX_RESPONSE_BYTES: usize = 1 << 20;
-
-/// Codes bulkflow gives to outcomes the service did not name.
-pub mod codes {
-    /// No connection could be made; nothing was sent.
-    pub const CONNECT_FAILED: &str = "ConnectFailed";
-    /// No complete answer within the request timeout.
-    pub const TIMEOUT: &str = "RequestTimeout";
-    /// The connection ended before a complete answer.
-    pub const CONNECTION_LOST: &str = "ConnectionLost";
-    /// The answer is not the API's JSON.
-    pub const MALFORMED: &str = "MalformedResponse";
-    /// A complete answer that is not the API at all (an HTML page, JSON without `Response`): the
-    /// endpoint is wrong, and the request never reached the service.
-    pub const WRONG_ENDPOINT: &str = "WrongEndpoint";
-    /// The endpoint's TLS certificate is not trusted; no retry can change that.
-    pub const TLS_CERTIFICATE: &str = "TlsCertificate";
-    /// No TLS handshake is possible with the endpoint (no common version or cipher, refused).
-    pub const TLS_HANDSHAKE: &str = "TlsHandshake";
-    /// The answer is larger than [`super::MAX_RESPONSE_BYTES`].
-    pub const TOO_LARGE: &str = "ResponseTooLarge";
-    /// An HTTP status other than 200 with no API error in it.
-    pub const HTTP_STATUS: &str = "HttpStatus";
-    /// No credentials to sign with: temporary ones expired and could not be refreshed.
-    pub const CREDENTIALS: &str = "CredentialsUnavailable";
-}
-
-/// A call that did not succeed, classified once, here. The message never holds a secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CallError {
-    pub class: OutcomeClass,
-    pub code: String,
-    pub message: String,
-    pub request_id: Option<String>,
-}
-
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)?;
-        if let Some(id) = &self.request_id {
-            write!(f, " (RequestId {id})")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for CallError {}
-
-/// A call error with no request id.
-pub(super) fn err(class: OutcomeClass, code: &str, message: impl Into<String>) -> CallError {
-    CallError {
-        class,
-        code: code.to_owned(),
-        message: message.into(),
-        request_id: None,
-    }
-}
 
 /// A client of the CFS API with one credential provider and one timeout. Clones share the
 /// provider, so every call of a run signs with the credentials current when it is sent.
@@ -98,13 +45,12 @@ impl Client {
     pub fn new(
         creds: impl Into<CredentialProvider>,
         timeout: Duration,
-    ) -> Result<Client, reqwest::Error> {
+    ) -> Result<Client, BuildError> {
         let (http, native_roots) = match http_client(timeout, false, true) {
             Ok(http) => (http, true),
             Err(e) => {
                 tracing::warn!(
-                    "the system's certificate store cannot be used ({}); trusting the bundled roots only",
-                    source_chain(&e)
+                    "the system's certificate store cannot be used ({e}); trusting the bundled roots only"
                 );
                 (http_client(timeout, false, false)?, false)
             }
@@ -128,6 +74,21 @@ impl Client {
         &self.creds
     }
 
+    /// Signs and sends one request; the typed answer, or the call's error classified.
+    pub async fn send(
+        &self,
+        target: &Target,
+        region: &str,
+        request: &Request,
+    ) -> Result<Reply, CallError> {
+        let secrets = request.secrets();
+        let action = request.action().name();
+        let (resp, request_id) = self
+            .call(target, action, region, request.body(), &secrets)
+            .await?;
+        request.read(&resp, request_id)
+    }
+
     /// Sends one CreateDataFlow.
     pub async fn create_data_flow(
         &self,
@@ -135,15 +96,13 @@ impl Client {
         region: &str,
         req: &CreateDataFlowRequest,
     ) -> Result<Created, CallError> {
-        let secrets: Vec<&Secret> = req.secrets().collect();
-        let (resp, request_id) = self
-            .call(target, "CreateDataFlow", region, req.to_body(), &secrets)
-            .await?;
-        let data_flow_id = data_flow_id(&resp, &request_id)?;
-        Ok(Created {
-            data_flow_id,
-            request_id,
-        })
+        match self
+            .send(target, region, &Request::CreateDataFlow(req.clone()))
+            .await?
+        {
+            Reply::Created(c) => Ok(c),
+            other => Err(mismatch(other)),
+        }
     }
 
     /// Sends one DeleteDataFlow. Success means the flow now lists as `deleting`; an id the
@@ -154,10 +113,13 @@ impl Client {
         region: &str,
         req: &DeleteDataFlowRequest,
     ) -> Result<Deleted, CallError> {
-        let (_, request_id) = self
-            .call(target, "DeleteDataFlow", region, req.to_body(), &[])
-            .await?;
-        Ok(Deleted { request_id })
+        match self
+            .send(target, region, &Request::DeleteDataFlow(req.clone()))
+            .await?
+        {
+            Reply::Deleted(d) => Ok(d),
+            other => Err(mismatch(other)),
+        }
     }
 
     /// Sends one ModifyDataFlow.
@@ -167,15 +129,13 @@ impl Client {
         region: &str,
         req: &ModifyDataFlowRequest,
     ) -> Result<Modified, CallError> {
-        let secrets: Vec<&Secret> = req.secrets().collect();
-        let (resp, request_id) = self
-            .call(target, "ModifyDataFlow", region, req.to_body(), &secrets)
-            .await?;
-        let data_flow_id = data_flow_id(&resp, &request_id)?;
-        Ok(Modified {
-            data_flow_id,
-            request_id,
-        })
+        match self
+            .send(target, region, &Request::ModifyDataFlow(req.clone()))
+            .await?
+        {
+            Reply::Modified(m) => Ok(m),
+            other => Err(mismatch(other)),
+        }
     }
 
     /// Asks for one page of DescribeDataFlow.
@@ -185,27 +145,13 @@ impl Client {
         region: &str,
         req: &DescribeDataFlowRequest,
     ) -> Result<DescribePage, CallError> {
-        let (resp, request_id) = self
-            .call(target, "DescribeDataFlow", region, req.to_body(), &[])
-            .await?;
-        let malformed = |what: &str| CallError {
-            request_id: Some(request_id.clone()),
-            ..err(OutcomeClass::Unknown, codes::MALFORMED, what.to_owned())
-        };
-        let total_count = resp
-            .get("TotalCount")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| malformed("the answer has no TotalCount"))?;
-        let data_flows = match resp.get("DataFlows") {
-            None | Some(Value::Null) => Vec::new(),
-            Some(v) => serde_json::from_value::<Vec<DataFlowInfo>>(v.clone())
-                .map_err(|_| malformed("DataFlows is not a list of data flows"))?,
-        };
-        Ok(DescribePage {
-            total_count,
-            data_flows,
-            request_id,
-        })
+        match self
+            .send(target, region, &Request::DescribeDataFlow(req.clone()))
+            .await?
+        {
+            Reply::Flows(p) => Ok(p),
+            other => Err(mismatch(other)),
+        }
     }
 
     /// Signs and sends one action; returns the `Response` object and its `RequestId`. An
@@ -229,7 +175,7 @@ impl Client {
                 )
             })?;
             let outcome = self
-                .send(target, action, region, body.clone(), secrets, &signing)
+                .send_signed(target, action, region, body.clone(), secrets, &signing)
                 .await;
             match outcome {
                 Err(e) if e.code == TOKEN_FAILURE && !resent && self.creds.refreshes_itself() => {
@@ -252,7 +198,7 @@ impl Client {
     }
 
     /// One signed request with `signing`'s credentials, stamped now.
-    async fn send(
+    async fn send_signed(
         &self,
         target: &Target,
         action: &str,
@@ -356,32 +302,33 @@ fn explain_auth(e: CallError, creds: &CredentialProvider) -> CallError {
     }
 }
 
-/// The `DataFlowId` of a successful answer; an answer without one may still have acted, so it
-/// is `Unknown`.
-fn data_flow_id(resp: &Value, request_id: &str) -> Result<String, CallError> {
-    match resp.get("DataFlowId").and_then(Value::as_str) {
-        Some(id) if !id.is_empty() => Ok(id.to_owned()),
-        _ => Err(CallError {
-            request_id: Some(request_id.to_owned()),
-            ..err(
-                OutcomeClass::Unknown,
-                codes::MALFORMED,
-                "the answer has no DataFlowId",
-            )
-        }),
+/// A reply of another action than the request's (never: [`Request::read`] answers in kind).
+fn mismatch(reply: Reply) -> CallError {
+    CallError {
+        request_id: Some(reply.request_id().to_owned()),
+        ..err(
+            OutcomeClass::Unknown,
+            codes::MALFORMED,
+            "an answer of another action",
+        )
     }
 }
 
-/// One reqwest client; `direct` ones use no proxy, `native_roots` ones trust the system's store.
+/// Why an HTTP client could not be built: the system's certificate store, or reqwest.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BuildError(String);
+
+/// One reqwest client; `direct` ones use no proxy, `native_roots` ones trust the system's store
+/// (`api::tls`).
 pub(super) fn http_client(
     timeout: Duration,
     direct: bool,
     native_roots: bool,
-) -> Result<reqwest::Client, reqwest::Error> {
+) -> Result<reqwest::Client, BuildError> {
+    let tls = super::tls::client_config(native_roots).map_err(BuildError)?;
     let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_webpki_certs(true)
-        .tls_built_in_native_certs(native_roots)
+        .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .pool_max_idle_per_host(512)
@@ -390,5 +337,5 @@ pub(super) fn http_client(
     if direct {
         builder = builder.no_proxy();
     }
-    builder.build()
+    builder.build().map_err(|e| BuildError(source_chain(&e)))
 }

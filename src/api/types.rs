@@ -132,7 +132,7 @@ pub struct DataFlowInfo {
 }
 
 /// An integer, or an integer written as a string; anything else is `None`.
-fn lenient_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+pub(crate) fn lenient_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -141,7 +141,7 @@ fn lenient_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Er
 }
 
 /// A string; anything else is empty.
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::String(s) => s,
         _ => String::new(),

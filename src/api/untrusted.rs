@@ -7,28 +7,46 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::secret::{mask_id, scrub, Secret};
+use super::secret_echo::SecretRuns;
+use crate::secret::{mask_id, Secret};
 
-/// Hides what a server must not show: each secret becomes `***`, the API SecretId its first four
-/// characters and `***` (as the logs name it), and control characters are escaped.
-#[derive(Debug, Clone, Copy)]
+/// What is kept instead of server text that held a secret sent with the call, in any spelling
+/// or in part ([`SecretRuns`]): the text is not kept at all.
+pub const WITHHELD: &str = "(not kept: it quoted a secret sent with the call)";
+
+/// Hides what a server must not show: text that holds a secret (in any spelling, in any case,
+/// or [`RUN`](super::secret_echo::RUN) characters of one in a row) is replaced whole by
+/// [`WITHHELD`]; the API SecretId shows its first four characters and `***` (as the logs name
+/// it); control characters are escaped.
+#[derive(Debug, Clone)]
 pub struct Scrubber<'a> {
-    secrets: &'a [&'a Secret],
+    runs: SecretRuns,
     secret_id: &'a str,
 }
 
 impl<'a> Scrubber<'a> {
     /// A scrubber for one call: the secrets it carried and the API SecretId that signed it.
-    pub fn new(secrets: &'a [&'a Secret], secret_id: &'a str) -> Self {
-        Scrubber { secrets, secret_id }
+    pub fn new(secrets: &[&Secret], secret_id: &'a str) -> Self {
+        Scrubber {
+            runs: SecretRuns::new(secrets.iter().copied()),
+            secret_id,
+        }
     }
 
-    /// `text` without secrets, with the SecretId masked, and escaped.
+    /// True when `text` holds a secret of the call, in any spelling.
+    pub fn holds_secret(&self, text: &str) -> bool {
+        self.runs.found_in(text) || self.runs.found_in(&escape(text))
+    }
+
+    /// `text` escaped, with the SecretId masked; [`WITHHELD`] when it holds a secret.
     pub fn clean(&self, text: &str) -> String {
-        let mut out = scrub(text, self.secrets.iter().copied());
+        if self.holds_secret(text) {
+            return WITHHELD.to_owned();
+        }
+        let mut out = Cow::Borrowed(text);
         let id = self.secret_id;
         if id.len() >= 4 && out.contains(id) {
-            out = out.replace(id, &mask_id(id));
+            out = Cow::Owned(out.replace(id, &mask_id(id)));
         }
         escape(&out).into_owned()
     }
@@ -118,14 +136,22 @@ mod tests {
     }
 
     #[test]
-    fn secrets_go_and_the_secret_id_shows_its_first_four_characters() {
+    fn text_with_a_secret_goes_and_the_secret_id_shows_its_first_four_characters() {
         let key = Secret::new("PLANTED-KEY");
         let secrets = [&key];
         let s = Scrubber::new(&secrets, "AKIDplantedSecretId0123");
         assert_eq!(
-            s.clean("id AKIDplantedSecretId0123 key PLANTED-KEY\nnext"),
-            "id AKID*** key ***\\nnext"
+            s.clean("id AKIDplantedSecretId0123 unknown\nnext"),
+            "id AKID*** unknown\\nnext"
         );
+        for echo in [
+            "key PLANTED-KEY",
+            "key planted-key",
+            r#"{\"SecretKey\":\"PLANTED-KE"#,
+            r"\u0050LANTED-KEY",
+        ] {
+            assert_eq!(s.clean(echo), WITHHELD, "{echo}");
+        }
         // Too short to mask safely: left alone, as `scrub` leaves short secrets.
         let s = Scrubber::new(&[], "AKI");
         assert_eq!(s.clean("AKI"), "AKI");
@@ -142,7 +168,7 @@ mod tests {
         .expect("JSON");
         s.clean_value(&mut v);
         assert_eq!(v["A"], "x\\ny");
-        assert_eq!(v["B"][1]["C"], "***");
+        assert_eq!(v["B"][1]["C"], WITHHELD);
         assert_eq!(v["D\n"], "AKID***");
         assert_eq!(v["B"][0], 1);
     }

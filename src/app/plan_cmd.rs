@@ -15,13 +15,14 @@ use crate::exit::ExitCode;
 use crate::plan::{self, PlanError, PlanSettings, Progress, RowVerdict, Survey, Verdict};
 use crate::report::diag;
 use crate::report::mode::{self, Display};
+use crate::report::validation::ValidationJson;
 use crate::report::{self, progress::plain_every};
 use crate::settings;
 
-use super::offline::{load_region, manifest_options, materialize, print_problems};
+use super::offline::{load_region, manifest_exists, manifest_options, materialize, print_problems};
 use super::run_cmd::{connect, runtime};
 use super::stdin_spool;
-use super::{env_var, error, home, watch_signals};
+use super::{env_var, error, home, stdout, watch_signals};
 
 /// `bulkflow plan`.
 pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
@@ -32,10 +33,22 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let region = load_region(&s.region, &s.profile);
+    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if let Err(code) = manifest_exists(&s.input) {
+        return code;
+    }
     // Read from stdin, the manifest is copied aside first: it is read more than once.
     let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
         Ok(m) => m,
+        Err(code) => return code,
+    };
+    // Checked offline first, as `validate` would: an invalid manifest needs no credentials.
+    let manifest_options = manifest_options(&s.input, region, s.allow_unknown_region);
+    let validated = match validated(&manifest, &manifest_options, args.json, &s.input.shown()) {
+        Ok(v) => v,
         Err(code) => return code,
     };
     // A manifest from stdin has a state file only when `--state` names one.
@@ -53,38 +66,18 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
     };
     let settings = PlanSettings {
         manifest,
+        validated,
         state,
         endpoint: conn.endpoint,
         credentials: conn.credentials,
-        manifest_options: manifest_options(&s.input, region),
+        manifest_options,
         describe_rate: s.describe_rate,
         concurrency: s.concurrency,
         request_timeout: s.request_timeout,
     };
-    let display = if quiet {
-        Display::Nothing
-    } else {
-        mode::decide(
-            s.progress,
-            std::io::stderr().is_terminal(),
-            std::env::var_os("CI").is_some(),
-            std::env::var("TERM").is_ok_and(|t| t == "dumb"),
-        )
-    };
+    let display = display(quiet, s.progress);
     let started = std::time::Instant::now();
-    let surveyed = rt.block_on(async {
-        let cancel = CancellationToken::new();
-        tokio::spawn(watch_signals(cancel.clone()));
-        let progress = Arc::new(Progress::default());
-        let shown = tokio::spawn(show(progress.clone(), display));
-        let surveyed = tokio::select! {
-            r = plan::survey(settings, &progress) => Some(r),
-            _ = cancel.cancelled() => None,
-        };
-        shown.abort();
-        let _ = shown.await;
-        surveyed
-    });
+    let surveyed = rt.block_on(survey(settings, display));
     drop(conn.emulator);
     rt.shutdown_timeout(Duration::from_secs(1));
     let survey = match surveyed {
@@ -102,9 +95,20 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
         }
         Some(Ok(survey)) => survey,
     };
+    finish(survey, args.json, &s.input.shown(), quiet, started)
+}
+
+/// Writes the plan and says how long it took; the exit code.
+fn finish(
+    survey: Survey,
+    json: bool,
+    shown: &str,
+    quiet: bool,
+    started: std::time::Instant,
+) -> ExitCode {
     let file_systems = survey.live.file_systems().len();
     let flows = survey.live.len();
-    let code = match write(survey, args.json, &s.input.shown()) {
+    let code = match write(survey, json, shown) {
         Ok(code) => code,
         // The reader went away (`| head`): what it read was written.
         Err(PlanError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Ok,
@@ -120,6 +124,58 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
         ));
     }
     code
+}
+
+/// The manifest validated; else its problems said (on stdout as `validate --json` writes them,
+/// with `--json`) and exit 2.
+fn validated(
+    manifest: &std::path::Path,
+    options: &crate::manifest::ManifestOptions,
+    json: bool,
+    shown: &str,
+) -> Result<plan::Validated, ExitCode> {
+    match plan::validate(manifest, options) {
+        Ok(v) => Ok(v),
+        Err(e) if json => {
+            let line = ValidationJson::of(shown, &Err(e)).to_line();
+            Err(match stdout(&format!("{line}\n")) {
+                ExitCode::Ok => ExitCode::Usage,
+                other => other,
+            })
+        }
+        Err(e) => {
+            print_problems(&e);
+            Err(ExitCode::Usage)
+        }
+    }
+}
+
+/// How the listings' progress is shown on stderr.
+fn display(quiet: bool, progress: crate::cli::ProgressMode) -> Display {
+    if quiet {
+        return Display::Nothing;
+    }
+    mode::decide(
+        progress,
+        std::io::stderr().is_terminal(),
+        std::env::var_os("CI").is_some(),
+        std::env::var("TERM").is_ok_and(|t| t == "dumb"),
+    )
+}
+
+/// Lists and surveys with the progress shown; `None` when a signal stopped it.
+async fn survey(settings: PlanSettings, display: Display) -> Option<Result<Survey, PlanError>> {
+    let cancel = CancellationToken::new();
+    tokio::spawn(watch_signals(cancel.clone()));
+    let progress = Arc::new(Progress::default());
+    let shown = tokio::spawn(show(progress.clone(), display));
+    let surveyed = tokio::select! {
+        r = plan::survey(settings, &progress) => Some(r),
+        _ = cancel.cancelled() => None,
+    };
+    shown.abort();
+    let _ = shown.await;
+    surveyed
 }
 
 /// Decides every row and writes the plan on stdout; its exit code.

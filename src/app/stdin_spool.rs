@@ -4,19 +4,32 @@
 //! The copy may hold secrets (a `SecretKey` written in the manifest), so it is created readable
 //! by its owner only (mode 600), hidden (`.bulkflow-stdin-XXXXXX.csv`), in the state file's
 //! directory for a run (else `$TMPDIR`), and removed on every way out bulkflow controls: the
-//! normal end, every error, a panic (the guard is dropped), and the second Ctrl-C, which exits at
-//! once ([`remove_now`]). Only a SIGKILL (or a power cut) can leave it behind.
+//! normal end, every error, a panic (the guard is dropped), and every stop signal. From before
+//! the copy is made until the command's own handler listens (the run's graceful stop), a
+//! SIGINT, SIGTERM or SIGHUP removes it and exits 4 at once ([`watch_signals`]): nothing was sent
+//! yet. After that, the second signal, which exits at once, removes it ([`remove_now`]). Only a
+//! signal bulkflow does not catch (`SIGKILL`, `SIGQUIT`) or a crash of the process or of the
+//! machine can leave it behind.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use tempfile::TempPath;
 
+use crate::exit::ExitCode;
 use crate::manifest::Format;
+use crate::report::diag;
 
 /// The copy now on disk, for [`remove_now`].
 static SPOOLED: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+/// Set once the command's own stop handler listens: from then on it decides what a signal does.
+static HANDED_OVER: AtomicBool = AtomicBool::new(false);
+
+/// Whether the watcher of [`watch_signals`] listens (it is started once).
+static WATCHING: OnceLock<bool> = OnceLock::new();
 
 /// The temporary copy of stdin; removed when dropped.
 #[derive(Debug)]
@@ -46,6 +59,7 @@ pub(super) fn spool(input: &mut impl io::Read, dir: &Path, format: Format) -> io
         Format::Csv => ".csv",
         Format::Jsonl => ".jsonl",
     };
+    watch_signals();
     let mut file = tempfile::Builder::new()
         .prefix(".bulkflow-stdin-")
         .suffix(suffix)
@@ -58,6 +72,51 @@ pub(super) fn spool(input: &mut impl io::Read, dir: &Path, format: Format) -> io
     file.as_file_mut().flush()?;
     spool.path = Some(file.into_temp_path());
     Ok(spool)
+}
+
+/// From now until [`hand_over`], a stop signal removes the copy (if any) and exits 4: the
+/// command has sent nothing yet. A thread with its own small runtime listens, so that the copy,
+/// which blocks on stdin, needs no care; it is started once, and returns once it listens.
+fn watch_signals() {
+    WATCHING.get_or_init(|| {
+        let (ready, listening) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("bulkflow-stdin-signals".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                let Ok(rt) = rt else {
+                    let _ = ready.send(false);
+                    return;
+                };
+                rt.block_on(async {
+                    let Ok(mut signals) = crate::signals::StopSignals::listen() else {
+                        let _ = ready.send(false);
+                        return;
+                    };
+                    let _ = ready.send(true);
+                    while let Some(name) = signals.recv().await {
+                        if HANDED_OVER.load(Ordering::SeqCst) {
+                            continue;
+                        }
+                        diag::warn(format_args!(
+                            "{name}: stopped before the first call; nothing was sent"
+                        ));
+                        let _ = io::stderr().flush();
+                        remove_now();
+                        std::process::exit(ExitCode::Interrupted.code());
+                    }
+                });
+            });
+        spawned.is_ok() && listening.recv().unwrap_or(false)
+    });
+}
+
+/// The command's own stop handler listens now: signals are its to handle (the first stops the
+/// run gracefully, the second exits at once through [`remove_now`]).
+pub(super) fn hand_over() {
+    HANDED_OVER.store(true, Ordering::SeqCst);
 }
 
 /// The directory of the copy: the state file's for a run (kept with the run's other files, on

@@ -7,31 +7,33 @@ use std::path::PathBuf;
 use crate::secret::Secret;
 
 use super::config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
+use super::limits::{
+    DEFAULT_TASK_MBPS, DEFAULT_TASK_QUEUE, DEFAULT_TASK_SLOTS, DEFAULT_TASK_STOPPING_MS,
+};
 use super::preexisting::{self, PreexistingError};
 use super::server::serve;
-use super::shared::Shared;
+use super::service::Service;
 
 /// Serve a local CFS API emulator (CreateDataFlow, DescribeDataFlow, DeleteDataFlow,
-/// ModifyDataFlow) for rehearsals and tests.
+/// ModifyDataFlow, CreateLifecycleDataTask, DescribeLifecycleDataTask, StopLifecycleDataTask)
+/// for rehearsals and tests.
 // The key and token are `Secret`s, so neither `Debug` nor `--help` ever shows them.
 #[derive(clap::Args, Debug, Clone)]
+#[command(after_help = TASK_NOTES)]
 pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The secret id requests must be signed with [default: AKIDbulkflowEMULATOR].
-    #[arg(
-        long,
-        value_name = "ID",
-        env = "TENCENTCLOUD_SECRET_ID",
-        hide_env_values = true
-    )]
+    /// The secret id requests must be signed with [default: AKIDbulkflowEMULATOR]. Only the
+    /// flag sets it: TENCENTCLOUD_SECRET_ID, _KEY and _TOKEN are not read, so that real keys
+    /// exported in the shell never change what a rehearsal must sign with.
+    #[arg(long, value_name = "ID")]
     pub secret_id: Option<String>,
     /// The secret key requests must be signed with [default: a fixed emulator key].
-    #[arg(long, value_name = "KEY", env = "TENCENTCLOUD_SECRET_KEY", hide_env_values = true, value_parser = parse_secret)]
+    #[arg(long, value_name = "KEY", value_parser = parse_secret)]
     pub secret_key: Option<Secret>,
     /// When set, X-TC-Token must equal it.
-    #[arg(long, value_name = "TOKEN", env = "TENCENTCLOUD_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    #[arg(long, value_name = "TOKEN", value_parser = parse_secret)]
     pub token: Option<Secret>,
     /// How long the temporary credentials it issues as the CVM metadata service
     /// (GET /latest/meta-data/cam/security-credentials/) and STS (AssumeRole,
@@ -48,20 +50,23 @@ pub struct EmulatorArgs {
     /// Probability that a call answers InternalError without acting.
     #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
     pub internal_error: f64,
-    /// Probability that a create, delete or modify acts, then drops the connection unanswered.
+    /// Probability that a call that changes something (a flow's create, delete or modify, a
+    /// data task's create or stop) acts, then drops the connection unanswered.
     #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
     pub lost_response: f64,
-    /// Probability that a create, delete or modify never answers; it acts after the client gives
-    /// up.
+    /// Probability that a call that changes something never answers; it acts after the client
+    /// gives up.
     #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
     pub late_create: f64,
     /// How long after the client gave up a late call acts.
     #[arg(long, value_name = "N", default_value_t = 200)]
     pub late_create_delay_ms: u64,
-    /// Probability that a DescribeDataFlow drops the connection unanswered.
+    /// Probability that a listing (DescribeDataFlow, DescribeLifecycleDataTask) drops the
+    /// connection unanswered.
     #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
     pub lost_listing: f64,
-    /// A new flow shows in DescribeDataFlow only N ms after it was created.
+    /// A new flow (data task) shows in DescribeDataFlow (DescribeLifecycleDataTask) only N ms
+    /// after it was created.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub listing_delay_ms: u64,
     /// A new flow's Status is pending for N ms, then available.
@@ -86,7 +91,31 @@ pub struct EmulatorArgs {
     /// The only file systems that exist; others answer ResourceNotFound.FileSystemNotFound.
     #[arg(long, value_name = "ID,ID", value_delimiter = ',')]
     pub file_systems: Option<Vec<String>>,
-    /// Seed of every random draw (faults, latency, ids).
+    /// Data tasks that run at once per file system; the others wait `init`, in creation order.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TASK_SLOTS, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub task_slots: u32,
+    /// Data tasks that may wait `init` per file system; a create beyond is answered
+    /// InvalidParameterValue.WaitingTaskLimitExceeded (nothing is created).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TASK_QUEUE)]
+    pub task_queue: u32,
+    /// MB/s (1 MB = 1,000,000 bytes) that restore and archive tasks move; metaload and release
+    /// are 10 times as fast. A task's size follows from its file system and path (TaskPath or
+    /// ListPath): 10 to 5,000 files and 8 MiB to 2 GiB, log-uniform, so a middle-sized restore
+    /// takes about 1.3 s at the default and the largest about 21 s.
+    #[arg(long, value_name = "F", value_parser = parse_mbps, default_value_t = DEFAULT_TASK_MBPS)]
+    pub task_mbps: f64,
+    /// Probability that a data task ends failed, part-way (between 10 % and 90 % of its way).
+    #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
+    pub task_fail: f64,
+    /// Share of every data task's files that fail (at least one file when above 0); the task
+    /// still ends finished, with FileFailedCount/FileFailedSize above 0 and FileFailedList
+    /// cos://emulated-task-lists/FILESYSTEM/TASKID/failed.csv.
+    #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
+    pub task_fail_files: f64,
+    /// A stopped data task is stopping for N ms (its progress frozen), then stopped.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TASK_STOPPING_MS)]
+    pub task_stopping_ms: u64,
+    /// Seed of every random draw (faults, latency, ids, failing tasks).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub seed: u64,
 }
@@ -125,10 +154,23 @@ impl EmulatorArgs {
             background_load: self.background_load,
             flow_limit: self.flow_limit,
             file_systems: self.file_systems.clone(),
+            task_slots: self.task_slots,
+            task_queue: self.task_queue,
+            task_mbps: self.task_mbps,
+            task_fail: self.task_fail,
+            task_fail_files: self.task_fail_files,
+            task_stopping_ms: self.task_stopping_ms,
             seed: self.seed,
         })
     }
 }
+
+/// What `--help` says of the data tasks beyond their flags.
+const TASK_NOTES: &str = "Data tasks: times (CreationTime, FinishTime, and the StartTime/EndTime \
+of DescribeLifecycleDataTask, at most 3 months back) are YYYY-MM-DD HH:MM:SS in China Standard \
+Time (UTC+8). Listings are newest first; a task waiting `init` shows only TaskId, TaskStatus, \
+CreationTime and Type. Stopping a finished or failed task, and DeleteDataFlow while a task on the \
+flow is init, running or stopping, answer UnsupportedOperation.InvalidLifecycleDataTaskStatus.";
 
 fn parse_secret(s: &str) -> Result<Secret, String> {
     Ok(Secret::new(s))
@@ -140,6 +182,16 @@ pub(crate) fn parse_probability(s: &str) -> Result<f64, String> {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
         _ => Err(format!(
             "`{s}` is not a probability from 0 to 1 (e.g. 0.05)"
+        )),
+    }
+}
+
+/// MB per second: a number above 0.
+pub(crate) fn parse_mbps(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!(
+            "`{s}` is not a rate in MB/s above 0 (e.g. 100 or 0.5)"
         )),
     }
 }
@@ -168,8 +220,8 @@ pub(crate) fn parse_latency(s: &str) -> Result<(u64, u64), String> {
 /// first line of stdout. Returns the exit code: 0 after a signal, 2 when it cannot bind or the
 /// `--preexisting` file is bad (nothing is served then).
 pub fn main(args: EmulatorArgs) -> i32 {
-    let shared = match args.config().and_then(Shared::new) {
-        Ok(shared) => shared,
+    let service = match args.config().and_then(Service::new) {
+        Ok(service) => service,
         Err(e) => {
             eprintln!("bulkflow emulator: --preexisting {e}");
             return 2;
@@ -187,7 +239,7 @@ pub fn main(args: EmulatorArgs) -> i32 {
         }
     };
     let code = runtime.block_on(async move {
-        let config = shared.config();
+        let config = service.config();
         let listener = match tokio::net::TcpListener::bind(config.listen).await {
             Ok(l) => l,
             Err(e) => {
@@ -206,16 +258,13 @@ pub fn main(args: EmulatorArgs) -> i32 {
         let _ = writeln!(out, "listening on http://{addr}");
         let _ = out.flush();
         drop(out);
-        eprintln!(
-            "bulkflow emulator: accepting requests signed by secret id {} (rate {}/s per action, seed {}), and temporary credentials of {} s from its metadata service and STS",
-            config.secret_id, config.rate, config.seed, config.token_ttl.as_secs()
-        );
-        let stopper = std::sync::Arc::clone(&shared);
+        eprintln!("{}", banner(config));
+        let stopper = std::sync::Arc::clone(&service);
         tokio::spawn(async move {
             wait_for_signal().await;
             stopper.shutdown();
         });
-        match serve(listener, shared).await {
+        match serve(listener, service).await {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("bulkflow emulator: {e}");
@@ -226,6 +275,18 @@ pub fn main(args: EmulatorArgs) -> i32 {
     // Connections still open (a late create holds one) are dropped, not waited for.
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     code
+}
+
+/// The line on stderr after `listening on`: what it accepts, naming the secret id only by its
+/// first four characters (`AKID***`), as every log of bulkflow does.
+pub(crate) fn banner(config: &EmulatorConfig) -> String {
+    format!(
+        "bulkflow emulator: accepting requests signed by secret id {} (rate {}/s per action, seed {}), and temporary credentials of {} s from its metadata service and STS",
+        crate::secret::mask_id(&config.secret_id),
+        config.rate,
+        config.seed,
+        config.token_ttl.as_secs()
+    )
 }
 
 /// Resolves on SIGINT or (on Unix) SIGTERM.
@@ -242,113 +303,4 @@ async fn wait_for_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    #[derive(Parser, Debug)]
-    struct Cli {
-        #[command(flatten)]
-        args: EmulatorArgs,
-    }
-
-    #[test]
-    fn flags_parse_and_validate() {
-        let cli = Cli::try_parse_from([
-            "x",
-            "--secret-key",
-            "s3cr3t-value",
-            "--latency-ms",
-            "5:10",
-            "--lost-response",
-            "0.25",
-            "--lost-listing",
-            "0.5",
-            "--file-systems",
-            "cfs-1,cfs-2",
-            "--rate",
-            "0",
-        ])
-        .unwrap();
-        assert_eq!(cli.args.latency_ms, (5, 10));
-        assert_eq!(cli.args.lost_listing, 0.5);
-        assert_eq!(
-            cli.args.file_systems.as_deref(),
-            Some(&["cfs-1".to_owned(), "cfs-2".to_owned()][..])
-        );
-        assert!(!format!("{:?}", cli.args).contains("s3cr3t-value"));
-        let config = cli.args.config().unwrap();
-        assert_eq!(config.secret_key.expose(), "s3cr3t-value");
-        assert_eq!(config.rate, 0);
-        assert_eq!(parse_latency("7"), Ok((7, 7)));
-        assert!(parse_latency("10:5")
-            .unwrap_err()
-            .contains("MIN is greater"));
-        assert!(parse_latency("a:b").is_err());
-        assert!(parse_probability("1.5").is_err());
-        assert!(parse_probability("NaN").is_err());
-        assert!(Cli::try_parse_from(["x", "--internal-error", "-0.1"]).is_err());
-    }
-
-    #[test]
-    fn status_life_flags_and_the_preexisting_file() {
-        let cli = Cli::try_parse_from(["x"]).unwrap();
-        let config = cli.args.config().unwrap();
-        assert_eq!((config.deleting_ms, config.unavailable), (3000, 0.0));
-        assert!(config.preexisting.is_empty());
-
-        let dir = tempfile::tempdir().unwrap();
-        let good = dir.path().join("flows.csv");
-        std::fs::write(
-            &good,
-            "FileSystemId,TargetPath,Status\ncfs-1,/cfs/a,pending\n",
-        )
-        .unwrap();
-        let path = good.to_str().unwrap();
-        let cli = Cli::try_parse_from([
-            "x",
-            "--available-after-ms",
-            "5",
-            "--unavailable",
-            "0.5",
-            "--deleting-ms",
-            "7",
-            "--preexisting",
-            path,
-        ])
-        .unwrap();
-        let config = cli.args.config().unwrap();
-        assert_eq!(
-            (
-                config.available_after_ms,
-                config.unavailable,
-                config.deleting_ms
-            ),
-            (5, 0.5, 7)
-        );
-        assert_eq!(config.preexisting.len(), 1);
-        assert!(Cli::try_parse_from(["x", "--unavailable", "2"]).is_err());
-
-        let bad = dir.path().join("bad.csv");
-        std::fs::write(&bad, "FileSystemId,TargetPath\ncfs-1,/mnt/a\n").unwrap();
-        let cli = Cli::try_parse_from(["x", "--preexisting", bad.to_str().unwrap()]).unwrap();
-        let err = cli.args.config().unwrap_err().to_string();
-        assert!(
-            err.ends_with("bad.csv:2: TargetPath: must start with /cfs/"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn help_never_shows_the_key() {
-        use clap::CommandFactory;
-        let cmd = Cli::command();
-        for id in ["secret_id", "secret_key", "token"] {
-            let arg = cmd.get_arguments().find(|a| a.get_id() == id).unwrap();
-            assert!(arg.is_hide_env_values_set(), "{id}");
-        }
-    }
 }

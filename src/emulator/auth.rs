@@ -6,13 +6,33 @@ use crate::api::sign::{
 };
 use crate::secret::Secret;
 
+use super::clock::wall_unix_ms;
 use super::http::Request;
-use super::issuer::unix_ms;
 use super::response::ApiError;
-use super::shared::Shared;
+use super::service::Service;
 
 /// Most seconds a request's timestamp may be from the emulator's clock.
 pub(crate) const MAX_SKEW_SECS: u64 = 300;
+
+/// The key to check a signature by `secret_id` with, the token the request must carry, and
+/// until when (unix milliseconds) they are good: the emulator's own keys, or temporary ones it
+/// issued.
+fn credentials(
+    emulator: &Service,
+    secret_id: &str,
+) -> Result<(Secret, Option<Secret>, Option<u64>), ApiError> {
+    let config = emulator.config();
+    if secret_id == config.secret_id {
+        Ok((config.secret_key.clone(), config.token.clone(), None))
+    } else if let Some(t) = emulator.issuer().get(secret_id) {
+        Ok((t.key, Some(t.token), Some(t.expires_ms)))
+    } else {
+        Err(ApiError::new(
+            "AuthFailure.SecretIdNotFound",
+            "The SecretId is not found, please ensure that your SecretId is correct.",
+        ))
+    }
+}
 
 /// Checks the `Authorization` header of a request for `service` stamped `timestamp`, at `now`
 /// (unix seconds), and its `X-TC-Token`: the configured one for the emulator's keys, the issued
@@ -20,12 +40,11 @@ pub(crate) const MAX_SKEW_SECS: u64 = 300;
 /// expired.
 pub(crate) fn verify_as(
     req: &Request<'_>,
-    shared: &Shared,
+    emulator: &Service,
     service: &str,
     timestamp: i64,
     now: i64,
 ) -> Result<(), ApiError> {
-    let config = shared.config();
     let auth = req
         .header_str("authorization")
         .and_then(parse_authorization)
@@ -33,18 +52,7 @@ pub(crate) fn verify_as(
             "AuthFailure.InvalidAuthorization",
             "Authorization is missing or not of the form `TC3-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`.",
         ))?;
-    // The key to check the signature with; the token the request must carry, and until when.
-    let (key, token, expires_ms): (Secret, Option<Secret>, Option<u64>) =
-        if auth.secret_id == config.secret_id {
-            (config.secret_key.clone(), config.token.clone(), None)
-        } else if let Some(t) = shared.issuer().get(&auth.secret_id) {
-            (t.key, Some(t.token), Some(t.expires_ms))
-        } else {
-            return Err(ApiError::new(
-                "AuthFailure.SecretIdNotFound",
-                "The SecretId is not found, please ensure that your SecretId is correct.",
-            ));
-        };
+    let (key, token, expires_ms) = credentials(emulator, &auth.secret_id)?;
     if auth.service != service {
         return Err(ApiError::owned(
             "AuthFailure.SignatureFailure",
@@ -93,7 +101,7 @@ pub(crate) fn verify_as(
             ));
         }
     }
-    if expires_ms.is_some_and(|e| unix_ms() >= e) {
+    if expires_ms.is_some_and(|e| wall_unix_ms() >= e) {
         return Err(ApiError::new(
             "AuthFailure.TokenFailure",
             "The token has expired.",

@@ -21,11 +21,13 @@ pub struct Counters {
     pub deleted: u64,
     /// ModifyDataFlow calls that acted, by any path.
     pub modified: u64,
-    /// Create, delete or modify calls that acted, then closed the connection with no response.
+    /// Calls that change something (flows or tasks) that acted, then closed the connection
+    /// with no response.
     pub lost_responses: u64,
-    /// DescribeDataFlow calls that closed the connection with no response.
+    /// Listings (DescribeDataFlow, DescribeLifecycleDataTask) that closed the connection with
+    /// no response.
     pub lost_listings: u64,
-    /// Create, delete or modify calls held unanswered until the client gave up.
+    /// Calls that change something (flows or tasks) held unanswered until the client gave up.
     pub late_creates: u64,
     /// Calls answered `InternalError`.
     pub internal_errors: u64,
@@ -33,6 +35,24 @@ pub struct Counters {
     pub auth_failures: u64,
     /// Other error answers (validation, unknown action, oversized body, ...).
     pub rejected: u64,
+}
+
+/// What an emulator has seen and done with data tasks, for tests to check (the fault counters
+/// of [`Counters`] count the task actions too).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskCounters {
+    /// CreateLifecycleDataTask calls received (any outcome).
+    pub create_calls: u64,
+    /// DescribeLifecycleDataTask calls received (any outcome).
+    pub describe_calls: u64,
+    /// StopLifecycleDataTask calls received (any outcome).
+    pub stop_calls: u64,
+    /// Tasks created by calls, by any path (answered, lost response, late create).
+    pub created: u64,
+    /// Stop calls that stopped a queued or running task, by any path.
+    pub stopped: u64,
+    /// Creates answered `InvalidParameterValue.WaitingTaskLimitExceeded`.
+    pub queue_full: u64,
 }
 
 /// Which counter to bump.
@@ -52,11 +72,17 @@ pub(crate) enum Counter {
     InternalErrors,
     AuthFailures,
     Rejected,
+    CreateTaskCalls,
+    DescribeTaskCalls,
+    StopTaskCalls,
+    TasksCreated,
+    TasksStopped,
+    QueueFull,
 }
 
 /// The live counters, updated without a lock.
 #[derive(Debug, Default)]
-pub(crate) struct LiveCounters([AtomicU64; 14]);
+pub(crate) struct LiveCounters([AtomicU64; 20]);
 
 impl LiveCounters {
     /// Adds one to `counter`.
@@ -82,6 +108,19 @@ impl LiveCounters {
             internal_errors: get(Counter::InternalErrors),
             auth_failures: get(Counter::AuthFailures),
             rejected: get(Counter::Rejected),
+        }
+    }
+
+    /// The current values of the task counters.
+    pub(crate) fn tasks(&self) -> TaskCounters {
+        let get = |c: Counter| self.0[c as usize].load(Ordering::Relaxed);
+        TaskCounters {
+            create_calls: get(Counter::CreateTaskCalls),
+            describe_calls: get(Counter::DescribeTaskCalls),
+            stop_calls: get(Counter::StopTaskCalls),
+            created: get(Counter::TasksCreated),
+            stopped: get(Counter::TasksStopped),
+            queue_full: get(Counter::QueueFull),
         }
     }
 }

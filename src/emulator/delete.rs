@@ -6,8 +6,7 @@
 //! - deleting a flow that is already `deleting` succeeds, and does not restart its time.
 
 use super::config::EmulatorConfig;
-use super::create::check_file_system;
-use super::params::{only_known, optional_str, parse_object, required_str};
+use super::params::{check_file_system, only_known, optional_str, parse_object, required_str};
 use super::response::ApiError;
 
 const PARAMS: &[&str] = &["DataFlowId", "FileSystemId"];
@@ -26,7 +25,7 @@ pub(crate) fn parse(body: &[u8], config: &EmulatorConfig) -> Result<Deletion, Ap
     let data_flow_id = required_str(&p, "DataFlowId")?;
     let file_system_id = optional_str(&p, "FileSystemId")?.filter(|s| !s.is_empty());
     if let Some(fs) = file_system_id {
-        check_file_system(fs, config)?;
+        check_file_system(fs, config.file_systems.as_deref())?;
     }
     Ok(Deletion {
         data_flow_id: data_flow_id.to_owned(),

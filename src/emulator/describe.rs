@@ -4,14 +4,12 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
-use crate::api::types::DESCRIBE_PAGE_LIMIT;
-
 use super::config::EmulatorConfig;
-use super::create::check_file_system;
 use super::flow::Flow;
-use super::params::{only_known, optional_number, optional_str, parse_object};
+use super::flows::Flows;
+use super::limits::{DEFAULT_PAGE, MAX_PAGE};
+use super::params::{check_file_system, only_known, optional_number, optional_str, parse_object};
 use super::response::ApiError;
-use super::state::Flows;
 
 const PARAMS: &[&str] = &[
     "FileSystemId",
@@ -20,7 +18,6 @@ const PARAMS: &[&str] = &[
     "Offset",
     "CfsVersion",
 ];
-const DEFAULT_LIMIT: u64 = 20;
 
 /// One DescribeDataFlow request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,12 +36,12 @@ pub(crate) fn parse(body: &[u8], config: &EmulatorConfig) -> Result<Query, ApiEr
     let data_flow_id = optional_str(&p, "DataFlowId")?.filter(|s| !s.is_empty());
     optional_str(&p, "CfsVersion")?;
     let limit = match optional_number(&p, "Limit")?.map(|n| n.as_u64()) {
-        None => DEFAULT_LIMIT,
-        Some(Some(n)) if (1..=u64::from(DESCRIBE_PAGE_LIMIT)).contains(&n) => n,
+        None => DEFAULT_PAGE,
+        Some(Some(n)) if (1..=MAX_PAGE).contains(&n) => n,
         Some(_) => {
             return Err(ApiError::owned(
                 "InvalidParameterValue",
-                format!("Limit must be an integer from 1 to {DESCRIBE_PAGE_LIMIT}."),
+                format!("Limit must be an integer from 1 to {MAX_PAGE}."),
             ))
         }
     };
@@ -59,7 +56,7 @@ pub(crate) fn parse(body: &[u8], config: &EmulatorConfig) -> Result<Query, ApiEr
         }
     };
     if let Some(fs) = file_system_id {
-        check_file_system(fs, config)?;
+        check_file_system(fs, config.file_systems.as_deref())?;
     }
     Ok(Query {
         file_system_id: file_system_id.map(str::to_owned),
@@ -76,7 +73,7 @@ pub(crate) fn answer(flows: &Flows, q: &Query, now: Instant) -> Map<String, Valu
         .of(q.file_system_id.as_deref())
         .filter(|f| q.data_flow_id.as_deref().is_none_or(|id| f.id == id) && now >= f.listed_at);
     let mut total = 0u64;
-    let mut page = Vec::with_capacity(q.limit.min(DEFAULT_LIMIT as usize));
+    let mut page = Vec::with_capacity(q.limit.min(DEFAULT_PAGE as usize));
     for (i, flow) in matching.enumerate() {
         total += 1;
         if i >= q.offset && page.len() < q.limit {

@@ -3,8 +3,10 @@
 
 use std::time::Instant;
 
-use crate::api::{normalize_target_path, DataFlowInfo};
+use crate::api::DataFlowInfo;
 use crate::secret::Secret;
+
+use super::params::normalize_target_path;
 
 /// A flow's `Status`, as DescribeDataFlow lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

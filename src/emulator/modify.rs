@@ -9,9 +9,11 @@
 use crate::secret::Secret;
 
 use super::config::EmulatorConfig;
-use super::create::{check_auto_refresh, check_file_system, check_name, non_empty};
 use super::flow::Flow;
-use super::params::{only_known, optional_number, optional_str, parse_object, required_str};
+use super::params::{
+    check_auto_refresh, check_file_system, check_name, non_empty, only_known, optional_number,
+    optional_str, parse_object, required_str,
+};
 use super::response::ApiError;
 
 const PARAMS: &[&str] = &[
@@ -88,7 +90,7 @@ pub(crate) fn parse(body: &[u8], config: &EmulatorConfig) -> Result<Change, ApiE
     let password = optional_str(&p, "Password")?;
     let auto_refresh = optional_number(&p, "AutoRefresh")?;
 
-    check_file_system(file_system_id, config)?;
+    check_file_system(file_system_id, config.file_systems.as_deref())?;
     match (secret_id, secret_key) {
         (Some(_), None) => return Err(missing("SecretKey")),
         (None, Some(_)) => return Err(missing("SecretId")),

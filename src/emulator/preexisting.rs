@@ -8,11 +8,10 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::api::normalize_target_path;
 use crate::secret::Secret;
 
-use super::create::{valid_file_system_id, valid_name};
 use super::flow::{FlowStatus, NewFlow};
+use super::params::{normalize_target_path, valid_file_system_id, valid_name};
 
 /// Largest file read.
 const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;

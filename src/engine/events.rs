@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::api::tasks::TaskType;
 use crate::api::{CallError, OutcomeClass};
 use crate::store::RowState;
 
@@ -69,9 +70,32 @@ pub enum Pass {
     Rotate,
     Wait,
     Delete,
+    /// Data tasks of a type started.
+    TaskStart(TaskType),
+    /// Data tasks of a type followed to their end.
+    TaskWait(TaskType),
+    /// Data tasks of a type stopped.
+    TaskStop(TaskType),
+    /// Every task on the rows' flows stopped, whoever started it (`delete --stop-tasks`).
+    StopAnyTask,
 }
 
 impl Pass {
+    /// The pass's name in summaries: `create`, `wait`, `start metaload`, `follow metaload`.
+    pub fn name(self) -> String {
+        match self {
+            Pass::Create => "create".into(),
+            Pass::Update => "update".into(),
+            Pass::Rotate => "rotate keys".into(),
+            Pass::Wait => "wait".into(),
+            Pass::Delete => "delete".into(),
+            Pass::TaskStart(k) => format!("start {}", k.as_str()),
+            Pass::TaskWait(k) => format!("follow {}", k.as_str()),
+            Pass::TaskStop(k) => format!("stop {}", k.as_str()),
+            Pass::StopAnyTask => "stop every task".into(),
+        }
+    }
+
     /// What a row that reached the pass's goal is called on the bar and in progress lines.
     pub fn word(self) -> &'static str {
         match self {
@@ -80,6 +104,10 @@ impl Pass {
             Pass::Rotate => "rotated",
             Pass::Wait => "available",
             Pass::Delete => "deleted",
+            Pass::TaskStart(_) => "started",
+            Pass::TaskWait(_) => "ended",
+            Pass::TaskStop(_) => "stopped",
+            Pass::StopAnyTask => "cleared",
         }
     }
 }
@@ -109,6 +137,32 @@ pub enum Event {
     },
     /// The run stops starting calls.
     Stopping { reason: StopReason, detail: String },
+    /// The data tasks the pass follows, summed anew after a listing.
+    Tasks(TaskFigures),
+}
+
+/// Data tasks summed: per status, and files and bytes (as the service last listed them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskFigures {
+    pub tasks: u64,
+    /// Tasks per `TaskStatus` (`init`, `running`, `finished`, ...), in the order first seen.
+    pub by_status: Vec<(String, u64)>,
+    pub files_total: u64,
+    pub files_done: u64,
+    pub files_failed: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    pub bytes_failed: u64,
+}
+
+impl TaskFigures {
+    /// Tasks of a status.
+    pub fn status(&self, s: &str) -> u64 {
+        self.by_status
+            .iter()
+            .find(|(k, _)| k == s)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// Where events go. Sending never blocks and never fails the run.

@@ -5,23 +5,17 @@
 
 use tokio::sync::mpsc;
 
+use super::core::FeedItem;
 use super::events::{Event, EventSink};
 use super::op::Operation;
 use super::resume::{Known, Resume};
 use crate::manifest::{Problem, ReadAhead, Reader, Row};
-use crate::store::{PendingSync, RowState, StoreError, SyncRow, Synced, Writer};
+use crate::store::{PendingSync, RowState, StoreError, SyncRow, Writer};
 
 /// Rows synced in one transaction. A batch of rows stays under 128 KB: larger blocks are mapped
 /// and unmapped by the system allocator, which then keeps blocks of that size on its heaps, and
 /// a million-row run's memory grows by megabytes (25.4 MB at 512 rows, 22.8 MB at 256).
 const BATCH: usize = 256;
-
-/// A row that needs work, with what the state file knows of it.
-#[derive(Debug)]
-pub struct FeedItem {
-    pub row: Row,
-    pub synced: Synced,
-}
 
 /// Why the feed stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +36,7 @@ struct InFlight {
 /// Where the rows go: the engine, or only the count of those with nothing to do.
 struct Sink<'a> {
     op: &'a dyn Operation,
+    writer: &'a Writer,
     retry_failed: bool,
     tx: &'a mpsc::Sender<FeedItem>,
     events: &'a EventSink,
@@ -62,6 +57,7 @@ pub fn feed(
 ) -> Result<u64, FeedError> {
     let sink = Sink {
         op,
+        writer,
         retry_failed,
         tx,
         events,
@@ -124,39 +120,63 @@ impl Sink<'_> {
     /// (to be freed where they were read), or `None` when the engine is gone.
     fn hand_on(&self, batch: InFlight) -> Result<Option<Vec<Row>>, FeedError> {
         let (mut lent, synced) = batch.pending.wait()?;
+        // Operations on data tasks also need each row's latest task of their type.
+        let tasks = match self.op.facts().task {
+            Some(kind) => {
+                let ids = synced.iter().map(|s| s.flow_id).collect();
+                self.writer.row_tasks_blocking(ids, kind)?
+            }
+            None => Vec::new(),
+        };
+        let mut tasks = tasks.into_iter();
         let mut rows = batch.rows;
         // Each row gets its fields back where it lies (rows are large: moving a million of them
-        // costs more than deciding on them), and is settled or not.
-        let mut settled = Vec::with_capacity(rows.len());
+        // costs more than deciding on them), with the one decision of what it needs.
+        let mut decided = Vec::with_capacity(rows.len());
         // Rows final before the run are only counted, one event per state for the batch.
         let mut earlier: Vec<(RowState, u64)> = Vec::new();
         for ((row, lent), synced) in rows.iter_mut().zip(&mut lent).zip(&synced) {
+            let tasks = tasks.next();
             let known = Known {
                 state: synced.state,
                 error_code: synced.error_code.as_deref(),
                 fingerprint: (&synced.fingerprint, &lent.fingerprint),
                 source: (synced.source_key.as_deref(), &lent.source_key),
+                data_flow_id: synced.data_flow_id.as_deref(),
                 rotation: synced.rotation,
+                keys: crate::store::key_digest::RowKeys::of(&row.request),
+                tasks: tasks.as_ref(),
             };
-            let done = self.op.resume(known, self.retry_failed) == Resume::Settled;
-            if done {
+            // The one decision of what a known row needs; the core acts on it.
+            let resume = self.op.resume(known, self.retry_failed);
+            if resume == Resume::Settled {
                 match earlier.iter_mut().find(|(s, _)| *s == synced.state) {
                     Some((_, n)) => *n += 1,
                     None => earlier.push((synced.state, 1)),
                 }
             }
-            settled.push(done);
+            decided.push((resume, tasks));
             restore(row, lent);
         }
         // The rows that need work go to the engine in their order; the others stay behind.
+        let settled: Vec<bool> = decided.iter().map(|(r, _)| *r == Resume::Settled).collect();
         let mut at = 0;
         let work = rows.extract_if(.., |_| {
             at += 1;
             !settled[at - 1]
         });
-        let needing = synced.into_iter().zip(&settled).filter(|(_, s)| !**s);
-        for (row, (synced, _)) in work.zip(needing) {
-            if self.tx.blocking_send(FeedItem { row, synced }).is_err() {
+        let needing = synced
+            .into_iter()
+            .zip(decided)
+            .filter(|(_, (resume, _))| *resume != Resume::Settled);
+        for (row, (synced, (resume, tasks))) in work.zip(needing) {
+            let item = FeedItem {
+                row,
+                synced,
+                tasks,
+                resume,
+            };
+            if self.tx.blocking_send(item).is_err() {
                 return Ok(None);
             }
         }

@@ -9,23 +9,28 @@ pub mod listing;
 pub mod op;
 pub mod pacer;
 mod pacer_adapt;
+pub mod pacers;
+mod passes;
 pub mod peers;
 pub mod resume;
 mod run;
 mod shell;
+pub mod task_name;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use backoff::Backoff;
-pub use events::{Event, EventSink, Pass, RowEvent, StopReason};
+pub use events::{Event, EventSink, Pass, RowEvent, StopReason, TaskFigures};
 pub use op::create::CONFLICT;
 pub use run::run;
 
+use crate::api::tasks::TaskType;
 use crate::api::{CredentialProvider, Endpoint};
 use crate::exit::ExitCode;
 use crate::manifest::{ManifestError, ManifestOptions};
+use crate::store::task_read::TaskCounts;
 use crate::store::{RowState, StoreError};
 
 /// What the engine's pacing, concurrency and retries need, resolved from the flags.
@@ -56,6 +61,11 @@ pub struct RunSettings {
     pub max_runtime: Option<Duration>,
     /// What the run does to the manifest's flows.
     pub goal: Goal,
+    /// Data tasks started and followed, in order, after a create run's passes (`run --task`).
+    pub tasks: Vec<TaskType>,
+    /// A delete stops every task on the rows' flows first, whoever started it
+    /// (`delete --stop-tasks`); without it, a flow busy with another's task is left alone.
+    pub stop_tasks: bool,
 }
 
 /// What a run does to the manifest's flows: one or more operations, each a pass over the rows.
@@ -69,8 +79,28 @@ pub enum Goal {
         rotate: bool,
         wait: Option<Duration>,
     },
-    /// Delete every row's flow.
+    /// Delete every row's flow (stopping the row's own running data tasks first).
     Delete,
+    /// Start, or stop, the rows' data tasks (`bulkflow task`); with `wait`, follow them to
+    /// their end within that long.
+    Task {
+        action: TaskAction,
+        wait: Option<Duration>,
+    },
+}
+
+/// What `bulkflow task` does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskAction {
+    /// Start one task of the type per row (`--overwrite` sets IsOverwrite; `--again` starts a
+    /// new one for rows whose last task of the type has ended).
+    Start {
+        kind: TaskType,
+        overwrite: bool,
+        again: bool,
+    },
+    /// Stop the rows' queued or running tasks of these types (all when empty).
+    Stop { kinds: Vec<TaskType> },
 }
 
 impl Default for Goal {
@@ -142,6 +172,70 @@ pub struct RunSummary {
     pub goal: RowState,
     /// Created rows whose flow had not become available when `--wait` gave up.
     pub waiting: u64,
+    /// Whether the run's goal concerns the flows (`run`, `delete`), not only their data tasks.
+    pub flows: bool,
+    /// The data tasks of the run, by type, with what was asked of them.
+    pub tasks: Vec<TaskSummary>,
+    /// Rows left unsent by this run, by the code they were reported with (a data task of a row
+    /// with no available flow; a delete's row whose recorded flow has another source).
+    pub skipped: BTreeMap<String, u64>,
+    /// Rows left unsettled with nothing recorded (a data task no longer listed).
+    pub unsettled: u64,
+    /// The passes of the run a stop cut short or kept from starting. For `--update` and
+    /// `--rotate-keys` the row counts cannot show what is left (every row stays `created`):
+    /// such a pass left is work left.
+    pub passes_left: Vec<Pass>,
+    /// Each pass of the run, in order, with its time and calls.
+    pub passes: Vec<PassTime>,
+}
+
+/// One pass of a run: how long it took, its calls, the rows it brought to its goal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassTime {
+    pub pass: Pass,
+    pub elapsed: Duration,
+    pub calls: u64,
+    pub throttled: u64,
+    pub done: u64,
+}
+
+/// A run's data tasks of one type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSummary {
+    pub kind: TaskType,
+    /// Whether they were started (else stopped).
+    pub started: bool,
+    /// Whether they were followed to their end.
+    pub waited: bool,
+    pub counts: TaskCounts,
+}
+
+impl TaskSummary {
+    /// Rows whose task is not where the run was to bring it.
+    fn unsettled(&self) -> u64 {
+        if self.started {
+            self.counts.not_started() + if self.waited { self.counts.live() } else { 0 }
+        } else if self.waited {
+            self.counts.live()
+        } else {
+            self.counts.status("init") + self.counts.status("running")
+        }
+    }
+
+    /// Rows whose task failed: refused, ended `failed`, or with failed files.
+    fn failed(&self) -> u64 {
+        if !self.started {
+            return 0;
+        }
+        let ended_badly = if self.waited {
+            self.counts.status("failed")
+                + self.counts.status("stopped")
+                + self.counts.with_failed_files
+        } else {
+            0
+        };
+        self.counts.refused() + ended_badly
+    }
 }
 
 impl RunSummary {
@@ -150,10 +244,37 @@ impl RunSummary {
     pub fn exit_code(&self) -> ExitCode {
         let n = |s| self.counts.get(&s).copied().unwrap_or(0);
         let counted: u64 = self.counts.values().sum();
-        let unsettled = counted.saturating_sub(n(self.goal) + n(RowState::Failed)) + self.waiting;
+        // `bulkflow task` concerns the rows' tasks only: a row without a flow is reported (and
+        // counted as skipped) rather than unsettled.
+        let skipped: u64 = self.skipped.values().sum();
+        let (flows_unsettled, flows_failed) = if self.flows {
+            // A delete leaves rows whose recorded flow is another source's as they are
+            // (skipped): reported, as settled as a failed row.
+            let left_alone = if self.goal == RowState::Deleted {
+                skipped
+            } else {
+                0
+            };
+            let done = n(self.goal) + n(RowState::Failed) + left_alone;
+            (counted.saturating_sub(done), n(RowState::Failed))
+        } else {
+            (0, 0)
+        };
+        let tasks_unsettled: u64 = self.tasks.iter().map(TaskSummary::unsettled).sum();
+        let modify_left = self
+            .passes_left
+            .iter()
+            .filter(|p| matches!(p, Pass::Update | Pass::Rotate))
+            .count() as u64;
+        let unsettled =
+            flows_unsettled + self.waiting + tasks_unsettled + self.unsettled + modify_left;
+        let failed =
+            flows_failed + self.tasks.iter().map(TaskSummary::failed).sum::<u64>() + skipped;
         match self.stop.as_ref().map(|(r, _)| *r) {
             Some(StopReason::Store) => return ExitCode::State,
-            Some(StopReason::Manifest) => return ExitCode::Usage,
+            // Calls may have been made: not 2 ("nothing was sent"). The rows of the manifest as
+            // it now is were not all brought to the goal: run again to validate and resume.
+            Some(StopReason::Manifest) => return ExitCode::Interrupted,
             // A stop that came when every row was already settled changed nothing.
             Some(StopReason::Fatal) if unsettled > 0 => return ExitCode::Fatal,
             Some(StopReason::Interrupted | StopReason::MaxRuntime) if unsettled > 0 => {
@@ -163,7 +284,7 @@ impl RunSummary {
         }
         if unsettled > 0 {
             ExitCode::Interrupted
-        } else if n(RowState::Failed) > 0 {
+        } else if failed > 0 {
             ExitCode::FailedRows
         } else {
             ExitCode::Ok
@@ -189,6 +310,12 @@ mod tests {
             manifest: PathBuf::new(),
             goal: RowState::Created,
             waiting: 0,
+            flows: true,
+            tasks: Vec::new(),
+            skipped: BTreeMap::new(),
+            unsettled: 0,
+            passes_left: Vec::new(),
+            passes: Vec::new(),
         }
     }
 
@@ -211,7 +338,8 @@ mod tests {
             (&done, Some(Interrupted), 0),
             (&failed, Some(MaxRuntime), 1),
             (&done, Some(Store), 5),
-            (&done, Some(Manifest), 2),
+            (&done, Some(Manifest), 4),
+            (&left, Some(Manifest), 4),
         ];
         for (counts, stop, code) in table {
             assert_eq!(
@@ -219,6 +347,45 @@ mod tests {
                 *code,
                 "{counts:?} {stop:?}"
             );
+        }
+    }
+
+    /// A delete's rows whose recorded flow is another source's are left alone and reported:
+    /// exit 1, not 4 (issue 21, 1).
+    #[test]
+    fn a_delete_that_left_rows_alone_exits_1() {
+        use RowState::*;
+        let mut s = summary(&[(Deleted, 8), (Created, 2)], None);
+        s.goal = Deleted;
+        assert_eq!(s.exit_code().code(), 4, "two rows still to delete");
+        s.skipped.insert("DataFlowNotOurs".into(), 2);
+        assert_eq!(s.exit_code().code(), 1);
+        // A create run's skipped rows never count as settled flows.
+        s.goal = Created;
+        assert_eq!(s.exit_code().code(), 4);
+    }
+
+    /// Every row stays `created` through `--update` and `--rotate-keys`: a stop that cut one
+    /// short (or kept it from starting) leaves work, whatever the counts say (issue 21, 3).
+    #[test]
+    fn an_update_or_a_rotation_cut_short_exits_4() {
+        use RowState::*;
+        use StopReason::*;
+        let done = [(Created, 3)];
+        let table: &[(&[Pass], Option<StopReason>, i32)] = &[
+            (&[Pass::Rotate], Some(Interrupted), 4),
+            (&[Pass::Rotate], Some(MaxRuntime), 4),
+            (&[Pass::Update, Pass::Rotate], Some(Interrupted), 4),
+            (&[Pass::Rotate, Pass::Wait], Some(Fatal), 3),
+            // A wait's and a create's work shows in the counts.
+            (&[Pass::Wait], Some(Interrupted), 0),
+            (&[Pass::Create], Some(Interrupted), 0),
+            (&[], Some(Interrupted), 0),
+        ];
+        for (left, stop, code) in table {
+            let mut s = summary(&done, *stop);
+            s.passes_left = left.to_vec();
+            assert_eq!(s.exit_code().code(), *code, "{left:?} {stop:?}");
         }
     }
 }

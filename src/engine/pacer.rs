@@ -21,7 +21,8 @@
 //!   fill's count was one too many: the share is corrected down.
 //! - Above its share a probe is one call more for one window, seldom (the smaller the share, the
 //!   rarer: all the clients together probe about as often as one), at random moments; a refused
-//!   probe doubles the wait; three that go through in a row mean room (a client left).
+//!   probe doubles the wait; three that go through in a row mean room (a client left):
+//!   climb into it at the start's pace up to the next fill.
 //! - Throttles of calls given their slot before a decrease are of its burst: they lower the
 //!   budget to what the service counted, and are not taken for more decreases.
 //! - Peers: other bulkflow processes of this machine pacing the same calls
@@ -167,6 +168,11 @@ impl Pacer {
             // calls of the last window must age out of the service's window before ours join.
             s.next = s.next.max(now + PEER_EVERY + WINDOW);
         }
+    }
+
+    /// The user's ceiling (calls per second); 0 when unpaced.
+    pub fn ceiling(&self) -> f64 {
+        self.cap
     }
 
     /// The current target rate (calls per second); 0 when unpaced.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
 
 use super::pacer::WINDOW;
@@ -20,7 +20,7 @@ const CLIMB_PER_CALL: f64 = 0.025;
 const ASK_EVERY: Duration = Duration::from_millis(1000);
 /// At our share, a probe about this often at first, then less often up to the most (times the
 /// clients we share with).
-pub(super) const PROBE_MIN: Duration = Duration::from_secs(15);
+pub(super) const PROBE_MIN: Duration = Duration::from_secs(25);
 pub(super) const PROBE_MAX: Duration = Duration::from_secs(120);
 /// A probe that went this long without a throttle held.
 const PROBE_JUDGED: Duration = Duration::from_millis(1500);
@@ -131,7 +131,7 @@ impl Adapt {
     /// every window.
     pub(super) fn spacing(&mut self, now: Instant) -> f64 {
         if self.eager(now) {
-            self.rng.gen_range(0.6..1.4)
+            self.rng.random_range(0.6..1.4)
         } else {
             1.0
         }
@@ -152,7 +152,7 @@ impl Adapt {
             self.probe_wait.mul_f64(shares)
         };
         // Between half and one and a half times the wait.
-        let wait = wait.mul_f64(self.rng.gen_range(0.5..1.5));
+        let wait = wait.mul_f64(self.rng.random_range(0.5..1.5));
         self.next_probe = Some(now + wait);
     }
 
@@ -191,7 +191,10 @@ impl Adapt {
     }
 
     fn climb(&mut self, now: Instant, share: f64) {
-        self.budget = (self.budget + CLIMB_PER_CALL * self.cap).min(share);
+        // A newcomer that found room climbs twice as steeply: from a call or two, the start's
+        // pace would take seconds to reach what was made for it.
+        let step = if self.eager(now) { 2.0 } else { 1.0 } * CLIMB_PER_CALL * self.cap;
+        self.budget = (self.budget + step).min(share);
         if let Some(r) = self.regain.filter(|r| self.budget >= *r) {
             // All of it back: nobody wanted the room we made.
             self.budget = r;
@@ -218,11 +221,12 @@ impl Adapt {
         if once {
             self.held_above += 1;
             if self.held_above >= HELD_ABOVE {
-                // Room above our share, again and again: a client left. Take it.
+                // Room above our share, again and again: a client left. Take it at the pace of
+                // the start, up to the next fill.
                 self.held_above = 0;
-                self.budget += 1.0;
-                self.fair = Some(self.budget);
                 self.probe_wait = PROBE_MIN;
+                self.mode = Mode::Climbing;
+                return;
             }
             self.schedule(now, true);
         } else if self.eager(now) {
@@ -324,6 +328,12 @@ impl Adapt {
     #[cfg(test)]
     pub(super) fn probing(&self) -> bool {
         matches!(self.mode, Mode::Probing { .. })
+    }
+
+    /// Whether we are climbing into room (for tests that want a steady pacer).
+    #[cfg(test)]
+    pub(super) fn climbing(&self) -> bool {
+        self.mode == Mode::Climbing
     }
 
     /// A budget set from outside (peers, or a lower count): never above `most`.

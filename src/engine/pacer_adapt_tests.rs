@@ -23,13 +23,17 @@ async fn let_in(p: &Pacer, span: Duration) -> Vec<Instant> {
     sent
 }
 
-/// Calls let in until no probe of ours is under way.
+/// Calls let in until no probe of ours is under way and we are not climbing into room found.
 async fn steady(p: &Pacer) {
     let until = Instant::now() + Duration::from_secs(10);
-    while p.lock().adapt.probing() && Instant::now() < until {
+    let busy = |p: &Pacer| {
+        let l = p.lock();
+        l.adapt.probing() || l.adapt.climbing()
+    };
+    while busy(p) && Instant::now() < until {
         let_in(p, Duration::from_millis(100)).await;
     }
-    assert!(!p.lock().adapt.probing());
+    assert!(!busy(p));
 }
 
 /// A throttle while steady: someone else took a call of ours.

@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use super::*;
 
@@ -45,6 +45,8 @@ pub struct Scenario {
     pub spread: Duration,
     /// A steady client that does not adapt: calls per second.
     pub background: Option<f64>,
+    /// The first client stops then (the others go on to the end).
+    pub leaves: Option<Duration>,
     /// How long the run lasts.
     pub span: Duration,
     pub link: Link,
@@ -58,6 +60,7 @@ impl Scenario {
             stagger: Duration::ZERO,
             spread: Duration::ZERO,
             background: None,
+            leaves: None,
             span: Duration::from_secs(span_secs),
             link: Link::Wan {
                 jitter: Duration::from_millis(5),
@@ -154,7 +157,7 @@ impl World {
     /// A draw in `[lo, hi]`, to the microsecond.
     fn draw(&self, lo: Duration, hi: Duration) -> Duration {
         let (lo, hi) = (lo.as_micros() as u64, hi.as_micros() as u64);
-        Duration::from_micros(self.rng.lock().expect("rng").gen_range(lo..=hi))
+        Duration::from_micros(self.rng.lock().expect("rng").random_range(lo..=hi))
     }
 
     /// A call that leaves now from a client `distance` away: is it admitted?
@@ -307,7 +310,7 @@ impl Report {
 /// A client `distance` away pacing its calls from `start` to `end`.
 async fn client(world: Arc<World>, id: usize, start: Instant, end: Instant, distance: Duration) {
     tokio::time::sleep_until(start).await;
-    let seed = world.rng.lock().expect("rng").gen();
+    let seed = world.rng.lock().expect("rng").random();
     let pacer = Arc::new(Pacer::seeded(LIMIT as f64, None, seed));
     loop {
         let slot = pacer.turn().await;
@@ -373,11 +376,15 @@ pub async fn simulate(sc: Scenario) -> Report {
     }
     for id in 0..sc.clients {
         let d = distance(&world);
+        let ends = match sc.leaves {
+            Some(after) if id == 0 => start + after,
+            _ => end,
+        };
         let mut begins = start + sc.stagger * id as u32;
         if !sc.spread.is_zero() {
             begins += world.draw(Duration::ZERO, sc.spread);
         }
-        tasks.push(tokio::spawn(client(world.clone(), id, begins, end, d)));
+        tasks.push(tokio::spawn(client(world.clone(), id, begins, ends, d)));
     }
     for t in tasks {
         t.await.expect("client");

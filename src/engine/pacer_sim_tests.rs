@@ -75,6 +75,30 @@ async fn clients_on_other_machines_use_the_budget() {
     }
 }
 
+#[tokio::test(start_paused = true)]
+async fn the_share_of_a_client_that_leaves_is_taken_back() {
+    // Two started together, then one leaves after 30 s: the other finds the room by its probes
+    // above its share and takes it at the pace of the start.
+    for seed in SEEDS {
+        for link in [
+            Link::Wan {
+                jitter: Duration::from_millis(5),
+            },
+            Link::Loopback,
+        ] {
+            let sc = Scenario {
+                leaves: Some(30 * SECOND),
+                link,
+                ..Scenario::together(2, 150, seed)
+            };
+            let r = simulate(sc).await;
+            let late = r.admitted(Some(1), 120 * SECOND, 150 * SECOND) as f64 / 30.0;
+            assert!(late >= 19.0, "seed {seed}: {late}/s\n{}", r.summary());
+            assert!(r.throttled() <= 0.02, "seed {seed}: {}", r.summary());
+        }
+    }
+}
+
 /// The goal for clients on other machines started together (`bench/run.sh selfshare N
 /// 0` with `BULKFLOW_PEERS_DIR=`): at most 2% throttled, and each client within 25% of an equal
 /// share of what they got together, over the time all ran once all have been in for 15 s (what

@@ -8,11 +8,19 @@
 //! next count removes its file. Nothing here is needed for correctness: without the directory
 //! (no home, a read-only disk, `BULKFLOW_PEERS_DIR=""`), each process paces alone and adapts to
 //! the others from the throttles, as it does to clients on other machines.
+//!
+//! The directory is trusted only when it is this user's own: the root and the key's directory
+//! must be real directories (not links) that this user owns and no one else can write, or the
+//! process says so once and paces alone. In it, only regular files this user owns are counted,
+//! opened without blocking and without following a link, so that a planted FIFO, device or link
+//! can neither hang a run nor count as a peer.
 
 use std::ffi::OsStr;
 use std::fs::{self, DirBuilder, File, OpenOptions, TryLockError};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -60,6 +68,8 @@ pub trait PeerCount: Send + Sync + std::fmt::Debug {
 pub struct Peers {
     dir: PathBuf,
     path: PathBuf,
+    /// The user whose registrations count.
+    uid: u32,
     /// Holds the lock that says this process is alive.
     _file: File,
 }
@@ -93,16 +103,75 @@ pub fn root() -> Option<PathBuf> {
     })
 }
 
+/// The user this process acts as: the owner of a file it creates (no unsafe `geteuid`).
+fn effective_uid() -> Option<u32> {
+    static UID: OnceLock<Option<u32>> = OnceLock::new();
+    *UID.get_or_init(|| Some(tempfile::tempfile().ok()?.metadata().ok()?.uid()))
+}
+
+/// Why a directory of registrations cannot be trusted, if it cannot: a link, not a directory,
+/// another user's, or writable by others.
+fn untrusted_dir(path: &Path, uid: u32) -> Option<String> {
+    let m = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("cannot be read ({e})")),
+    };
+    if m.file_type().is_symlink() {
+        Some("is a symbolic link".into())
+    } else if !m.is_dir() {
+        Some("is not a directory".into())
+    } else if m.uid() != uid {
+        Some(format!("belongs to another user (uid {})", m.uid()))
+    } else if m.mode() & 0o022 != 0 {
+        Some(format!(
+            "can be written by others (mode {:o})",
+            m.mode() & 0o7777
+        ))
+    } else {
+        None
+    }
+}
+
+/// Says once per process that the machine's runs do not share the rate, and why.
+fn warn_untrusted(dir: &Path, why: &str) {
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "the peer directory {} {why}: this run paces alone, without sharing the rate with this machine's other runs (make it yours and private, chmod 700, or name another with {DIR_ENV}=DIR; {DIR_ENV}= turns sharing off)",
+            dir.display()
+        );
+    }
+}
+
+/// Opens a registration to test its lock: only a regular file this user owns, never blocking
+/// (a FIFO would block an open for reading) and never through a link.
+fn open_registration(path: &Path, uid: u32) -> Option<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(path)
+        .ok()?;
+    let m = file.metadata().ok()?;
+    (m.file_type().is_file() && m.uid() == uid).then_some(file)
+}
+
 impl Peers {
     /// Registers this process under `key` in `root`; `None` when that cannot be done (then the
-    /// process paces alone).
+    /// process paces alone). A directory this user does not own alone is not used (said once).
     pub fn join(root: &Path, key: &str) -> Option<Peers> {
+        let uid = effective_uid()?;
         let dir = root.join(key);
         DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(&dir)
             .ok()?;
+        for d in [root, &dir] {
+            if let Some(why) = untrusted_dir(d, uid) {
+                warn_untrusted(d, &why);
+                return None;
+            }
+        }
         let name = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
         // Locked before it is given the name others count, so that no count ever finds it
         // unlocked and takes it for a dead process's.
@@ -125,6 +194,7 @@ impl Peers {
         Some(Peers {
             dir,
             path,
+            uid,
             _file: file,
         })
     }
@@ -142,7 +212,7 @@ impl PeerCount for Peers {
             if path == self.path || path.extension() != Some(OsStr::new("peer")) {
                 continue;
             }
-            let Ok(file) = File::open(&path) else {
+            let Some(file) = open_registration(&path, self.uid) else {
                 continue;
             };
             match file.try_lock() {
@@ -241,3 +311,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "peers_tests.rs"]
+mod planted_tests;

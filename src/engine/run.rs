@@ -10,43 +10,17 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::core::{Core, CoreSettings, Totals};
-use super::op::{CreateOp, DeleteOp, Operation, RotateOp, UpdateOp, WaitOp};
-use super::shell::{self, Rates, ShellEnd};
+use super::op::{Operation, RotateOp};
+use super::pacers::{Pacers, Rates};
+use super::passes::{passes, task_plan, wait_of, Step};
+use super::shell::{self, ShellEnd};
 use super::{feed, DispatchSettings, Event, EventSink, Goal, RunError, RunSettings, RunSummary};
 use super::{Pass, StopReason};
+use super::{PassTime, TaskSummary};
+use crate::api::tasks::TaskType;
 use crate::api::{Client, Endpoint};
 use crate::manifest::{self, ManifestOptions};
 use crate::store::{self, read, RowState, RunTotals, StoreError, Writer};
-
-/// One pass over the manifest's rows with one operation.
-enum Step {
-    Op(Arc<dyn Operation>, Pass),
-    /// Key rotation: its number is known once the state file is open.
-    Rotate,
-}
-
-fn passes(goal: &Goal) -> Vec<Step> {
-    match goal {
-        Goal::Delete => vec![Step::Op(Arc::new(DeleteOp), Pass::Delete)],
-        Goal::Create {
-            update,
-            rotate,
-            wait,
-        } => {
-            let mut v = vec![Step::Op(Arc::new(CreateOp), Pass::Create)];
-            if *update {
-                v.push(Step::Op(Arc::new(UpdateOp), Pass::Update));
-            }
-            if *rotate {
-                v.push(Step::Rotate);
-            }
-            if wait.is_some() {
-                v.push(Step::Op(Arc::new(WaitOp), Pass::Wait));
-            }
-            v
-        }
-    }
-}
 
 /// What every pass shares.
 struct Ctx<'a> {
@@ -58,9 +32,12 @@ struct Ctx<'a> {
     dispatch: &'a DispatchSettings,
     retry_failed: bool,
     run_id: i64,
+    task_nonce: String,
     events: &'a EventSink,
     cancel: &'a CancellationToken,
     started: Instant,
+    /// One pacer per host and action for every pass.
+    pacers: Arc<Pacers>,
 }
 
 /// Runs a manifest to the end, or until `cancel` fires or `--max-runtime` passes.
@@ -80,6 +57,8 @@ pub async fn run(
         dispatch,
         retry_failed,
         goal,
+        tasks,
+        stop_tasks,
         ..
     } = settings;
     let options = Arc::new(manifest_options);
@@ -105,13 +84,24 @@ pub async fn run(
             now: service,
         });
     }
+    let sq = |e| StoreError::sqlite(&state_path, e);
+    let task_nonce = store::tasks::nonce(&conn).map_err(sq)?;
+    let key_salt = store::key_digest::salt(&conn).map_err(sq)?;
+    let live = store::task_read::live_kinds(&conn).map_err(sq)?;
+    let plan_of_tasks = task_plan(&goal, &tasks, &live);
     let (writer, writer_thread) = Writer::start(conn, &state_path)?;
     let manifest_name = manifest_path.display().to_string();
     let run_id = writer.begin_run(&manifest_name, plan.rows, service).await?;
     let client = Client::new(credentials, dispatch.request_timeout)
         .map_err(|e| RunError::Client(e.to_string()))?;
 
+    let rates = Rates {
+        calls: dispatch.rate,
+        listings: dispatch.describe_rate,
+    };
+    let pacers = Arc::new(Pacers::new(rates, client.credentials().account_hint()));
     let ctx = Ctx {
+        pacers,
         manifest: &manifest_path,
         options: &options,
         writer: &writer,
@@ -120,20 +110,27 @@ pub async fn run(
         dispatch: &dispatch,
         retry_failed,
         run_id,
+        task_nonce,
         events: &events,
         cancel: &cancel,
         started,
     };
     let mut end = ShellEnd::default();
     let mut totals = Totals::default();
+    let mut pass_times = Vec::new();
     // Rows brought to the goal count in the first pass (the create or the delete).
     let mut goal_done = None;
-    for step in passes(&goal) {
+    let steps = passes(&goal, &tasks, &live, stop_tasks);
+    // The passes that did not go through every row: the one a stop cut short, and those after.
+    let kinds: Vec<Pass> = steps.iter().map(Step::pass).collect();
+    let mut passes_left = Vec::new();
+    for (i, step) in steps.into_iter().enumerate() {
         let (op, rotation, pass) = match step {
             Step::Op(op, pass) => (op, None, pass),
             Step::Rotate => {
                 let id = writer.rotation(&manifest_name).await?;
-                let op = Arc::new(RotateOp { rotation: id }) as Arc<dyn Operation>;
+                let salt = key_salt.clone();
+                let op = Arc::new(RotateOp { rotation: id, salt }) as Arc<dyn Operation>;
                 (op, Some(id), Pass::Rotate)
             }
         };
@@ -143,11 +140,9 @@ pub async fn run(
         });
         // `--wait-timeout` bounds the wait pass; `--max-runtime` bounds the whole run.
         let runtime = deadline.map(|d| (d, "--max-runtime"));
-        let pass_deadline = match (&goal, pass) {
-            (Goal::Create { wait: Some(w), .. }, Pass::Wait) => {
-                let w = Instant::now()
-                    .checked_add(*w)
-                    .map(|t| (t, "--wait-timeout"));
+        let pass_deadline = match (wait_of(&goal), op.facts().wait_timeout) {
+            (Some(w), true) => {
+                let w = Instant::now().checked_add(w).map(|t| (t, "--wait-timeout"));
                 match (runtime, w) {
                     (Some(d), Some(w)) => Some(if d.0 <= w.0 { d } else { w }),
                     (d, w) => d.or(w),
@@ -157,17 +152,27 @@ pub async fn run(
         };
         if Stamp::of(&manifest_path) != stamp {
             end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
+            passes_left = kinds[i..].to_vec();
             break;
         }
+        let pass_started = Instant::now();
         let mut pass_end = pass_over(&ctx, op, pass_deadline).await;
         if pass_end.stop.is_none() && Stamp::of(&manifest_path) != stamp {
             pass_end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
         }
+        pass_times.push(PassTime {
+            pass,
+            elapsed: pass_started.elapsed(),
+            calls: pass_end.totals.calls,
+            throttled: pass_end.totals.throttled,
+            done: pass_end.totals.done,
+        });
         add(&mut totals, &pass_end.totals);
         goal_done.get_or_insert(pass_end.totals.done);
         end.store_error = end.store_error.or(pass_end.store_error);
         end.stop = pass_end.stop;
         if end.stop.is_some() {
+            passes_left = kinds[i..].to_vec();
             break;
         }
         if let Some(id) = rotation {
@@ -178,6 +183,9 @@ pub async fn run(
     end.totals = totals;
 
     let done = Done {
+        passes_left,
+        passes: pass_times,
+        tasks: plan_of_tasks,
         manifest: &manifest_path,
         state: &state_path,
         rows: plan.rows,
@@ -189,6 +197,11 @@ pub async fn run(
 
 /// What the end of a run needs to know.
 struct Done<'a> {
+    /// The passes a stop cut short or kept from starting.
+    passes_left: Vec<Pass>,
+    passes: Vec<PassTime>,
+    /// The data tasks the run concerns: type, started (else stopped), followed to the end.
+    tasks: Vec<(TaskType, bool, bool)>,
     manifest: &'a Path,
     state: &'a Path,
     rows: u64,
@@ -227,7 +240,10 @@ fn add(to: &mut Totals, t: &Totals) {
     to.calls += t.calls;
     to.throttled += t.throttled;
     to.done += t.done;
-    to.listings += t.listings;
+    to.unsettled += t.unsettled;
+    for (code, n) in &t.skipped {
+        *to.skipped.entry(code.clone()).or_default() += n;
+    }
 }
 
 /// One pass: the manifest read again and fed to a core of `op`.
@@ -265,19 +281,15 @@ async fn pass_over(
             retry_failed: ctx.retry_failed,
             run_id: ctx.run_id,
             epoch_ms: store::now_ms() - ctx.started.elapsed().as_millis() as i64,
+            task_nonce: ctx.task_nonce.clone(),
         },
     );
-    let rates = Rates {
-        calls: d.rate,
-        listings: d.describe_rate,
-    };
     let mut end = shell::drive(
         core,
-        op,
         ctx.client.clone(),
         ctx.writer.clone(),
         ctx.endpoint.clone(),
-        rates,
+        ctx.pacers.clone(),
         ctx.events.clone(),
         feed_rx,
         ctx.cancel.clone(),
@@ -326,6 +338,15 @@ async fn finish(
         Goal::Create { wait: Some(_), .. } => read::waiting(&conn).map_err(sq)?,
         _ => 0,
     };
+    let mut tasks = Vec::new();
+    for &(kind, started, waited) in &ctx.tasks {
+        tasks.push(TaskSummary {
+            kind,
+            started,
+            waited,
+            counts: store::task_read::task_counts(&conn, kind).map_err(sq)?,
+        });
+    }
     let summary = RunSummary {
         counts,
         total: rows,
@@ -343,6 +364,12 @@ async fn finish(
             RowState::Created
         },
         waiting,
+        flows: !matches!(goal, Goal::Task { .. }),
+        tasks,
+        passes: ctx.passes,
+        skipped: std::mem::take(&mut end.totals.skipped),
+        unsettled: end.totals.unsettled,
+        passes_left: ctx.passes_left,
     };
     drop(conn);
     let totals = RunTotals {

@@ -10,24 +10,14 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::core::{Command, Core, HostId, Input, Totals};
+use super::core::{Command, Core, FeedItem, HostId, Input, Totals};
 use super::events::{EventSink, StopReason};
-use super::feed::FeedItem;
-use super::listing::list_file_system;
-use super::op::{Action, Operation};
+use super::listing::{list, Place};
+use super::op::{Action, Answer, Scope};
 use super::pacer::Pacer;
-use super::peers::{self, PeerCount, Peers};
+use super::pacers::Pacers;
 use crate::api::{CallError, Client, Endpoint, OutcomeClass, Target};
 use crate::store::{StoreError, Writer};
-
-/// Calls per second per host and action.
-#[derive(Debug, Clone, Copy)]
-pub struct Rates {
-    /// The operation's own action.
-    pub calls: f64,
-    /// DescribeDataFlow.
-    pub listings: f64,
-}
 
 /// How the shell ended.
 #[derive(Debug, Default)]
@@ -39,14 +29,13 @@ pub struct ShellEnd {
 
 struct HostIo {
     target: Target,
-    pacers: HashMap<Action, Arc<Pacer>>,
 }
 
 /// What the spawned tasks need, shared.
 struct Io {
     client: Client,
     writer: Writer,
-    op: Arc<dyn Operation>,
+    pacers: Arc<Pacers>,
     start: Instant,
     halt: CancellationToken,
     tx: mpsc::UnboundedSender<Input>,
@@ -65,11 +54,10 @@ impl Io {
 )]
 pub async fn drive(
     mut core: Core,
-    op: Arc<dyn Operation>,
     client: Client,
     writer: Writer,
     endpoint: Endpoint,
-    rates: Rates,
+    pacers: Arc<Pacers>,
     events: EventSink,
     mut feed: mpsc::Receiver<FeedItem>,
     cancel: CancellationToken,
@@ -80,7 +68,7 @@ pub async fn drive(
     let io = Arc::new(Io {
         client,
         writer,
-        op,
+        pacers,
         start,
         halt: CancellationToken::new(),
         tx,
@@ -114,7 +102,7 @@ pub async fn drive(
             item = feed.recv(), if wants_rows => {
                 let now = io.since_start(Instant::now());
                 match item {
-                    Some(item) => match host_of(&endpoint, &item.row.region, &mut hosts, &mut host_index, rates, &io) {
+                    Some(item) => match host_of(&endpoint, &item.row.region, &mut hosts, &mut host_index) {
                         Ok(host) => core.handle(Input::Fed { item: Box::new(item), host }, now),
                         Err(e) => core.handle(Input::Stop { reason: StopReason::Fatal, detail: e.to_string() }, now),
                     },
@@ -128,6 +116,11 @@ pub async fn drive(
                 core.on_timer(io.since_start(Instant::now()));
             }
         }
+    }
+    // The pass's last figures, for the report's chart.
+    core.sample_now();
+    while let Some(cmd) = core.poll_command() {
+        exec(cmd, &io, &hosts, &events, &mut end);
     }
     end.stop = core.stopped().cloned();
     end.totals = core.totals().clone();
@@ -146,8 +139,6 @@ fn host_of(
     region: &str,
     hosts: &mut Vec<HostIo>,
     index: &mut HashMap<String, HostId>,
-    rates: Rates,
-    io: &Io,
 ) -> Result<HostId, crate::api::endpoint::EndpointError> {
     let target = endpoint.resolve(region)?;
     if let Some(&h) = index.get(&target.host) {
@@ -155,36 +146,14 @@ fn host_of(
     }
     let h = hosts.len();
     index.insert(target.host.clone(), h);
-    let mut pacers = HashMap::new();
-    for action in [
-        Action::Create,
-        Action::Delete,
-        Action::Modify,
-        Action::Describe,
-    ] {
-        let rate = if action == Action::Describe {
-            rates.listings
-        } else {
-            rates.calls
-        };
-        // Shared with this machine's other processes for the actions this run calls.
-        let uses = action == Action::Describe || action == io.op.action();
-        let peers = peers::root()
-            .filter(|_| uses && rate > 0.0)
-            .and_then(|root| {
-                let account = io.client.credentials().account_hint();
-                Peers::join(&root, &peers::key(account, &target.host, action.name()))
-            })
-            .map(|p| Box::new(p) as Box<dyn PeerCount>);
-        pacers.insert(action, Arc::new(Pacer::with_peers(rate, peers)));
-    }
-    hosts.push(HostIo { target, pacers });
+    hosts.push(HostIo { target });
     Ok(h)
 }
 
-fn pacer(hosts: &[HostIo], host: HostId, action: Action) -> Option<(Target, Arc<Pacer>)> {
+/// The host's target and its pacer of `action`.
+fn pacer(io: &Io, hosts: &[HostIo], host: HostId, action: Action) -> Option<(Target, Arc<Pacer>)> {
     let h = hosts.get(host)?;
-    Some((h.target.clone(), h.pacers.get(&action)?.clone()))
+    Some((h.target.clone(), io.pacers.get(&h.target.host, action)))
 }
 
 fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &mut ShellEnd) {
@@ -195,9 +164,14 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
             }
         }
         Command::Emit(e) => events.send(e),
+        Command::Sample(s) => {
+            if let Err(error) = io.writer.sample(s) {
+                store_failed(io, end, error);
+            }
+        }
         Command::Halt => io.halt.cancel(),
         Command::WaitSlot { line, host, action } => {
-            let Some((_, pacer)) = pacer(hosts, host, action) else {
+            let Some((_, pacer)) = pacer(io, hosts, host, action) else {
                 let _ = io.tx.send(Input::SlotAbandoned { line });
                 return;
             };
@@ -213,13 +187,12 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
         Command::Send {
             line,
             host,
-            row,
-            data_flow_id,
+            region,
+            request,
             slot,
             mark,
         } => {
-            let action = io.op.action();
-            let Some((target, pacer)) = pacer(hosts, host, action) else {
+            let Some((target, pacer)) = pacer(io, hosts, host, request.action()) else {
                 let _ = io.tx.send(Input::NotSent { line });
                 return;
             };
@@ -227,7 +200,11 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
             tokio::spawn(async move {
                 // The mark is durable before the call leaves: a crash after this point leaves
                 // the row `unknown`, resolved by listing before anything is sent again.
-                if let Err(error) = io.writer.commit(mark).await {
+                let committed = match mark {
+                    Some(mark) => io.writer.commit(mark).await,
+                    None => Ok(()),
+                };
+                if let Err(error) = committed {
                     let detail = error.to_string();
                     let _ = io.tx.send(Input::Stop {
                         reason: StopReason::Store,
@@ -239,9 +216,13 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
                 tokio::time::sleep_until(io.start + slot).await;
                 let sent = Instant::now();
                 let result = io
-                    .op
-                    .send(&io.client, &target, &row, data_flow_id.as_deref())
-                    .await;
+                    .client
+                    .send(&target, &region, &request)
+                    .await
+                    .map(|reply| Answer {
+                        id: reply.resource_id().map(str::to_owned),
+                        request_id: reply.request_id().to_owned(),
+                    });
                 match &result {
                     Ok(_) => pacer.succeeded(sent),
                     Err(e) if e.class == OutcomeClass::Throttled => pacer.throttled(sent),
@@ -255,15 +236,41 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
                 });
             });
         }
-        Command::List { group, host } => {
-            let Some((target, pacer)) = pacer(hosts, host, Action::Describe) else {
+        Command::List {
+            group,
+            host,
+            since_ms,
+        } => {
+            let action = match group.scope {
+                Scope::Flows => Action::Describe,
+                Scope::Tasks { .. } => Action::DescribeTasks,
+            };
+            let Some((target, pacer)) = pacer(io, hosts, host, action) else {
+                // Never: every group's host is known. Answered all the same, so that the core
+                // never waits for a listing that will not come.
+                let _ = io.tx.send(Input::Listed {
+                    group,
+                    started: io.since_start(Instant::now()),
+                    result: Err(CallError {
+                        class: OutcomeClass::Fatal,
+                        code: "Internal".into(),
+                        message: "a listing of an unknown host".into(),
+                        request_id: None,
+                    }),
+                });
                 return;
             };
             let io = io.clone();
             tokio::spawn(async move {
-                let (region, fs) = group.clone();
+                let place = Place {
+                    client: &io.client,
+                    target: &target,
+                    region: &group.region,
+                    file_system_id: &group.file_system_id,
+                    pacer,
+                };
                 let (started, result) = tokio::select! {
-                    r = list_file_system(&io.client, &target, &region, &fs, pacer) => r,
+                    r = list(place, &group.scope, since_ms) => r,
                     _ = io.halt.cancelled() => (None, Err(CallError {
                         class: OutcomeClass::Transient,
                         code: "Stopped".into(),

@@ -3,17 +3,17 @@
 //! collapsed, so two rows naming one directory are caught as duplicates before any call. `.` and
 //! `..` segments are refused rather than resolved: `/cfs/../etc` is a mistake, not a directory.
 
-use super::problem::quote;
+use super::problem::quote_if;
 
 /// Checks a TargetPath as written: under `/cfs/`, with no `.` or `..` segment.
 pub(crate) fn check_target(v: &str) -> Result<(), String> {
     if !v.starts_with("/cfs/") {
-        return Err(format!("{} must start with /cfs/", quote(v)));
+        return Err(format!("{} must start with /cfs/", shown_path(v)));
     }
     match v.split('/').find(|s| *s == "." || *s == "..") {
         Some(dots) => Err(format!(
             "{} has a \"{dots}\" segment; write the directory's own path, without . or ..",
-            quote(v)
+            shown_path(v)
         )),
         None => Ok(()),
     }
@@ -26,10 +26,16 @@ pub(crate) fn check_source(v: &str) -> Result<(), String> {
     if v.split('/').any(|s| s == "..") {
         return Err(format!(
             "{} has a \"..\" segment; write the path in the bucket without it",
-            quote(v)
+            shown_path(v)
         ));
     }
     Ok(())
+}
+
+/// A path for a message: quoted when it looks like one (it has a `/` or starts like `cfs`).
+fn shown_path(v: &str) -> String {
+    let looks = v.contains('/') || v.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("cfs"));
+    quote_if(v, looks, "a path")
 }
 
 /// A target path with every run of slashes made one: `/cfs//a///b/` is `/cfs/a/b/`. This is what

@@ -49,6 +49,14 @@ pub enum ManifestError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// There is no such file.
+    #[error("{path}: no such file{}", .near.as_ref().map(|n| format!("; did you mean {n}?")).unwrap_or_default())]
+    Missing {
+        /// The manifest path as given.
+        path: String,
+        /// A file of the same directory with a close name.
+        near: Option<String>,
+    },
     /// The extension is none of `.csv`, `.jsonl`, `.ndjson`, and no format was given.
     #[error("{path}: unsupported manifest type (expected .csv, .jsonl or .ndjson, or --format csv|jsonl)")]
     UnknownFormat {
@@ -73,6 +81,33 @@ pub(crate) fn quote(value: &str) -> String {
         Some((cut, _)) => format!("{:?}...", &value[..cut]),
         None => format!("{value:?}"),
     }
+}
+
+/// A value for a message when it `looks` like what its field holds (and holds nothing like a
+/// key); otherwise only its length. A value in the wrong column (a CSV row with a comma too
+/// many or too few) may be a secret, and a message must never show one.
+pub(crate) fn quote_if(value: &str, looks: bool, like: &str) -> String {
+    if looks && !key_like(value) {
+        quote(value)
+    } else {
+        format!(
+            "the value ({} characters, not shown: it does not look like {like})",
+            value.chars().count()
+        )
+    }
+}
+
+/// True when `value` holds what a key or token looks like: 16 or more letters, digits, `+`, `/`
+/// or `=` in a row, with upper- and lower-case letters and digits among them.
+pub(crate) fn key_like(value: &str) -> bool {
+    value
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')))
+        .any(|run| {
+            run.len() >= 16
+                && run.bytes().any(|b| b.is_ascii_uppercase())
+                && run.bytes().any(|b| b.is_ascii_lowercase())
+                && run.bytes().any(|b| b.is_ascii_digit())
+        })
 }
 
 /// Makes problems for one file.

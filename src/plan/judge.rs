@@ -5,10 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::verdict::{decide, Decision, Flow, Verdict};
+use super::live::Unlisted;
+use super::verdict::{decide, Decision, Flow, Recorded, Verdict};
 use super::{PlanError, Stamp, Survey};
 use crate::exit::ExitCode;
 use crate::manifest::{self, identity, Row};
+use crate::store::RowState;
 
 /// One row's verdict, in the shape of `plan --json` (SPEC "plan"), keys in this order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -19,6 +21,10 @@ pub struct RowVerdict {
     pub verdict: &'static str,
     pub data_flow_id: String,
     pub detail: String,
+    /// The row's latest data task as recorded (`metaload finished`, `restore running`); left
+    /// out when the row has none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub task: String,
 }
 
 /// Rows per verdict, and the flows no row names.
@@ -108,6 +114,23 @@ impl Summary {
     }
 }
 
+/// The verdict of a row whose file system the service does not know: `missing`, with the code
+/// and what to check. A recorded flow is named: it cannot be there.
+fn no_file_system(u: &Unlisted, recorded: Option<&Recorded>) -> Decision {
+    Decision {
+        verdict: Verdict::Missing,
+        data_flow_id: recorded
+            .filter(|r| matches!(r.state, RowState::Created | RowState::Unknown))
+            .and_then(|r| r.data_flow_id.as_deref())
+            .unwrap_or_default()
+            .to_owned(),
+        detail: format!(
+            "{}: the service knows no file system {} in {}; check the row's FileSystemId and Region",
+            u.code, u.file_system_id, u.region
+        ),
+    }
+}
+
 impl Survey {
     /// Reads the manifest again and decides every row, handing each to `emit` in file order;
     /// then counts the flows no row names. A manifest that changed since it was validated stops
@@ -145,11 +168,15 @@ impl Survey {
                 }
                 at.extend(self.live.flow(i));
             }
+            let unlisted = self.live.unlisted(&row.request.file_system_id, &row.region);
             let Decision {
                 verdict,
                 data_flow_id,
                 detail,
-            } = decide(&row, recorded, &at);
+            } = match unlisted {
+                Some(u) => no_file_system(u, recorded),
+                None => decide(&row, recorded, &at),
+            };
             summary.rows += 1;
             let fs = &row.request.file_system_id;
             match summary.per_file_system.get_mut(fs) {
@@ -160,6 +187,10 @@ impl Survey {
                     summary.per_file_system.insert(fs.clone(), c);
                 }
             }
+            let task = recorded
+                .and_then(|r| r.task.as_deref())
+                .unwrap_or_default()
+                .to_owned();
             let Row { line, request, .. } = row;
             emit(&RowVerdict {
                 line,
@@ -168,6 +199,7 @@ impl Survey {
                 verdict: verdict.as_str(),
                 data_flow_id,
                 detail,
+                task,
             })?;
         }
         if summary.rows != self.rows || Stamp::of(&self.manifest) != self.stamp {

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::SeedableRng;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -17,9 +16,11 @@ use tokio::time::Instant;
 use super::verdict::Flow;
 use super::PlanError;
 use crate::api::types::DESCRIBE_PAGE_LIMIT;
+use crate::api::Action;
 use crate::api::{CallError, Client, DataFlowInfo, Endpoint, OutcomeClass, Target};
 use crate::engine::listing::list_file_system;
 use crate::engine::pacer::Pacer;
+use crate::engine::pacers::{Pacers, Rates};
 use crate::engine::Backoff;
 use crate::manifest::{identity, Identity};
 
@@ -62,9 +63,38 @@ struct Entry {
 pub struct Live {
     file_systems: Vec<String>,
     entries: Vec<Entry>,
+    /// File systems the service says are not there (or not file systems) in a region: their
+    /// rows are judged `missing`, and the others are still listed and judged.
+    unlisted: Vec<Unlisted>,
+}
+
+/// A file system of a region that could not be listed because the service does not know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unlisted {
+    pub file_system_id: String,
+    pub region: String,
+    /// The service's code (`ResourceNotFound.FileSystemNotFound`).
+    pub code: String,
+}
+
+impl From<ListingError> for Unlisted {
+    fn from(e: ListingError) -> Unlisted {
+        Unlisted {
+            file_system_id: e.file_system_id,
+            region: e.region,
+            code: e.error.code,
+        }
+    }
 }
 
 impl Live {
+    /// Why the file system `fs` of `region` was not listed, when the service does not know it.
+    pub fn unlisted(&self, fs: &str, region: &str) -> Option<&Unlisted> {
+        self.unlisted
+            .iter()
+            .find(|u| u.file_system_id == fs && u.region == region)
+    }
+
     /// The indices of the flows listed at a directory.
     pub fn at(&self, id: &Identity) -> Range<usize> {
         let start = self.entries.partition_point(|e| e.id < *id);
@@ -145,6 +175,19 @@ struct Host {
     allowed: usize,
 }
 
+impl Host {
+    /// Lets more listings run at once after one of `flows` flows took `took`, when the service,
+    /// not the pacer, set the speed (see [`needed`]).
+    fn grow(&mut self, rate: f64, concurrency: usize, took: Duration, flows: usize) {
+        let pages = (flows as u64).div_ceil(u64::from(DESCRIBE_PAGE_LIMIT));
+        let want = needed(rate, self.allowed, took, pages).min(concurrency);
+        if want > self.allowed {
+            self.slots.add_permits(want - self.allowed);
+            self.allowed = want;
+        }
+    }
+}
+
 /// Listings to begin with: enough for `rate` pages per second at a 1 s latency.
 fn first_allowed(rate: f64, concurrency: usize) -> usize {
     let concurrency = concurrency.max(1);
@@ -173,8 +216,9 @@ fn needed(rate: f64, allowed: usize, took: Duration, pages: u64) -> usize {
 }
 
 /// Lists every `(region, file system)` of `groups`. `rate` is DescribeDataFlow calls per second
-/// per host (0: unpaced); `concurrency` the listings in flight per host, at most. The first
-/// listing that fails for good ends it; dropping the future stops every listing.
+/// per host (0: unpaced); `concurrency` the listings in flight per host, at most. A file system
+/// the service does not know is noted ([`Live::unlisted`]) and the others are listed; any other
+/// listing that fails for good ends it. Dropping the future stops every listing.
 pub async fn list(
     client: &Client,
     endpoint: &Endpoint,
@@ -189,13 +233,21 @@ pub async fn list(
     let mut names: HashMap<&str, u32> = HashMap::new();
     let mut live = Live::default();
     let mut tasks = JoinSet::new();
+    // Paced, and shared with this machine's runs, as a run's listings are.
+    let pacers = Pacers::new(
+        Rates {
+            calls: rate,
+            listings: rate,
+        },
+        client.credentials().account_hint(),
+    );
     progress.total.store(groups.len() as u64, Ordering::Relaxed);
     for (region, fs) in groups {
         let target = endpoint.resolve(region)?;
         let h = *host_index.entry(target.host.clone()).or_insert_with(|| {
             let allowed = first_allowed(rate, concurrency);
             hosts.push(Host {
-                pacer: Arc::new(Pacer::new(rate)),
+                pacer: pacers.get(&target.host, Action::Describe),
                 slots: Arc::new(Semaphore::new(allowed)),
                 allowed,
             });
@@ -225,16 +277,16 @@ pub async fn list(
     while let Some(joined) = tasks.join_next().await {
         let (h, took, entries) = match joined {
             Ok(Ok(done)) => done,
+            Ok(Err(e)) if e.error.class == OutcomeClass::FileSystem => {
+                progress.done.fetch_add(1, Ordering::Relaxed);
+                live.unlisted.push(Unlisted::from(e));
+                continue;
+            }
             Ok(Err(e)) => return Err(PlanError::Listing(Box::new(e))),
             Err(e) => return Err(PlanError::Internal(format!("a listing task failed: {e}"))),
         };
         if let Some(host) = hosts.get_mut(h) {
-            let pages = (entries.len() as u64).div_ceil(u64::from(DESCRIBE_PAGE_LIMIT));
-            let want = needed(rate, host.allowed, took, pages).min(concurrency);
-            if want > host.allowed {
-                host.slots.add_permits(want - host.allowed);
-                host.allowed = want;
-            }
+            host.grow(rate, concurrency, took, entries.len());
         }
         progress.done.fetch_add(1, Ordering::Relaxed);
         progress
@@ -254,7 +306,7 @@ async fn list_one(
     fs: &str,
     pacer: Arc<Pacer>,
 ) -> Result<Vec<DataFlowInfo>, CallError> {
-    let mut rng = rand::rngs::StdRng::from_entropy();
+    let mut rng = rand::make_rng::<rand::rngs::StdRng>();
     let mut attempt = 0;
     loop {
         attempt += 1;

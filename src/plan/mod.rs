@@ -24,10 +24,27 @@ pub use judge::{FileSystemCounts, RowVerdict, Summary};
 pub use live::{ListingError, Live, Progress};
 pub use verdict::{decide, Decision, Flow, Recorded, Verdict};
 
+/// A manifest validated offline (before credentials are looked for or anything is listed),
+/// with the stamp of the file taken before it was read.
+#[derive(Debug)]
+pub struct Validated {
+    plan: manifest::Plan,
+    stamp: Stamp,
+}
+
+/// Validates the manifest at `path`, as `validate` does.
+pub fn validate(path: &Path, options: &ManifestOptions) -> Result<Validated, ManifestError> {
+    let stamp = Stamp::of(path);
+    let plan = manifest::validate(path, options)?;
+    Ok(Validated { plan, stamp })
+}
+
 /// What a plan needs, resolved.
 #[derive(Debug)]
 pub struct PlanSettings {
     pub manifest: PathBuf,
+    /// The manifest, validated by [`validate`] with `manifest_options`.
+    pub validated: Validated,
     /// The state file, if any; it need not exist.
     pub state: Option<PathBuf>,
     pub endpoint: Endpoint,
@@ -112,11 +129,12 @@ pub struct Survey {
     pub live: Live,
 }
 
-/// Validates the manifest, reads the state file (if there is one) and lists every file system
-/// the manifest names. `progress` follows the listings.
+/// Reads the state file (if there is one) and lists every file system the validated manifest
+/// names. `progress` follows the listings.
 pub async fn survey(settings: PlanSettings, progress: &Progress) -> Result<Survey, PlanError> {
     let PlanSettings {
         manifest: path,
+        validated: Validated { plan, stamp },
         state,
         endpoint,
         credentials,
@@ -126,13 +144,6 @@ pub async fn survey(settings: PlanSettings, progress: &Progress) -> Result<Surve
         request_timeout,
     } = settings;
     let options = Arc::new(manifest_options);
-    let stamp = Stamp::of(&path);
-    let plan = {
-        let (path, options) = (path.clone(), options.clone());
-        tokio::task::spawn_blocking(move || manifest::validate(&path, &options))
-            .await
-            .map_err(|e| PlanError::Internal(format!("the manifest validation failed: {e}")))??
-    };
     endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
     let recorded = match &state {
         Some(state) => read_state(state, endpoint.service_kind())?,
@@ -187,6 +198,7 @@ fn read_state(path: &Path, service: &'static str) -> Result<Vec<(Identity, Recor
                 state: r.state,
                 data_flow_id: r.data_flow_id.map(String::into_boxed_str),
                 source: r.source_key.as_deref().map(source_hash_of_key),
+                task: r.task.map(String::into_boxed_str),
             },
         ));
     })?;

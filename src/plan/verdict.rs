@@ -22,7 +22,8 @@ pub enum Verdict {
     Conflict,
     /// Recorded, and the live flow matches the manifest.
     Ok,
-    /// Recorded as created, and no flow with the recorded id or the row's source is there.
+    /// Recorded as created, and no flow with the recorded id or the row's source is there; or
+    /// the service knows no such file system in the row's region.
     Missing,
     /// The row's flow exists with Status `unavailable`.
     Unavailable,
@@ -167,6 +168,8 @@ pub struct Recorded {
     pub data_flow_id: Option<Box<str>>,
     /// The source the row's flow was made from ([`Row::source_hash`]), when recorded.
     pub source: Option<SourceHash>,
+    /// The row's latest data task (`metaload finished`), when it has one.
+    pub task: Option<Box<str>>,
 }
 
 /// A row's verdict, the flow it concerns (or empty), and why, in a few words.

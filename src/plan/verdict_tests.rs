@@ -58,6 +58,7 @@ fn kafka(mut f: Flow) -> Flow {
 
 fn rec(state: RowState, id: Option<&str>, source: Option<SourceHash>) -> Recorded {
     Recorded {
+        task: None,
         state,
         data_flow_id: id.map(Into::into),
         source,

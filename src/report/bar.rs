@@ -23,6 +23,19 @@ pub struct Figures {
     pub elapsed: Duration,
     /// Which frame of the spinner to show.
     pub frame: usize,
+    /// While data tasks are followed: the bar and the count are in bytes.
+    pub bytes: Option<ByteFigures>,
+}
+
+/// The data tasks a pass follows, for the bar.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ByteFigures {
+    pub done: u64,
+    pub total: u64,
+    /// Bytes per second, lately.
+    pub rate: f64,
+    /// Tasks per status: `40 running, 50 finished`.
+    pub statuses: String,
 }
 
 /// The widest bar, and the narrowest worth drawing.
@@ -109,16 +122,23 @@ fn compose(f: &Figures, shown: &dyn Fn(Part) -> bool, bar: usize, color: bool) -
         let s = f.elapsed.as_secs();
         let _ = write!(out, "[{:02}:{:02}:{:02}] ", s / 3600, s / 60 % 60, s % 60);
     }
+    let (done, total) = f
+        .bytes
+        .as_ref()
+        .map_or((f.done, f.total), |b| (b.done, b.total));
     if shown(Part::Bar) && bar > 0 {
-        let filled = if f.total == 0 {
+        let filled = if total == 0 {
             0
         } else {
             // At most `bar`, so the cast back is exact.
-            ((f.done.min(f.total) as u128 * bar as u128) / f.total as u128) as usize
+            ((done.min(total) as u128 * bar as u128) / total as u128) as usize
         };
         paint(&mut out, CYAN, &"█".repeat(filled));
         paint(&mut out, BLUE, &"░".repeat(bar - filled));
         out.push(' ');
+    }
+    if let Some(b) = &f.bytes {
+        return compose_bytes(out, f, b, shown);
     }
     let _ = write!(out, "{}/{}", f.done, f.total);
     let mut stats = Vec::new();
@@ -134,6 +154,31 @@ fn compose(f: &Figures, shown: &dyn Fn(Part) -> bool, bar: usize, color: bool) -
     }
     if shown(Part::Rate) {
         stats.push(format!("{:.1}/s", f.rate));
+    }
+    if let (true, Some(eta)) = (shown(Part::Eta), &f.eta) {
+        stats.push(format!("ETA {eta}"));
+    }
+    let _ = write!(out, " {}", stats.join(" · "));
+    out
+}
+
+/// The rest of the line while data tasks are followed: bytes done of total, the tasks per
+/// status, the rows failed, the rate in bytes per second, the time left.
+fn compose_bytes(
+    mut out: String,
+    f: &Figures,
+    b: &ByteFigures,
+    shown: &dyn Fn(Part) -> bool,
+) -> String {
+    use indicatif::BinaryBytes;
+    let _ = write!(out, "{}/{}", BinaryBytes(b.done), BinaryBytes(b.total));
+    let mut stats = Vec::new();
+    if shown(Part::Created) {
+        stats.push(b.statuses.clone());
+    }
+    stats.push(format!("failed {}", f.failed));
+    if shown(Part::Rate) {
+        stats.push(format!("{}/s", BinaryBytes(b.rate.max(0.0) as u64)));
     }
     if let (true, Some(eta)) = (shown(Part::Eta), &f.eta) {
         stats.push(format!("ETA {eta}"));
@@ -192,6 +237,7 @@ mod tests {
             eta: Some("10h00m".into()),
             elapsed: Duration::from_secs(25 * 3600 + 61),
             frame: 3,
+            bytes: None,
         }
     }
 

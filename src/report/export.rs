@@ -1,6 +1,7 @@
 //! `bulkflow report`: every row as CSV or JSON Lines, or the whole state as one HTML page
 //! ([`html`](super::html)).
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use rusqlite::Connection;
@@ -11,7 +12,7 @@ use crate::store::read::{self, ReadError, ReportRow};
 use crate::store::RowState;
 
 /// The CSV header, SPEC's columns then ours.
-pub const CSV_HEADER: [&str; 13] = [
+pub const CSV_HEADER: [&str; 23] = [
     "line",
     "file_system_id",
     "target_path",
@@ -25,10 +26,20 @@ pub const CSV_HEADER: [&str; 13] = [
     "in_manifest",
     "flow_status",
     "flow_status_at",
+    "task_type",
+    "task_id",
+    "task_status",
+    "task_files_total",
+    "task_files_done",
+    "task_files_failed",
+    "task_bytes_total",
+    "task_bytes_done",
+    "task_bytes_failed",
+    "task_failed_list",
 ];
 
 /// What `report` is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRequest {
     /// The format.
     pub format: ReportFormat,
@@ -36,6 +47,9 @@ pub struct ReportRequest {
     pub only: Option<RowState>,
     /// For HTML: the run whose calls are charted, instead of the latest.
     pub run: Option<i64>,
+    /// For HTML: the state file, as the page's commands name it when the manifest was read
+    /// from stdin.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 /// Writes the report to `out`.
@@ -51,6 +65,7 @@ pub fn write(
             format,
             only,
             run: None,
+            state_file: None,
         },
         out,
     )
@@ -81,31 +96,89 @@ pub fn write_request(
             w.flush()?;
         }
         ReportFormat::Html => {
-            let opts = html::HtmlOptions { run: req.run, only };
+            let opts = html::HtmlOptions {
+                run: req.run,
+                only,
+                state_file: req.state_file.clone(),
+            };
             html::write(conn, opts, out)?;
         }
     }
     Ok(())
 }
 
-fn csv_fields(r: &ReportRow) -> [String; 13] {
+/// A row's CSV cells: numbers and booleans as they are, text through [`text_cell`].
+fn csv_fields(r: &ReportRow) -> [String; 23] {
+    let t = |v: &str| text_cell(v).into_owned();
+    let n = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
     [
         r.line.to_string(),
-        r.file_system_id.clone(),
-        r.target_path.clone(),
-        r.data_flow_name.clone(),
-        r.state.clone(),
-        r.data_flow_id.clone(),
-        r.request_id.clone(),
+        t(&r.file_system_id),
+        t(&r.target_path),
+        t(&r.data_flow_name),
+        t(&r.state),
+        t(&r.data_flow_id),
+        t(&r.request_id),
         r.attempts.to_string(),
-        r.error_code.clone(),
-        r.error_message.clone(),
+        t(&r.error_code),
+        t(&r.error_message),
         r.in_manifest.to_string(),
-        r.flow_status.clone(),
-        r.flow_status_at.clone(),
+        t(&r.flow_status),
+        t(&r.flow_status_at),
+        t(&r.task_type),
+        t(&r.task_id),
+        t(&r.task_status),
+        n(r.task_files_total),
+        n(r.task_files_done),
+        n(r.task_files_failed),
+        n(r.task_bytes_total),
+        n(r.task_bytes_done),
+        n(r.task_bytes_failed),
+        t(&r.task_failed_list),
     ]
+}
+
+/// A text cell a spreadsheet shows as text: one that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (which a spreadsheet may run as a formula: `=HYPERLINK(...)`,
+/// `-2+3+cmd|' /C calc'!A0`) gets a `'` before it, OWASP's rule against CSV injection. Only for
+/// text (server and manifest values): a number column is never touched, and JSON Lines and HTML
+/// are not spreadsheets.
+pub fn text_cell(v: &str) -> Cow<'_, str> {
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{v}"))
+    } else {
+        Cow::Borrowed(v)
+    }
 }
 
 fn csv_io(e: csv::Error) -> std::io::Error {
     std::io::Error::other(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_cell;
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_gets_a_quote() {
+        let cases = [
+            (
+                "=HYPERLINK(\"http://evil.example\",\"x\")",
+                "'=HYPERLINK(\"http://evil.example\",\"x\")",
+            ),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("+1", "'+1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("-flow", "'-flow"),
+            ("InvalidParameter", "InvalidParameter"),
+            ("/cfs/a=b", "/cfs/a=b"),
+            ("", ""),
+            ("'=x", "'=x"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(text_cell(raw), want, "{raw:?}");
+        }
+    }
 }

@@ -14,8 +14,6 @@ use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
-use crate::api::sign::utc_datetime;
-
 /// The keys every line starts with; an event field of the same name is dropped.
 const RESERVED: [&str; 3] = ["time", "level", "message"];
 
@@ -140,15 +138,7 @@ pub fn separators_escaped(text: String) -> String {
     }
 }
 
-/// `2024-05-01T12:34:56.789Z`.
-pub fn rfc3339_utc(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    format!(
-        "{}.{:03}Z",
-        utc_datetime(secs).replace(' ', "T"),
-        ms.rem_euclid(1000)
-    )
-}
+pub use crate::clock::rfc3339_utc;
 
 #[cfg(test)]
 mod tests {

@@ -148,6 +148,7 @@ cfs-01                 0           0           0           0           5        
             verdict: "conflict",
             data_flow_id: "cfs-dataflow-9".into(),
             detail: "being deleted".into(),
+            task: String::new(),
         }];
         let want = "
 rows that need attention (1):

@@ -7,8 +7,11 @@ use std::path::Path;
 use rusqlite::Connection;
 use serde_json::json;
 
+use super::json_log::rfc3339_utc;
 use crate::api::sign::utc_datetime;
+use crate::api::tasks::TaskType;
 use crate::store::read::{self, RotationInfo, RunInfo};
+use crate::store::task_read::{self, TaskCounts};
 use crate::store::RowState;
 
 /// What `status` shows.
@@ -24,6 +27,8 @@ pub struct Status {
     pub last_rotation: Option<RotationInfo>,
     /// Created rows whose source the manifest changed (`DataFlowDrift`).
     pub drifted: u64,
+    /// The manifest's rows' latest data tasks, per type.
+    pub tasks: Vec<(TaskType, TaskCounts)>,
 }
 
 /// Reads the status of a state file.
@@ -45,6 +50,10 @@ pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
         flow_statuses: read::flow_statuses(conn)?,
         last_rotation: read::last_rotation(conn)?,
         drifted: read::drifted(conn)?,
+        tasks: task_read::kinds(conn)?
+            .into_iter()
+            .map(|k| task_read::task_counts(conn, k).map(|c| (k, c)))
+            .collect::<rusqlite::Result<_>>()?,
     })
 }
 
@@ -88,6 +97,7 @@ impl Status {
                 .collect();
             let _ = writeln!(out, "flows (as last listed): {}", list.join(", "));
         }
+        out.push_str(&super::task_status::text(&self.tasks));
         if let Some(r) = &self.last_rotation {
             let _ = write!(
                 out,
@@ -156,12 +166,20 @@ impl Status {
             "counts": counts,
             "left_manifest": self.left_manifest,
             "flow_status": self.flow_statuses,
-            "last_rotation": self.last_rotation,
+            "last_rotation": self.last_rotation.as_ref().map(|r| {
+                let mut v = json!(r);
+                v["started_at"] = json!(rfc3339_utc(r.started_at_ms));
+                v["finished_at"] = json!(r.finished_at_ms.map(rfc3339_utc));
+                v
+            }),
             "drifted": self.drifted,
+            "tasks": super::task_status::json(&self.tasks),
             "last_run": self.last_run.as_ref().map(|r| json!({
                 "id": r.id,
                 "started_at_ms": r.started_at_ms,
                 "finished_at_ms": r.finished_at_ms,
+                "started_at": rfc3339_utc(r.started_at_ms),
+                "finished_at": r.finished_at_ms.map(rfc3339_utc),
                 "manifest": r.manifest,
                 "manifest_rows": r.manifest_rows,
                 "calls": if r.finished_at_ms.is_some() { r.calls } else { self.last_run_calls },

@@ -56,10 +56,28 @@ pub struct SummaryJson {
     pub failures: Vec<Failure>,
     /// Created rows whose flow was not yet available when `--wait` gave up.
     pub waiting: Option<u64>,
+    /// Each pass of the run, in order, with its time and calls.
+    pub passes: Vec<PassJson>,
+    /// The data tasks of the run, per type.
+    pub tasks: Option<serde_json::Value>,
+    /// Rows left unsent (a task of a row with no available flow), per code.
+    pub skipped: Option<std::collections::BTreeMap<String, u64>>,
     /// The command that resumes the run.
     pub resume: String,
     /// Why the run ended without a summary (a manifest, state or credentials problem).
     pub error: Option<String>,
+}
+
+/// One pass of a run, for the summary file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PassJson {
+    /// `create`, `wait`, `start metaload`, `follow metaload`, ...
+    pub pass: String,
+    pub elapsed_s: f64,
+    pub calls: u64,
+    pub throttled: u64,
+    /// Rows the pass brought to its goal.
+    pub done: u64,
 }
 
 fn reason(r: StopReason) -> &'static str {
@@ -122,6 +140,22 @@ impl SummaryJson {
                 })
                 .collect(),
             waiting: Some(s.waiting),
+            passes: s
+                .passes
+                .iter()
+                .map(|p| PassJson {
+                    pass: p.pass.name(),
+                    elapsed_s: round3(p.elapsed.as_secs_f64()),
+                    calls: p.calls,
+                    throttled: p.throttled,
+                    done: p.done,
+                })
+                .collect(),
+            tasks: (!s.tasks.is_empty()).then(|| {
+                let tasks: Vec<_> = s.tasks.iter().map(|t| (t.kind, t.counts.clone())).collect();
+                super::task_status::json(&tasks)
+            }),
+            skipped: (!s.skipped.is_empty()).then(|| s.skipped.clone()),
             resume: resume.to_owned(),
             error: None,
         }
@@ -151,9 +185,27 @@ impl SummaryJson {
             stopped: None,
             failures: Vec::new(),
             waiting: None,
+            passes: Vec::new(),
+            tasks: None,
+            skipped: None,
             resume: resume.to_owned(),
             error: Some(error),
         }
+    }
+
+    /// The same summary of a run that had no figures, with the rows per state (`count`) and
+    /// their total as the state file holds them.
+    pub fn with_counts(mut self, count: impl Fn(RowState) -> u64, total: u64) -> SummaryJson {
+        self.total = Some(total);
+        self.counts = Some(Counts {
+            created: count(RowState::Created),
+            failed: count(RowState::Failed),
+            unknown: count(RowState::Unknown),
+            retrying: count(RowState::Retrying),
+            pending: count(RowState::Pending),
+            deleted: count(RowState::Deleted),
+        });
+        self
     }
 
     /// The object on one line, as `--summary-file` holds it.

@@ -10,6 +10,9 @@ use crate::api::OutcomeClass;
 use crate::engine::{Event, Pass, RowEvent};
 use crate::store::RowState;
 
+pub use super::human::human_secs;
+use super::task_tally::TaskTally;
+
 /// The rate shown is over this long.
 const RATE_WINDOW: Duration = Duration::from_secs(10);
 /// Finishes are counted in buckets this long.
@@ -42,6 +45,8 @@ pub struct Tally {
     /// Rows finished lately, counted per tenth of a second (start of the tenth, rows): the
     /// tally's memory does not grow with the rows.
     recent: VecDeque<(Instant, u64)>,
+    /// The data tasks the pass follows, as the engine sums them.
+    pub tasks: TaskTally,
 }
 
 impl Tally {
@@ -76,7 +81,9 @@ impl Tally {
                 self.unknown = 0;
                 self.deleted = 0;
                 self.in_play.clear();
+                self.tasks.reset();
             }
+            Event::Tasks(f) => self.tasks.apply(f, now),
             Event::Call { class, .. } => {
                 self.calls += 1;
                 if *class == OutcomeClass::Throttled {
@@ -163,8 +170,14 @@ impl Tally {
 
     /// The time left at `rate` rows per second, when there is a rate and something left.
     pub fn eta(&self, rate: f64) -> Option<String> {
+        self.eta_secs(rate).map(|s| human_secs(s as f64))
+    }
+
+    /// [`Tally::eta`] in whole seconds, for scripts.
+    pub fn eta_secs(&self, rate: f64) -> Option<u64> {
         let left = self.total.saturating_sub(self.done());
-        (rate > 0.0 && left > 0).then(|| human_secs(left as f64 / rate))
+        // `as` saturates: a rate of almost nothing is a very long time, not a panic.
+        (rate > 0.0 && left > 0).then(|| (left as f64 / rate).round() as u64)
     }
 
     /// The numbers as one line, without escape codes.
@@ -184,16 +197,6 @@ impl Tally {
             self.retrying,
             self.unknown
         )
-    }
-}
-
-/// `1h02m`, `3m05s`, `12s`.
-pub fn human_secs(secs: f64) -> String {
-    let s = secs.round().max(0.0) as u64;
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
-        _ => format!("{}h{:02}m", s / 3600, s / 60 % 60),
     }
 }
 

@@ -118,6 +118,19 @@ pub const WAIT_TIMEOUT: Span = Span {
     allowed: "1s to 365d",
 };
 
+/// How long `--wait` waits when `--wait-timeout` does not say.
+pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// The wait of `--wait` and `--wait-timeout`: none without `--wait` (then `--wait-timeout` is a
+/// usage error, as it would be ignored), else the timeout or [`DEFAULT_WAIT_TIMEOUT`].
+pub fn wait(wait: bool, timeout: Option<Duration>) -> Result<Option<Duration>, super::UsageError> {
+    match (wait, timeout) {
+        (false, Some(_)) => Err(super::UsageError::WaitTimeoutAlone),
+        (false, None) => Ok(None),
+        (true, t) => Ok(Some(t.unwrap_or(DEFAULT_WAIT_TIMEOUT))),
+    }
+}
+
 /// A value as a message may show it: as typed when it is short and plain, quoted and cut
 /// otherwise, so that no control character reaches a terminal.
 fn shown(s: &str) -> String {
@@ -314,4 +327,22 @@ pub fn wait_timeout_arg(s: &str) -> Result<Duration, String> {
 /// clap's parser of `--max-runtime`.
 pub fn max_runtime_arg(s: &str) -> Result<Duration, String> {
     MAX_RUNTIME.parse(s).map_err(|e| e.reason())
+}
+
+#[cfg(test)]
+mod wait_tests {
+    use super::*;
+
+    #[test]
+    fn wait_timeout_needs_wait() {
+        let five = Some(Duration::from_secs(300));
+        assert_eq!(wait(true, five).ok(), Some(five));
+        assert_eq!(wait(true, None).ok(), Some(Some(Duration::from_secs(1800))));
+        assert_eq!(wait(false, None).ok(), Some(None));
+        let e = wait(false, five).map(|_| ()).unwrap_err().to_string();
+        assert!(
+            e.contains("--wait-timeout") && e.contains("add --wait"),
+            "{e}"
+        );
+    }
 }

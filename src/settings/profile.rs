@@ -84,8 +84,10 @@ impl Profile {
 }
 
 /// Where the default region (for rows without a `Region` value) comes from, first match wins:
-/// `--region`, `TENCENTCLOUD_REGION`, `_sys_param.region` of `~/.tccli/PROFILE.configure`.
-/// `run`, `run --dry-run` and `validate` all choose it here, so they agree on every manifest.
+/// `--region`, `TENCENTCLOUD_REGION`, `_sys_param.region` of `~/.tccli/PROFILE.configure`; with
+/// a named profile (`--profile`, `TCCLI_PROFILE`), its region comes before the variable, as in
+/// tccli. `run`, `run --dry-run` and `validate` all choose it here, so they agree on every
+/// manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegionChoice {
     /// `--region R`.
@@ -94,6 +96,8 @@ pub enum RegionChoice {
     Env(String),
     /// The profile's configure file, read when the command starts; it may hold no region.
     Profile(PathBuf),
+    /// A named profile's configure file, and `TENCENTCLOUD_REGION` when the file holds none.
+    ProfileThenEnv(PathBuf, String),
     /// No home directory: only the manifest's `Region` values.
     Nowhere,
 }
@@ -108,12 +112,12 @@ pub fn choose_region(
     if let Some(r) = flag.filter(|r| !r.trim().is_empty()) {
         return RegionChoice::Flag(r.to_owned());
     }
-    if let Some(r) = env("TENCENTCLOUD_REGION").filter(|r| !r.trim().is_empty()) {
-        return RegionChoice::Env(r);
-    }
-    match profile.file("configure") {
-        Some(path) => RegionChoice::Profile(path),
-        None => RegionChoice::Nowhere,
+    let var = env("TENCENTCLOUD_REGION").filter(|r| !r.trim().is_empty());
+    match (profile.file("configure"), var) {
+        (Some(path), Some(r)) if profile.explicit => RegionChoice::ProfileThenEnv(path, r),
+        (_, Some(r)) => RegionChoice::Env(r),
+        (Some(path), None) => RegionChoice::Profile(path),
+        (None, None) => RegionChoice::Nowhere,
     }
 }
 

@@ -4,8 +4,9 @@
 use tokio::sync::oneshot;
 
 use super::open::StoreError;
-use super::records::{SyncRow, Synced};
-use super::writer::{now_ms, Op, Writer};
+use super::synced::{SyncRow, Synced};
+use super::writer::{Op, Writer};
+use crate::clock::now_ms;
 
 /// The writer's answer to a sync: the rows it was given, and where each stands.
 pub(super) type SyncAnswer = (Vec<SyncRow>, Vec<Synced>);
@@ -85,5 +86,24 @@ impl Writer {
             })
             .await?;
         Ok(synced.1)
+    }
+}
+
+impl Writer {
+    /// [`row_tasks`] through the writer, for the feed (outside the async runtime).
+    pub fn row_tasks_blocking(
+        &self,
+        flow_ids: Vec<i64>,
+        kind: crate::api::tasks::TaskType,
+    ) -> Result<Vec<super::tasks::RowTasks>, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::RowTasks {
+                flow_ids,
+                kind,
+                reply,
+            })
+            .map_err(|_| self.gone())?;
+        self.answer(rx.blocking_recv())
     }
 }

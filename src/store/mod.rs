@@ -1,25 +1,34 @@
 //! The state file: SQLite, written by one thread, read by `status`, `report` and the summary.
 //! Schema in `migrations/`; no secret is ever stored.
 
+mod apply;
 mod feed_ops;
+pub mod key_digest;
 mod lock;
 mod open;
 pub mod overview;
 pub mod read;
 mod readonly;
-mod records;
 mod state;
 mod sync;
+mod synced;
+pub mod task_read;
+pub mod tasks;
+pub mod transition;
 mod writer;
 
+pub use crate::clock::now_ms;
 pub use feed_ops::PendingSync;
 pub use lock::{acquire as lock, lock_path, RunLock};
 pub use open::{open, sqlite_cause, StoreError, APPLICATION_ID};
 pub use readonly::{open_read_only, ReadOnly, RecordedRow};
 pub use state::RowState;
-pub use writer::{
-    now_ms, AttemptBegin, AttemptEnd, RunTotals, SyncRow, Synced, Transition, Writer, WriterThread,
+pub use synced::Rotated;
+pub use transition::{
+    AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, TaskSample,
+    Transition, Waiting,
 };
+pub use writer::{RunTotals, SyncRow, Synced, Writer, WriterThread};
 
 #[cfg(test)]
 mod tests;

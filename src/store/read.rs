@@ -26,6 +26,20 @@ pub struct ReportRow {
     pub flow_status: String,
     /// When that status was seen, RFC 3339 UTC, or empty.
     pub flow_status_at: String,
+    /// The row's latest data task (the one started last, of any type); empty when none.
+    pub task_type: String,
+    pub task_id: String,
+    /// Its `TaskStatus` when last listed; `not started` while its create is not settled,
+    /// `refused` when the service refused it.
+    pub task_status: String,
+    pub task_files_total: Option<u64>,
+    pub task_files_done: Option<u64>,
+    pub task_files_failed: Option<u64>,
+    pub task_bytes_total: Option<u64>,
+    pub task_bytes_done: Option<u64>,
+    pub task_bytes_failed: Option<u64>,
+    /// Where the service put the list of the task's failed files, as it gave it.
+    pub task_failed_list: String,
 }
 
 /// The latest run's record.
@@ -169,6 +183,15 @@ pub fn flow_statuses(
     rows.map(|r| r.map(|(s, n)| (s, n.max(0) as u64))).collect()
 }
 
+/// When a listing last saw the flow of a created row of this manifest (unix milliseconds).
+pub fn last_listed_ms(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT max(flow_status_at_ms) FROM flows WHERE in_manifest = 1 AND state = 'created'",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// The last key rotation: its id, when it started and finished, and how many of the manifest's
 /// created rows it has rotated so far, of how many.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -245,13 +268,22 @@ pub fn for_each_row(
     only: Option<RowState>,
     mut f: impl FnMut(ReportRow) -> std::io::Result<()>,
 ) -> Result<(), ReadError> {
+    // Each row with its latest data task: the one whose first create was sent last.
     let mut stmt = conn.prepare(
-        "SELECT line, file_system_id, COALESCE(target_path, target_key), \
-         COALESCE(data_flow_name, ''), state, \
-         COALESCE(data_flow_id, ''), COALESCE(request_id, ''), attempts, \
-         COALESCE(error_code, ''), COALESCE(error_message, ''), in_manifest, \
-         COALESCE(flow_status, ''), flow_status_at_ms \
-         FROM flows WHERE ?1 IS NULL OR state = ?1 ORDER BY in_manifest DESC, line, id",
+        "SELECT f.line, f.file_system_id, COALESCE(f.target_path, f.target_key), \
+         COALESCE(f.data_flow_name, ''), f.state, \
+         COALESCE(f.data_flow_id, ''), COALESCE(f.request_id, ''), f.attempts, \
+         COALESCE(f.error_code, ''), COALESCE(f.error_message, ''), f.in_manifest, \
+         COALESCE(f.flow_status, ''), f.flow_status_at_ms, \
+         COALESCE(t.type, ''), COALESCE(t.task_id, ''), \
+         CASE WHEN t.state IS NULL THEN '' WHEN t.state = 'created' THEN COALESCE(t.status, '') \
+              WHEN t.state = 'failed' THEN 'refused' ELSE 'not started' END, \
+         t.files_total, t.files_done, t.files_failed, t.bytes_total, t.bytes_done, \
+         t.bytes_failed, COALESCE(t.failed_list, '') \
+         FROM flows f LEFT JOIN tasks t ON t.flow_id = f.id AND (t.type, t.generation) = \
+         (SELECT u.type, u.generation FROM tasks u WHERE u.flow_id = f.id \
+          ORDER BY COALESCE(u.first_sent_ms, u.updated_at_ms) DESC, u.generation DESC LIMIT 1) \
+         WHERE ?1 IS NULL OR f.state = ?1 ORDER BY f.in_manifest DESC, f.line, f.id",
     )?;
     let mut rows = stmt.query([only.map(RowState::as_str)])?;
     while let Some(r) = rows.next()? {
@@ -270,11 +302,26 @@ pub fn for_each_row(
             flow_status: r.get(11)?,
             flow_status_at: r
                 .get::<_, Option<i64>>(12)?
-                .map(crate::report::json_log::rfc3339_utc)
+                .map(crate::clock::rfc3339_utc)
                 .unwrap_or_default(),
+            task_type: r.get(13)?,
+            task_id: r.get(14)?,
+            task_status: r.get(15)?,
+            task_files_total: count(r, 16)?,
+            task_files_done: count(r, 17)?,
+            task_files_failed: count(r, 18)?,
+            task_bytes_total: count(r, 19)?,
+            task_bytes_done: count(r, 20)?,
+            task_bytes_failed: count(r, 21)?,
+            task_failed_list: r.get(22)?,
         })?;
     }
     Ok(())
+}
+
+/// A count column that may be NULL (never negative).
+fn count(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<u64>> {
+    Ok(r.get::<_, Option<i64>>(i)?.map(|v| v.max(0) as u64))
 }
 
 /// A failure while reading rows out: the database's, or the output's.

@@ -31,6 +31,9 @@ pub struct RecordedRow {
     /// The short hash of the source the row's flow was made from (`Row::source_key`); `None`
     /// in state files from before sources were kept.
     pub source_key: Option<String>,
+    /// The row's latest data task and its status as last listed (`metaload finished`), when
+    /// it has one.
+    pub task: Option<String>,
 }
 
 fn uri(path: &Path, immutable: bool) -> Result<String, StoreError> {
@@ -80,6 +83,17 @@ pub fn open_read_only(path: &Path) -> Result<ReadOnly, StoreError> {
 }
 
 impl ReadOnly {
+    /// The connection, for the reads of `store::read` (`status`'s counts, the last run).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Whether the file holds bulkflow's tables yet (an empty file, of a run that stopped before
+    /// its first write, holds none).
+    pub fn has_schema(&self) -> bool {
+        self.version > 0
+    }
+
     /// The kind of service (`loopback` or `remote`) the state's runs talked to, if recorded,
     /// and every row it records, in one read.
     pub fn read(&self, mut row: impl FnMut(RecordedRow)) -> Result<Option<String>, StoreError> {
@@ -109,8 +123,17 @@ impl ReadOnly {
         } else {
             "NULL"
         };
+        // Version 6 added data tasks: each row's latest one.
+        let task = if self.version >= 6 {
+            "(SELECT t.type || ' ' || CASE t.state WHEN 'created' THEN COALESCE(t.status, \
+             'started') WHEN 'failed' THEN 'refused' ELSE 'not started' END FROM tasks t \
+             WHERE t.flow_id = flows.id ORDER BY COALESCE(t.first_sent_ms, t.updated_at_ms) DESC, \
+             t.generation DESC LIMIT 1)"
+        } else {
+            "NULL"
+        };
         let mut stmt = self.conn.prepare(&format!(
-            "SELECT file_system_id, target_key, state, data_flow_id, {source} FROM flows"
+            "SELECT file_system_id, target_key, state, data_flow_id, {source}, {task} FROM flows"
         ))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -125,6 +148,7 @@ impl ReadOnly {
                 state,
                 data_flow_id: r.get(3)?,
                 source_key: r.get(4)?,
+                task: r.get(5)?,
             });
         }
         Ok(service)

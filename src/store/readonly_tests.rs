@@ -52,6 +52,7 @@ fn a_closed_state_file_is_read_without_a_byte_or_a_file_written() {
             state: RowState::Created,
             data_flow_id: Some("f-1".into()),
             source_key: Some("abcd".into()),
+            task: None,
         }
     );
     assert_eq!(
@@ -103,4 +104,23 @@ fn missing_foreign_and_empty_files() {
     std::fs::write(&empty, "").unwrap();
     let (service, rows) = read_all(&empty);
     assert_eq!((service, rows.len()), (None, 0));
+}
+
+#[test]
+fn each_row_reads_with_its_latest_data_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let conn = write_state(&path);
+    conn.execute_batch(
+        "INSERT INTO tasks (flow_id, type, generation, name, state, status, first_sent_ms,
+                            updated_at_ms)
+         VALUES (1, 'metaload', 1, 'n1', 'created', 'finished', 10, 10),
+                (1, 'restore', 1, 'n2', 'created', 'running', 20, 20),
+                (2, 'metaload', 1, 'n3', 'unknown', NULL, 30, 30);",
+    )
+    .unwrap();
+    drop(conn);
+    let (_, rows) = read_all(&path);
+    assert_eq!(rows[0].task.as_deref(), Some("restore running"));
+    assert_eq!(rows[1].task.as_deref(), Some("metaload not started"));
 }

@@ -231,8 +231,7 @@ async fn status_counts_every_row_of_the_manifest_from_small_indexes() {
             6 => RowState::Unknown,
             _ => continue,
         };
-        w.transition(Transition::new(s.flow_id, state, None))
-            .unwrap();
+        w.transition(Transition::set(s.flow_id, state)).unwrap();
     }
     w.flush().await.unwrap();
     drop(w);

@@ -26,14 +26,16 @@ async fn rows_keep_their_state_and_fingerprint_through_a_sync() {
     assert_eq!(s[0].state, RowState::Pending);
     // The mark before a call: durable once `commit` returns.
     w.commit(Transition {
-        unknown_since_ms: Some(99),
-        attempts: Some(1),
-        begin: Some(AttemptBegin {
-            attempt: 1,
-            run_id: run,
-            sent_at_ms: 5,
-        }),
-        ..Transition::new(s[0].flow_id, RowState::Unknown, None)
+        record: Record::Flow(s[0].flow_id),
+        change: Change::Sending {
+            begin: AttemptBegin {
+                attempt: 1,
+                run_id: run,
+                sent_at_ms: 5,
+            },
+            unknown_since_ms: 99,
+            error: None,
+        },
     })
     .await
     .unwrap();
@@ -43,11 +45,13 @@ async fn rows_keep_their_state_and_fingerprint_through_a_sync() {
         message: "m".into(),
         request_id: None,
     };
-    w.transition(Transition::new(
-        s[1].flow_id,
-        RowState::Failed,
-        Some(&failed),
-    ))
+    w.transition(Transition {
+        record: Record::Flow(s[1].flow_id),
+        change: Change::Failed {
+            error: (&failed).into(),
+            end: None,
+        },
+    })
     .unwrap();
     w.end_run(run, RunTotals::default()).await.unwrap();
 
@@ -182,6 +186,52 @@ async fn a_full_disk_is_named_to_every_later_caller() {
     // A later operation, queued after the failure, hears the same cause.
     let later = w.flush().await.unwrap_err();
     assert!(later.to_string().contains("full"), "{later}");
+    drop(w);
+    thread.join();
+}
+
+/// A flow id answers to the source recorded beside it: a row that starts again (edited after a
+/// failure, or after a delete) keeps no id of its old source's flow, which a delete could
+/// otherwise take for the row's (issue 21, 1).
+#[tokio::test]
+async fn a_restarted_row_keeps_no_flow_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let (w, thread) = Writer::start(open(&path, true).unwrap(), &path).unwrap();
+    let s = w.sync(vec![sync_row("/cfs/a", "f1")]).await.unwrap();
+    let record = Record::Flow(s[0].flow_id);
+    w.transition(Transition {
+        record: record.clone(),
+        change: Change::Done {
+            state: RowState::Created,
+            id: Some("cfs-dataflow-old".into()),
+            request_id: None,
+            end: None,
+            answers_to: Some(("f1".into(), "s1".into())),
+            live: None,
+            rotation: None,
+        },
+    })
+    .unwrap();
+    let s = w.sync(vec![sync_row("/cfs/a", "f1")]).await.unwrap();
+    assert_eq!(s[0].data_flow_id.as_deref(), Some("cfs-dataflow-old"));
+    w.transition(Transition {
+        record,
+        change: Change::Restart {
+            fingerprint: "f2".into(),
+            source_key: "s2".into(),
+        },
+    })
+    .unwrap();
+    let s = w.sync(vec![sync_row("/cfs/a", "f2")]).await.unwrap();
+    assert_eq!(
+        (
+            s[0].state,
+            s[0].data_flow_id.as_deref(),
+            s[0].source_key.as_deref()
+        ),
+        (RowState::Pending, None, Some("s2"))
+    );
     drop(w);
     thread.join();
 }

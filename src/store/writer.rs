@@ -11,7 +11,9 @@ use tokio::sync::oneshot;
 use super::open::{sqlite_cause, StoreError};
 use super::sync;
 
-pub use super::records::{AttemptBegin, AttemptEnd, RunTotals, SyncRow, Synced, Transition};
+pub use super::synced::{RunTotals, SyncRow, Synced};
+pub use super::transition::Transition;
+use crate::clock::now_ms;
 
 pub(super) type Reply<T> = oneshot::Sender<Result<T, String>>;
 
@@ -43,6 +45,14 @@ pub(super) enum Op {
     },
     Flush {
         reply: Reply<()>,
+    },
+    /// A sample of the data tasks' figures.
+    Sample(super::transition::TaskSample),
+    /// Rows' flow status and latest data task of a type (a read, in order with the writes).
+    RowTasks {
+        flow_ids: Vec<i64>,
+        kind: crate::api::tasks::TaskType,
+        reply: Reply<Vec<super::tasks::RowTasks>>,
     },
     Rotation {
         manifest: String,
@@ -174,6 +184,11 @@ impl Writer {
             .map_err(|_| self.gone())
     }
 
+    /// Queues a sample of the data tasks' figures; it is committed with the next batch.
+    pub fn sample(&self, s: super::transition::TaskSample) -> Result<(), StoreError> {
+        self.tx.send(Op::Sample(s)).map_err(|_| self.gone())
+    }
+
     /// Returns once everything queued before it is committed.
     pub async fn flush(&self) -> Result<(), StoreError> {
         self.ask(|reply| Op::Flush { reply }).await
@@ -211,14 +226,6 @@ impl Writer {
         })
         .await
     }
-}
-
-/// Milliseconds since the unix epoch.
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// A reply held until its transaction commits, then sent the commit's result.
@@ -327,13 +334,19 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
         Op::SyncBegin { reply } => answer(replies, reply, sync::begin(tx))?,
         Op::SyncEnd { reply } => answer(replies, reply, sync::end(tx))?,
         Op::Transition { t, now_ms, reply } => {
-            let r = apply_transition(tx, &t, now_ms);
+            let r = super::apply::transition(tx, &t, now_ms);
             match reply {
                 Some(reply) => answer(replies, reply, r)?,
                 None => r?,
             }
         }
         Op::Flush { reply } => replies.push(ack(reply, ())),
+        Op::Sample(s) => super::apply::sample(tx, &s)?,
+        Op::RowTasks {
+            flow_ids,
+            kind,
+            reply,
+        } => answer(replies, reply, super::tasks::row_tasks(tx, &flow_ids, kind))?,
         Op::Rotation {
             manifest,
             now_ms,
@@ -393,60 +406,4 @@ fn rotation(tx: &rusqlite::Transaction<'_>, manifest: &str, now_ms: i64) -> rusq
             Ok(tx.last_insert_rowid())
         }
     }
-}
-
-fn apply_transition(
-    tx: &rusqlite::Transaction<'_>,
-    t: &Transition,
-    now_ms: i64,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "UPDATE flows SET state = ?2, data_flow_id = COALESCE(?3, data_flow_id), \
-         request_id = COALESCE(?4, request_id), error_code = ?5, error_message = ?6, \
-         unknown_since_ms = ?7, updated_at_ms = ?8, attempts = COALESCE(?9, attempts), \
-         fingerprint = COALESCE(?10, fingerprint), source_key = COALESCE(?11, source_key), \
-         flow_status = COALESCE(?12, flow_status), \
-         flow_status_at_ms = COALESCE(?13, flow_status_at_ms), rotation = COALESCE(?14, rotation) \
-         WHERE id = ?1",
-    )?
-    .execute(params![
-        t.flow_id,
-        t.state.as_str(),
-        t.data_flow_id,
-        t.request_id,
-        t.error_code,
-        t.error_message,
-        t.unknown_since_ms,
-        now_ms,
-        t.attempts,
-        t.fingerprint,
-        t.source_key,
-        t.flow_status.as_ref().map(|(s, _)| s.as_str()),
-        t.flow_status.as_ref().map(|(_, at)| *at),
-        t.rotation,
-    ])?;
-    if let Some(b) = &t.begin {
-        tx.prepare_cached(
-            "INSERT INTO attempts (flow_id, run_id, attempt, sent_at_ms) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (flow_id, attempt) DO UPDATE SET run_id = excluded.run_id, \
-             sent_at_ms = excluded.sent_at_ms, ended_at_ms = NULL, outcome = NULL",
-        )?
-        .execute(params![t.flow_id, b.run_id, b.attempt, b.sent_at_ms])?;
-    }
-    if let Some(a) = &t.attempt {
-        tx.prepare_cached(
-            "UPDATE attempts SET ended_at_ms = ?3, outcome = ?4, error_code = ?5, \
-             request_id = ?6, latency_ms = ?7 WHERE flow_id = ?1 AND attempt = ?2",
-        )?
-        .execute(params![
-            t.flow_id,
-            a.attempt,
-            a.ended_at_ms,
-            a.outcome,
-            a.error_code,
-            a.request_id,
-            a.latency_ms
-        ])?;
-    }
-    Ok(())
 }

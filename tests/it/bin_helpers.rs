@@ -111,7 +111,7 @@ impl Output {
 
 /// Removes everything from the environment that could change what the binary does, and points
 /// HOME at `home` (so no real `~/.tccli` is read).
-fn clean_env(cmd: &mut Command) {
+pub fn clean_env(cmd: &mut Command) {
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
         if k.starts_with("TENCENTCLOUD_")
@@ -132,6 +132,7 @@ pub struct Running {
     child: Child,
     out: Option<JoinHandle<Vec<u8>>>,
     err: Option<JoinHandle<Vec<u8>>>,
+    stdin: Option<std::process::ChildStdin>,
 }
 
 fn drain(mut r: impl Read + Send + 'static) -> JoinHandle<Vec<u8>> {
@@ -155,7 +156,7 @@ pub fn spawn_through<S: AsRef<OsStr>>(
     env: &[(&str, &str)],
     home: &Path,
 ) -> Running {
-    spawn_fed(wrapper, args, env, home, None)
+    spawn_fed(wrapper, args, env, home, None, false)
 }
 
 /// [`spawn`] with `input` written to its stdin (then closed).
@@ -165,7 +166,19 @@ pub fn spawn_with_stdin<S: AsRef<OsStr>>(
     home: &Path,
     input: Vec<u8>,
 ) -> Running {
-    spawn_fed(&[], args, env, home, Some(input))
+    spawn_fed(&[], args, env, home, Some(input), false)
+}
+
+/// [`spawn`] with its stdin a pipe that the caller writes to, and closes when it wants (or
+/// never: a stdin that does not end).
+pub fn spawn_piped<S: AsRef<OsStr>>(
+    args: &[S],
+    env: &[(&str, &str)],
+    home: &Path,
+) -> (Running, std::process::ChildStdin) {
+    let mut running = spawn_fed(&[], args, env, home, Some(Vec::new()), true);
+    let stdin = running.stdin.take().expect("a piped stdin");
+    (running, stdin)
 }
 
 fn spawn_fed<S: AsRef<OsStr>>(
@@ -174,6 +187,7 @@ fn spawn_fed<S: AsRef<OsStr>>(
     env: &[(&str, &str)],
     home: &Path,
     input: Option<Vec<u8>>,
+    keep_open: bool,
 ) -> Running {
     let mut cmd = match wrapper.split_first() {
         Some((program, rest)) => {
@@ -203,15 +217,26 @@ fn spawn_fed<S: AsRef<OsStr>>(
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("spawn bulkflow");
-    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
-        std::thread::spawn(move || {
-            use std::io::Write;
-            let _ = stdin.write_all(&input);
-        });
+    let mut kept = None;
+    match (input, child.stdin.take()) {
+        // The caller writes ([`spawn_piped`]).
+        (Some(_), Some(stdin)) if keep_open => kept = Some(stdin),
+        (Some(input), Some(mut stdin)) => {
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = stdin.write_all(&input);
+            });
+        }
+        _ => {}
     }
     let out = child.stdout.take().map(drain);
     let err = child.stderr.take().map(drain);
-    Running { child, out, err }
+    Running {
+        child,
+        out,
+        err,
+        stdin: kept,
+    }
 }
 
 impl Running {
@@ -277,6 +302,52 @@ impl Drop for Running {
 /// Runs `bulkflow ARGS` to completion (see [`spawn`]).
 pub fn run<S: AsRef<OsStr>>(args: &[S], env: &[(&str, &str)], home: &Path) -> Output {
     spawn(args, env, home).wait()
+}
+
+/// Runs `program args` in `dir` with a clean environment plus `env`, `bulkflow` on PATH and
+/// HOME at `home`; waits at most [`TIMEOUT`].
+pub fn run_in(
+    dir: &Path,
+    home: &Path,
+    env: &[(&str, &str)],
+    program: &str,
+    args: &[&str],
+) -> Output {
+    let bin_dir = Path::new(BIN).parent().expect("bin dir");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    clean_env(&mut cmd);
+    cmd.env("PATH", path).env("HOME", home).env(
+        "BULKFLOW_METADATA_URL",
+        "http://127.0.0.1:9/latest/meta-data/",
+    );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("spawn");
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        started.elapsed() < TIMEOUT,
+        "{program} {args:?} took too long"
+    );
+    let mut raw = out.stdout.clone();
+    raw.extend_from_slice(&out.stderr);
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        raw,
+    }
 }
 
 /// The environment with the emulator's credentials.

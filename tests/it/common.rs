@@ -45,6 +45,8 @@ pub fn settings(
     rate: f64,
 ) -> RunSettings {
     RunSettings {
+        tasks: Vec::new(),
+        stop_tasks: false,
         manifest: manifest.to_owned(),
         state: manifest.with_extension("csv.bulkflow.db"),
         endpoint: Endpoint::parse(&emu.url()).unwrap(),

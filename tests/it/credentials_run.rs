@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::bin_helpers::{creds, run, s, EmulatorProc, Output, Sandbox, API_ID, API_KEY};
 use super::common::write_manifest;
+use super::rawserver::RawServer;
 
 /// The number in `credentials refreshed N time(s)`.
 fn refreshes(out: &Output) -> u64 {
@@ -142,6 +143,98 @@ fn a_named_profile_is_the_only_source() {
     );
     assert!(
         out.stderr.contains("only place looked at"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A key with a CR at its end (an env file with CRLF line endings) stops the run at once, exit
+/// 2, naming the variable, before the state file is made.
+#[test]
+fn a_credential_with_a_carriage_return_stops_the_run_at_once() {
+    let sb = Sandbox::new();
+    let manifest = write_manifest(sb.path(), 3, 1);
+    let args = ["run", s(&manifest), "--endpoint", "http://127.0.0.1:9"];
+    let id = format!("{API_ID}\r");
+    let started = Instant::now();
+    let out = run(
+        &args,
+        &[
+            ("TENCENTCLOUD_SECRET_ID", &id),
+            ("TENCENTCLOUD_SECRET_KEY", API_KEY),
+        ],
+        &sb.home,
+    );
+    out.expect_code(2);
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert!(
+        out.stderr
+            .contains("TENCENTCLOUD_SECRET_ID: ends with a carriage return"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(API_KEY), "{}", out.stderr);
+    assert!(!sb.path().join("flows.csv.bulkflow.db").exists());
+}
+
+/// A session token the service refuses: the run stops (exit 3) and names the variable the
+/// token came from.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_names_its_variable() {
+    let refusal = r#"{"Response":{"Error":{"Code":"AuthFailure.TokenFailure","Message":"token invalid"},"RequestId":"r"}}"#;
+    let server = RawServer::http("200 OK", &[("Content-Type", "application/json")], refusal).await;
+    let sb = Sandbox::new();
+    let manifest = write_manifest(sb.path(), 1, 1);
+    let (url, home) = (server.url(), sb.home.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        let mut env = creds();
+        env.push(("TENCENTCLOUD_SESSION_TOKEN", "session-token-of-node"));
+        run(&["run", s(&manifest), "--endpoint", &url], &env, &home)
+    })
+    .await
+    .expect("the run");
+    out.expect_code(3);
+    assert!(
+        out.stderr.contains(
+            "AuthFailure.TokenFailure: token invalid (the session token is invalid or expired, and these credentials cannot be refreshed (environment (AKID***, with the session token of TENCENTCLOUD_SESSION_TOKEN"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A metadata service that takes connections and never answers, for as long as the test runs.
+pub fn silent_metadata() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!(
+        "http://{}/latest/meta-data/",
+        listener.local_addr().expect("addr")
+    );
+    std::thread::spawn(move || {
+        let open: Vec<_> = listener.incoming().flatten().collect();
+        drop(open);
+    });
+    url
+}
+
+/// On a CVM whose metadata service takes the connection and then says nothing, the run is not
+/// told "no credentials" (exit 2, as off a CVM): it asks again, then stops with exit 3 naming
+/// the service.
+#[test]
+fn a_metadata_service_that_does_not_answer_is_a_failure_not_the_absence_of_a_cvm() {
+    let sb = Sandbox::new();
+    let manifest = write_manifest(sb.path(), 1, 1);
+    let metadata = silent_metadata();
+    let out = run(
+        &["run", s(&manifest), "--endpoint", "http://127.0.0.1:9"],
+        &[("BULKFLOW_METADATA_URL", &metadata)],
+        &sb.home,
+    );
+    out.expect_code(3);
+    assert!(
+        out.stderr.contains("the metadata service")
+            && out.stderr.contains("gave no answer")
+            && out.stderr.contains("3 times"),
         "{}",
         out.stderr
     );

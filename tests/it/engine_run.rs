@@ -79,3 +79,42 @@ async fn a_rehearsal_state_is_never_taken_for_the_real_service() {
     assert_eq!(err.exit_code().code(), 2);
     assert!(err.to_string().contains("--state"), "{err}");
 }
+
+/// The manifest edited while a run creates its flows: the run stops with exit 4 (resumable: run
+/// again to validate and resume), not 2, which promises that nothing was sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_changed_during_the_run_exits_4() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write_manifest(dir.path(), 20, 1);
+    let config = EmulatorConfig {
+        rate: 0,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(config.clone()).unwrap();
+    let run = tokio::spawn(engine::run(
+        settings(&emu, &config, &manifest, 5.0),
+        EventSink::none(),
+        CancellationToken::new(),
+    ));
+    while emu.counters().create_calls == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str("cfs-00000000,S3_COS,https://src-0.cos.ap-guangzhou.myqcloud.com,data/new,/cfs/new,AKIDsrc,SRCKEY-planted-new,flow_new,ap-guangzhou\n");
+    std::fs::write(&manifest, text).unwrap();
+    let summary = run.await.unwrap().unwrap();
+    assert!(summary.calls > 0, "{summary:?}");
+    assert_eq!(
+        summary.stop.as_ref().map(|(r, _)| *r),
+        Some(engine::StopReason::Manifest),
+        "{summary:?}"
+    );
+    assert!(
+        summary
+            .stop
+            .as_ref()
+            .is_some_and(|(_, d)| d.contains("run again to validate and resume")),
+        "{summary:?}"
+    );
+    assert_eq!(summary.exit_code().code(), 4);
+}

@@ -59,6 +59,26 @@ fn numeric_flags_that_panicked_or_hung_are_usage_errors() {
 }
 
 #[test]
+fn wait_timeout_without_wait_is_a_usage_error() {
+    let sb = Sandbox::new();
+    let manifest = write_manifest(sb.path(), 3, 1);
+    refused(
+        &sb,
+        &manifest,
+        &["--wait-timeout", "5m"],
+        "--wait-timeout applies only with --wait",
+        "add --wait",
+    );
+    let out = run(
+        &["delete", s(&manifest), "--wait-timeout", "5m", "--emulator"],
+        &[],
+        &sb.home,
+    );
+    out.expect_code(2);
+    assert!(out.stderr.contains("--wait-timeout"), "{}", out.stderr);
+}
+
+#[test]
 fn a_bad_flag_fails_a_dry_run_too() {
     let sb = Sandbox::new();
     let manifest = write_manifest(sb.path(), 3, 1);
@@ -137,6 +157,32 @@ fn validate_takes_the_region_from_the_same_places_as_run() {
     assert_eq!(validate_and_dry_run(&sb, &manifest, &[], &[]), 0);
     let out = run(&["run", s(&manifest), "--dry-run"], &[], &sb.home);
     assert!(out.stdout.contains("ap-guangzhou"), "{}", out.stdout);
+    // A named profile's region wins over TENCENTCLOUD_REGION, as in tccli; the variable is
+    // used when the profile names none.
+    let shanghai = [("TENCENTCLOUD_REGION", "ap-shanghai")];
+    for (args, env, region) in [
+        (&prod[..], &shanghai[..], "ap-chengdu"),
+        (
+            &[][..],
+            &[
+                ("TENCENTCLOUD_REGION", "ap-shanghai"),
+                ("TCCLI_PROFILE", "prod"),
+            ][..],
+            "ap-chengdu",
+        ),
+        (&[][..], &shanghai[..], "ap-shanghai"),
+        (&["--profile", "staging"][..], &shanghai[..], "ap-shanghai"),
+    ] {
+        let mut v = vec!["validate", s(&manifest), "--json"];
+        v.extend_from_slice(args);
+        let out = run(&v, env, &sb.home);
+        out.expect_code(0);
+        assert!(
+            out.stdout.contains(&format!("\"region\":\"{region}\"")),
+            "{args:?} {env:?}: {}",
+            out.stdout
+        );
+    }
     // A profile name that leaves ~/.tccli is refused by both.
     let bad = ["--profile", "../x"];
     assert_eq!(validate_and_dry_run(&sb, &manifest, &bad, &[]), 2);

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use bulkflow::api::client::codes;
+use bulkflow::api::error::codes;
 use bulkflow::api::{
     CallError, Client, CreateDataFlowRequest, Created, Credentials, Endpoint, OutcomeClass,
 };

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use bulkflow::api::client::codes;
+use bulkflow::api::error::codes;
 use bulkflow::api::{
     CallError, Client, CreateDataFlowRequest, DeleteDataFlowRequest, Deleted,
     DescribeDataFlowRequest, Endpoint, Modified, ModifyDataFlowRequest, OutcomeClass, Target,

@@ -357,16 +357,6 @@ fn exit_codes() {
     });
     let url = emu.url();
 
-    // A file system the service does not know: the listing fails for good.
-    let out = plan(&sb, &manifest, &emu, &[]);
-    out.expect_code(3);
-    assert!(
-        out.stderr.contains("cfs-00000001") && out.stderr.contains("FileSystemNotFound"),
-        "{}",
-        out.stderr
-    );
-    assert_eq!(out.stdout, "");
-
     // Credentials the service refuses.
     let out = run(
         &[

@@ -61,6 +61,22 @@ impl RawServer {
         .await
     }
 
+    /// Answers each request with the complete HTTP answer `answer` makes of it.
+    pub async fn answering(
+        answer: impl Fn(&Parsed) -> Vec<u8> + Send + Sync + 'static,
+    ) -> RawServer {
+        let answer = Arc::new(answer);
+        RawServer::serve(Arc::new(move |request: &[u8], mut stream: TcpStream| {
+            let bytes = answer(&parse(request));
+            Box::pin(async move {
+                let _ = stream.write_all(&bytes).await;
+                let _ = stream.flush().await;
+                let _ = stream.shutdown().await;
+            })
+        }))
+        .await
+    }
+
     async fn serve(answer: AnswerTo) -> RawServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::bin_helpers::{
-    creds, run, s, spawn_with_stdin, wait_until, EmulatorProc, Output, Sandbox,
+    creds, run, s, spawn_piped, spawn_with_stdin, wait_until, EmulatorProc, Output, Sandbox,
 };
 use super::common::write_manifest;
 
@@ -65,7 +65,11 @@ fn a_run_from_stdin_resumes_and_leaves_no_copy() {
         (v["calls"].clone(), v["manifest"].clone()),
         (Value::from(0), Value::from("-"))
     );
-    let resume = format!("bulkflow run - --format csv --state {}", s(&state));
+    let resume = format!(
+        "bulkflow run - --format csv --state {} --endpoint {}",
+        s(&state),
+        emu.url
+    );
     assert_eq!(v["resume"], resume.as_str());
     assert!(copies(&state_dir).is_empty());
 
@@ -211,4 +215,81 @@ fn a_second_ctrl_c_quits_at_once_and_still_removes_the_copy() {
     out.expect_code(4);
     assert!(out.stderr.contains("quitting at once"), "{}", out.stderr);
     assert!(copies(sb.path()).is_empty(), "{:?}", copies(sb.path()));
+}
+
+/// A signal while stdin is still being copied (`gen | bulkflow run -`, and `gen` never ends):
+/// the copy is removed and the command exits 4 at once, for SIGINT, SIGTERM and SIGHUP alike,
+/// for a run and for `validate`.
+#[test]
+fn a_signal_while_stdin_is_copied_removes_the_copy() {
+    use std::io::Write;
+    let sb = Sandbox::new();
+    let head = std::fs::read(write_manifest(sb.path(), 4, 1)).expect("manifest");
+    let state_dir = sb.path().join("state");
+    std::fs::create_dir(&state_dir).expect("dir");
+    let tmp = sb.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let state = state_dir.join("s.db");
+    let run_args = ["run", "-", "--format", "csv", "--state", s(&state)];
+    let validate_args = ["validate", "-", "--format", "csv"];
+    let cases: [(&[&str], &Path, &str); 4] = [
+        (&run_args, &state_dir, "-INT"),
+        (&run_args, &state_dir, "-TERM"),
+        (&run_args, &state_dir, "-HUP"),
+        (&validate_args, &tmp, "-TERM"),
+    ];
+    for (args, dir, signal) in cases {
+        let env = [creds(), vec![("TMPDIR", s(&tmp))]].concat();
+        let (child, mut stdin) = spawn_piped(args, &env, &sb.home);
+        stdin.write_all(&head).expect("the first rows");
+        stdin.flush().expect("flush");
+        assert!(
+            wait_until(Duration::from_secs(20), || !copies(dir).is_empty()),
+            "{signal}: no copy of stdin appeared"
+        );
+        let killed = std::process::Command::new("kill")
+            .args([signal, &child.pid().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let out = child.wait();
+        drop(stdin);
+        out.expect_code(4);
+        assert!(
+            out.stderr
+                .contains("stopped before the first call; nothing was sent"),
+            "{signal}: {}",
+            out.stderr
+        );
+        assert!(copies(dir).is_empty(), "{signal}: {:?}", copies(dir));
+        assert!(!state.exists(), "{signal}: a state file was made");
+    }
+}
+
+/// After the copy, while the credentials are still being looked for (here a metadata service
+/// that never answers): a signal removes the copy and exits 4 at once too.
+#[test]
+fn a_signal_before_the_first_call_removes_the_copy() {
+    use std::io::Write;
+    let sb = Sandbox::new();
+    let manifest = std::fs::read(write_manifest(sb.path(), 4, 1)).expect("manifest");
+    let state = sb.path().join("s.db");
+    let metadata = super::credentials_run::silent_metadata();
+    let args = ["run", "-", "--format", "csv", "--state", s(&state)];
+    let (child, mut stdin) = spawn_piped(&args, &[("BULKFLOW_METADATA_URL", &metadata)], &sb.home);
+    stdin.write_all(&manifest).expect("manifest");
+    drop(stdin);
+    assert!(wait_until(Duration::from_secs(20), || !copies(sb.path()).is_empty()));
+    // The copy is made as soon as stdin ends; the metadata service then holds the run for
+    // seconds. (A signal during the copy would end the same way.)
+    std::thread::sleep(Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.pid().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait();
+    out.expect_code(4);
+    assert!(copies(sb.path()).is_empty(), "{:?}", copies(sb.path()));
+    assert!(!out.stderr.contains("credentials:"), "{}", out.stderr);
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::api::untrusted::WITHHELD;
 use crate::secret::Secret;
 use OutcomeClass::{Fatal, Throttled, Unknown};
 
@@ -147,13 +148,34 @@ fn a_complete_200_that_is_not_the_api_is_a_wrong_endpoint() {
 fn server_messages_are_scrubbed() {
     let body = r#"{"Response":{"Error":{"Code":"InvalidParameterValue.InvalidDataFlowSourceInfo","Message":"key PLANTED-KEY is wrong"},"RequestId":"r"}}"#;
     let e = read(200, JSON, body).unwrap_err();
-    assert_eq!(e.message, "key *** is wrong");
+    assert_eq!(
+        e.message,
+        "the server's message for InvalidParameterValue.InvalidDataFlowSourceInfo is not kept: it quoted a secret sent with the call"
+    );
     assert_eq!(e.class, OutcomeClass::Row);
 
+    // The code is classified as it came, and shown only without the secret.
     let body = r#"{"Response":{"Error":{"Code":"AuthFailure.PLANTED-KEY","Message":"m"},"RequestId":"PLANTED-KEY"}}"#;
     let e = read(200, JSON, body).unwrap_err();
-    assert_eq!((e.class, e.code.as_str()), (Fatal, "AuthFailure.***"));
-    assert_eq!(e.request_id.as_deref(), Some("***"));
+    assert_eq!((e.class, e.code.as_str()), (Fatal, WITHHELD));
+    assert_eq!(e.request_id.as_deref(), Some(WITHHELD));
+
+    // The body echoed JSON-escaped, escaped twice, upper-cased, or in part.
+    for echo in [
+        r#"{\"SecretKey\":\"PLANTED-KEY\"}"#,
+        r#"{\\\"SecretKey\\\":\\\"PLANTED-KEY\\\"}"#,
+        r#"{\"SECRETKEY\":\"PLANTED-KEY\"}"#,
+        "key lanted-k",
+    ] {
+        let body = format!(
+            r#"{{"Response":{{"Error":{{"Code":"InvalidParameter","Message":"{echo}"}},"RequestId":"r"}}}}"#
+        );
+        let e = read(200, JSON, &body).unwrap_err();
+        assert!(
+            e.message.ends_with("quoted a secret sent with the call"),
+            "{echo}: {e}"
+        );
+    }
 }
 
 #[test]

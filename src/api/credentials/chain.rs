@@ -3,7 +3,8 @@
 //! only place looked at:
 //!
 //! 1. the named tccli profile (keys, `"type": "cvm-role"`, or `role-arn` with its keys);
-//! 2. `TENCENTCLOUD_SECRET_ID`/`_KEY`/`_TOKEN`, assuming `TENCENTCLOUD_ROLE_ARN` when set;
+//! 2. `TENCENTCLOUD_SECRET_ID`/`_KEY` with a token of [`TOKEN_VARS`], assuming
+//!    `TENCENTCLOUD_ROLE_ARN` when set;
 //! 3. the tccli profile `default`;
 //! 4. the SDKs' credentials file: `TENCENTCLOUD_CREDENTIALS_FILE`, `~/.tencentcloud/credentials`,
 //!    `/etc/tencentcloud/credentials`;
@@ -17,7 +18,7 @@ use super::metadata::{Metadata, NoRole, DEFAULT_METADATA_URL, METADATA_URL_VAR};
 use super::plan::Plan;
 use super::provider::CredentialProvider;
 use super::sts::{default_session_name, DEFAULT_STS_ENDPOINT, STS_ENDPOINT_VAR};
-use super::{role_name, Credentials, CredentialsError, Lookup};
+use super::{role_name, value_problem, Credentials, CredentialsError, Lookup};
 use crate::secret::mask_id;
 
 /// Walks the chain and builds the provider of the first place that yields credentials.
@@ -100,7 +101,7 @@ async fn profile(
     };
     Ok(match says {
         ProfileSays::Nothing => Found::Not("holds neither keys nor a role".into()),
-        ProfileSays::Keys(credentials) => Found::Plan(fixed(credentials, what)),
+        ProfileSays::Keys(credentials) => Found::Plan(fixed(credentials, what, "its \"token\"")),
         ProfileSays::AssumeRole {
             keys,
             role_arn,
@@ -133,11 +134,12 @@ async fn profile(
     })
 }
 
-/// Fixed keys, described with their masked id (and whether they are temporary).
-fn fixed(credentials: Credentials, what: String) -> Plan {
+/// Fixed keys, described with their masked id (and, with a session token, where it came from:
+/// a token the service rejects is then traced to its variable or file).
+fn fixed(credentials: Credentials, what: String, token_from: &str) -> Plan {
     let description = if credentials.token.is_some() {
         format!(
-            "{what} ({}, with a session token: temporary, not refreshed)",
+            "{what} ({}, with the session token of {token_from}: temporary, not refreshed)",
             mask_id(&credentials.secret_id)
         )
     } else if what.starts_with("tccli") {
@@ -152,6 +154,32 @@ fn fixed(credentials: Credentials, what: String) -> Plan {
         },
         description,
     }
+}
+
+/// The variables of a session token, in the order they are looked at: tccli's and the SDKs'
+/// name, Terraform's, the Node SDK's. The first set wins.
+pub const TOKEN_VARS: [&str; 3] = [
+    "TENCENTCLOUD_TOKEN",
+    "TENCENTCLOUD_SECURITY_TOKEN",
+    "TENCENTCLOUD_SESSION_TOKEN",
+];
+
+/// The session token of the environment and the variable it came from; a warning when another
+/// of [`TOKEN_VARS`] holds a different one.
+fn env_token(lookup: &Lookup<'_>) -> Option<(&'static str, String)> {
+    let mut set = TOKEN_VARS
+        .iter()
+        .filter_map(|name| lookup.var(name).map(|v| (*name, v)));
+    let (name, token) = set.next()?;
+    for (other, value) in set {
+        if value != token {
+            tracing::warn!(
+                "{name} and {other} hold different session tokens: using {name} (looked at in the order {})",
+                TOKEN_VARS.join(", ")
+            );
+        }
+    }
+    Some((name, token))
 }
 
 /// The environment's keys; with `TENCENTCLOUD_ROLE_ARN`, the role they assume.
@@ -181,15 +209,34 @@ fn environment(lookup: &Lookup<'_>, sts_endpoint: &str) -> Result<Option<Plan>, 
         }
         (None, None) => return Ok(None),
     };
+    let token = env_token(lookup);
+    let role_arn = lookup.var("TENCENTCLOUD_ROLE_ARN");
+    let session_name = lookup.var("TENCENTCLOUD_ROLE_SESSION_NAME");
+    let values = [
+        ("TENCENTCLOUD_SECRET_ID", Some(id.as_str())),
+        ("TENCENTCLOUD_SECRET_KEY", Some(key.as_str())),
+        token
+            .as_ref()
+            .map_or(("", None), |(n, t)| (*n, Some(t.as_str()))),
+        ("TENCENTCLOUD_ROLE_ARN", role_arn.as_deref()),
+        ("TENCENTCLOUD_ROLE_SESSION_NAME", session_name.as_deref()),
+    ];
+    for (name, value) in values {
+        if let Some(problem) = value.and_then(value_problem) {
+            return Err(CredentialsError::BadSetting {
+                name,
+                reason: problem.to_owned(),
+            });
+        }
+    }
+    let token_from = token.as_ref().map_or("", |(n, _)| *n);
     let keys = Credentials {
         secret_id: id,
         secret_key: crate::secret::Secret::new(key),
-        token: lookup
-            .var("TENCENTCLOUD_TOKEN")
-            .map(crate::secret::Secret::new),
+        token: token.as_ref().map(|(_, t)| crate::secret::Secret::new(t)),
         source: "environment".into(),
     };
-    Ok(Some(match lookup.var("TENCENTCLOUD_ROLE_ARN") {
+    Ok(Some(match role_arn {
         Some(role_arn) => Plan::AssumeRole {
             description: format!(
                 "environment ({}): role {:?} assumed through STS {REFRESHED}",
@@ -198,12 +245,10 @@ fn environment(lookup: &Lookup<'_>, sts_endpoint: &str) -> Result<Option<Plan>, 
             ),
             keys,
             role_arn,
-            session_name: lookup
-                .var("TENCENTCLOUD_ROLE_SESSION_NAME")
-                .unwrap_or_else(default_session_name),
+            session_name: session_name.unwrap_or_else(default_session_name),
             sts_endpoint: sts_endpoint.to_owned(),
         },
-        None => fixed(keys, "environment".into()),
+        None => fixed(keys, "environment".into(), token_from),
     }))
 }
 
@@ -242,7 +287,7 @@ fn credentials_file(
                         session_name: d.session_name.unwrap_or_else(default_session_name),
                         sts_endpoint: sts_endpoint.to_owned(),
                     },
-                    None => fixed(d.keys, what),
+                    None => fixed(d.keys, what, ""),
                 }));
             }
         }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{Credentials, CredentialsError};
+use super::{bad_value, value_problem, Credentials, CredentialsError};
 use crate::secret::Secret;
 
 /// What a tccli profile says.
@@ -67,6 +67,17 @@ pub fn read_profile(path: &Path, shown: &str) -> Result<Option<ProfileSays>, Cre
         // Not quoted: a hand-edited file could hold anything there.
         return Err(bad("its \"type\" is not \"cvm-role\""));
     }
+    let checked = [
+        ("secretId", &p.secret_id),
+        ("secretKey", &p.secret_key),
+        ("token", &p.token),
+        ("role-arn", &p.role_arn),
+        ("role-session-name", &p.role_session_name),
+    ]
+    .map(|(name, v)| (name, v.as_deref().map(str::trim).unwrap_or_default()));
+    if let Some(problem) = bad_value(&checked) {
+        return Err(bad(&format!("its {problem}")));
+    }
     let keys = match (nonempty(p.secret_id), nonempty(p.secret_key)) {
         (Some(id), Some(key)) => Credentials {
             secret_id: id,
@@ -122,29 +133,35 @@ pub fn read_ini(path: &Path, shown: &str) -> Result<IniSays, CredentialsError> {
     let mut section: Option<String> = None;
     let (mut id, mut key, mut role_arn, mut session_name) = (None, None, None, None);
     for (n, raw) in text.lines().enumerate() {
-        let line = strip_comment(raw.trim_start_matches('\u{feff}')).trim();
-        if line.is_empty() {
+        let raw = raw.trim_start_matches('\u{feff}').trim();
+        if raw.starts_with(['#', ';']) || raw.is_empty() {
             continue;
         }
+        let line = strip_comment(raw).trim();
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             section = Some(name.trim().to_owned());
             continue;
         }
-        let Some((k, v)) = line.split_once('=') else {
+        // Split as written, so that a quoted value keeps a `#` or `;` it holds.
+        let Some((k, v)) = raw.split_once('=') else {
             // Not quoted: the line may hold a key.
             return Err(bad(format!("line {}: expected `name = value`", n + 1)));
         };
         if section.as_deref() != Some("default") {
             continue;
         }
-        let v = Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-        match k.trim() {
-            "secret_id" => id = v,
-            "secret_key" => key = v,
-            "role_arn" => role_arn = v,
-            "role_session_name" => session_name = v,
-            _ => {}
+        let v = Some(ini_value(v)).filter(|v| !v.is_empty());
+        let slot = match k.trim() {
+            "secret_id" => &mut id,
+            "secret_key" => &mut key,
+            "role_arn" => &mut role_arn,
+            "role_session_name" => &mut session_name,
+            _ => continue,
+        };
+        if let Some(problem) = v.as_deref().and_then(value_problem) {
+            return Err(bad(format!("line {}: {} {problem}", n + 1, k.trim())));
         }
+        *slot = v;
     }
     let keys = match (id, key) {
         (Some(id), Some(key)) => Credentials {
@@ -162,6 +179,25 @@ pub fn read_ini(path: &Path, shown: &str) -> Result<IniSays, CredentialsError> {
         role_arn,
         session_name,
     }))
+}
+
+/// An INI value as the Go SDK's parser (go-ini) reads it: trimmed, a comment after a space
+/// dropped, and one pair of surrounding double or single quotes taken off (`"AKID..."` is
+/// `AKID...`). A quoted value keeps a `#` or `;` it holds; a value that only starts with a quote
+/// keeps it.
+pub(super) fn ini_value(raw: &str) -> String {
+    let v = raw.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q) {
+            if let Some(end) = inner.find(q) {
+                let after = inner[end + 1..].trim_start();
+                if after.is_empty() || (after.starts_with(['#', ';'])) {
+                    return inner[..end].to_owned();
+                }
+            }
+        }
+    }
+    strip_comment(v).trim().to_owned()
 }
 
 /// A line without its comment: from a `#` or `;` at its start, or after a space.

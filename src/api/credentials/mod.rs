@@ -13,6 +13,8 @@ pub mod provider;
 mod sts;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod value_tests;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -139,6 +141,35 @@ pub fn default_region(lookup: &Lookup<'_>) -> Option<String> {
         .as_str()
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
+}
+
+/// What makes a credential value unusable, said without quoting it; `None` for a value that can
+/// be sent. A SecretId and a token travel in HTTP headers, which cannot carry a line break or a
+/// control character, and every key Tencent Cloud issues is printable ASCII without spaces: a
+/// value with anything else comes from a file with CRLF line endings, a paste or a broken
+/// service, and would only fail every call.
+pub fn value_problem(value: &str) -> Option<&'static str> {
+    if value.ends_with('\r') {
+        Some("ends with a carriage return (\\r): a file with Windows (CRLF) line endings?")
+    } else if value.contains(['\r', '\n']) {
+        Some("holds a line break")
+    } else if value.chars().any(char::is_control) {
+        Some("holds a control character")
+    } else if value.chars().any(char::is_whitespace) {
+        Some("holds a space")
+    } else if !value.is_ascii() {
+        Some("holds a character outside ASCII")
+    } else {
+        None
+    }
+}
+
+/// The first of `values` (a name for messages, the value) that cannot be sent, as
+/// `NAME problem`.
+pub fn bad_value(values: &[(&str, &str)]) -> Option<String> {
+    values
+        .iter()
+        .find_map(|(name, v)| value_problem(v).map(|p| format!("{name} {p}")))
 }
 
 /// The role's name in an ARN (`qcs::cam::uin/100000000001:roleName/migrate` is `migrate`), for

@@ -8,7 +8,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
 
 use super::provider::{BoxFuture, Fetch, FetchError, Issued};
-use super::Credentials;
+use super::{bad_value, Credentials};
 use crate::api::answer::{interpret, source_chain};
 use crate::api::client::http_client;
 use crate::api::endpoint::{Endpoint, Target};
@@ -104,6 +104,13 @@ impl Sts {
             .bytes()
             .await
             .map_err(|e| FetchError::transient(format!("{place}: {}", short_error(&e))))?;
+        // Checked as they came: cleaning the answer escapes a control character, which would
+        // hide it.
+        if let Some(problem) = unsendable(&bytes) {
+            return Err(FetchError::permanent(format!(
+                "{place}: the answer's {problem}; no call can be signed with it"
+            )));
+        }
         let id = signer.map_or("", |c| c.secret_id.as_str());
         let scrubber = Scrubber::new(secrets, id);
         let (resp, _) =
@@ -117,29 +124,54 @@ impl Sts {
                 }
             })?;
         issued(&resp, signer.map_or("", |c| c.source.as_str()))
-            .map_err(|what| FetchError::permanent(format!("{place}: the answer has no {what}")))
+            .map_err(|what| FetchError::permanent(format!("{place}: {what}")))
     }
 }
 
-/// The credentials of an STS answer's `Response`; the missing field's name when incomplete.
-fn issued(resp: &Value, source: &str) -> Result<Issued, &'static str> {
-    let c = resp.get("Credentials").ok_or("Credentials")?;
-    let text = |v: &Value, name: &'static str| {
-        v.get(name)
+/// What makes the credentials of a raw STS answer unusable (a line break, a space), if anything.
+fn unsendable(bytes: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(bytes).ok()?;
+    let c = v.get("Response")?.get("Credentials")?;
+    let field = |name| c.get(name).and_then(Value::as_str).unwrap_or_default();
+    bad_value(&[
+        ("TmpSecretId", field("TmpSecretId")),
+        ("TmpSecretKey", field("TmpSecretKey")),
+        ("Token", field("Token")),
+    ])
+}
+
+/// The credentials of an STS answer's `Response`; what is wrong with it when they are missing
+/// or cannot be sent.
+fn issued(resp: &Value, source: &str) -> Result<Issued, String> {
+    let none = |name: &str| format!("the answer has no {name}");
+    let c = resp.get("Credentials").ok_or_else(|| none("Credentials"))?;
+    let text = |name: &str| {
+        c.get(name)
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
-            .ok_or(name)
+            .ok_or_else(|| none(name))
     };
     let expires = resp
         .get("ExpiredTime")
         .and_then(Value::as_u64)
-        .ok_or("ExpiredTime")?;
+        .ok_or_else(|| none("ExpiredTime"))?;
+    let (id, key, token) = (text("TmpSecretId")?, text("TmpSecretKey")?, text("Token")?);
+    let values = [
+        ("TmpSecretId", &id[..]),
+        ("TmpSecretKey", &key),
+        ("Token", &token),
+    ];
+    if let Some(problem) = bad_value(&values) {
+        return Err(format!(
+            "the answer's {problem}; no call can be signed with it"
+        ));
+    }
     Ok(Issued {
         credentials: Credentials {
-            secret_id: text(c, "TmpSecretId")?,
-            secret_key: Secret::new(text(c, "TmpSecretKey")?),
-            token: Some(Secret::new(text(c, "Token")?)),
+            secret_id: id,
+            secret_key: Secret::new(key),
+            token: Some(Secret::new(token)),
             source: source.to_owned(),
         },
         expires_at_ms: expires.saturating_mul(1000),

@@ -95,7 +95,7 @@ impl Call {
 }
 
 pub(super) fn now() -> i64 {
-    crate::emulator::shared::unix_now()
+    crate::emulator::clock::wall_unix_secs()
 }
 
 /// A keep-alive connection to an emulator.
@@ -239,4 +239,41 @@ pub(super) fn eventually(mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(10));
     }
     false
+}
+
+/// A CreateLifecycleDataTask call with a TaskPath.
+pub(super) fn create_task(fs: &str, task_type: &str, name: &str, path: &str) -> Call {
+    Call::new(
+        "CreateLifecycleDataTask",
+        json!({"FileSystemId": fs, "Type": task_type, "TaskName": name, "TaskPath": path}),
+    )
+}
+
+/// A DescribeLifecycleDataTask call: `body` plus a window of a day either side of now, written
+/// in China Standard Time, unless `body` has its own.
+pub(super) fn describe_tasks(mut body: Value) -> Call {
+    let (start, end) = cst_window(86_400);
+    let m = body.as_object_mut().unwrap();
+    m.entry("StartTime").or_insert(Value::from(start));
+    m.entry("EndTime").or_insert(Value::from(end));
+    Call::new("DescribeLifecycleDataTask", body)
+}
+
+/// A StopLifecycleDataTask call.
+pub(super) fn stop_task(id: &str) -> Call {
+    Call::new("StopLifecycleDataTask", json!({"TaskId": id}))
+}
+
+/// `secs` either side of now, written in China Standard Time (UTC+8).
+pub(super) fn cst_window(secs: i64) -> (String, String) {
+    let cst = |t: i64| crate::emulator::clock::service_time(t);
+    (cst(now() - secs), cst(now() + secs))
+}
+
+/// The `TaskId` of a create's answer.
+pub(super) fn task_id(response: &Value) -> String {
+    let id = response["TaskId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{response}"));
+    id.to_owned()
 }

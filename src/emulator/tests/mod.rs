@@ -1,6 +1,7 @@
 //! The emulator driven over real HTTP on 127.0.0.1 with signed requests.
 
 mod actions;
+mod args;
 mod auth;
 mod client;
 mod faults;
@@ -10,4 +11,9 @@ mod limits;
 mod mutation_faults;
 mod mutations;
 mod preexisting;
+mod task_actions;
+mod task_faults;
+mod task_flows;
+mod task_life;
+mod task_stops;
 mod wire;

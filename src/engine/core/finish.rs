@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use super::super::events::{Event, RowEvent};
-use super::super::op::Final;
+use super::super::op::{Final, Seen};
 use super::rows::{Entry, Phase};
 use super::Core;
 use crate::api::CallError;
-use crate::store::{AttemptEnd, RowState, Transition};
+use crate::store::{AttemptEnd, Change, Live, RowState, Transition, Waiting};
 
 impl Core {
     pub(super) fn fail_without_call(&mut self, line: u64, error: CallError) {
@@ -40,26 +40,40 @@ impl Core {
         self.leave_group(line, e.group);
         let (t, event) = match f {
             Final::Done {
-                data_flow_id,
+                id,
                 request_id,
                 via,
-                flow_status,
+                seen,
             } => {
                 self.totals.done += 1;
-                let state = self.op.done_state();
-                let at = self.wall_ms(self.now);
-                let mut t = Transition {
-                    data_flow_id: data_flow_id.clone().or(e.data_flow_id.clone()),
-                    request_id: request_id.clone(),
-                    attempt: end,
-                    fingerprint: Some(e.row.fingerprint()),
-                    source_key: Some(e.row.source_key()),
-                    flow_status: flow_status.map(|s| (s, at)),
-                    ..Transition::new(e.record, state, None)
+                if let Some(s) = &seen {
+                    self.task_seen(e.seen.as_ref(), s);
+                }
+                let state = self.facts.done_state;
+                let at_ms = self.wall_ms(self.now);
+                // A row's flow is the goal's, unless the goal concerns the row's task.
+                let id = match &e.task {
+                    Some(t) => id.or(t.task_id.clone()),
+                    None => id.or(e.data_flow_id.clone()),
                 };
-                self.op.on_done(&mut t);
+                let mut t = Transition {
+                    record: e.target(),
+                    change: Change::Done {
+                        state,
+                        id: id.clone(),
+                        request_id: request_id.clone(),
+                        end,
+                        answers_to: Some((e.row.fingerprint(), e.row.source_key())),
+                        live: seen.map(|s| live(s, at_ms)),
+                        rotation: None,
+                    },
+                };
+                self.op.on_done(&e.row, &mut t);
                 let mut ev = event_of(&e, state, None, via_override.unwrap_or(via));
-                ev.data_flow_id = t.data_flow_id.clone();
+                ev.data_flow_id = match &e.task {
+                    Some(_) => e.data_flow_id.clone(),
+                    None => id,
+                };
                 ev.request_id = request_id;
                 (t, ev)
             }
@@ -68,19 +82,42 @@ impl Core {
                 self.emit(Event::Row(ev));
                 return;
             }
+            Final::Skipped(error) => {
+                *self.totals.skipped.entry(error.code.clone()).or_default() += 1;
+                let mut ev = event_of(&e, e.state, Some(&error), "skipped");
+                ev.data_flow_id = e.data_flow_id.clone();
+                self.emit(Event::Row(ev));
+                return;
+            }
+            // A data task the service no longer lists: nothing to record of it, and the row is
+            // not settled (the next run looks again).
+            Final::Missing(error) if e.task.is_some() => {
+                let ev = event_of(&e, e.state, Some(&error), "listing");
+                self.emit(Event::Row(ev));
+                self.totals.unsettled += 1;
+                return;
+            }
             Final::Missing(error) => {
                 let t = Transition {
-                    attempt: end,
-                    ..Transition::new(e.record, RowState::Pending, Some(&error))
+                    record: e.target(),
+                    change: Change::Waiting {
+                        state: Waiting::Pending,
+                        error: Some((&error).into()),
+                        end,
+                        unknown_since_ms: None,
+                    },
                 };
                 (t, event_of(&e, RowState::Pending, Some(&error), "listing"))
             }
             Final::Failed(error) => {
+                let via = via_override.unwrap_or(if end.is_some() { "call" } else { "listing" });
                 let t = Transition {
-                    attempt: end,
-                    ..Transition::new(e.record, RowState::Failed, Some(&error))
+                    record: e.target(),
+                    change: Change::Failed {
+                        error: (&error).into(),
+                        end,
+                    },
                 };
-                let via = via_override.unwrap_or(if end_is_call(&t) { "call" } else { "listing" });
                 (t, event_of(&e, RowState::Failed, Some(&error), via))
             }
         };
@@ -100,8 +137,13 @@ impl Core {
             _ => Duration::ZERO,
         };
         let t = Transition {
-            unknown_since_ms: Some(self.wall_ms(since)),
-            ..Transition::new(e.record, RowState::Unknown, Some(&error))
+            record: e.target(),
+            change: Change::Waiting {
+                state: Waiting::Unknown,
+                error: Some((&error).into()),
+                end: None,
+                unknown_since_ms: Some(self.wall_ms(since)),
+            },
         };
         self.record(t);
         self.emit(Event::Row(event_of(
@@ -152,8 +194,15 @@ impl Core {
     }
 }
 
-fn end_is_call(t: &Transition) -> bool {
-    t.attempt.is_some()
+/// What a listing showed, as recorded at `at_ms`.
+pub(super) fn live(seen: Seen, at_ms: i64) -> Live {
+    match seen {
+        Seen::Flow(status) => Live::Flow { status, at_ms },
+        Seen::Task(progress) => Live::Task {
+            progress: *progress,
+            at_ms,
+        },
+    }
 }
 
 pub(super) fn event_of(

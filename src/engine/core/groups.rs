@@ -1,20 +1,22 @@
 //! Rows waiting for a listing are grouped by region and file system: one listing settles them
 //! all. At most one listing per group is in flight, and at most one is scheduled.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
-use super::super::op::{Judgement, RowView};
+use super::super::op::{Judgement, Scope};
 use super::rows::{Entry, Phase, Resolve};
+use super::snapshot::Snapshot;
 use super::{Command, Core, HostId, Wake};
-use crate::api::{normalize_target_path, DataFlowInfo};
-use crate::manifest::Row;
 
-/// A listing's scope: (region, file system).
-pub type GroupKey = (String, String);
-
-/// The flows a listing found, by directory (normalised target path).
-pub type Snapshot = HashMap<String, Vec<DataFlowInfo>>;
+/// What one listing covers: a file system of a region, and what of it (its flows, or its data
+/// tasks of a type or a name).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupKey {
+    pub region: String,
+    pub file_system_id: String,
+    pub scope: Scope,
+}
 
 pub struct Group {
     pub key: GroupKey,
@@ -30,27 +32,12 @@ pub struct Group {
     pub snapshot: Option<Snapshot>,
 }
 
-/// Indexes the listed flows of `file_system_id` by directory.
-pub fn snapshot_of(flows: Vec<DataFlowInfo>, file_system_id: &str) -> Snapshot {
-    let mut s = Snapshot::new();
-    for f in flows
-        .into_iter()
-        .filter(|f| f.file_system_id == file_system_id)
-    {
-        s.entry(normalize_target_path(&f.target_path).to_owned())
-            .or_default()
-            .push(f);
-    }
-    // Most directories have one flow: no spare capacity kept for a run's length.
-    for flows in s.values_mut() {
-        flows.shrink_to_fit();
-    }
-    s
-}
+/// How far back a listing of data tasks looks when no task of its rows was ever sent (the
+/// service answers for the last 3 months at most).
+const TASKS_LOOK_BACK_MS: i64 = 85 * 24 * 3600 * 1000;
 
 impl Core {
-    pub(super) fn group_for(&mut self, row: &Row, host: HostId) -> usize {
-        let key = (row.region.clone(), row.request.file_system_id.clone());
+    pub(super) fn group_for(&mut self, key: GroupKey, host: HostId) -> usize {
         if let Some(&g) = self.group_index.get(&key) {
             return g;
         }
@@ -77,6 +64,26 @@ impl Core {
         exists: bool,
         now: Duration,
     ) {
+        let Some(e) = self.rows.get(&line) else {
+            return;
+        };
+        // What settles the row may change with what was sent (a task's create is looked for by
+        // its name, its flow before): the row waits in the group of its scope now.
+        let scope = self.op.scope(e.view());
+        if self.groups[e.group].key.scope != scope {
+            let key = GroupKey {
+                region: e.row.region.clone(),
+                file_system_id: e.row.request.file_system_id.clone(),
+                scope,
+            };
+            let (old, host) = (e.group, e.host);
+            self.leave_group(line, old);
+            let g = self.group_for(key, host);
+            if let Some(e) = self.rows.get_mut(&line) {
+                e.group = g;
+            }
+        }
+        let patient = self.facts.patient;
         let Some(e) = self.rows.get_mut(&line) else {
             return;
         };
@@ -84,6 +91,7 @@ impl Core {
             due,
             next_look,
             exists,
+            patient: patient && e.outstanding,
             listings: 0,
             early_look: next_look < due,
         });
@@ -138,13 +146,29 @@ impl Core {
         if self.stop.is_some() {
             return;
         }
+        // Data tasks are listed within a window of time: from the first create of the group's
+        // tasks (the shell looks a day before it), or as far back as the service answers.
+        let since_ms = match self.groups[g].key.scope {
+            Scope::Flows => None,
+            Scope::Tasks { .. } => Some(
+                self.groups[g]
+                    .members
+                    .iter()
+                    .filter_map(|l| self.rows.get(l)?.task.as_ref()?.first_sent_ms)
+                    .min()
+                    .unwrap_or_else(|| self.wall_ms(self.now).saturating_sub(TASKS_LOOK_BACK_MS)),
+            ),
+        };
         let group = &mut self.groups[g];
         group.listing = true;
         group.wake = None;
         self.listings_in_flight += 1;
-        self.totals.listings += 1;
         let (key, host) = (group.key.clone(), group.host);
-        self.out.push_back(Command::List { group: key, host });
+        self.out.push_back(Command::List {
+            group: key,
+            host,
+            since_ms,
+        });
     }
 
     /// For a row fed after its group's first listing: judge it from what that listing found.
@@ -157,26 +181,22 @@ impl Core {
             return false;
         };
         let judgement = self.judge(e, snapshot);
-        let (g, key) = (e.group, e.row.target_key().to_owned());
+        let g = e.group;
         // A directory is named by one row of a run: what was listed there is not needed again,
         // and a million adopted rows do not keep a million listed flows.
-        if let Some(snapshot) = &mut self.groups[g].snapshot {
-            snapshot.remove(&key);
+        if let (Some(snapshot), Some(e)) = (&mut self.groups[g].snapshot, self.rows.get(&line)) {
+            snapshot.forget(e.view());
         }
         self.apply_judgement(line, judgement, now, None);
         true
     }
 
-    /// What the operation says of a row from the flows a listing found at its directory.
+    /// What the operation says of a row from what a listing found for it.
     pub(super) fn judge(&self, e: &Entry, snapshot: &Snapshot) -> Judgement {
-        let at: Vec<&DataFlowInfo> = snapshot
-            .get(e.row.target_key())
-            .map(|v| v.iter().collect())
-            .unwrap_or_default();
-        let view = RowView {
-            row: &e.row,
-            data_flow_id: e.data_flow_id.as_deref(),
-        };
-        self.op.judge(view, &at)
+        let view = e.view();
+        match snapshot {
+            Snapshot::Flows(_) => self.op.judge(view, &snapshot.flows_at(view)),
+            Snapshot::Tasks(_) => self.op.judge_tasks(view, &snapshot.tasks_of(view)),
+        }
     }
 }

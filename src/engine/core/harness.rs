@@ -1,16 +1,19 @@
 //! A core driven with fake time, and the helpers its tests share.
 
+use crate::api::DataFlowInfo;
 use std::time::Duration;
 
 use super::*;
 use crate::api::{CreateDataFlowRequest, OutcomeClass};
-use crate::engine::op::CreateOp;
+use crate::engine::op::{Answer, CreateOp};
+use crate::manifest::Row;
 use crate::store::Synced;
 
 pub const FS: &str = "cfs-1";
 
 pub fn settings() -> CoreSettings {
     CoreSettings {
+        task_nonce: "0badc0de".into(),
         concurrency: 4,
         max_attempts: 8,
         request_timeout: Duration::from_secs(30),
@@ -110,7 +113,13 @@ impl Harness {
             rotation: None,
         };
         self.input(Input::Fed {
-            item: Box::new(FeedItem { row: r, synced }),
+            item: Box::new(FeedItem::new(
+                &*self.core.op,
+                r,
+                synced,
+                None,
+                self.core.settings.retry_failed,
+            )),
             host: 0,
         })
     }
@@ -124,16 +133,16 @@ impl Harness {
 
     pub fn listed(&mut self, started: Duration, flows: Vec<DataFlowInfo>) -> Vec<Command> {
         self.input(Input::Listed {
-            group: ("ap-x".into(), FS.into()),
+            group: group_key(),
             started,
-            result: Ok(flows),
+            result: Ok(Listed::Flows(flows)),
         })
     }
 
     pub fn list_failed(&mut self, e: CallError) -> Vec<Command> {
         let started = self.now;
         self.input(Input::Listed {
-            group: ("ap-x".into(), FS.into()),
+            group: group_key(),
             started,
             result: Err(e),
         })
@@ -147,7 +156,7 @@ impl Harness {
         });
         cmds.into_iter()
             .find_map(|c| match c {
-                Command::Send { mark, line: l, .. } if l == line => Some(mark),
+                Command::Send { mark, line: l, .. } if l == line => mark,
                 _ => None,
             })
             .expect("a send after the slot")
@@ -180,7 +189,7 @@ pub fn waits(cmds: &[Command]) -> Vec<u64> {
 pub fn records(cmds: &[Command], line: u64) -> Vec<&Transition> {
     cmds.iter()
         .filter_map(|c| match c {
-            Command::Record(t) if t.flow_id == line as i64 => Some(t),
+            Command::Record(t) if t.flow_id() == line as i64 => Some(t),
             _ => None,
         })
         .collect()
@@ -188,7 +197,16 @@ pub fn records(cmds: &[Command], line: u64) -> Vec<&Transition> {
 
 pub fn ok(id: &str) -> Result<Answer, CallError> {
     Ok(Answer {
-        data_flow_id: Some(id.into()),
+        id: Some(id.into()),
         request_id: "req".into(),
     })
+}
+
+/// The group of the harness's rows.
+pub fn group_key() -> GroupKey {
+    GroupKey {
+        region: "ap-x".into(),
+        file_system_id: FS.into(),
+        scope: crate::engine::op::Scope::Flows,
+    }
 }

@@ -8,13 +8,14 @@ use std::time::Duration;
 use super::super::backoff::Backoff;
 use super::super::events::{Event, StopReason};
 use super::super::op::{Final, Judgement};
-use super::groups::{snapshot_of, GroupKey};
-use super::rows::Phase;
+use super::groups::GroupKey;
+use super::rows::{Phase, Resolve};
+use super::snapshot::{Listed, Snapshot};
 use super::{Core, MAX_LISTINGS};
 use crate::api::classify::PATH_USED;
-use crate::api::client::codes::CONNECT_FAILED;
-use crate::api::{CallError, DataFlowInfo, OutcomeClass};
-use crate::store::Transition;
+use crate::api::error::codes::CONNECT_FAILED;
+use crate::api::{CallError, OutcomeClass};
+use crate::store::{Change, Transition};
 
 /// Listings of one file system in a row that could not connect before the run stops.
 const UNREACHABLE_LISTINGS: u32 = 2;
@@ -26,12 +27,27 @@ pub fn listing_delay(n: u32) -> Duration {
     Backoff::LISTING.bound(n)
 }
 
+/// Whether a listing that started at `started` is too early to prove the row's flow is not
+/// there: a call of ours may still act until `r.due`. If so, the row's next look is set.
+fn too_early(r: &mut Resolve, outstanding: bool, started: Duration, settle: Duration) -> bool {
+    if !outstanding || started >= r.due {
+        return false;
+    }
+    // A row resumed from a killed run looks once more a settle time after its first look.
+    r.next_look = if std::mem::take(&mut r.early_look) {
+        (started + settle).min(r.due)
+    } else {
+        r.due
+    };
+    true
+}
+
 impl Core {
     pub(super) fn listed(
         &mut self,
         key: &GroupKey,
         started: Duration,
-        result: Result<Vec<DataFlowInfo>, CallError>,
+        result: Result<Listed, CallError>,
         now: Duration,
     ) {
         let Some(&g) = self.group_index.get(key) else {
@@ -41,8 +57,8 @@ impl Core {
             self.listings_in_flight -= 1;
         }
         self.emit(Event::Listing {
-            file_system_id: key.1.clone(),
-            flows: result.as_ref().map(Vec::len).unwrap_or(0),
+            file_system_id: key.file_system_id.clone(),
+            flows: result.as_ref().map(Listed::len).unwrap_or(0),
             error: result.as_ref().err().cloned(),
         });
         let members: Vec<u64> = self.groups[g].members.iter().copied().collect();
@@ -60,18 +76,18 @@ impl Core {
                 let detail = format!("{e} ({UNREACHABLE_LISTINGS} listings could not connect)");
                 self.stop(StopReason::Fatal, detail);
             }
-            Ok(flows) => {
-                let mut snapshot = snapshot_of(flows, &key.1);
+            Ok(listed) => {
+                let mut snapshot = Snapshot::of(listed, &key.file_system_id, &key.scope);
                 for line in members {
                     let Some(e) = self.rows.get(&line) else {
                         continue;
                     };
                     let judgement = self.judge(e, &snapshot);
                     // Kept only for rows fed later (each directory has one row in a run).
-                    snapshot.remove(e.row.target_key());
+                    snapshot.forget(e.view());
                     self.apply_judgement(line, judgement, now, Some(started));
                 }
-                if self.op.looks_first() && self.groups[g].snapshot.is_none() {
+                if self.facts.looks_first && self.groups[g].snapshot.is_none() {
                     self.groups[g].snapshot = Some(snapshot);
                 }
             }
@@ -81,7 +97,7 @@ impl Core {
             Err(e) if e.class == OutcomeClass::FileSystem => {
                 // The file system does not exist (or cannot have flows): nothing was created.
                 self.failed_fs
-                    .entry(key.1.clone())
+                    .entry(key.file_system_id.clone())
                     .or_insert_with(|| e.clone());
                 for line in members {
                     self.finish(line, Final::Failed(e.clone()), None);
@@ -122,25 +138,7 @@ impl Core {
             return;
         };
         match judgement {
-            Judgement::Finish(Final::Done {
-                data_flow_id,
-                request_id,
-                via,
-                flow_status,
-            }) => {
-                let via = if e.calls_ever == 0 && via == "listing" {
-                    "adopted"
-                } else {
-                    via
-                };
-                let f = Final::Done {
-                    data_flow_id,
-                    request_id,
-                    via,
-                    flow_status,
-                };
-                self.finish(line, f, None);
-            }
+            Judgement::Finish(f @ Final::Done { .. }) => self.finish(line, f, None),
             Judgement::Finish(Final::Missing(error)) => {
                 // A listing can lag behind a flow just made, or skip one between two pages: a flow
                 // is missing only once the row's own looks (2, 4, 8, 16, 30 s apart) never saw it.
@@ -162,22 +160,40 @@ impl Core {
                 }
             }
             Judgement::Finish(f) => self.finish(line, f, None),
+            Judgement::Absent(f) => self.absent(line, f, started.unwrap_or(now), now),
             Judgement::LookAgain(after) => self.look_again(line, now + after, now),
-            Judgement::Watch { after, status } => {
-                if status.is_some() && status != e.flow_status {
-                    e.flow_status = status.clone();
-                    let t = Transition {
-                        data_flow_id: e.data_flow_id.clone(),
-                        flow_status: status.map(|s| (s, at)),
-                        ..Transition::new(e.record, e.state, e.last_error.as_ref())
+            Judgement::Watch { after, seen } => {
+                if seen.is_some() && seen != e.seen {
+                    let before = std::mem::replace(&mut e.seen, seen.clone());
+                    if let Some(now_seen) = &seen {
+                        self.task_seen(before.as_ref(), now_seen);
+                    }
+                    let Some(e) = self.rows.get_mut(&line) else {
+                        return;
                     };
-                    self.record(t);
+                    if let Some(seen) = seen {
+                        let t = Transition {
+                            record: e.target(),
+                            change: Change::Watched {
+                                live: super::finish::live(seen, at),
+                            },
+                        };
+                        self.record(t);
+                    }
                 }
                 self.look_again(line, now + after, now);
             }
-            Judgement::Call { data_flow_id } => {
+            Judgement::Call {
+                data_flow_id,
+                task_id,
+            } => {
                 if data_flow_id.is_some() {
                     e.data_flow_id = data_flow_id;
+                }
+                match (task_id, e.task.as_mut()) {
+                    (Some(id), Some(task)) => task.task_id = Some(id),
+                    (Some(id), None) => e.call_task = Some(id),
+                    (None, _) => {}
                 }
                 let outstanding = e.outstanding;
                 let Phase::Resolving(r) = &mut e.phase else {
@@ -185,16 +201,10 @@ impl Core {
                     return;
                 };
                 let started = started.unwrap_or(now);
-                if outstanding && started < r.due {
-                    // Too early to prove anything: our call may still show.
-                    r.next_look = if std::mem::take(&mut r.early_look) {
-                        (started + self.settings.settle).min(r.due)
-                    } else {
-                        r.due
-                    };
+                if too_early(r, outstanding, started, self.settings.settle) {
                     return;
                 }
-                if !r.exists {
+                if !r.exists && !r.patient {
                     self.groups[e.group].members.remove(&line);
                     self.needs_call(line);
                     return;
@@ -202,11 +212,16 @@ impl Core {
                 // The service said the directory has a flow and the listing does not show it:
                 // it lags. Look again on the row's own schedule (2, 4, 8, 16, 30 s); listings that
                 // other rows of the file system asked for in between do not use up its looks.
+                // (The same for an operation whose creations show late with nothing else to
+                // guard against a second one: the call is sent again only after those looks.)
                 if started < r.next_look {
                     return;
                 }
                 r.listings += 1;
-                if r.listings >= MAX_LISTINGS {
+                if r.listings >= MAX_LISTINGS && !r.exists {
+                    self.groups[e.group].members.remove(&line);
+                    self.needs_call(line);
+                } else if r.listings >= MAX_LISTINGS {
                     let error = CallError {
                         class: OutcomeClass::Unknown,
                         code: PATH_USED.into(),
@@ -224,6 +239,30 @@ impl Core {
                     r.next_look = started + listing_delay(r.listings);
                 }
             }
+        }
+    }
+
+    /// Nothing of the row's showed in a listing that started at `started`: the row ends with
+    /// `f` unless a call of ours may still make something appear (see [`Judgement::Absent`]).
+    fn absent(&mut self, line: u64, f: Final, started: Duration, now: Duration) {
+        let settle = self.settings.settle;
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        let outstanding = e.outstanding;
+        match &mut e.phase {
+            Phase::Resolving(r) => {
+                if !too_early(r, outstanding, started, settle) {
+                    self.finish(line, f, None);
+                }
+            }
+            // Never: a row whose call may still act is resolving. Asked again after the longest
+            // such a call can take.
+            _ if outstanding => {
+                let due = now + self.settings.request_timeout + settle;
+                self.resolve(line, due, due, false, now);
+            }
+            _ => self.finish(line, f, None),
         }
     }
 

@@ -9,14 +9,22 @@
 //! the state file stores and what an earlier run stored.
 
 mod accept;
+#[cfg(test)]
+mod delete_tests;
+mod figures;
 mod finish;
 mod groups;
 #[cfg(test)]
 mod harness;
+mod hold;
 mod listing;
 #[cfg(test)]
 mod props;
+#[cfg(test)]
+mod props_tasks;
+mod protocol;
 mod rows;
+mod snapshot;
 #[cfg(test)]
 mod tests;
 
@@ -29,15 +37,15 @@ use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use super::events::{Event, StopReason};
-use super::feed::FeedItem;
-use super::op::{Action, Answer, Operation};
-use crate::api::{CallError, DataFlowInfo};
-use crate::manifest::Row;
-use crate::store::{RowState, Transition};
+use super::op::{Facts, Operation};
+use crate::api::CallError;
+use crate::store::{RowState, Transition, Waiting};
 
 use groups::Group;
 pub use groups::GroupKey;
+pub use protocol::{Command, CoreSettings, FeedItem, Input, Totals};
 use rows::Entry;
+pub use snapshot::Listed;
 
 /// Rows in play beyond the ready queue's bound: rows waiting for a listing or a timer. About
 /// 2 KB each at most.
@@ -50,97 +58,11 @@ pub const MAX_LISTINGS: u32 = 6;
 /// Index of an endpoint host, as the caller numbers them.
 pub type HostId = usize;
 
-/// What the core needs to know, resolved from the flags.
-#[derive(Debug, Clone)]
-pub struct CoreSettings {
-    /// Calls waiting for a slot or in flight, per host.
-    pub concurrency: usize,
-    pub max_attempts: u32,
-    pub request_timeout: Duration,
-    pub settle: Duration,
-    pub seed: u64,
-    /// Also re-attempt rows that failed permanently in an earlier run.
-    pub retry_failed: bool,
-    /// The run's id in the state file.
-    pub run_id: i64,
-    /// The wall clock (ms since the epoch) at time zero.
-    pub epoch_ms: i64,
-}
-
-/// An input to the core.
-#[derive(Debug)]
-pub enum Input {
-    /// A row of the manifest that needs work, with what the state file knows of it.
-    Fed { item: Box<FeedItem>, host: HostId },
-    /// The manifest has no more rows.
-    FeedEnded,
-    /// The pacer gave the row's call its slot (a time at most a moment away).
-    SlotGranted { line: u64, slot: Duration },
-    /// The run stopped before the row's slot came: nothing was recorded or sent.
-    SlotAbandoned { line: u64 },
-    /// The row's call was not sent: its record could not be written.
-    NotSent { line: u64 },
-    /// The row's call ended.
-    Answered {
-        line: u64,
-        result: Result<Answer, CallError>,
-        latency: Duration,
-    },
-    /// A listing of a file system ended; `started` is when its first page was sent.
-    Listed {
-        group: GroupKey,
-        started: Duration,
-        result: Result<Vec<DataFlowInfo>, CallError>,
-    },
-    /// Stop starting work.
-    Stop { reason: StopReason, detail: String },
-}
-
-/// What the core asks the caller to do.
-#[derive(Debug)]
-pub enum Command {
-    /// Queue this transition for the state file.
-    Record(Transition),
-    /// Wait for a slot of `action` on `host`, then answer [`Input::SlotGranted`] (or
-    /// [`Input::SlotAbandoned`] if the run stops first).
-    WaitSlot {
-        line: u64,
-        host: HostId,
-        action: Action,
-    },
-    /// Commit `mark` durably, then at `slot` send the row's call; answer [`Input::Answered`]
-    /// (or [`Input::NotSent`] if the mark could not be written).
-    Send {
-        line: u64,
-        host: HostId,
-        row: Arc<Row>,
-        /// The flow the call acts on, for actions that take one.
-        data_flow_id: Option<String>,
-        slot: Duration,
-        mark: Transition,
-    },
-    /// List every flow of the group's file system; answer [`Input::Listed`].
-    List { group: GroupKey, host: HostId },
-    /// Tell the world.
-    Emit(Event),
-    /// The run is stopping: abandon slot waits and listings.
-    Halt,
-}
-
-/// Counts of a run, for its record and summary.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub calls: u64,
-    pub throttled: u64,
-    /// Rows this run brought to the operation's goal.
-    pub done: u64,
-    pub listings: u64,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Wake {
     Retry(u64),
     Group(usize),
+    Hold(usize),
 }
 
 #[derive(Default)]
@@ -153,6 +75,7 @@ struct Host {
 /// The core of one run of one operation.
 pub struct Core {
     op: Arc<dyn Operation>,
+    facts: Facts,
     settings: CoreSettings,
     rows: HashMap<u64, Entry>,
     /// State-file record of every row taken into play by this run, with its line: a second
@@ -163,12 +86,21 @@ pub struct Core {
     group_index: HashMap<GroupKey, usize>,
     wakes: BinaryHeap<Reverse<(Duration, Wake)>>,
     failed_fs: HashMap<String, CallError>,
+    /// File systems holding their rows back, by file system.
+    holds: Vec<hold::Hold>,
+    hold_index: HashMap<String, usize>,
     out: VecDeque<Command>,
     listings_in_flight: usize,
     ready_len: usize,
     feed_ended: bool,
     stop: Option<(StopReason, String)>,
     totals: Totals,
+    /// The data tasks followed, summed (see `figures.rs`).
+    figures: super::events::TaskFigures,
+    figures_changed: bool,
+    /// Figures changed since the last sample; when that sample was taken.
+    sample_due: bool,
+    last_sample: Option<Duration>,
     rng: StdRng,
     /// The time of the input being handled.
     now: Duration,
@@ -178,6 +110,7 @@ impl Core {
     pub fn new(op: Arc<dyn Operation>, settings: CoreSettings) -> Core {
         let rng = StdRng::seed_from_u64(settings.seed);
         Core {
+            facts: op.facts(),
             op,
             settings,
             rows: HashMap::new(),
@@ -187,12 +120,18 @@ impl Core {
             group_index: HashMap::new(),
             wakes: BinaryHeap::new(),
             failed_fs: HashMap::new(),
+            holds: Vec::new(),
+            hold_index: HashMap::new(),
             out: VecDeque::new(),
             listings_in_flight: 0,
             ready_len: 0,
             feed_ended: false,
             stop: None,
             totals: Totals::default(),
+            figures: Default::default(),
+            figures_changed: false,
+            sample_due: false,
+            last_sample: None,
             rng,
             now: Duration::ZERO,
         }
@@ -202,10 +141,7 @@ impl Core {
     pub fn handle(&mut self, input: Input, now: Duration) {
         self.now = now;
         match input {
-            Input::Fed { item, host } => {
-                let FeedItem { row, synced } = *item;
-                self.accept(row, synced, host, now)
-            }
+            Input::Fed { item, host } => self.accept(*item, host, now),
             Input::FeedEnded => self.feed_ended = true,
             Input::SlotGranted { line, slot } => self.slot_granted(line, slot),
             Input::SlotAbandoned { line } | Input::NotSent { line } => self.not_sent(line),
@@ -222,6 +158,7 @@ impl Core {
             Input::Stop { reason, detail } => self.stop(reason, detail),
         }
         self.launch(now);
+        self.tell_figures();
     }
 
     /// Takes the wakes that are due at `now`.
@@ -235,9 +172,11 @@ impl Core {
             match wake {
                 Wake::Retry(line) => self.retry_due(line, t),
                 Wake::Group(g) => self.group_due(g, now),
+                Wake::Hold(i) => self.hold_due(i, t),
             }
         }
         self.launch(now);
+        self.tell_figures();
     }
 
     /// The next command to carry out.
@@ -261,7 +200,7 @@ impl Core {
     /// them are waited for together, within one `--wait-timeout`.
     pub fn wants_rows(&self) -> bool {
         let cap = self.settings.concurrency.saturating_mul(2).max(64);
-        let in_play_bounded = self.op.action() != Action::Describe;
+        let in_play_bounded = self.facts.bounded;
         self.stop.is_none()
             && !self.feed_ended
             && self.ready_len < cap
@@ -312,7 +251,9 @@ impl Core {
     }
 
     fn record(&mut self, t: Transition) {
-        self.out.push_back(Command::Record(t));
+        if self.facts.records_calls || !t.change.is_call_state() {
+            self.out.push_back(Command::Record(t));
+        }
     }
 
     /// The wall clock of a monotonic time, for the state file.
@@ -350,11 +291,11 @@ impl Core {
     }
 
     /// Starts slot waits while hosts have ready rows and room, host by host.
-    fn launch(&mut self, _now: Duration) {
+    fn launch(&mut self, now: Duration) {
         if self.stop.is_some() {
             return;
         }
-        let action = self.op.action();
+        let action = self.facts.action;
         for h in 0..self.hosts.len() {
             while self.hosts[h].busy < self.settings.concurrency.max(1) {
                 let Some(line) = self.hosts[h].ready.pop_front() else {
@@ -368,6 +309,9 @@ impl Core {
                     .cloned();
                 if let Some(error) = fs_failed {
                     self.fail_without_call(line, error);
+                    continue;
+                }
+                if self.held(line, now) {
                     continue;
                 }
                 let Some(e) = self.rows.get_mut(&line) else {
@@ -386,9 +330,9 @@ impl Core {
 }
 
 /// The state a row is recorded in while it waits for a call.
-fn waiting_state(state: RowState) -> RowState {
+fn waiting_state(state: RowState) -> Waiting {
     match state {
-        RowState::Unknown | RowState::Retrying => RowState::Retrying,
-        _ => RowState::Pending,
+        RowState::Unknown | RowState::Retrying => Waiting::Retrying,
+        _ => Waiting::Pending,
     }
 }

@@ -6,17 +6,19 @@
 //! - no row whose flow exists ends `failed`;
 //! - a stop loses no row: a row whose flow exists is recorded `created` or `unknown`.
 
+use crate::api::DataFlowInfo;
 use std::collections::HashMap;
 use std::time::Duration;
 
 use proptest::prelude::*;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use super::harness::{error, flow, settings, Harness};
 use super::*;
-use crate::api::client::codes;
+use crate::api::error::codes;
 use crate::api::{classify::PATH_USED, OutcomeClass};
+use crate::engine::op::Answer;
 
 const GROUP: (&str, &str) = ("ap-x", "cfs-1");
 
@@ -47,22 +49,24 @@ impl Sim {
         for c in cmds {
             match c {
                 Command::Record(t) => {
-                    if t.state == RowState::Created {
-                        let id = t.data_flow_id.as_deref().unwrap_or("");
+                    if t.state() == Some(RowState::Created) {
+                        let id = t.id().unwrap_or("");
                         assert!(!id.is_empty(), "created without an id: {t:?}");
                     }
-                    self.recorded.insert(t.flow_id as u64, t);
+                    self.recorded.insert(t.flow_id() as u64, t);
                 }
                 Command::WaitSlot { line, .. } => self.waiting.push(line),
                 Command::Send { line, mark, .. } => {
-                    self.recorded.insert(line, mark);
+                    if let Some(mark) = mark {
+                        self.recorded.insert(line, mark);
+                    }
                     self.send(line);
                 }
                 Command::List { .. } => {
                     assert!(!self.listing, "two listings of one file system at once");
                     self.listing = true;
                 }
-                Command::Emit(_) | Command::Halt => {}
+                Command::Emit(_) | Command::Sample(_) | Command::Halt => {}
             }
         }
     }
@@ -78,7 +82,7 @@ impl Sim {
             "row {line} sent again before a listing settled its unknown call"
         );
         let now = self.h.now;
-        let roll: f64 = self.rng.gen();
+        let roll: f64 = self.rng.random();
         let answer = if roll < self.fault * 0.3 {
             Err(error(OutcomeClass::Transient, "InternalError"))
         } else if roll < self.fault * 0.5 {
@@ -96,11 +100,11 @@ impl Sim {
                     at: now,
                 },
             );
-            if self.rng.gen::<f64>() < self.fault {
+            if self.rng.random::<f64>() < self.fault {
                 Err(error(OutcomeClass::Unknown, codes::TIMEOUT))
             } else {
                 Ok(Answer {
-                    data_flow_id: Some(id),
+                    id: Some(id),
                     request_id: "r".into(),
                 })
             }
@@ -118,10 +122,10 @@ impl Sim {
 
     fn step(&mut self) {
         let now = self.h.now;
-        let choice = self.rng.gen_range(0..6);
+        let choice = self.rng.random_range(0..6);
         match choice {
             0 if !self.waiting.is_empty() => {
-                let i = self.rng.gen_range(0..self.waiting.len());
+                let i = self.rng.random_range(0..self.waiting.len());
                 let line = self.waiting.swap_remove(i);
                 let input = if self.stopped {
                     Input::SlotAbandoned { line }
@@ -132,7 +136,7 @@ impl Sim {
                 self.apply(cmds);
             }
             1 | 2 if !self.in_flight.is_empty() => {
-                let i = self.rng.gen_range(0..self.in_flight.len());
+                let i = self.rng.random_range(0..self.in_flight.len());
                 let (line, result) = self.in_flight.swap_remove(i);
                 if matches!(&result, Err(e) if e.class == OutcomeClass::Unknown) {
                     self.unresolved.insert(line, now);
@@ -143,7 +147,7 @@ impl Sim {
             3 if self.listing => {
                 self.listing = false;
                 let started = now.saturating_sub(Duration::from_millis(200));
-                let result = if self.rng.gen::<f64>() < self.fault * 0.5 {
+                let result = if self.rng.random::<f64>() < self.fault * 0.5 {
                     Err(error(OutcomeClass::Transient, "InternalError"))
                 } else {
                     // A listing that started late enough settles the unknown calls before it.
@@ -152,13 +156,17 @@ impl Sim {
                     Ok(self.visible(started))
                 };
                 let cmds = self.h.input(Input::Listed {
-                    group: (GROUP.0.into(), GROUP.1.into()),
+                    group: GroupKey {
+                        region: GROUP.0.into(),
+                        file_system_id: GROUP.1.into(),
+                        scope: crate::engine::op::Scope::Flows,
+                    },
                     started,
-                    result,
+                    result: result.map(super::Listed::Flows),
                 });
                 self.apply(cmds);
             }
-            4 if !self.stopped && self.rng.gen::<f64>() < 0.02 => {
+            4 if !self.stopped && self.rng.random::<f64>() < 0.02 => {
                 self.stopped = true;
                 let cmds = self.h.input(Input::Stop {
                     reason: StopReason::Interrupted,
@@ -176,7 +184,7 @@ impl Sim {
                     .core
                     .next_wake()
                     .unwrap_or(now + Duration::from_secs(1));
-                let t = next.min(now + Duration::from_millis(self.rng.gen_range(1..3000)));
+                let t = next.min(now + Duration::from_millis(self.rng.random_range(1..3000)));
                 let cmds = self.h.at(t.max(now));
                 self.apply(cmds);
             }
@@ -186,8 +194,8 @@ impl Sim {
 
 fn simulate(seed: u64, rows: u64, concurrency: usize) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let lag = Duration::from_millis(rng.gen_range(0..15_000));
-    let fault = rng.gen_range(0.0..0.5);
+    let lag = Duration::from_millis(rng.random_range(0..15_000));
+    let fault = rng.random_range(0.0..0.5);
     let mut sim = Sim {
         h: Harness::new(CoreSettings {
             concurrency,
@@ -209,7 +217,7 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
     };
     // Some directories already hold a flow: ours (adopted) or another source's (a conflict).
     for line in 2..2 + rows {
-        let roll: f64 = sim.rng.gen();
+        let roll: f64 = sim.rng.random();
         if roll < 0.1 {
             let id = format!("pre-{line}");
             sim.flows.insert(
@@ -236,7 +244,12 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
     }
     for line in 2..2 + rows {
         let rec = sim.recorded.get(&line);
-        let state = rec.map(|t| t.state);
+        let state = rec.and_then(|t| t.state());
+        // No row vanishes: a run that was not stopped records where every row it took ends.
+        assert!(
+            sim.stopped || state.is_some(),
+            "row {line}: taken into play, never recorded (lag {lag:?}, fault {fault})"
+        );
         match sim.flows.get(&line) {
             Some(f) if f.ours => {
                 // A run that ends by itself leaves every row whose flow exists created, or
@@ -254,15 +267,12 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
                     sim.stopped
                 );
                 if state == Some(RowState::Created) {
-                    assert_eq!(
-                        rec.and_then(|t| t.data_flow_id.as_deref()),
-                        Some(f.id.as_str())
-                    );
+                    assert_eq!(rec.and_then(|t| t.id()), Some(f.id.as_str()));
                 }
             }
             Some(_) => assert!(
                 matches!(state, None | Some(RowState::Failed))
-                    && rec.is_none_or(|t| t.error_code.as_deref() == Some(crate::engine::CONFLICT)),
+                    && rec.is_none_or(|t| t.error_code() == Some(crate::engine::CONFLICT)),
                 "row {line}: another source's flow, recorded {rec:?}"
             ),
             None => assert!(

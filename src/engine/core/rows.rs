@@ -5,11 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::super::events::Event;
-use super::super::op::{AfterCall, Answer, Final};
+use super::super::op::{AfterCall, Answer, Final, RowView, Seen, TaskRef};
 use super::{waiting_state, Core, HostId, Wake};
 use crate::api::{CallError, OutcomeClass};
 use crate::manifest::Row;
-use crate::store::{AttemptBegin, AttemptEnd, RowState, Transition};
+use crate::store::{
+    AttemptBegin, AttemptEnd, Change, ErrorRecord, Record, RowState, Transition, Waiting,
+};
 
 /// Where a row in play is.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +29,8 @@ pub enum Phase {
     },
     /// Waiting out a backoff.
     Backoff { until: Duration },
+    /// Waiting for its file system's hold to end (see `hold.rs`).
+    Held,
     /// Waiting for a listing of its file system.
     Resolving(Resolve),
 }
@@ -41,6 +45,11 @@ pub struct Resolve {
     pub next_look: Duration,
     /// The service said the row's directory already has a flow.
     pub exists: bool,
+    /// A call of ours may have acted and nothing but a listing guards against a second: its
+    /// absence is proven only by the row's own looks (see [`Facts::patient`]).
+    ///
+    /// [`Facts::patient`]: super::super::op::Facts::patient
+    pub patient: bool,
     /// Listings that could not settle the row (failed, or did not show a flow the service says
     /// exists); counted for this row only.
     pub listings: u32,
@@ -64,14 +73,40 @@ pub struct Entry {
     pub calls_ever: u32,
     /// The row's flow: as recorded, or as a listing found it.
     pub data_flow_id: Option<String>,
-    /// Its live status as last recorded by this run.
-    pub flow_status: Option<String>,
+    /// The row's data task, for operations on tasks: their calls and listings concern it, and
+    /// their changes are recorded on it.
+    pub task: Option<TaskRef>,
+    /// What a listing showed of the flow or task, as last recorded by this run.
+    pub seen: Option<Seen>,
+    /// A task the next call acts on that is not the row's own (one a listing named).
+    pub call_task: Option<String>,
     /// The last error, kept across transitions until the row ends.
     pub last_error: Option<CallError>,
     /// Whether a call of ours for this row may have acted (it was sent, by this run or one
     /// before, and its outcome is not known).
     pub outstanding: bool,
     pub phase: Phase,
+}
+
+impl Entry {
+    /// The record the row's changes go to.
+    pub fn target(&self) -> Record {
+        match &self.task {
+            Some(t) => Record::Task(t.key),
+            None => Record::Flow(self.record),
+        }
+    }
+
+    /// What the operation is told of the row.
+    pub fn view(&self) -> RowView<'_> {
+        RowView {
+            row: &self.row,
+            data_flow_id: self.data_flow_id.as_deref(),
+            task: self.task.as_ref(),
+            call_task: self.call_task.as_deref(),
+            calls_ever: self.calls_ever,
+        }
+    }
 }
 
 impl Core {
@@ -92,25 +127,45 @@ impl Core {
         e.state = RowState::Unknown;
         // The latest moment the call can end: its slot, the timeout, and a second of slack.
         let latest_end = slot + timeout + Duration::from_secs(1);
-        let (record, attempt, row) = (e.record, e.calls_ever, e.row.clone());
-        let data_flow_id = e.data_flow_id.clone();
-        let error = e.last_error.clone();
+        let attempt = e.calls_ever;
+        let request = Box::new(self.op.request(e.view()));
+        let region = e.row.region.clone();
         let host = e.host;
+        let sent_at_ms = self.settings.epoch_ms.saturating_add(millis(slot));
+        let mut new_task = None;
+        if let Some(t) = &mut e.task {
+            t.first_sent_ms.get_or_insert(sent_at_ms);
+            if std::mem::take(&mut t.new) {
+                new_task = Some(Transition {
+                    record: Record::Task(t.key),
+                    change: Change::NewTask {
+                        name: t.name.clone(),
+                    },
+                });
+            }
+        }
         let mark = Transition {
-            unknown_since_ms: Some(self.wall_ms(latest_end)),
-            attempts: Some(attempt),
-            begin: Some(AttemptBegin {
-                attempt,
-                run_id,
-                sent_at_ms: self.wall_ms(slot),
-            }),
-            ..Transition::new(record, RowState::Unknown, error.as_ref())
+            record: e.target(),
+            change: Change::Sending {
+                begin: AttemptBegin {
+                    attempt,
+                    run_id,
+                    sent_at_ms,
+                },
+                unknown_since_ms: self.settings.epoch_ms.saturating_add(millis(latest_end)),
+                error: e.last_error.as_ref().map(ErrorRecord::from),
+            },
         };
+        if let Some(t) = new_task {
+            // Queued before the mark: the writer commits in order.
+            self.record(t);
+        }
+        let mark = self.facts.records_calls.then_some(mark);
         self.out.push_back(super::Command::Send {
             line,
             host,
-            row,
-            data_flow_id,
+            region,
+            request,
             slot,
             mark,
         });
@@ -159,7 +214,11 @@ impl Core {
             return;
         };
         let calls_now = e.calls_now;
+        let fs = e.row.request.file_system_id.clone();
         self.host_mut(host).busy -= 1;
+        if result.is_ok() {
+            self.took(&fs);
+        }
         let end = AttemptEnd {
             attempt,
             ended_at_ms: self.wall_ms(now),
@@ -185,16 +244,20 @@ impl Core {
             }
             AfterCall::Retry { backoff, error } => {
                 let delay = backoff.delay(calls_now, &mut self.rng);
-                self.set_waiting(line, RowState::Retrying, error, Some(end), None);
+                self.set_waiting(line, Waiting::Retrying, error, Some(end), None);
                 if let Some(e) = self.rows.get_mut(&line) {
                     e.outstanding = false;
                     e.phase = Phase::Backoff { until: now + delay };
                 }
                 self.wake_at(now + delay, Wake::Retry(line));
             }
+            AfterCall::Hold(error) => {
+                self.set_waiting(line, Waiting::Retrying, error, Some(end), None);
+                self.hold(line, now);
+            }
             AfterCall::Resolve { exists, error } => {
                 let since = self.wall_ms(now);
-                self.set_waiting(line, RowState::Unknown, error, Some(end), Some(since));
+                self.set_waiting(line, Waiting::Unknown, error, Some(end), Some(since));
                 let due = now + self.settings.settle;
                 self.resolve(line, due, due, exists, now);
             }
@@ -225,7 +288,7 @@ impl Core {
     fn set_waiting(
         &mut self,
         line: u64,
-        state: RowState,
+        state: Waiting,
         error: CallError,
         end: Option<AttemptEnd>,
         unknown_since_ms: Option<i64>,
@@ -233,14 +296,18 @@ impl Core {
         let Some(e) = self.rows.get_mut(&line) else {
             return;
         };
-        e.state = state;
+        e.state = state.state();
         e.last_error = Some(error.clone());
         let t = Transition {
-            unknown_since_ms,
-            attempt: end,
-            ..Transition::new(e.record, state, Some(&error))
+            record: e.target(),
+            change: Change::Waiting {
+                state,
+                error: Some((&error).into()),
+                end,
+                unknown_since_ms,
+            },
         };
-        let event = self.row_event(line, state, Some(&error), None, "call");
+        let event = self.row_event(line, state.state(), Some(&error), None, "call");
         self.record(t);
         self.emit(Event::Row(event));
     }
@@ -280,10 +347,22 @@ impl Core {
         }
         if e.state == RowState::Unknown {
             e.state = RowState::Retrying;
-            let error = e.last_error.clone();
-            let t = Transition::new(e.record, RowState::Retrying, error.as_ref());
+            let t = Transition {
+                record: e.target(),
+                change: Change::Waiting {
+                    state: Waiting::Retrying,
+                    error: e.last_error.as_ref().map(ErrorRecord::from),
+                    end: None,
+                    unknown_since_ms: None,
+                },
+            };
             self.record(t);
         }
         self.enqueue(line);
     }
+}
+
+/// Milliseconds of a monotonic time, for the wall clock.
+pub(super) fn millis(t: Duration) -> i64 {
+    t.as_millis().min(i64::MAX as u128) as i64
 }

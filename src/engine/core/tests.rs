@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::api::client::codes;
+use crate::api::error::codes;
 use crate::api::{classify::PATH_USED, OutcomeClass};
 use crate::store::Synced;
 
@@ -27,13 +27,13 @@ fn started_with(h: &mut Harness, lines: &[u64]) -> Vec<u64> {
 fn timed_out(h: &mut Harness, line: u64) {
     started_with(h, &[line]);
     let mark = h.slot(line);
-    assert_eq!(mark.state, RowState::Unknown);
+    assert_eq!(mark.state(), Some(RowState::Unknown));
     assert!(
-        mark.begin.is_some(),
+        mark.begin().is_some(),
         "the call is recorded before it is sent"
     );
     let cmds = h.answer(line, Err(error(OutcomeClass::Unknown, codes::TIMEOUT)));
-    assert_eq!(records(&cmds, line)[0].state, RowState::Unknown);
+    assert_eq!(records(&cmds, line)[0].state(), Some(RowState::Unknown));
     assert_eq!(lists(&cmds), 0, "no listing before the settle time");
 }
 
@@ -46,8 +46,8 @@ fn a_listing_that_shows_our_flow_makes_the_row_created_with_its_id() {
     assert_eq!(lists(&cmds), 1);
     let cmds = h.listed(5 * S, vec![flow(2, "cfs-dataflow-ours", true)]);
     let r = records(&cmds, 2);
-    assert_eq!(r[0].state, RowState::Created);
-    assert_eq!(r[0].data_flow_id.as_deref(), Some("cfs-dataflow-ours"));
+    assert_eq!(r[0].state(), Some(RowState::Created));
+    assert_eq!(r[0].id(), Some("cfs-dataflow-ours"));
     assert!(h.core.rows.is_empty());
 }
 
@@ -58,13 +58,11 @@ fn another_source_in_the_directory_is_a_conflict() {
     h.at(5 * S);
     let cmds = h.listed(5 * S, vec![flow(2, "cfs-dataflow-theirs", false)]);
     let r = records(&cmds, 2);
-    assert_eq!(r[0].state, RowState::Failed);
-    assert_eq!(r[0].error_code.as_deref(), Some(crate::engine::CONFLICT));
+    assert_eq!(r[0].state(), Some(RowState::Failed));
+    assert_eq!(r[0].error_code(), Some(crate::engine::CONFLICT));
     assert!(r[0]
-        .error_message
-        .as_deref()
-        .unwrap_or("")
-        .contains("cfs-dataflow-theirs"));
+        .error()
+        .is_some_and(|e| e.message.contains("cfs-dataflow-theirs")));
 }
 
 #[test]
@@ -73,10 +71,10 @@ fn no_flow_after_a_timeout_sends_again_and_counts_the_attempt() {
     timed_out(&mut h, 2);
     h.at(5 * S);
     let cmds = h.listed(5 * S, Vec::new());
-    assert_eq!(records(&cmds, 2)[0].state, RowState::Retrying);
+    assert_eq!(records(&cmds, 2)[0].state(), Some(RowState::Retrying));
     assert_eq!(waits(&cmds), vec![2]);
     let mark = h.slot(2);
-    assert_eq!(mark.attempts, Some(2));
+    assert_eq!(mark.begin().map(|b| b.attempt), Some(2));
 }
 
 #[test]
@@ -111,11 +109,11 @@ fn path_used_looks_again_with_the_documented_backoff_then_stays_unknown() {
         } else {
             let r = records(&cmds, 2);
             assert_eq!(
-                r[0].state,
-                RowState::Unknown,
+                r[0].state(),
+                Some(RowState::Unknown),
                 "never failed: the flow may be ours"
             );
-            assert_eq!(r[0].error_code.as_deref(), Some(PATH_USED));
+            assert_eq!(r[0].error_code(), Some(PATH_USED));
         }
     }
     let gaps: Vec<u64> = looks.windows(2).map(|w| (w[1] - w[0]).as_secs()).collect();
@@ -140,8 +138,8 @@ fn each_row_counts_only_its_own_listings() {
     h.at(t);
     let cmds = h.listed(t, Vec::new());
     assert_eq!(
-        records(&cmds, 2)[0].state,
-        RowState::Unknown,
+        records(&cmds, 2)[0].state(),
+        Some(RowState::Unknown),
         "row 2 used its six"
     );
     assert!(
@@ -164,7 +162,7 @@ fn failing_listings_leave_the_row_unknown_after_six() {
         assert_eq!(lists(&cmds), 1, "{n}");
         let cmds = h.list_failed(error(OutcomeClass::Transient, "InternalError"));
         if n == MAX_LISTINGS {
-            assert_eq!(records(&cmds, 2)[0].state, RowState::Unknown);
+            assert_eq!(records(&cmds, 2)[0].state(), Some(RowState::Unknown));
         } else {
             t = h.core.next_wake().unwrap();
         }
@@ -181,8 +179,8 @@ fn a_missing_file_system_fails_its_rows_without_a_call() {
         OutcomeClass::FileSystem,
         "ResourceNotFound.FileSystemNotFound",
     ));
-    assert_eq!(records(&cmds, 2)[0].state, RowState::Failed);
-    assert_eq!(records(&cmds, 3)[0].state, RowState::Failed);
+    assert_eq!(records(&cmds, 2)[0].state(), Some(RowState::Failed));
+    assert_eq!(records(&cmds, 3)[0].state(), Some(RowState::Failed));
     assert!(waits(&cmds).is_empty());
 }
 
@@ -221,7 +219,7 @@ fn a_resumed_unknown_row_is_listed_at_once() {
     let cmds = h.feed(2, RowState::Unknown, Some(since));
     assert_eq!(lists(&cmds), 1, "listed at once");
     let cmds = h.listed(Duration::ZERO, vec![flow(2, "cfs-dataflow-1", true)]);
-    assert_eq!(records(&cmds, 2)[0].state, RowState::Created);
+    assert_eq!(records(&cmds, 2)[0].state(), Some(RowState::Created));
 
     // A row whose flow does not show waits out the call's latest end plus settle.
     let cmds = h.feed(3, RowState::Unknown, Some(since));
@@ -237,7 +235,7 @@ fn a_resumed_unknown_row_is_listed_at_once() {
     assert_eq!(h.core.next_wake(), Some(35 * S));
     h.at(35 * S);
     let cmds = h.listed(35 * S, Vec::new());
-    assert_eq!(records(&cmds, 3)[0].state, RowState::Retrying);
+    assert_eq!(records(&cmds, 3)[0].state(), Some(RowState::Retrying));
 }
 
 #[test]
@@ -285,7 +283,7 @@ fn a_fatal_answer_stops_the_run_and_puts_the_row_back() {
         2,
         Err(error(OutcomeClass::Fatal, "AuthFailure.SecretIdNotFound")),
     );
-    assert_eq!(records(&cmds, 2)[0].state, RowState::Pending);
+    assert_eq!(records(&cmds, 2)[0].state(), Some(RowState::Pending));
     assert!(cmds.iter().any(|c| matches!(c, Command::Halt)));
     assert_eq!(h.core.stopped().map(|s| s.0), Some(StopReason::Fatal));
     h.input(Input::SlotAbandoned { line: 3 });
@@ -335,16 +333,17 @@ fn a_created_row_whose_source_changed_drifts_and_is_not_touched() {
     };
     r.request.source_path = "/moved".into();
     let cmds = h.input(Input::Fed {
-        item: Box::new(FeedItem { row: r, synced }),
+        item: Box::new(FeedItem::new(&*h.core.op, r, synced, None, false)),
         host: 0,
     });
     let rec = records(&cmds, 2);
-    assert_eq!(rec[0].state, RowState::Created);
+    assert_eq!(rec[0].state(), Some(RowState::Created));
+    assert_eq!(rec[0].error_code(), Some(crate::engine::resume::DRIFT));
     assert_eq!(
-        rec[0].error_code.as_deref(),
-        Some(crate::engine::resume::DRIFT)
+        rec[0].answers_to(),
+        None,
+        "the recorded fingerprint is kept"
     );
-    assert_eq!(rec[0].fingerprint, None, "the recorded fingerprint is kept");
     assert!(waits(&cmds).is_empty() && lists(&cmds) == 0);
 }
 
@@ -368,7 +367,7 @@ fn a_second_row_for_one_directory_stops_the_run_as_a_changed_manifest() {
     let mut r = r;
     r.line = 9;
     h.input(Input::Fed {
-        item: Box::new(FeedItem { row: r, synced }),
+        item: Box::new(FeedItem::new(&*h.core.op, r, synced, None, false)),
         host: 0,
     });
     assert_eq!(h.core.stopped().map(|s| s.0), Some(StopReason::Manifest));
@@ -388,8 +387,8 @@ fn a_flow_a_listing_does_not_show_yet_is_missing_only_after_six_looks() {
             assert_eq!(lists(&h.at(t)), 1);
         } else {
             assert_eq!(
-                r[0].state,
-                RowState::Pending,
+                r[0].state(),
+                Some(RowState::Pending),
                 "missing: created again by the next run"
             );
         }
@@ -401,7 +400,7 @@ fn a_flow_a_listing_does_not_show_yet_is_missing_only_after_six_looks() {
     let t = h.core.next_wake().unwrap();
     h.at(t);
     let cmds = h.listed(t, vec![flow(3, "id-3", true)]);
-    assert_eq!(records(&cmds, 3)[0].state, RowState::Created);
+    assert_eq!(records(&cmds, 3)[0].state(), Some(RowState::Created));
 }
 
 #[test]

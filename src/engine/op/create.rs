@@ -3,11 +3,11 @@
 //! twice.
 
 use crate::api::types::normalize_source_path;
-use crate::api::{normalize_target_path, CallError, Client, DataFlowInfo, OutcomeClass, Target};
+use crate::api::{normalize_target_path, CallError, DataFlowInfo, OutcomeClass, Request};
 use crate::manifest::Row;
 use crate::store::RowState;
 
-use super::{Action, Answer, CallFuture, Final, Judgement, Operation, RowView};
+use super::{Action, Facts, Final, Judgement, Operation, RowView, Seen};
 
 /// The `Status` of a flow being deleted.
 pub const DELETING: &str = "deleting";
@@ -48,34 +48,21 @@ pub fn conflict(row: &Row, flow: &DataFlowInfo) -> CallError {
 }
 
 impl Operation for CreateOp {
-    fn action(&self) -> Action {
-        Action::Create
+    fn facts(&self) -> Facts {
+        Facts {
+            action: Action::Create,
+            done_state: RowState::Created,
+            looks_first: true,
+            bounded: true,
+            wait_timeout: false,
+            task: None,
+            records_calls: true,
+            patient: false,
+        }
     }
 
-    fn done_state(&self) -> RowState {
-        RowState::Created
-    }
-
-    fn looks_first(&self) -> bool {
-        true
-    }
-
-    fn send<'a>(
-        &'a self,
-        client: &'a Client,
-        target: &'a Target,
-        row: &'a Row,
-        _data_flow_id: Option<&'a str>,
-    ) -> CallFuture<'a> {
-        Box::pin(async move {
-            let c = client
-                .create_data_flow(target, &row.region, &row.request)
-                .await?;
-            Ok(Answer {
-                data_flow_id: Some(c.data_flow_id),
-                request_id: c.request_id,
-            })
-        })
+    fn request(&self, view: RowView<'_>) -> Request {
+        Request::CreateDataFlow(view.row.request.clone())
     }
 
     fn judge(&self, view: RowView<'_>, at_directory: &[&DataFlowInfo]) -> Judgement {
@@ -87,15 +74,17 @@ impl Operation for CreateOp {
         }
         if let Some(flow) = at_directory.iter().find(|f| is_ours(row, f)) {
             return Judgement::Finish(Final::Done {
-                data_flow_id: Some(flow.data_flow_id.clone()),
+                id: Some(flow.data_flow_id.clone()),
                 request_id: None,
-                via: "listing",
-                flow_status: Some(flow.status.clone()).filter(|s| !s.is_empty()),
+                via: view.via_listing(),
+                seen: Some(flow.status.clone())
+                    .filter(|s| !s.is_empty())
+                    .map(Seen::Flow),
             });
         }
         match at_directory.first() {
             Some(flow) => Judgement::Finish(Final::Failed(conflict(row, flow))),
-            None => Judgement::Call { data_flow_id: None },
+            None => Judgement::call(None),
         }
     }
 }

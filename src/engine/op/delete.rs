@@ -1,20 +1,30 @@
 //! DeleteDataFlow: the flow of each row that has one (its recorded id, or the flow at its
 //! directory with its source), never a flow with another source. A lost answer is resolved by
 //! listing: gone, or `deleting`, means deleted.
+//!
+//! Whose a recorded flow is, is decided once, before the row is in play
+//! ([`Operation::resume`]): a row whose manifest names another source than the one its flow
+//! was recorded with is reported `DataFlowNotOurs` and never put in play, so that no listing
+//! (one that lags, or skips a flow between two pages) can lead to its recorded id. A row that
+//! may have a create in flight (`unknown`) is `deleted` with nothing found only by a listing
+//! late enough for that create to show ([`Judgement::Absent`]).
 
 use crate::api::classify::INVALID_DATA_FLOW_ID;
-use crate::api::{CallError, Client, DataFlowInfo, DeleteDataFlowRequest, OutcomeClass, Target};
+use crate::api::{CallError, DataFlowInfo, DeleteDataFlowRequest, OutcomeClass, Request};
 use crate::manifest::Row;
-use crate::store::RowState;
+use crate::store::{RowState, Synced};
 
 use super::create::{is_ours, DELETING};
 use super::{
-    default_after_call, Action, AfterCall, Answer, CallFuture, Final, Judgement, Operation, RowView,
+    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
+    Seen,
 };
 use crate::engine::resume::{Known, Resume};
 
 /// Code recorded when the flow at a row's directory has another source: it is left alone.
 pub const NOT_OURS: &str = "DataFlowNotOurs";
+/// Code recorded when a data task bulkflow did not start runs on the row's flow.
+pub const BUSY: &str = "DataFlowBusy";
 
 /// Deletes each row's flow.
 #[derive(Debug, Clone, Copy, Default)]
@@ -31,49 +41,35 @@ fn the_rows<'a>(view: RowView<'_>, at: &[&'a DataFlowInfo]) -> Option<&'a DataFl
 }
 
 impl Operation for DeleteOp {
-    fn action(&self) -> Action {
-        Action::Delete
+    fn facts(&self) -> Facts {
+        Facts {
+            action: Action::Delete,
+            done_state: RowState::Deleted,
+            looks_first: true,
+            bounded: true,
+            wait_timeout: false,
+            task: None,
+            records_calls: true,
+            patient: false,
+        }
     }
 
-    fn done_state(&self) -> RowState {
-        RowState::Deleted
-    }
-
-    fn looks_first(&self) -> bool {
-        true
-    }
-
-    fn send<'a>(
-        &'a self,
-        client: &'a Client,
-        target: &'a Target,
-        row: &'a Row,
-        data_flow_id: Option<&'a str>,
-    ) -> CallFuture<'a> {
-        Box::pin(async move {
-            let req = DeleteDataFlowRequest {
-                data_flow_id: data_flow_id.unwrap_or_default().to_owned(),
-                file_system_id: Some(row.request.file_system_id.clone()),
-            };
-            let d = client.delete_data_flow(target, &row.region, &req).await?;
-            Ok(Answer {
-                data_flow_id: data_flow_id.map(str::to_owned),
-                request_id: d.request_id,
-            })
+    fn request(&self, view: RowView<'_>) -> Request {
+        Request::DeleteDataFlow(DeleteDataFlowRequest {
+            data_flow_id: view.data_flow_id.unwrap_or_default().to_owned(),
+            file_system_id: Some(view.row.request.file_system_id.clone()),
         })
     }
 
     fn judge(&self, view: RowView<'_>, at: &[&DataFlowInfo]) -> Judgement {
         match the_rows(view, at) {
             Some(f) if f.status == DELETING => Judgement::Finish(Final::Done {
-                data_flow_id: Some(f.data_flow_id.clone()),
+                id: Some(f.data_flow_id.clone()),
                 request_id: None,
                 via: "listing",
-                flow_status: Some(f.status.clone()),
+                seen: Some(Seen::Flow(f.status.clone())),
             }),
-            Some(f) => Judgement::Call {
-                data_flow_id: Some(f.data_flow_id.clone()),
-            },
+            Some(f) => Judgement::call(Some(f.data_flow_id.clone())),
             None => match at.first() {
                 // Another source's flow: never ours to delete.
                 Some(other) => Judgement::Finish(Final::Failed(CallError {
@@ -91,16 +87,16 @@ impl Operation for DeleteOp {
                 // A listing is read page by page while flows vanish (being deleted), so a flow can
                 // slip between two pages: a recorded flow is deleted by its id all the same (the
                 // service says so if it is already gone).
+                // (Only rows whose recorded flow has the row's source get here: see `resume`.)
                 None => match view.data_flow_id {
-                    Some(id) => Judgement::Call {
-                        data_flow_id: Some(id.to_owned()),
-                    },
-                    // Nothing there, and nothing recorded: nothing of ours to delete.
-                    None => Judgement::Finish(Final::Done {
-                        data_flow_id: None,
+                    Some(id) => Judgement::call(Some(id.to_owned())),
+                    // Nothing there, and nothing recorded: nothing of ours to delete, once no
+                    // create of ours can still make a flow appear.
+                    None => Judgement::Absent(Final::Done {
+                        id: None,
                         request_id: None,
                         via: "listing",
-                        flow_status: None,
+                        seen: None,
                     }),
                 },
             },
@@ -117,20 +113,53 @@ impl Operation for DeleteOp {
             // The id is unknown to the service: the flow is already gone.
             Err(e) if e.code == INVALID_DATA_FLOW_ID || e.code == "ResourceNotFound" => {
                 AfterCall::Finish(Final::Done {
-                    data_flow_id: None,
+                    id: None,
                     request_id: e.request_id.clone(),
                     via: "call",
-                    flow_status: None,
+                    seen: None,
                 })
+            }
+            // The row's own tasks were stopped before this pass: another task runs on the flow.
+            Err(e) if e.code == crate::api::classify::INVALID_TASK_STATUS => {
+                AfterCall::Finish(Final::Failed(CallError {
+                    class: OutcomeClass::Row,
+                    code: BUSY.into(),
+                    message: format!(
+                        "a data task bulkflow did not start runs on this flow ({}): left alone; \
+                         stop that task (or wait for it to end), then run delete again",
+                        e.code
+                    ),
+                    request_id: e.request_id.clone(),
+                }))
             }
             _ => default_after_call(result, attempts, max_attempts, true),
         }
     }
 
+    /// A recorded flow is the row's only while the manifest names the source it was recorded
+    /// with; else it is another source's flow, reported and left alone, whatever a listing
+    /// shows or fails to show.
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
         match known.state {
             RowState::Deleted => Resume::Settled,
+            _ if known.data_flow_id.is_some() && known.source_moved() => Resume::Skip(NOT_OURS),
             _ => Resume::Work,
+        }
+    }
+
+    fn skip_error(&self, row: &Row, synced: &Synced, code: &'static str) -> CallError {
+        CallError {
+            class: OutcomeClass::Row,
+            code: code.into(),
+            message: format!(
+                "{} of {}: its data flow {} was recorded with another source than the manifest \
+                 now names; not this row's to delete: left alone (restore the row's source to \
+                 delete it)",
+                row.target_key(),
+                row.request.file_system_id,
+                synced.data_flow_id.as_deref().unwrap_or("")
+            ),
+            request_id: None,
         }
     }
 }

@@ -6,70 +6,94 @@
 pub mod create;
 pub mod delete;
 pub mod modify;
+pub mod task;
+pub mod task_foreign;
 pub mod wait;
-
-use std::future::Future;
-use std::pin::Pin;
 
 pub use create::CreateOp;
 pub use delete::DeleteOp;
 pub use modify::{RotateOp, UpdateOp};
+pub use task::{TaskStartOp, TaskStopOp, TaskWaitOp};
+pub use task_foreign::StopAnyTaskOp;
 pub use wait::WaitOp;
 
-use crate::api::{CallError, Client, DataFlowInfo, OutcomeClass, Target};
+use crate::api::tasks::{TaskInfo, TaskType};
+pub use crate::api::Action;
+use crate::api::{CallError, DataFlowInfo, OutcomeClass, Request};
 use crate::manifest::Row;
-use crate::store::{RowState, Transition};
+use crate::store::{RowState, Synced, TaskKey, TaskProgress, Transition};
 
 use super::backoff::Backoff;
 use super::resume::{self, Known, Resume};
 
-/// The API actions, each with its own 20 calls/s budget per access region and account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Create,
-    Describe,
-    Delete,
-    Modify,
+/// What an operation is, in constants: the core and the shell read these and nothing else to
+/// tell operations apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Facts {
+    /// The action of its calls, and so the budget that paces them.
+    pub action: Action,
+    /// The state a row takes when it reaches the operation's goal.
+    pub done_state: RowState,
+    /// Whether a row's file system is listed before the row's first call (to adopt or find what
+    /// already exists).
+    pub looks_first: bool,
+    /// Whether the rows in play are bounded. A wait is not: its rows may wait minutes each, and
+    /// all of them are waited for together, within one `--wait-timeout`.
+    pub bounded: bool,
+    /// Whether `--wait-timeout` bounds the pass (a wait), beside `--max-runtime`.
+    pub wait_timeout: bool,
+    /// The type of data task the operation works on; `None` for operations on flows.
+    pub task: Option<TaskType>,
+    /// Whether what a call of unknown outcome made is proven absent only by the row's own
+    /// looks (2, 4, 8, 16, 30 s apart, after the call's latest end and `--settle`), not by one
+    /// late listing: for creations the service may list late that nothing else guards against
+    /// making twice (a data task's name is not unique; a second flow in a directory is refused).
+    pub patient: bool,
+    /// Whether its calls are recorded (marked before they leave, their failures kept): not for
+    /// calls that are safe to send any number of times on something the row's record does not
+    /// describe (stopping a task).
+    pub records_calls: bool,
 }
 
-impl Action {
-    /// The API's name of the action.
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::Create => "CreateDataFlow",
-            Action::Describe => "DescribeDataFlow",
-            Action::Delete => "DeleteDataFlow",
-            Action::Modify => "ModifyDataFlow",
-        }
-    }
-}
-
-/// A successful answer, whatever the action: the flow it concerns (when the answer names one)
-/// and the request id.
+/// A successful answer, whatever the action: what it names (the flow created or modified, the
+/// task created) and the request id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
-    pub data_flow_id: Option<String>,
+    pub id: Option<String>,
     pub request_id: String,
+}
+
+/// What a listing showed of a row's flow or task, to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// The flow's `Status`.
+    Flow(String),
+    /// The task's status and progress.
+    Task(Box<TaskProgress>),
 }
 
 /// How a row ends, as the operation sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Final {
-    /// The row reached the operation's goal; `data_flow_id` is the row's flow, when known, and
-    /// `flow_status` its live status, when listed.
+    /// The row reached the operation's goal; `id` is what the goal concerns (the row's flow, or
+    /// its task), when known, and `seen` what a listing showed of it.
     Done {
-        data_flow_id: Option<String>,
+        id: Option<String>,
         request_id: Option<String>,
         /// How it was reached, for logs: `call`, `listing`, `adopted`.
         via: &'static str,
-        flow_status: Option<String>,
+        seen: Option<Seen>,
     },
     /// Permanent for this row.
     Failed(CallError),
     /// Nothing to do for this row, and nothing changes in its record.
     Unchanged { via: &'static str },
     /// The row's flow no longer exists: back to `pending`, so that a run creates it again.
+    /// (For a data task: the service no longer lists it; the row is left as recorded.)
     Missing(CallError),
+    /// Nothing is sent for the row (a task on a flow that is not available), and nothing is
+    /// recorded: reported with the error, and counted.
+    Skipped(CallError),
 }
 
 /// What the core knows of a row when it asks the operation.
@@ -78,6 +102,49 @@ pub struct RowView<'a> {
     pub row: &'a Row,
     /// The row's flow, as recorded or as found by a listing.
     pub data_flow_id: Option<&'a str>,
+    /// The row's data task, for operations on tasks.
+    pub task: Option<&'a TaskRef>,
+    /// A task the call acts on that is not the row's own (one a listing named).
+    pub call_task: Option<&'a str>,
+    /// Calls sent for the row by every run.
+    pub calls_ever: u32,
+}
+
+/// A row's data task as the core holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRef {
+    pub key: TaskKey,
+    /// The name every create of it carries.
+    pub name: String,
+    /// The task the next call acts on: the row's own once known, or one a listing named.
+    pub task_id: Option<String>,
+    /// When its first create was sent (ms since the epoch), if ever.
+    pub first_sent_ms: Option<i64>,
+    /// Not recorded yet: its record is written with its first call.
+    pub new: bool,
+}
+
+impl<'a> RowView<'a> {
+    /// A row with its flow and no call sent.
+    pub fn new(row: &'a Row, data_flow_id: Option<&'a str>) -> RowView<'a> {
+        RowView {
+            row,
+            data_flow_id,
+            task: None,
+            call_task: None,
+            calls_ever: 0,
+        }
+    }
+
+    /// How a goal reached through a listing came about: `adopted` when no call of bulkflow's
+    /// was ever sent for the row.
+    pub fn via_listing(&self) -> &'static str {
+        if self.calls_ever == 0 {
+            "adopted"
+        } else {
+            "listing"
+        }
+    }
 }
 
 /// What one call's answer means for the row.
@@ -91,6 +158,10 @@ pub enum AfterCall {
         backoff: Backoff,
         error: CallError,
     },
+    /// The file system cannot take the call now (its queue is full): the row, and every other
+    /// row of the file system, waits without using the call budget, and tries again; never a
+    /// failure, and not an attempt that counts.
+    Hold(CallError),
     /// The call may have acted: list the file system before sending again. `exists` is true
     /// when the service said the row's target already exists.
     Resolve {
@@ -105,52 +176,93 @@ pub enum AfterCall {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Judgement {
     Finish(Final),
-    /// The row still needs its call, on this flow when the action takes one (conclusive only
-    /// when no earlier call can still act).
+    /// The row still needs its call, on this flow, or on this task, when the action takes one
+    /// (conclusive only when no earlier call can still act).
     Call {
         data_flow_id: Option<String>,
+        task_id: Option<String>,
     },
+    /// Nothing of the row's shows at its directory: the row ends so, but only by a listing
+    /// late enough that no call of ours can still make something appear there (a create of
+    /// unknown outcome, answered late, or listed late); an earlier listing proves nothing, and
+    /// the row looks again once its call's latest end plus `--settle` has passed.
+    Absent(Final),
     /// Nothing to decide yet: list again after this long (a directory held by a flow being
     /// deleted).
     LookAgain(std::time::Duration),
-    /// The flow is there but has not settled: record its live status and look again after
-    /// `after`.
+    /// The flow or task is there but has not settled: record what was seen and look again
+    /// after `after`.
     Watch {
         after: std::time::Duration,
-        status: Option<String>,
+        seen: Option<Seen>,
     },
 }
 
-/// A future an operation's call returns.
-pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Answer, CallError>> + Send + 'a>>;
+impl Judgement {
+    /// The row needs its call on this flow (or on none).
+    pub fn call(data_flow_id: Option<String>) -> Judgement {
+        Judgement::Call {
+            data_flow_id,
+            task_id: None,
+        }
+    }
+}
 
-/// One action carried out on manifest rows. Implementations hold no row state: the core owns it.
+/// Which listing judges an operation's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// DescribeDataFlow of the file system; rows judged by directory.
+    Flows,
+    /// DescribeLifecycleDataTask of the file system, of one type or all, of one task name or
+    /// all; rows judged by task id (or, with a name, by what the listing of the name shows).
+    Tasks {
+        kind: Option<TaskType>,
+        name: Option<String>,
+    },
+}
+
+/// One action carried out on manifest rows. Implementations hold no row state (the core owns
+/// it) and do no I/O: a call is a [`Request`] the shell sends.
 pub trait Operation: Send + Sync + 'static {
-    /// The action of the operation's calls (and so the budget that paces them).
-    fn action(&self) -> Action;
+    /// The operation's fixed facts.
+    fn facts(&self) -> Facts;
 
-    /// The state a row takes when it reaches the operation's goal.
-    fn done_state(&self) -> RowState;
+    /// The row's call, on the row's flow when the action takes one.
+    fn request(&self, row: RowView<'_>) -> Request;
 
-    /// Whether a row's file system is listed before the row's first call (to adopt or find what
-    /// already exists).
-    fn looks_first(&self) -> bool;
-
-    /// Sends the row's call, on `data_flow_id` when the action takes one.
-    fn send<'a>(
-        &'a self,
-        client: &'a Client,
-        target: &'a Target,
-        row: &'a Row,
-        data_flow_id: Option<&'a str>,
-    ) -> CallFuture<'a>;
+    /// The listing that judges the row.
+    fn scope(&self, _row: RowView<'_>) -> Scope {
+        Scope::Flows
+    }
 
     /// Judges the row from the flows listed at its directory (same file system and target path,
     /// any source).
-    fn judge(&self, row: RowView<'_>, at_directory: &[&DataFlowInfo]) -> Judgement;
+    fn judge(&self, _row: RowView<'_>, _at_directory: &[&DataFlowInfo]) -> Judgement {
+        Judgement::Finish(Final::Unchanged { via: "listing" })
+    }
 
-    /// Adds what the operation records when a row reaches its goal.
-    fn on_done(&self, _t: &mut Transition) {}
+    /// Judges the row from the tasks a listing showed for it (by its task's id, its name, or
+    /// its flow).
+    fn judge_tasks(&self, _row: RowView<'_>, _tasks: &[&TaskInfo]) -> Judgement {
+        Judgement::Finish(Final::Unchanged { via: "listing" })
+    }
+
+    /// The error a row is reported with when [`Resume::Skip`] leaves it unsent.
+    fn skip_error(&self, row: &Row, _synced: &Synced, code: &'static str) -> CallError {
+        CallError {
+            class: OutcomeClass::Row,
+            code: code.into(),
+            message: format!(
+                "{} of {}: not sent",
+                row.target_key(),
+                row.request.file_system_id
+            ),
+            request_id: None,
+        }
+    }
+
+    /// Adds what the operation records when `row` reaches its goal.
+    fn on_done(&self, _row: &Row, _t: &mut Transition) {}
 
     /// What a run of this operation does with a row the state file already knows.
     fn resume(&self, known: Known<'_>, retry_failed: bool) -> Resume {
@@ -178,14 +290,14 @@ pub fn default_after_call(
     lost_needs_listing: bool,
 ) -> AfterCall {
     use crate::api::classify::PATH_USED;
-    use crate::api::client::codes;
+    use crate::api::error::codes;
     let error = match result {
         Ok(a) => {
             return AfterCall::Finish(Final::Done {
-                data_flow_id: a.data_flow_id.clone(),
+                id: a.id.clone(),
                 request_id: Some(a.request_id.clone()),
                 via: "call",
-                flow_status: None,
+                seen: None,
             })
         }
         Err(e) => e.clone(),
@@ -232,5 +344,7 @@ pub fn gave_up(mut error: CallError, attempts: u32) -> CallError {
     error
 }
 
+#[cfg(test)]
+mod task_tests;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 use super::*;
 use crate::api::classify::PATH_USED;
-use crate::api::client::codes;
+use crate::api::error::codes;
 use crate::manifest::Row;
 
 fn error(class: OutcomeClass, code: &str) -> CallError {
@@ -16,7 +16,7 @@ fn error(class: OutcomeClass, code: &str) -> CallError {
 fn each_class_leads_to_its_decision() {
     use OutcomeClass::*;
     let ok = Ok(Answer {
-        data_flow_id: Some("cfs-dataflow-1".into()),
+        id: Some("cfs-dataflow-1".into()),
         request_id: "r".into(),
     });
     assert!(matches!(
@@ -58,10 +58,13 @@ fn each_class_leads_to_its_decision() {
             AfterCall::FailFileSystem(_) => "fs",
             AfterCall::Finish(Final::Failed(_)) => "failed",
             AfterCall::Retry { .. } => "retry",
+            AfterCall::Hold(_) => "hold",
             AfterCall::Resolve { exists: false, .. } => "resolve",
             AfterCall::Resolve { exists: true, .. } => "resolve-exists",
             AfterCall::Finish(Final::Done { .. }) => "done",
-            AfterCall::Finish(Final::Unchanged { .. } | Final::Missing(_)) => "other",
+            AfterCall::Finish(Final::Unchanged { .. } | Final::Missing(_) | Final::Skipped(_)) => {
+                "other"
+            }
         };
         assert_eq!(got, *want, "{class:?} {code} {attempts} {lost}");
     }
@@ -100,12 +103,11 @@ fn create_judges_ours_conflict_and_free_directories() {
     let r = row();
     let other = listed("theirs", "/cfs/a/", "elsewhere");
     let mine = listed("mine", "/cfs/a/", "src/");
-    let view = RowView {
-        row: &r,
-        data_flow_id: None,
-    };
+    let view = RowView::new(&r, None);
     match op.judge(view, &[&other, &mine]) {
-        Judgement::Finish(Final::Done { data_flow_id, .. }) => {
+        Judgement::Finish(Final::Done {
+            id: data_flow_id, ..
+        }) => {
             assert_eq!(data_flow_id.as_deref(), Some("mine"))
         }
         j => panic!("{j:?}"),
@@ -117,5 +119,5 @@ fn create_judges_ours_conflict_and_free_directories() {
         }
         j => panic!("{j:?}"),
     }
-    assert_eq!(op.judge(view, &[]), Judgement::Call { data_flow_id: None });
+    assert_eq!(op.judge(view, &[]), Judgement::call(None));
 }

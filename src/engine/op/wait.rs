@@ -3,13 +3,12 @@
 
 use std::time::Duration;
 
-use crate::api::{CallError, Client, DataFlowInfo, OutcomeClass, Target};
-use crate::manifest::Row;
+use crate::api::{CallError, DataFlowInfo, DescribeDataFlowRequest, OutcomeClass, Request};
 use crate::store::RowState;
 
 use super::create::is_ours;
 use super::modify::MISSING;
-use super::{Action, CallFuture, Final, Judgement, Operation, RowView};
+use super::{Action, Facts, Final, Judgement, Operation, RowView, Seen};
 use crate::engine::resume::{Known, Resume, DRIFT};
 
 /// Code recorded for a row whose flow ended `unavailable` (e.g. its source keys were refused).
@@ -23,33 +22,25 @@ pub struct WaitOp;
 
 impl Operation for WaitOp {
     /// Paced on DescribeDataFlow: the only calls are listings.
-    fn action(&self) -> Action {
-        Action::Describe
+    fn facts(&self) -> Facts {
+        Facts {
+            action: Action::Describe,
+            done_state: RowState::Created,
+            looks_first: true,
+            bounded: false,
+            wait_timeout: true,
+            task: None,
+            records_calls: true,
+            patient: false,
+        }
     }
 
-    fn done_state(&self) -> RowState {
-        RowState::Created
-    }
-
-    fn looks_first(&self) -> bool {
-        true
-    }
-
-    fn send<'a>(
-        &'a self,
-        _client: &'a Client,
-        _target: &'a Target,
-        _row: &'a Row,
-        _data_flow_id: Option<&'a str>,
-    ) -> CallFuture<'a> {
-        // Never asked: every judgement finishes or looks again.
-        Box::pin(async {
-            Err(CallError {
-                class: OutcomeClass::Fatal,
-                code: "Internal".into(),
-                message: "waiting sends no call".into(),
-                request_id: None,
-            })
+    /// Never asked: every judgement finishes or looks again. The row's flow, described.
+    fn request(&self, view: RowView<'_>) -> Request {
+        Request::DescribeDataFlow(DescribeDataFlowRequest {
+            file_system_id: Some(view.row.request.file_system_id.clone()),
+            data_flow_id: view.data_flow_id.map(str::to_owned),
+            ..Default::default()
         })
     }
 
@@ -71,10 +62,10 @@ impl Operation for WaitOp {
         };
         match flow.status.as_str() {
             "available" => Judgement::Finish(Final::Done {
-                data_flow_id: Some(flow.data_flow_id.clone()),
+                id: Some(flow.data_flow_id.clone()),
                 request_id: None,
                 via: "available",
-                flow_status: Some(flow.status.clone()),
+                seen: Some(Seen::Flow(flow.status.clone())),
             }),
             "unavailable" => Judgement::Finish(Final::Failed(CallError {
                 class: OutcomeClass::Row,
@@ -90,7 +81,9 @@ impl Operation for WaitOp {
             // `pending` (being configured), or a status this version does not know: look again.
             status => Judgement::Watch {
                 after: POLL,
-                status: Some(status.to_owned()).filter(|s| !s.is_empty()),
+                seen: Some(status.to_owned())
+                    .filter(|s| !s.is_empty())
+                    .map(Seen::Flow),
             },
         }
     }

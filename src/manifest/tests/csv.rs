@@ -146,8 +146,8 @@ fn every_row_rule() {
         [
             r#"m.csv:2: SourceStorageType: "S3_XYZ" is not one of S3_COS, S3_L5"#,
             r#"m.csv:3: TargetPath: "/data/2" must start with /cfs/"#,
-            r#"m.csv:4: DataFlowName: "bad name!" contains ' '; only letters, digits, Chinese characters, _ and - are allowed"#,
-            r#"m.csv:5: DataFlowName: "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"... is 65 characters long; at most 64 allowed"#,
+            r#"m.csv:4: DataFlowName: contains ' ' (character 4 of 9); only letters, digits, Chinese characters, _ and - are allowed"#,
+            r#"m.csv:5: DataFlowName: 65 characters; at most 64 allowed"#,
             r#"m.csv:6: AutoRefresh: "2" must be 0 or 1"#,
             "m.csv:7: FileSystemId: required",
             "m.csv:7: SourceStorageAddress: required",
@@ -199,7 +199,7 @@ fn duplicates_ignore_trailing_slashes_and_name_the_first_line() {
         [
             format!("m.csv:4: TargetPath: {dup}"),
             format!("m.csv:5: TargetPath: {dup}"),
-            r#"m.csv:7: DataFlowName: "bad name" contains ' '; only letters, digits, Chinese characters, _ and - are allowed"#.to_owned(),
+            r#"m.csv:7: DataFlowName: contains ' ' (character 4 of 8); only letters, digits, Chinese characters, _ and - are allowed"#.to_owned(),
             format!("m.csv:7: TargetPath: {dup}"),
         ]
     );
@@ -262,8 +262,10 @@ fn unknown_extensions_and_missing_files() {
     assert_eq!(plan(&upper, &opts()).rows, 1);
     let gone = m.path.with_file_name("gone.csv");
     let e = validate(&gone, &opts()).unwrap_err();
-    assert!(matches!(e, ManifestError::Io { .. }));
-    assert!(e.to_string().starts_with(&format!("{}: ", gone.display())));
+    assert!(matches!(e, ManifestError::Missing { .. }));
+    assert!(e
+        .to_string()
+        .starts_with(&format!("{}: no such file", gone.display())));
 }
 
 #[test]

@@ -5,13 +5,13 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::RngExt;
 
-use crate::api::normalize_target_path;
-use crate::api::sign::utc_datetime;
-
+use super::clock::{later, service_time};
 use super::config::EmulatorConfig;
 use super::flow::{Flow, FlowStatus, NewFlow};
+use super::params::normalize_target_path;
+use super::refusal::Refusal;
 
 /// The timings and chances of every flow's Status life.
 #[derive(Debug, Clone, Copy, Default)]
@@ -36,23 +36,6 @@ impl Life {
             deleting: Duration::from_millis(config.deleting_ms),
         }
     }
-}
-
-/// Why a valid request cannot act.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Refusal {
-    /// The directory already has a flow (a `deleting` one counts).
-    PathUsed,
-    /// The file system has `flow_limit` flows.
-    LimitReached,
-    /// No flow has this id (any more).
-    NoSuchFlow,
-    /// The flow is on another file system than the request names.
-    WrongFileSystem,
-    /// The flow is being deleted, so it cannot be modified.
-    BeingDeleted,
-    /// (Pre-existing flows only) another flow has this id.
-    DuplicateId,
 }
 
 #[derive(Debug, Default)]
@@ -127,7 +110,8 @@ impl Flows {
             return Err(Refusal::LimitReached);
         }
         let id = self.fresh_id(rng);
-        let settled = if self.life.unavailable > 0.0 && rng.gen::<f64>() < self.life.unavailable {
+        let settled = if self.life.unavailable > 0.0 && rng.random::<f64>() < self.life.unavailable
+        {
             FlowStatus::Unavailable
         } else {
             FlowStatus::Available
@@ -135,7 +119,7 @@ impl Flows {
         let flow = Flow {
             id,
             new,
-            creation_time: utc_datetime(unix_now),
+            creation_time: service_time(unix_now),
             listed_at: later(now, self.life.listing_delay),
             ready_at: later(now, self.life.available_after),
             settled,
@@ -174,7 +158,7 @@ impl Flows {
         let flow = Flow {
             id,
             new,
-            creation_time: utc_datetime(unix_now),
+            creation_time: service_time(unix_now),
             listed_at: now,
             ready_at: match status {
                 FlowStatus::Pending => later(now, self.life.available_after),
@@ -250,6 +234,17 @@ impl Flows {
         }
     }
 
+    /// The existing flow `id`, checked against `file_system_id` when given.
+    pub(crate) fn get(
+        &mut self,
+        id: &str,
+        file_system_id: Option<&str>,
+        now: Instant,
+    ) -> Result<&Flow, Refusal> {
+        let index = self.find(id, file_system_id, now)?;
+        self.all.get(index).ok_or(Refusal::NoSuchFlow)
+    }
+
     /// The index of the existing flow `id`, checked against `file_system_id` when given.
     fn find(
         &mut self,
@@ -298,18 +293,10 @@ impl Flows {
     /// An id no flow ever had.
     fn fresh_id(&self, rng: &mut StdRng) -> String {
         loop {
-            let id = format!("cfs-dataflow-{:08x}", rng.gen::<u32>());
+            let id = format!("cfs-dataflow-{:08x}", rng.random::<u32>());
             if !self.by_id.contains_key(&id) {
                 return id;
             }
         }
     }
-}
-
-/// `now + d`, or as late as the clock can tell when that is past its end (a flag of `u64::MAX`
-/// milliseconds means "never", not a panic).
-fn later(now: Instant, d: Duration) -> Instant {
-    now.checked_add(d)
-        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 86_400)))
-        .unwrap_or(now)
 }

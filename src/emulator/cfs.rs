@@ -1,145 +1,98 @@
-//! One API call, from its headers to its reply: checks, rate, latency, faults, the action.
+//! The CFS API 3.0 endpoint: one call, from its headers to its reply (checks, rate, latency,
+//! faults, the action). The metadata service and STS are [`super::sts`].
 
 use std::time::Duration;
 
-use crate::api::types::{SERVICE, VERSION};
-
+use super::action::{Action, Effect, ACTION_NAMES, SERVICE, VERSION};
 use super::auth;
+use super::clock::wall_unix_secs;
 use super::counters::Counter;
-use super::delete::{self, Deletion};
-use super::flow::NewFlow;
 use super::http::Request;
-use super::issuer;
-use super::modify::{self, Change};
+use super::reply::Reply;
 use super::response::{self, ApiError};
-use super::shared::{unix_now, Shared};
-use super::{create, describe};
-
-/// The actions the emulator serves; the value indexes the rate windows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Action {
-    Create = 0,
-    Describe = 1,
-    Delete = 2,
-    Modify = 3,
-}
-
-impl Action {
-    /// How many actions there are: one rate window each.
-    pub(crate) const COUNT: usize = 4;
-
-    fn from_name(name: &str) -> Option<Action> {
-        match name {
-            "CreateDataFlow" => Some(Action::Create),
-            "DescribeDataFlow" => Some(Action::Describe),
-            "DeleteDataFlow" => Some(Action::Delete),
-            "ModifyDataFlow" => Some(Action::Modify),
-            _ => None,
-        }
-    }
-
-    fn counter(self) -> Counter {
-        match self {
-            Action::Create => Counter::CreateCalls,
-            Action::Describe => Counter::DescribeCalls,
-            Action::Delete => Counter::DeleteCalls,
-            Action::Modify => Counter::ModifyCalls,
-        }
-    }
-}
-
-/// What a valid call that changes something does, once it acts.
-#[derive(Debug)]
-pub(crate) enum Effect {
-    Create(NewFlow),
-    Delete(Deletion),
-    Modify(Change),
-}
-
-/// What the connection does with a call.
-#[derive(Debug)]
-pub(crate) enum Reply {
-    /// Write this status line and JSON body.
-    Answer(&'static str, Vec<u8>),
-    /// Close the connection without writing anything.
-    Lose,
-    /// Write nothing; once the client gives up, wait a moment and act.
-    Late(Box<Effect>),
-}
+use super::service::Service;
+use super::{create, delete, describe, modify, sts, tasks};
 
 const OK: &str = "200 OK";
 
 /// Handles one request. Every fault applies to every action; a lost response and a late answer
-/// only to the ones that change something (create, delete, modify), which act all the same; a
-/// lost listing only to DescribeDataFlow.
-pub(crate) async fn handle(shared: &Shared, req: Request<'_>) -> Reply {
-    if let Some(reply) = issuer::route(shared, &req) {
+/// only to the ones that change something (the flows' create, delete and modify, the tasks'
+/// create and stop), which act all the same; a lost listing only to the two listings.
+pub(crate) async fn handle(service: &Service, req: Request<'_>) -> Reply {
+    if let Some(reply) = sts::route(service, &req) {
         return reply;
     }
     let action = req.header_str("x-tc-action").and_then(Action::from_name);
     if let Some(a) = action {
-        shared.bump(a.counter());
+        service.bump(a.counter());
     }
-    let checked = precheck(shared, &req, action);
-    let (draws, admitted) = shared.arrive(checked.as_ref().ok().copied());
+    let checked = precheck(service, &req, action);
+    let (draws, admitted) = service.arrive(checked.as_ref().ok().copied());
     if !draws.latency.is_zero() {
         tokio::time::sleep(draws.latency).await;
     }
     let rid = draws.request_id.as_str();
     let action = match checked {
         Ok(action) => action,
-        Err((status, err)) => return fail_with(shared, status, rid, &err),
+        Err((status, err)) => return fail_with(service, status, rid, &err),
     };
     if !admitted {
-        let rate = shared.config().rate;
+        let rate = service.config().rate;
         let err = ApiError::owned(
             "RequestLimitExceeded",
             format!("Your current request times equals to `{rate}` in a second, which exceeds the frequency limit `{rate}` for a second. Please reduce the frequency of calls."),
         );
-        return fail(shared, rid, &err);
+        return fail(service, rid, &err);
     }
     if draws.internal_error {
         let err = ApiError::new("InternalError", "An internal error has occurred. Retry your request, but if the problem persists, contact us.");
-        return fail(shared, rid, &err);
+        return fail(service, rid, &err);
     }
-    let (body, config) = (req.body(), shared.config());
+    let (body, config) = (req.body(), service.config());
     let effect = match action {
-        Action::Describe => {
+        Action::Describe | Action::DescribeTasks => {
             if draws.lost_listing {
-                shared.bump(Counter::LostListings);
+                service.bump(Counter::LostListings);
                 return Reply::Lose;
             }
-            return match describe::parse(body, config) {
-                Ok(query) => Reply::Answer(OK, response::success(rid, shared.describe(&query))),
-                Err(err) => fail(shared, rid, &err),
+            let listed = if action == Action::Describe {
+                describe::parse(body, config).map(|q| service.describe(&q))
+            } else {
+                tasks::describe::parse(body, service.unix_now()).map(|q| service.describe_tasks(&q))
+            };
+            return match listed {
+                Ok(fields) => Reply::Answer(OK, response::success(rid, fields)),
+                Err(err) => fail(service, rid, &err),
             };
         }
         Action::Create => create::parse(body, config).map(Effect::Create),
         Action::Delete => delete::parse(body, config).map(Effect::Delete),
         Action::Modify => modify::parse(body, config).map(Effect::Modify),
+        Action::CreateTask => tasks::create::parse(body, config).map(Effect::CreateTask),
+        Action::StopTask => tasks::stop::parse(body).map(Effect::StopTask),
     };
     let effect = match effect {
         Ok(effect) => effect,
-        Err(err) => return fail(shared, rid, &err),
+        Err(err) => return fail(service, rid, &err),
     };
     if draws.late_create {
-        shared.bump(Counter::LateCreates);
+        service.bump(Counter::LateCreates);
         return Reply::Late(Box::new(effect));
     }
-    let done = shared.apply(effect);
+    let done = service.apply(effect);
     if draws.lost_response {
-        shared.bump(Counter::LostResponses);
+        service.bump(Counter::LostResponses);
         return Reply::Lose;
     }
     match done {
         Ok(fields) => Reply::Answer(OK, response::success(rid, fields)),
-        Err(err) => fail(shared, rid, &err),
+        Err(err) => fail(service, rid, &err),
     }
 }
 
 /// The checks before the rate limit: method and path, common headers, the signature.
 fn precheck(
-    shared: &Shared,
+    service: &Service,
     req: &Request<'_>,
     action: Option<Action>,
 ) -> Result<Action, (&'static str, ApiError)> {
@@ -159,9 +112,9 @@ fn precheck(
     let Some(action) = action else {
         return Err((
             OK,
-            ApiError::new(
+            ApiError::owned(
                 "InvalidAction",
-                "The action in X-TC-Action is missing or not one of CreateDataFlow, DescribeDataFlow, DeleteDataFlow, ModifyDataFlow.",
+                format!("The action in X-TC-Action is missing or not one of {ACTION_NAMES}."),
             ),
         ));
     };
@@ -183,16 +136,16 @@ fn precheck(
     else {
         return invalid("The header X-TC-Timestamp is required: unix seconds.");
     };
-    auth::verify_as(req, shared, SERVICE, timestamp, unix_now()).map_err(|e| (OK, e))?;
+    auth::verify_as(req, service, SERVICE, timestamp, wall_unix_secs()).map_err(|e| (OK, e))?;
     Ok(action)
 }
 
-fn fail(shared: &Shared, request_id: &str, err: &ApiError) -> Reply {
-    fail_with(shared, OK, request_id, err)
+fn fail(service: &Service, request_id: &str, err: &ApiError) -> Reply {
+    fail_with(service, OK, request_id, err)
 }
 
 /// An error answer, counted by its kind.
-fn fail_with(shared: &Shared, status: &'static str, request_id: &str, err: &ApiError) -> Reply {
+fn fail_with(service: &Service, status: &'static str, request_id: &str, err: &ApiError) -> Reply {
     let counter = if err.is_auth() {
         Counter::AuthFailures
     } else if err.code == "RequestLimitExceeded" {
@@ -202,7 +155,7 @@ fn fail_with(shared: &Shared, status: &'static str, request_id: &str, err: &ApiE
     } else {
         Counter::Rejected
     };
-    shared.bump(counter);
+    service.bump(counter);
     Reply::Answer(status, response::error(request_id, err))
 }
 
