@@ -123,7 +123,10 @@ for name, mb in c.execute("SELECT name, sum(pgsize) / 1e6 FROM dbstat GROUP BY 1
     print(f"  {name}: {mb:.1f} MB ({mb * 1e6 / rows:.0f} bytes per row)")
 PY
   echo "full run: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB"
-  awk '{printf "%s%ds:%.1fMB", (NR>1?" ":"RSS over the run: "), $1/1000, $2/1024} NR%12==0 {print ""; printf "  "} END {print ""}' "$W/k.rss" | head -c 1500; echo
+  # (Only the start of a long list; `|| true`: awk may be cut off by head, which under pipefail
+  # would end the script before the re-runs.)
+  awk '{printf "%s%ds:%.1fMB", (NR>1?" ":"RSS over the run: "), $1/1000, $2/1024} NR%12==0 {print ""; printf "  "} END {print ""}' "$W/k.rss" | head -c 1500 || true; echo
+  sort -n -k2 "$W/k.rss" | tail -1 | awk '{printf "RSS sampled at most %.1f MB (at %d s)\n", $2/1024, $1/1000}'
   for i in 1 2 3; do
     timed "$W/r$i.time" "$B" run "$W/k.csv" --endpoint "$URL" --rate 0 --progress none > "$W/r$i.log" 2>&1 || true
     read -r wall user sys rss < "$W/r$i.time"

@@ -8,6 +8,7 @@ pub mod feed;
 pub mod listing;
 pub mod op;
 pub mod pacer;
+mod pacer_adapt;
 pub mod pacers;
 mod passes;
 pub mod peers;

@@ -6,16 +6,25 @@
 //! hold more than the budget: the send times the shell reports back (a call can leave later
 //! than its slot, when its mark took long to commit) are what is counted, not the slots.
 //!
+//! How the budget follows the service is [`super::pacer_adapt`]'s:
 //! - It starts cautiously: 60% of the ceiling for half a second, then climbs to the ceiling
 //!   within about two seconds, unless the service throttles a call first.
-//! - A throttled call means the service's window was full: the calls of ours it had let in just
-//!   before (our count) are, near enough, what is left to us; the budget becomes that count.
-//! - Others' share is the ceiling less our count. When it has grown since the last throttle
-//!   (another client arrived), the budget drops to an equal share among the clients we can
-//!   infer, so that a newcomer gets room.
-//! - Probes: after a quiet while, the budget goes up by one call. A probe that holds (no
-//!   throttle) is followed by another soon; one that is throttled at the same level as the last
-//!   doubles the wait before the next one, so that a steady neighbour costs few throttles.
+//! - A throttle while climbing is a *fill*: the service's window has just filled, and our calls
+//!   in it (our count) are what is left to us: the budget and our *share* become that count.
+//!   Clients started together fill the window in lockstep, one call of each in turn, and learn
+//!   equal shares from the same fill. A fill with almost none of ours is a newcomer's: it asks
+//!   for room, about once a second, its calls spread, until it has room and fills it.
+//! - At its share a client holds on: one throttle while steady is someone's probe (it took one
+//!   call of ours, once); two within ten seconds are a newcomer: make room as if one more client
+//!   had come to equal shares, then a while later ask the room back one call at a time, and keep
+//!   it if nobody took it (a client that does not adapt). Soon after a fill a throttle means the
+//!   fill's count was one too many: the share is corrected down.
+//! - Above its share a probe is one call more for one window, seldom (the smaller the share, the
+//!   rarer: all the clients together probe about as often as one), at random moments; a refused
+//!   probe doubles the wait; three that go through in a row mean room (a client left):
+//!   climb into it at the start's pace up to the next fill.
+//! - Throttles of calls given their slot before a decrease are of its burst: they lower the
+//!   budget to what the service counted, and are not taken for more decreases.
 //! - Peers: other bulkflow processes of this machine pacing the same calls
 //!   ([`super::peers`]) are counted every [`PEER_EVERY`]; the budget never exceeds this
 //!   process's whole-call share of the ceiling among them ([`Peering::share`]), drops to it when
@@ -28,33 +37,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::pacer_adapt::Adapt;
 use super::peers::{PeerCount, Peering};
 
 /// The sliding second, with a margin for the jitter between sending and arriving.
 pub const WINDOW: Duration = Duration::from_millis(1015);
 /// How far ahead of its slot a call gets it: enough to record the call before it is due.
 pub const LEAD: Duration = Duration::from_millis(100);
-/// The share of the ceiling a pacer starts at.
-const START: f64 = 0.6;
-/// How long the cautious start holds before the climb.
-const HOLD: Duration = Duration::from_millis(500);
-/// After [`HOLD`], each call let in adds this share of the ceiling to the budget, until the first
-/// throttle.
-const CLIMB_PER_CALL: f64 = 0.025;
-/// The waits between probes: the first, and the longest.
-const PROBE_MIN: Duration = Duration::from_secs(5);
-const PROBE_MAX: Duration = Duration::from_secs(15);
-/// A probe that went this long without a throttle held.
-const PROBE_JUDGED: Duration = Duration::from_millis(1500);
-/// After a probe that held, the next one comes this soon.
-const PROBE_AFTER_HELD: Duration = Duration::from_millis(500);
-/// A throttle in the first window with fewer than this share of the budget counted is the
-/// service's window being full of others' calls before ours had time to fill it.
-const MATURE: f64 = 0.75;
-/// A throttle there keeps this share of the budget.
-const IMMATURE_KEEP: f64 = 0.8;
-/// A throttle this soon after one taken for jitter while alone means another client is there.
-const ALONE_STRIKE: Duration = Duration::from_secs(5);
 /// How often the peers are counted.
 pub const PEER_EVERY: Duration = Duration::from_millis(500);
 /// A pacer with peers makes its first call this long after it registered, and counts them
@@ -71,6 +60,8 @@ const LEDGER_MAX: usize = 256;
 struct Entry {
     slot: Instant,
     sent: Option<Instant>,
+    /// The decreases made before its slot was taken.
+    epoch: u32,
 }
 
 impl Entry {
@@ -82,23 +73,15 @@ impl Entry {
 #[derive(Debug)]
 struct State {
     next: Instant,
-    budget: f64,
-    climbing: bool,
+    adapt: Adapt,
     first: Option<Instant>,
     ledger: VecDeque<Entry>,
-    /// Throttles of calls sent before this are of the same burst.
+    /// Decreases so far: a throttle of a call whose slot was taken before the last one is of
+    /// the same burst.
+    epoch: u32,
+    /// The send time of the refused call that opened the last burst, and when it was answered.
+    burst: Option<Instant>,
     last_decrease: Option<Instant>,
-    /// Others' share and ours at the last throttle.
-    last_seen: Option<(f64, f64)>,
-    /// Since when the budget is the ceiling (no one else seen).
-    full_since: Option<Instant>,
-    /// When a throttle came while we were alone, taken for jitter.
-    alone_strike: Option<Instant>,
-    probe_wait: Duration,
-    next_probe: Option<Instant>,
-    probing: Option<Instant>,
-    /// Our count at the last throttle.
-    level: Option<f64>,
     /// The most our budget may be: the ceiling, shared equally among the peers.
     share: f64,
     /// The peers counted last, and when to count them again.
@@ -129,6 +112,11 @@ impl Pacer {
 
     /// A pacer that shares its ceiling evenly with `peers` (itself included).
     pub fn with_peers(rate: f64, peers: Option<Box<dyn PeerCount>>) -> Pacer {
+        Pacer::seeded(rate, peers, rand::random())
+    }
+
+    /// The same, its probes spread by a generator seeded with `seed` (deterministic tests).
+    pub(crate) fn seeded(rate: f64, peers: Option<Box<dyn PeerCount>>, seed: u64) -> Pacer {
         let cap = if rate > 0.0 { rate } else { 0.0 };
         let now = Instant::now();
         let peers = peers.filter(|_| cap > 0.0);
@@ -142,18 +130,12 @@ impl Pacer {
             peers,
             state: Mutex::new(State {
                 next: now + settle,
-                budget: cap * START,
-                climbing: true,
+                adapt: Adapt::new(cap, seed),
                 first: None,
                 ledger: VecDeque::new(),
+                epoch: 0,
+                burst: None,
                 last_decrease: None,
-                last_seen: None,
-                full_since: None,
-                alone_strike: None,
-                probe_wait: PROBE_MIN,
-                next_probe: None,
-                probing: None,
-                level: None,
                 share: cap,
                 peers_seen: Peering::ALONE,
                 next_count: Some(now + settle / 2),
@@ -173,17 +155,14 @@ impl Pacer {
             return;
         }
         let share = seen.share(self.cap);
-        if seen.n > s.peers_seen.n {
-            // A newcomer: make room at once.
-            s.budget = s.budget.min(share);
-            s.full_since = None;
-        } else if share > s.share {
+        if share > s.share && seen.n < s.peers_seen.n {
             // One left: its share is free (a client elsewhere will throttle us back if not).
-            s.budget = s.budget.max(share);
+            s.adapt.budget = s.adapt.budget.max(share);
         }
+        // A newcomer: make room at once.
+        s.adapt.limit(share);
         s.share = share;
         s.peers_seen = seen;
-        s.budget = s.budget.min(share).max(self.floor());
         if s.first.is_none() {
             // Peers were there before our first call: they make room within a count, and their
             // calls of the last window must age out of the service's window before ours join.
@@ -198,21 +177,16 @@ impl Pacer {
 
     /// The current target rate (calls per second); 0 when unpaced.
     pub fn rate(&self) -> f64 {
-        self.lock().budget / WINDOW.as_secs_f64()
+        self.lock().adapt.budget / WINDOW.as_secs_f64()
     }
 
     /// The current budget: calls per window.
     pub fn budget(&self) -> f64 {
-        self.lock().budget
+        self.lock().adapt.budget
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The lowest budget: one call per window, or the ceiling when it is lower.
-    fn floor(&self) -> f64 {
-        self.cap.min(1.0)
     }
 
     /// Takes the next slot if it is due within [`LEAD`]; otherwise says when to ask again.
@@ -225,7 +199,7 @@ impl Pacer {
         self.count_peers(&mut s, now);
         let mut slot = s.next.max(now);
         // Never more than the budget in one window of send times.
-        let k = s.budget.floor() as usize;
+        let k = s.adapt.budget.floor() as usize;
         if (1..=LEDGER_MAX).contains(&k) && s.ledger.len() >= k {
             let mut recent: Vec<Instant> =
                 s.ledger.iter().rev().take(k + 8).map(Entry::at).collect();
@@ -238,9 +212,15 @@ impl Pacer {
             s.next = slot;
             return Err(slot - LEAD);
         }
-        s.next = slot + gap(s.budget);
+        let spacing = s.adapt.spacing(now);
+        s.next = slot + gap(s.adapt.budget).mul_f64(spacing);
         s.first.get_or_insert(slot);
-        s.ledger.push_back(Entry { slot, sent: None });
+        let epoch = s.epoch;
+        s.ledger.push_back(Entry {
+            slot,
+            sent: None,
+            epoch,
+        });
         while s.ledger.front().is_some_and(|e| e.at() + LEDGER_SPAN < now) {
             s.ledger.pop_front();
         }
@@ -271,6 +251,16 @@ impl Pacer {
             .rposition(|e| e.sent.is_none() && e.slot <= sent)
     }
 
+    /// Our calls sent in the second before `at`: what the service counted of ours when it
+    /// refused a call arriving then.
+    fn ours(s: &State, at: Instant) -> f64 {
+        let from = at.checked_sub(Duration::from_secs(1));
+        s.ledger
+            .iter()
+            .filter(|e| from.is_none_or(|w| e.at() > w) && e.at() < at)
+            .count() as f64
+    }
+
     /// A call sent at `sent` went through.
     pub fn succeeded(&self, sent: Instant) {
         if self.cap <= 0.0 {
@@ -281,27 +271,8 @@ impl Pacer {
         if let Some(i) = Self::entry(&mut s, sent) {
             s.ledger[i].sent = Some(sent);
         }
-        if s.climbing {
-            // Half a second at the cautious start, then a climb per call let in.
-            if s.first.is_some_and(|f| sent >= f + HOLD) {
-                s.budget = (s.budget + CLIMB_PER_CALL * self.cap).min(s.share);
-            }
-        } else {
-            if s.probing.is_some_and(|p| now >= p + PROBE_JUDGED) {
-                s.probing = None;
-                s.probe_wait = PROBE_MIN;
-                s.next_probe = Some(now + PROBE_AFTER_HELD);
-            }
-            let due = s.next_probe.is_some_and(|t| now >= t);
-            if s.probing.is_none() && due && s.budget < s.share {
-                s.budget = (s.budget + 1.0).min(s.share);
-                s.probing = Some(now);
-                s.next_probe = None;
-            }
-        }
-        if s.budget >= self.cap {
-            s.full_since.get_or_insert(now);
-        }
+        let (first, share) = (s.first, s.share);
+        s.adapt.succeeded(now, sent, first, share);
     }
 
     /// The service throttled a call sent at `sent`.
@@ -312,72 +283,43 @@ impl Pacer {
         let mut s = self.lock();
         let now = Instant::now();
         // A refused call does not count in the service's window.
-        if let Some(i) = Self::entry(&mut s, sent) {
-            s.ledger.remove(i);
-        }
-        if s.last_decrease.is_some_and(|t| sent < t) {
+        let entry = Self::entry(&mut s, sent).and_then(|i| s.ledger.remove(i));
+        let same_burst = match entry {
+            Some(e) => e.epoch < s.epoch,
+            // A call we did not give a slot to: of the burst if sent before the decrease.
+            None => s.last_decrease.is_some_and(|t| sent < t),
+        };
+        if same_burst {
+            // The same burst: with this call out of our count, what was left may be less.
+            if let Some(at) = s.burst {
+                let ours = Self::ours(&s, at).min(Self::ours(&s, sent));
+                s.adapt.limit(ours);
+            }
             return;
         }
-        s.last_decrease = Some(now);
-        let window_start = sent.checked_sub(Duration::from_secs(1));
-        let ours = s
-            .ledger
-            .iter()
-            .filter(|e| window_start.is_none_or(|w| e.at() > w) && e.at() < sent)
-            .count() as f64;
-        let others = (self.cap - ours).max(0.0);
-        s.climbing = false;
-        let young = s.first.is_some_and(|f| sent < f + WINDOW);
-        if young && ours < MATURE * s.budget {
-            // Our own calls have not filled a window yet: the count measures nothing.
-            s.budget = (s.budget * IMMATURE_KEEP).max(ours).max(self.floor());
-        } else {
-            // A client that had the whole ceiling to itself: another client has arrived when
-            // the service says so twice in a row (once may be our own jitter); then it makes
-            // room, half the window.
-            let strike = s
-                .alone_strike
-                .take()
-                .is_some_and(|t| now < t + ALONE_STRIKE);
-            let alone = strike
-                || s.full_since
-                    .is_some_and(|f| now >= f + Duration::from_secs(1));
-            let mut target = ours;
-            if alone {
-                if others >= 2.0 || (strike && others >= 1.0) {
-                    target = (ours + others) / 2.0;
-                } else {
-                    s.alone_strike = Some(now);
-                }
-            } else if let Some((others_before, ours_before)) = s.last_seen {
-                // Others' share grown since the last look: someone arrived; share equally
-                // among the clients there were, if each held what we held, and the newcomer.
-                if others >= others_before + 2.0 {
-                    let clients = (others_before / ours_before.max(1.0)).round() + 1.0;
-                    target = target.min((ours + others) / (clients + 1.0));
-                }
-            }
-            let same_level = s.level.is_some_and(|l| (l - ours).abs() <= 1.0);
-            s.probe_wait = if s.probing.is_some() && same_level {
-                (s.probe_wait * 2).min(PROBE_MAX)
-            } else {
-                PROBE_MIN
-            };
-            s.level = Some(ours);
-            s.last_seen = Some((others, ours));
-            s.budget = target.min(s.share).max(self.floor());
+        let ours = Self::ours(&s, sent);
+        let share = s.share;
+        if s.adapt.throttled(now, ours, share) {
+            s.epoch += 1;
+            s.burst = Some(sent);
+            s.last_decrease = Some(now);
+            // Leave a gap at the new budget before the next call.
+            s.next = s.next.max(now) + gap(s.adapt.budget);
         }
-        s.probing = None;
-        s.full_since = None;
-        s.next_probe = Some(now + s.probe_wait);
-        // Leave a gap at the new budget before the next call.
-        s.next = s.next.max(now) + gap(s.budget);
     }
 }
 
 #[cfg(test)]
 #[path = "pacer_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "pacer_adapt_tests.rs"]
+mod adapt_tests;
+
+#[cfg(test)]
+#[path = "pacer_sim.rs"]
+mod sim;
 
 #[cfg(test)]
 #[path = "pacer_sim_tests.rs"]

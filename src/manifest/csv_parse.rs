@@ -50,6 +50,8 @@ pub(crate) struct CsvParser<R> {
     after_cr: bool,
     /// Bytes of the file before the next byte of the input.
     offset: u64,
+    /// Fields of the last record (bounded): the next one's list is made that long at once.
+    width: usize,
 }
 
 impl<R: BufRead> CsvParser<R> {
@@ -67,6 +69,7 @@ impl<R: BufRead> CsvParser<R> {
             line,
             after_cr: false,
             offset,
+            width: 0,
         }
     }
 
@@ -87,6 +90,7 @@ impl<R: BufRead> CsvParser<R> {
     pub(crate) fn next_record(&mut self) -> io::Result<Option<RawCsvRecord>> {
         let mut rec = RawCsvRecord {
             line: self.line,
+            fields: Vec::with_capacity(self.width),
             ..Default::default()
         };
         let mut field = RawField::default();
@@ -113,6 +117,7 @@ impl<R: BufRead> CsvParser<R> {
             self.input.consume(used);
             self.offset += used as u64;
             if done {
+                self.width = rec.fields.len();
                 return Ok(Some(rec));
             }
         }

@@ -9,12 +9,12 @@ use std::io;
 
 use super::row::Identity;
 
-/// Identities sorted in memory before a chunk is spilled: 1.5 MB.
-const CHUNK: usize = 1 << 16;
+/// Identities sorted in memory before a chunk is spilled: 768 KB.
+const CHUNK: usize = 1 << 15;
 /// Bytes of one spilled record: the identity, then the line (little-endian).
 const RECORD: usize = 24;
 /// Read buffers of the merge, shared by every spilled chunk.
-const MERGE_BUFFERS: usize = 4 << 20;
+const MERGE_BUFFERS: usize = 1 << 20;
 
 /// Collects every row's identity and line, then names each row whose identity an earlier row has.
 pub(crate) struct Duplicates {

@@ -1,6 +1,8 @@
 //! Rows read on a thread of their own, in batches, while the caller works on the batch before.
-//! Rows the caller is done with go back to that thread to be freed there: the system allocator
-//! is slow when one thread frees, row after row, what another allocated.
+//! Batches the caller is done with go back to that thread, where their rows are freed and the
+//! batch is filled again: the system allocator is slow when one thread frees, row after row,
+//! what another allocated, and a batch is large enough (hundreds of KB) that allocating a new one
+//! each time leaves the heap fragmented.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::thread::JoinHandle;
@@ -12,8 +14,9 @@ use super::row::Row;
 /// Batches read ahead of the caller.
 const AHEAD: usize = 2;
 
-/// One batch: rows in file order, and the problems among them.
-pub type Batch = Vec<Result<Row, Problem>>;
+/// One batch: rows in file order, or the first problem met in it (the rows before it in the
+/// batch are not handed on: a problem ends a read that expects a validated manifest).
+pub type Batch = Result<Vec<Row>, Problem>;
 
 /// A [`Reader`] read by a thread of its own.
 pub struct ReadAhead {
@@ -22,6 +25,18 @@ pub struct ReadAhead {
     thread: Option<JoinHandle<()>>,
     /// The reader itself when no thread could be started: read where asked.
     inline: Option<(Reader, usize)>,
+}
+
+/// Fills `rows` (emptied first) with up to `batch` rows of `reader`; `None` at the end.
+fn fill(reader: &mut Reader, mut rows: Vec<Row>, batch: usize) -> Option<Batch> {
+    rows.clear();
+    for read in reader.by_ref().take(batch) {
+        match read {
+            Ok(row) => rows.push(row),
+            Err(p) => return Some(Err(p)),
+        }
+    }
+    (!rows.is_empty()).then_some(Ok(rows))
 }
 
 impl ReadAhead {
@@ -36,13 +51,15 @@ impl ReadAhead {
             .spawn(move || {
                 let Ok(mut reader) = take.recv() else { return };
                 loop {
-                    // Free what came back before reading on.
-                    while let Ok(done) = back_rx.try_recv() {
-                        drop(done);
-                    }
-                    let rows: Batch = reader.by_ref().take(batch).collect();
-                    let ended = rows.len() < batch;
-                    if (!rows.is_empty() && tx.send(rows).is_err()) || ended {
+                    // A batch that came back is filled again; else a new one.
+                    let rows = back_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(batch));
+                    let Some(read) = fill(&mut reader, rows, batch) else {
+                        break;
+                    };
+                    let ended = read.as_ref().map_or(true, |rows| rows.len() < batch);
+                    if tx.send(read).is_err() || ended {
                         break;
                     }
                 }
@@ -78,14 +95,13 @@ impl ReadAhead {
     /// The next batch, or `None` at the end.
     pub fn next_batch(&mut self) -> Option<Batch> {
         if let Some((reader, batch)) = &mut self.inline {
-            let rows: Batch = reader.by_ref().take(*batch).collect();
-            return (!rows.is_empty()).then_some(rows);
+            return fill(reader, Vec::with_capacity(*batch), *batch);
         }
         self.rx.as_ref()?.recv().ok()
     }
 
-    /// Hands back rows the caller is done with, to be freed on the reading thread (or here, when
-    /// that thread is busy).
+    /// Hands back a batch the caller is done with, to be emptied and filled again on the
+    /// reading thread (or freed here, when that thread is busy).
     pub fn recycle(&self, rows: Vec<Row>) {
         if let Some(back) = &self.back {
             if let Err(TrySendError::Full(rows) | TrySendError::Disconnected(rows)) =

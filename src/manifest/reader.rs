@@ -57,7 +57,7 @@ impl Iterator for Reader {
                 Some(rec) if rec.broken => continue,
                 Some(rec) => rec,
             };
-            let checked = check(rec, &self.ctx, &mut self.scratch);
+            let checked = check(rec, &self.ctx, &mut self.scratch, false);
             self.pending.extend(self.scratch.drain(..));
             if let Some(row) = checked.row {
                 return Some(Ok(row));

@@ -39,8 +39,14 @@ pub(crate) struct Checked {
     pub identity: Option<Identity>,
 }
 
-/// Applies every per-row rule to `rec`, adding what is wrong to `problems`.
-pub(crate) fn check(rec: RawRecord, ctx: &RowContext, problems: &mut Vec<Problem>) -> Checked {
+/// Applies every per-row rule to `rec`, adding what is wrong to `problems`. The identity (a
+/// hash, for the duplicate check) is computed only `with_identity`.
+pub(crate) fn check(
+    rec: RawRecord,
+    ctx: &RowContext,
+    problems: &mut Vec<Problem>,
+    with_identity: bool,
+) -> Checked {
     let line = rec.line;
     let before = problems.len();
     let mut report = |f: Field, msg: String| problems.push(ctx.place.problem(line, f.name(), msg));
@@ -107,7 +113,7 @@ pub(crate) fn check(rec: RawRecord, ctx: &RowContext, problems: &mut Vec<Problem
         &values[Field::FileSystemId.index()],
         &values[Field::TargetPath.index()],
     ) {
-        (Some(fs), Some(target)) => Some(identity(fs, target)),
+        (Some(fs), Some(target)) if with_identity => Some(identity(fs, target)),
         _ => None,
     };
     if problems.len() > before || rec.failed {

@@ -1,6 +1,6 @@
 //! The full validation pass: every rule on every row, and no two rows claiming one directory.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::dupes::Duplicates;
@@ -24,19 +24,49 @@ pub struct Plan {
 #[derive(Default)]
 struct Part {
     problems: Problems,
-    plan: Plan,
+    rows: u64,
+    /// Rows per region and file system: hashed while counting (a row at a time), ordered once.
+    groups: HashMap<String, HashMap<String, u64>>,
     ids: Duplicates,
 }
 
 impl Part {
+    /// Counts a row of `region` and file system `fs`.
+    fn count(&mut self, region: &str, fs: &str) {
+        self.rows += 1;
+        if let Some(n) = self.groups.get_mut(region).and_then(|g| g.get_mut(fs)) {
+            *n += 1;
+            return;
+        }
+        let group = self.groups.entry(region.to_owned()).or_default();
+        *group.entry(fs.to_owned()).or_default() += 1;
+    }
+
     /// Takes in what the records after this part's found.
     fn absorb(&mut self, later: Part) -> std::io::Result<()> {
         self.problems.absorb(later.problems);
-        self.plan.rows += later.plan.rows;
-        for (group, n) in later.plan.per_group {
-            *self.plan.per_group.entry(group).or_default() += n;
+        self.rows += later.rows;
+        for (region, group) in later.groups {
+            let ours = self.groups.entry(region).or_default();
+            for (fs, n) in group {
+                *ours.entry(fs).or_default() += n;
+            }
         }
         self.ids.absorb(later.ids)
+    }
+
+    /// The plan of what the records ask for.
+    fn plan(&mut self) -> Plan {
+        let mut per_group = BTreeMap::new();
+        for (region, group) in std::mem::take(&mut self.groups) {
+            for (fs, n) in group {
+                per_group.insert((region.clone(), fs), n);
+            }
+        }
+        Plan {
+            rows: self.rows,
+            per_group,
+        }
     }
 }
 
@@ -106,6 +136,7 @@ pub(crate) fn validate_split(
     let mut problems = Problems::default();
     header_problems.into_iter().for_each(|p| problems.push(p));
     problems.absorb(std::mem::take(&mut whole.problems));
+    let plan = whole.plan();
     whole
         .ids
         .finish(|line, first_line| {
@@ -122,7 +153,7 @@ pub(crate) fn validate_split(
     if problems.total() > 0 {
         return Err(problems.into_error());
     }
-    Ok(whole.plan)
+    Ok(plan)
 }
 
 /// Checks the first half up to the cut, or to the end when the cut does not hold; says whether
@@ -174,17 +205,12 @@ fn check_records(
         let checked = if rec.broken {
             None
         } else {
-            Some(check(rec, ctx, &mut scratch))
+            Some(check(rec, ctx, &mut scratch, true))
         };
         scratch.drain(..).for_each(|p| part.problems.push(p));
         if let Some(checked) = checked {
             if let Some(row) = checked.row {
-                part.plan.rows += 1;
-                *part
-                    .plan
-                    .per_group
-                    .entry((row.region, row.request.file_system_id))
-                    .or_default() += 1;
+                part.count(&row.region, &row.request.file_system_id);
             }
             if let Some(id) = checked.identity {
                 part.ids.push(id, line)?;

@@ -8,16 +8,19 @@ use super::synced::{SyncRow, Synced};
 use super::writer::{Op, Writer};
 use crate::clock::now_ms;
 
+/// The writer's answer to a sync: the rows it was given, and where each stands.
+pub(super) type SyncAnswer = (Vec<SyncRow>, Vec<Synced>);
+
 /// A sync handed to the writer, not yet answered.
 pub struct PendingSync {
     writer: Writer,
-    rx: oneshot::Receiver<Result<Vec<(SyncRow, Synced)>, String>>,
+    rx: oneshot::Receiver<Result<SyncAnswer, String>>,
 }
 
 impl PendingSync {
-    /// Waits for the writer's answer (outside the async runtime): each row handed over, given
-    /// back (its strings are the caller's to reuse), with where it stands.
-    pub fn wait(self) -> Result<Vec<(SyncRow, Synced)>, StoreError> {
+    /// Waits for the writer's answer (outside the async runtime): the rows handed over, given
+    /// back (their strings are the caller's to reuse), and where each stands, in their order.
+    pub fn wait(self) -> Result<SyncAnswer, StoreError> {
         self.writer.answer(self.rx.blocking_recv())
     }
 }
@@ -82,7 +85,7 @@ impl Writer {
                 reply,
             })
             .await?;
-        Ok(synced.into_iter().map(|(_, s)| s).collect())
+        Ok(synced.1)
     }
 }
 

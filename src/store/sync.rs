@@ -48,9 +48,9 @@ pub(super) fn begin(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 /// row back with where it stands. It changes no row's state: that is the engine's decision.
 pub(super) fn sync(
     tx: &Transaction<'_>,
-    rows: Vec<SyncRow>,
+    rows: &[SyncRow],
     now_ms: i64,
-) -> rusqlite::Result<Vec<(SyncRow, Synced)>> {
+) -> rusqlite::Result<Vec<Synced>> {
     tx.execute(SEEN_TABLE, [])?;
     let mut by_identity = tx.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM flows WHERE file_system_id = ?1 AND target_key = ?2"
@@ -60,19 +60,20 @@ pub(super) fn sync(
     ))?;
     let mut out = Vec::with_capacity(rows.len());
     let mut ranges = Ranges::default();
-    let mut rows = rows.into_iter().peekable();
-    while let Some(r) = rows.next() {
+    let mut i = 0;
+    while let Some(r) = rows.get(i) {
+        i += 1;
         let found = by_identity
-            .query_row(params![r.file_system_id, r.target_key], |row| {
-                read_row(row, &r)
+            .query_row(params![r.file_system_id, r.target_key()], |row| {
+                read_row(row, r)
             })
             .optional()?
             .flatten();
         let existed = found.is_some();
-        let synced = settle(tx, &r, found, now_ms)?;
+        let synced = settle(tx, r, found, now_ms)?;
         ranges.note(synced.flow_id);
         let after = synced.flow_id;
-        out.push((r, synced));
+        out.push(synced);
         if !existed {
             continue;
         }
@@ -80,15 +81,15 @@ pub(super) fn sync(
         // after one found at id N are looked for by walking the table on from N, one step each,
         // and by their identity (the index) again only when the walk meets another row.
         let mut walk = onward.query([after])?;
-        while let Some(next) = rows.peek() {
+        while let Some(next) = rows.get(i) {
             let Some(row) = walk.next()? else { break };
             let Some(found) = read_row(row, next)? else {
                 break;
             };
-            let Some(r) = rows.next() else { break };
-            let synced = settle(tx, &r, Some(found), now_ms)?;
+            i += 1;
+            let synced = settle(tx, next, Some(found), now_ms)?;
             ranges.note(synced.flow_id);
-            out.push((r, synced));
+            out.push(synced);
         }
     }
     let mut keep = tx.prepare_cached(
@@ -128,7 +129,7 @@ fn settle(
         None => {
             tx.prepare_cached(INSERT_SQL)?.execute(params![
                 r.file_system_id,
-                r.target_key,
+                r.target_key(),
                 r.target_path,
                 r.line as i64,
                 r.region,
@@ -156,7 +157,7 @@ fn settle(
 /// is still what the manifest says (nothing to write). `None` when it is another row.
 fn read_row(row: &rusqlite::Row<'_>, r: &SyncRow) -> rusqlite::Result<Option<(Synced, bool)>> {
     if row.get_ref(14)?.as_str().ok() != Some(r.file_system_id.as_str())
-        || row.get_ref(15)?.as_str().ok() != Some(r.target_key.as_str())
+        || row.get_ref(15)?.as_str().ok() != Some(r.target_key())
     {
         return Ok(None);
     }
@@ -179,7 +180,7 @@ fn read_row(row: &rusqlite::Row<'_>, r: &SyncRow) -> rusqlite::Result<Option<(Sy
     });
     let synced = Synced { rotation, ..synced };
     let path = row.get_ref(9)?.as_str_or_null().ok().flatten();
-    let same = path.unwrap_or(&r.target_key) == r.target_path
+    let same = path.unwrap_or(r.target_key()) == r.target_path
         && row.get::<_, i64>(10)? == r.line as i64
         && row.get_ref(11)?.as_str().ok() == Some(r.region.as_str())
         && row.get_ref(12)?.as_str_or_null().ok().flatten() == r.data_flow_name.as_deref()

@@ -8,13 +8,24 @@ use super::state::RowState;
 #[derive(Debug, Clone)]
 pub struct SyncRow {
     pub file_system_id: String,
-    pub target_key: String,
+    /// The target path as sent; its first `key_len` bytes are the row's key (the path without
+    /// trailing slashes: `Row::target_key`).
     pub target_path: String,
+    pub key_len: usize,
     pub line: u64,
     pub region: String,
     pub data_flow_name: Option<String>,
     pub fingerprint: String,
     pub source_key: String,
+}
+
+impl SyncRow {
+    /// The directory the row claims: the target path without trailing slashes.
+    pub fn target_key(&self) -> &str {
+        self.target_path
+            .get(..self.key_len)
+            .unwrap_or(&self.target_path)
+    }
 }
 
 /// What the state file says of a row after the sync.

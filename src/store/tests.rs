@@ -3,8 +3,8 @@ use super::*;
 fn sync_row(target: &str, fp: &str) -> SyncRow {
     SyncRow {
         file_system_id: "cfs-1".into(),
-        target_key: target.trim_end_matches('/').into(),
         target_path: target.into(),
+        key_len: target.trim_end_matches('/').len(),
         line: 2,
         region: "ap-guangzhou".into(),
         data_flow_name: None,

@@ -28,7 +28,7 @@ pub(super) enum Op {
     Sync {
         rows: Vec<SyncRow>,
         now_ms: i64,
-        reply: Reply<Vec<(SyncRow, Synced)>>,
+        reply: Reply<super::feed_ops::SyncAnswer>,
     },
     /// A feed starts: no row seen yet.
     SyncBegin {
@@ -327,7 +327,10 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             rows,
             now_ms,
             reply,
-        } => answer(replies, reply, sync::sync(tx, rows, now_ms))?,
+        } => {
+            let r = sync::sync(tx, &rows, now_ms).map(|synced| (rows, synced));
+            answer(replies, reply, r)?
+        }
         Op::SyncBegin { reply } => answer(replies, reply, sync::begin(tx))?,
         Op::SyncEnd { reply } => answer(replies, reply, sync::end(tx))?,
         Op::Transition { t, now_ms, reply } => {
