@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::core::{Command, Core, FeedItem, HostId, Input, Totals};
 use super::events::{EventSink, StopReason};
+use super::kept::Kept;
 use super::listing::{list, Place};
 use super::op::{Action, Answer, Scope};
 use super::pacer::Pacer;
@@ -76,10 +77,11 @@ pub async fn drive(
     let mut hosts: Vec<HostIo> = Vec::new();
     let mut host_index: HashMap<String, HostId> = HashMap::new();
     let mut end = ShellEnd::default();
+    let mut kept: Option<Kept> = None;
     let mut feed_open = true;
     loop {
         while let Some(cmd) = core.poll_command() {
-            exec(cmd, &io, &hosts, &events, &mut end);
+            exec(cmd, &io, &hosts, &mut kept, &events, &mut end);
         }
         if core.finished() && (!feed_open || core.stopped().is_some()) {
             break;
@@ -120,7 +122,7 @@ pub async fn drive(
     // The pass's last figures, for the report's chart.
     core.sample_now();
     while let Some(cmd) = core.poll_command() {
-        exec(cmd, &io, &hosts, &events, &mut end);
+        exec(cmd, &io, &hosts, &mut kept, &events, &mut end);
     }
     end.stop = core.stopped().cloned();
     end.totals = core.totals().clone();
@@ -156,7 +158,14 @@ fn pacer(io: &Io, hosts: &[HostIo], host: HostId, action: Action) -> Option<(Tar
     Some((h.target.clone(), io.pacers.get(&h.target.host, action)))
 }
 
-fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &mut ShellEnd) {
+fn exec(
+    cmd: Command,
+    io: &Arc<Io>,
+    hosts: &[HostIo],
+    kept: &mut Option<Kept>,
+    events: &EventSink,
+    end: &mut ShellEnd,
+) {
     match cmd {
         Command::Record(t) => {
             if let Err(error) = io.writer.transition(t) {
@@ -170,6 +179,17 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
             }
         }
         Command::Halt => io.halt.cancel(),
+        Command::Keep { group, snapshot } => kept
+            .get_or_insert_with(|| Kept::start(io.tx.clone()))
+            .keep(group, snapshot),
+        Command::Look { line, group, keys } => match kept {
+            Some(kept) => kept.look(line, group, keys),
+            // Never: a group is looked up only once its listing was given to keep.
+            None => {
+                let result = Err("no listing was kept".to_owned());
+                let _ = io.tx.send(Input::Found { line, result });
+            }
+        },
         Command::WaitSlot { line, host, action } => {
             let Some((_, pacer)) = pacer(io, hosts, host, action) else {
                 let _ = io.tx.send(Input::SlotAbandoned { line });

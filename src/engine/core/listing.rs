@@ -9,6 +9,7 @@ use super::super::backoff::Backoff;
 use super::super::events::{Event, StopReason};
 use super::super::op::{Final, Judgement};
 use super::groups::GroupKey;
+use super::kept::Kept;
 use super::rows::Phase;
 use super::snapshot::{Listed, Snapshot};
 use super::{Core, MAX_LISTINGS};
@@ -38,7 +39,8 @@ impl Core {
         let Some(&g) = self.group_index.get(key) else {
             return;
         };
-        if std::mem::take(&mut self.groups[g].listing) {
+        let listing = std::mem::take(&mut self.groups[g].listing);
+        if listing {
             self.listings_in_flight -= 1;
         }
         self.emit(Event::Listing {
@@ -72,8 +74,8 @@ impl Core {
                     snapshot.forget(e.view());
                     self.apply_judgement(line, judgement, now, Some(started));
                 }
-                if self.facts.looks_first && self.groups[g].snapshot.is_none() {
-                    self.groups[g].snapshot = Some(snapshot);
+                if self.facts.looks_first && self.groups[g].kept == Kept::No {
+                    self.keep(g, snapshot);
                 }
             }
             Err(e) if e.class == OutcomeClass::Fatal => {
@@ -104,6 +106,10 @@ impl Core {
                     self.listing_failed(line, &e, started, now);
                 }
             }
+        }
+        if listing {
+            let host = self.groups[g].host;
+            self.listing_released(host, now);
         }
         if self.stop.is_none() {
             self.schedule_group(g, now);

@@ -66,7 +66,11 @@ impl Sim {
                     assert!(!self.listing, "two listings of one file system at once");
                     self.listing = true;
                 }
-                Command::Emit(_) | Command::Sample(_) | Command::Halt => {}
+                Command::Emit(_)
+                | Command::Sample(_)
+                | Command::Halt
+                | Command::Keep { .. }
+                | Command::Look { .. } => {}
             }
         }
     }
