@@ -19,6 +19,7 @@ export TENCENTCLOUD_SECRET_ID=AKIDbench TENCENTCLOUD_SECRET_KEY=benchkey
 
 start_emulator() { # args: LISTEN emulator-flags; sets URL, appends the pid to EMUS
   local n=${#EMUS[@]}
+  rm -f "$W/emu$n.out" # an earlier emulator's: its address is not this one's
   "$B" emulator --listen "$@" > "$W/emu$n.out" 2> "$W/emu$n.err" &
   EMUS+=($!)
   for _ in $(seq 1200); do [ -s "$W/emu$n.out" ] && break; sleep 0.05; done # --preexisting: seconds

@@ -1,7 +1,8 @@
 //! Where kept listings are stored (`core::kept`): a scratch database (`crate::scratch`), one row
 //! per listed flow (or per task and key it is found under), with only the fields the operations
-//! judge. Read back in the order it was listed, so that a row is judged from its directory's
-//! flows as it would have been from the listing itself.
+//! judge, clustered by group and key (one B-tree: a look is one descent). Read back in the order
+//! it was listed, so that a row is judged from its directory's flows as it would have been from
+//! the listing itself.
 
 use std::collections::HashMap;
 
@@ -13,36 +14,40 @@ use crate::api::DataFlowInfo;
 
 const SCHEMA: &str = "
 CREATE TABLE flows (
-    grp INTEGER NOT NULL, dir TEXT NOT NULL,
+    grp INTEGER NOT NULL, dir TEXT NOT NULL, seq INTEGER NOT NULL,
     id TEXT NOT NULL, name TEXT NOT NULL, fs TEXT NOT NULL,
     source_type TEXT NOT NULL, source_address TEXT NOT NULL, source_path TEXT NOT NULL,
     target TEXT NOT NULL, status TEXT NOT NULL, auto_refresh INTEGER,
-    kafka_topic TEXT NOT NULL, server_addr TEXT NOT NULL, user_name TEXT NOT NULL
-);
-CREATE INDEX flows_at ON flows (grp, dir);
+    kafka_topic TEXT NOT NULL, server_addr TEXT NOT NULL, user_name TEXT NOT NULL,
+    PRIMARY KEY (grp, dir, seq)
+) WITHOUT ROWID;
 CREATE TABLE tasks (
-    grp INTEGER NOT NULL, key TEXT NOT NULL,
+    grp INTEGER NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL,
     id TEXT NOT NULL, status TEXT NOT NULL, fs TEXT NOT NULL, name TEXT NOT NULL,
     flow TEXT NOT NULL, files_total INTEGER, files_done INTEGER, files_failed INTEGER,
-    bytes_total INTEGER, bytes_done INTEGER, bytes_failed INTEGER, failed_list TEXT NOT NULL
-);
-CREATE INDEX tasks_at ON tasks (grp, key);
+    bytes_total INTEGER, bytes_done INTEGER, bytes_failed INTEGER, failed_list TEXT NOT NULL,
+    PRIMARY KEY (grp, key, seq)
+) WITHOUT ROWID;
 ";
 
-const INSERT_FLOW: &str = "INSERT INTO flows VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+const INSERT_FLOW: &str =
+    "INSERT INTO flows VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 const SELECT_FLOWS: &str = "SELECT id, name, fs, source_type, source_address, source_path, target, \
      status, auto_refresh, kafka_topic, server_addr, user_name FROM flows \
-     WHERE grp = ?1 AND dir = ?2 ORDER BY rowid";
-const INSERT_TASK: &str = "INSERT INTO tasks VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+     WHERE grp = ?1 AND dir = ?2 ORDER BY seq";
+const INSERT_TASK: &str =
+    "INSERT INTO tasks VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
 const SELECT_TASKS: &str = "SELECT id, status, fs, name, flow, files_total, files_done, \
      files_failed, bytes_total, bytes_done, bytes_failed, failed_list FROM tasks \
-     WHERE grp = ?1 AND key = ?2 ORDER BY rowid";
+     WHERE grp = ?1 AND key = ?2 ORDER BY seq";
 
 /// The kept listings of one pass.
 pub struct Store {
     conn: Connection,
     /// The groups stored, and whether they hold tasks (else flows).
     stored: HashMap<usize, bool>,
+    /// Items stored so far: the order they were listed in, within a key.
+    seq: i64,
 }
 
 fn failed(e: rusqlite::Error) -> String {
@@ -55,6 +60,7 @@ impl Store {
         Ok(Store {
             conn: crate::scratch::open(SCHEMA).map_err(failed)?,
             stored: HashMap::new(),
+            seq: 0,
         })
     }
 
@@ -67,10 +73,12 @@ impl Store {
                 let mut insert = tx.prepare_cached(INSERT_FLOW).map_err(failed)?;
                 for (dir, flows) in at {
                     for f in flows {
+                        self.seq += 1;
                         insert
                             .execute(params![
                                 g,
                                 dir,
+                                self.seq,
                                 f.data_flow_id,
                                 f.data_flow_name,
                                 f.file_system_id,
@@ -92,10 +100,12 @@ impl Store {
                 let mut insert = tx.prepare_cached(INSERT_TASK).map_err(failed)?;
                 for (key, tasks) in at {
                     for t in tasks {
+                        self.seq += 1;
                         insert
                             .execute(params![
                                 g,
                                 key,
+                                self.seq,
                                 t.task_id,
                                 t.task_status,
                                 t.file_system_id,
