@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 /// Pages of a scratch database kept in memory, in KiB; the rest is read from the file when
 /// needed.
-const CACHE_KIB: i64 = 2048;
+const CACHE_KIB: i64 = 1024;
 
 /// Opens an empty scratch database with `schema`. Nothing in it needs to survive a crash: no
 /// journal and no sync.

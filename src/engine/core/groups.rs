@@ -13,10 +13,10 @@ use super::snapshot::Snapshot;
 use super::{Command, Core, HostId, Wake};
 
 /// Listings of one host held in memory at once: being read, or taken in and waiting to be stored
-/// for rows fed later. Each holds a whole file system's flows (or tasks) until it ends; pages
-/// in flight are bounded as well (16 over the process, `engine::listing`), so more would not
-/// list faster, only hold more. Listings beyond it wait, in the order they were due.
-pub const LISTINGS_HELD: usize = 16;
+/// for rows fed later. Each holds a whole file system's flows (or tasks) until it ends, about
+/// 1 MB for 1,000 flows; listings beyond it wait, in the order they were due. Eight pages in
+/// flight keep a host's DescribeDataFlow budget (20/s) busy up to 400 ms of latency a page.
+pub const LISTINGS_HELD: usize = 8;
 
 /// What one listing covers: a file system of a region, and what of it (its flows, or its data
 /// tasks of a type or a name).
