@@ -2,7 +2,7 @@
 # Benchmarks that anyone can rerun:
 #   bash bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]
 #   bash bench/run.sh [selfshare [N] [STAGGER_S]|regions10|million]   (issue 14; not in `all`)
-#   bash bench/run.sh [adopt-interleaved|adopt-grouped] [N]           (issue 22; not in `all`)
+#   [DELETE=1] bash bench/run.sh [adopt-interleaved|adopt-grouped] [N]   (issue 22; not in `all`)
 # Builds the release binary, starts `bulkflow emulator` on loopback, and prints the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -147,6 +147,11 @@ adopt() { # issue 22 item 1: ORDER N; memory of plan and run when every flow alr
   timed "$W/a.time" "$B" run "$W/a.csv" --endpoint "$URL" --rate 0 --progress none > "$W/a.log" 2>&1 || true
   read -r wall user sys rss < "$W/a.time"
   echo "run: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB; $(tail -1 "$W/a.log")"
+  if [ -n "${DELETE:-}" ]; then # DELETE=1: then delete every row's flow (the run's state file)
+    timed "$W/ad.time" "$B" delete "$W/a.csv" --yes --endpoint "$URL" --rate 0 --progress none > "$W/ad.log" 2>&1 || true
+    read -r wall user sys rss < "$W/ad.time"
+    echo "delete: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB; $(tail -1 "$W/ad.log")"
+  fi
   stop_emulator
   echo "load after: $(uptime)"
   rm -f "$W/a.csv" "$W/a.csv.bulkflow.db"* "$W/ap.json"
