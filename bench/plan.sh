@@ -14,12 +14,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${1:-100000}
 FS=${2:-100}
-cargo build --release --quiet
-B=${CARGO_TARGET_DIR:-target}/release/bulkflow
+cargo build --profile bench-release --quiet
+B=${CARGO_TARGET_DIR:-target}/bench-release/bulkflow
 W=$(mktemp -d); [ -n "${KEEP:-}" ] && echo "work dir: $W"
 EMU=
 trap '[ -n "$EMU" ] && kill "$EMU" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
-export TENCENTCLOUD_SECRET_ID=AKIDbench TENCENTCLOUD_SECRET_KEY=benchkey
+# The emulator checks its own fixed key (it never reads these variables); the runs sign with it.
+export TENCENTCLOUD_SECRET_ID=AKIDbulkflowEMULATOR TENCENTCLOUD_SECRET_KEY=bulkflow-emulator-secret-key
 
 emulator() {
   rm -f "$W/emu.out"

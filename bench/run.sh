@@ -3,19 +3,20 @@
 #   bash bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]
 #   bash bench/run.sh [selfshare [N] [STAGGER_S]|regions10|million]   (issue 14; not in `all`)
 #   [DELETE=1] bash bench/run.sh [adopt-interleaved|adopt-grouped] [N]   (issue 22; not in `all`)
-# Builds the release binary, starts `bulkflow emulator` on loopback, and prints the figures.
+# Builds the benchmarks' binary (profile bench-release: release, with line tables), starts `bulkflow emulator` on loopback, and prints the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # BULKFLOW_BIN=path/to/bulkflow measures that binary instead (a build of another branch, for a
 # figure side by side); otherwise this tree is built.
 if [ -n "${BULKFLOW_BIN:-}" ]; then B=$BULKFLOW_BIN; else
-  cargo build --release --quiet
-  B=${CARGO_TARGET_DIR:-target}/release/bulkflow
+  cargo build --profile bench-release --quiet
+  B=${CARGO_TARGET_DIR:-target}/bench-release/bulkflow
 fi
 W=$(mktemp -d)
 EMUS=()
 trap 'kill "${EMUS[@]}" 2>/dev/null || true; rm -rf "$W"' EXIT
-export TENCENTCLOUD_SECRET_ID=AKIDbench TENCENTCLOUD_SECRET_KEY=benchkey
+# The emulator checks its own fixed key (it never reads these variables); the runs sign with it.
+export TENCENTCLOUD_SECRET_ID=AKIDbulkflowEMULATOR TENCENTCLOUD_SECRET_KEY=bulkflow-emulator-secret-key
 
 start_emulator() { # args: LISTEN emulator-flags; sets URL, appends the pid to EMUS
   local n=${#EMUS[@]}

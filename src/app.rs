@@ -7,11 +7,12 @@ mod offline;
 mod outputs;
 mod plan_cmd;
 mod run_cmd;
+mod state_file;
 mod stdin_spool;
 mod task_cmd;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{CommandFactory, Parser};
 use tokio_util::sync::CancellationToken;
@@ -163,9 +164,34 @@ fn state_of(loc: &StateLocation) -> PathBuf {
     }
 }
 
+/// Why there is no state file at `path` for `status` or `report`, with a did-you-mean: a usage
+/// error (exit 2), not a state file in use or unreadable (exit 5, which cron jobs alert on).
+fn missing_state(loc: &StateLocation, path: &Path) -> String {
+    let near = |p: &Path| match crate::manifest::nearby::closest_file(p) {
+        Some(n) => format!("; did you mean {}?", n.display()),
+        None => String::new(),
+    };
+    match (&loc.state, &loc.manifest) {
+        (None, Some(m)) if !m.exists() => {
+            format!("{}: no such file{}", m.display(), near(m))
+        }
+        (None, Some(m)) => format!(
+            "{}: no state file: no run of {} has recorded anything there (or its runs were \
+             given --state FILE: pass the same --state here)",
+            path.display(),
+            m.display()
+        ),
+        _ => format!("{}: no such state file{}", path.display(), near(path)),
+    }
+}
+
 /// Opens an existing state file for `status` and `report`; the exit code when it cannot be.
 fn open_state(loc: &StateLocation) -> Result<(PathBuf, rusqlite::Connection), ExitCode> {
     let path = state_of(loc);
+    if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        error(missing_state(loc, &path));
+        return Err(ExitCode::Usage);
+    }
     match store::open(&path, false) {
         Ok(c) => Ok((path, c)),
         Err(e) => {
@@ -199,6 +225,7 @@ fn report_cmd(args: ReportArgs) -> ExitCode {
         format: args.format,
         only: args.only.as_deref().and_then(RowState::parse),
         run: args.run,
+        state_file: Some(path.clone()),
     };
     if let Some(id) = args.run {
         if let Err(e) = report_file::check_run(&conn, &path, args.format, id) {

@@ -8,6 +8,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::emulator::EmulatorArgs;
 use crate::settings::bounds;
 
+mod reading;
+pub use reading::{ReportArgs, ReportFormat, StateLocation, StatusArgs, ValidateArgs};
+
 const AFTER_HELP: &str = "\
 Examples:
   bulkflow run samples/flows.csv --emulator        rehearse against the built-in emulator
@@ -20,13 +23,24 @@ Examples:
 A run records every row in flows.csv.bulkflow.db; running the same command again resumes it
 and never creates a flow twice.";
 
+/// `bulkflow --version`: the version, the commit it was built from (`unknown` outside a git
+/// checkout) and the target (`build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BULKFLOW_COMMIT"),
+    ", ",
+    env!("BULKFLOW_TARGET"),
+    ")"
+);
+
 /// The heading of the options every subcommand takes, so that they are not mixed into its own.
 const GLOBAL: &str = "Global options";
 
 /// Create Tencent Cloud CFS data flows in bulk: paced under the API limit, resumable, exactly
 /// once per manifest row.
 #[derive(Debug, Parser)]
-#[command(name = "bulkflow", version, after_help = AFTER_HELP, propagate_version = true)]
+#[command(name = "bulkflow", version = VERSION, after_help = AFTER_HELP, propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -126,8 +140,9 @@ pub enum ManifestFormat {
     Jsonl,
 }
 
-/// The options every command that calls the API takes (`run`, `plan`, `delete`): the manifest,
-/// where the calls go, with which credentials and region, how fast, and what is shown meanwhile.
+/// The options every command that calls the API takes (`run`, `plan`, `delete`, `task`): the
+/// manifest, where the calls go, with which credentials and region, how fast, and what is shown
+/// meanwhile.
 #[derive(Debug, Args)]
 pub struct ApiArgs {
     /// The manifest: .csv (with a header row), .jsonl or .ndjson; `-` reads it from stdin (with
@@ -147,6 +162,10 @@ pub struct ApiArgs {
     /// [default: the tccli profile's region].
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// Accept a region (--region or a Region value) that is not in bulkflow's list of Tencent
+    /// Cloud regions: for a region newer than this release.
+    #[arg(long)]
+    pub allow_unknown_region: bool,
     /// The tccli profile to read credentials and region from (~/.tccli/NAME.credential and
     /// NAME.configure); a named profile is the only source of credentials [env: TCCLI_PROFILE]
     /// [default: the environment, then the profile `default`, the SDK credentials file, the CVM
@@ -172,11 +191,11 @@ pub struct ApiArgs {
     pub emulator: bool,
 }
 
-/// `bulkflow run`.
+/// The options of every command that changes flows and records them in the state file (`run`,
+/// `delete`, `task`): retries, how long it may go, which state file it may take over, and the
+/// files it leaves for scripts.
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    #[command(flatten)]
-    pub api: ApiArgs,
+pub struct ExecArgs {
     /// Attempts per row for transient failures and throttling: 1 to 100.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = bounds::max_attempts_arg, allow_negative_numbers = true)]
     pub max_attempts: u32,
@@ -184,6 +203,32 @@ pub struct RunArgs {
     /// seconds.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, value_parser = bounds::settle_arg, allow_negative_numbers = true)]
     pub settle: f64,
+    /// Stop submitting after this long, finish in-flight calls, exit 4: 1s to 365d (e.g. 90s,
+    /// 50m, 2h, 1h30m, 7d; a bare number is seconds).
+    #[arg(long, value_name = "DURATION", value_parser = bounds::max_runtime_arg)]
+    pub max_runtime: Option<std::time::Duration>,
+    /// Use a state file whose runs were of another manifest (one that still exists at the path
+    /// its last run recorded); its rows that this manifest lacks become `left the manifest`. A
+    /// state file whose recorded manifest is gone (moved or renamed) is taken without it.
+    #[arg(long)]
+    pub adopt_state: bool,
+    /// Also write the closing summary as one JSON object to FILE (whole or not at all; not the
+    /// state file or the manifest).
+    #[arg(long, value_name = "FILE")]
+    pub summary_file: Option<PathBuf>,
+    /// Write the run's figures to PATH in the Prometheus text format, when the run starts, each
+    /// minute and at the end (for node_exporter's textfile collector).
+    #[arg(long, value_name = "PATH")]
+    pub metrics_file: Option<PathBuf>,
+}
+
+/// `bulkflow run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub api: ApiArgs,
+    #[command(flatten)]
+    pub exec: ExecArgs,
     /// Also re-attempt rows that failed permanently in an earlier run.
     #[arg(long)]
     pub retry_failed: bool,
@@ -194,10 +239,6 @@ pub struct RunArgs {
     /// With --dry-run: the plan as one JSON object on stdout (the keys of `validate --json`).
     #[arg(long, requires = "dry_run")]
     pub json: bool,
-    /// Stop submitting after this long, finish in-flight calls, exit 4: 1s to 365d (e.g. 90s,
-    /// 50m, 2h, 1h30m, 7d; a bare number is seconds).
-    #[arg(long, value_name = "DURATION", value_parser = bounds::max_runtime_arg)]
-    pub max_runtime: Option<std::time::Duration>,
     /// After creating, keep listing until every row's flow is `available` or `unavailable`.
     #[arg(long)]
     pub wait: bool,
@@ -213,14 +254,6 @@ pub struct RunArgs {
     /// flow; an interrupted rotation resumes without resending rows already rotated.
     #[arg(long)]
     pub rotate_keys: bool,
-    /// Also write the closing summary as one JSON object to FILE (whole or not at all; not the
-    /// state file or the manifest).
-    #[arg(long, value_name = "FILE")]
-    pub summary_file: Option<PathBuf>,
-    /// Write the run's figures to PATH in the Prometheus text format, each minute and at the
-    /// end (for node_exporter's textfile collector).
-    #[arg(long, value_name = "PATH")]
-    pub metrics_file: Option<PathBuf>,
     /// After the flows are available (with --wait), start one data task of this type per row
     /// and follow it to its end; may be given more than once: the types run in that order.
     #[arg(long, value_enum, value_name = "TYPE", requires = "wait")]
@@ -244,7 +277,9 @@ pub enum TaskKind {
 #[derive(Debug, Args)]
 pub struct TaskArgs {
     #[command(flatten)]
-    pub api: RunArgs,
+    pub api: ApiArgs,
+    #[command(flatten)]
+    pub exec: ExecArgs,
     /// The type of task to start (or, with --stop, to stop).
     #[arg(
         long = "type",
@@ -264,6 +299,17 @@ pub struct TaskArgs {
     /// a new task only for rows whose last one failed, was stopped or had failed files).
     #[arg(long)]
     pub again: bool,
+    /// Start a new task only for rows whose last task of the type failed, was stopped or had
+    /// failed files.
+    #[arg(long, conflicts_with = "stop")]
+    pub retry_failed: bool,
+    /// Follow the tasks to their end (or, with --stop, until they have stopped).
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up waiting after this long (exit 4; run again to keep waiting): 1s to
+    /// 365d [default: 30m].
+    #[arg(long, value_name = "DURATION", value_parser = bounds::wait_timeout_arg)]
+    pub wait_timeout: Option<std::time::Duration>,
 }
 
 /// `bulkflow plan`.
@@ -280,79 +326,21 @@ pub struct PlanArgs {
 #[derive(Debug, Args)]
 pub struct DeleteArgs {
     #[command(flatten)]
-    pub api: RunArgs,
+    pub api: ApiArgs,
+    #[command(flatten)]
+    pub exec: ExecArgs,
+    /// Print what would be deleted (rows per region and file system) on stdout; no calls, no
+    /// state written.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Delete without asking (required without a terminal).
     #[arg(long)]
     pub yes: bool,
-}
-
-/// `bulkflow validate`.
-#[derive(Debug, Args)]
-pub struct ValidateArgs {
-    /// The manifest: .csv, .jsonl or .ndjson; `-` reads it from stdin (with --format).
-    pub manifest: PathBuf,
-    /// The manifest's format, whatever its name says; required when it is `-` (stdin).
-    #[arg(long, value_enum, value_name = "FORMAT")]
-    pub format: Option<ManifestFormat>,
-    /// One JSON object on stdout: manifest, rows, valid, problems, per_group.
+    /// Stop every queued or running data task on the rows' flows first, whoever started it,
+    /// and wait until they are stopped (without it, a flow busy with a task bulkflow did not
+    /// start is left alone: DataFlowBusy).
     #[arg(long)]
-    pub json: bool,
-    /// Default region for rows without a Region column, as for `run` [env: TENCENTCLOUD_REGION]
-    /// [default: the tccli profile's region].
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// The tccli profile whose region (~/.tccli/NAME.configure) is the default, as for `run`
-    /// [env: TCCLI_PROFILE] [default: default].
-    #[arg(long, value_name = "NAME")]
-    pub profile: Option<String>,
-}
-
-/// Where a state file is: beside a manifest, or named.
-#[derive(Debug, Args)]
-pub struct StateLocation {
-    /// The manifest whose state to read (its MANIFEST.bulkflow.db).
-    #[arg(required_unless_present = "state")]
-    pub manifest: Option<PathBuf>,
-    /// The state file itself.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
-}
-
-/// `bulkflow status`.
-#[derive(Debug, Args)]
-pub struct StatusArgs {
-    #[command(flatten)]
-    pub location: StateLocation,
-    /// One JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// Report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Csv,
-    Jsonl,
-    Html,
-}
-
-/// `bulkflow report`.
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    #[command(flatten)]
-    pub location: StateLocation,
-    /// Output format: one line per row (csv, jsonl), or one self-contained page (html).
-    #[arg(long, value_enum, default_value_t = ReportFormat::Csv)]
-    pub format: ReportFormat,
-    /// Only rows in this state.
-    #[arg(long, value_name = "STATE", value_parser = ["pending", "retrying", "unknown", "created", "failed", "deleted"])]
-    pub only: Option<String>,
-    /// Write to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// With --format html: chart this run's calls [default: the latest run that made calls].
-    #[arg(long, value_name = "ID")]
-    pub run: Option<i64>,
+    pub stop_tasks: bool,
 }
 
 #[cfg(test)]

@@ -24,20 +24,6 @@ impl ExitCode {
     pub const fn code(self) -> i32 {
         self as i32
     }
-
-    /// The code for an `i32` from a part of the library that still speaks in numbers (the
-    /// engine's summary and errors). A number outside SPEC's table is a bug there; it becomes
-    /// [`ExitCode::Fatal`] (stopped early, resumable), the one that claims the least.
-    pub fn from_code(code: i32) -> ExitCode {
-        match code {
-            0 => ExitCode::Ok,
-            1 => ExitCode::FailedRows,
-            2 => ExitCode::Usage,
-            4 => ExitCode::Interrupted,
-            5 => ExitCode::State,
-            _ => ExitCode::Fatal,
-        }
-    }
 }
 
 impl From<ExitCode> for i32 {
@@ -48,7 +34,7 @@ impl From<ExitCode> for i32 {
 
 #[cfg(test)]
 mod tests {
-    use super::ExitCode::{self, *};
+    use super::ExitCode::*;
 
     #[test]
     fn the_numbers_are_specs() {
@@ -63,14 +49,6 @@ mod tests {
         for (code, n) in table {
             assert_eq!(code.code(), n, "{code:?}");
             assert_eq!(i32::from(code), n, "{code:?}");
-            assert_eq!(ExitCode::from_code(n), code, "{n}");
-        }
-    }
-
-    #[test]
-    fn a_number_outside_the_table_is_fatal() {
-        for n in [-1, 6, 101, i32::MIN, i32::MAX] {
-            assert_eq!(ExitCode::from_code(n), Fatal, "{n}");
         }
     }
 }

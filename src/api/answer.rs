@@ -43,10 +43,15 @@ pub(super) fn interpret(
                 "an answer that is not the API's JSON, or was cut off",
             ));
         }
+        // The body's type tells a gateway's error page from a garbled answer of the API.
+        let body = match media_type(content_type) {
+            Some(m) => format!(" (a {m} body)"),
+            None => String::new(),
+        };
         return Err(err(
             status_class(status),
             codes::HTTP_STATUS,
-            format!("HTTP {status} without an API answer (is --endpoint the CFS API?)"),
+            format!("HTTP {status} without an API answer{body}: is --endpoint the CFS API?"),
         ));
     };
     // Classified by the code as it came: a code that happens to share a run of characters with
@@ -122,7 +127,18 @@ fn not_the_api(content_type: Option<&str>, bytes: &[u8], json: Option<&Value>) -
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let first = body.iter().copied().find(|b| !b.is_ascii_whitespace());
-    let media = content_type
+    match (first, media_type(content_type)) {
+        (Some(b'{' | b'['), _) => None,
+        (_, Some(m)) if !is_json_type(&m) => Some(m),
+        (Some(b'<'), _) => Some("a body that starts with <".to_owned()),
+        _ => None,
+    }
+}
+
+/// The media type of a Content-Type (lower case, without parameters), escaped and cut to a
+/// length a message can quote: a server writes it.
+fn media_type(content_type: Option<&str>) -> Option<String> {
+    content_type
         .map(|t| {
             t.split(';')
                 .next()
@@ -130,14 +146,8 @@ fn not_the_api(content_type: Option<&str>, bytes: &[u8], json: Option<&Value>) -
                 .trim()
                 .to_ascii_lowercase()
         })
-        .filter(|m| !m.is_empty());
-    let quoted = |m: &str| escape(m).chars().take(MAX_QUOTED_TYPE).collect::<String>();
-    match (first, media) {
-        (Some(b'{' | b'['), _) => None,
-        (_, Some(m)) if !is_json_type(&m) => Some(quoted(&m)),
-        (Some(b'<'), _) => Some("a body that starts with <".to_owned()),
-        _ => None,
-    }
+        .filter(|m| !m.is_empty())
+        .map(|m| escape(&m).chars().take(MAX_QUOTED_TYPE).collect())
 }
 
 /// `application/json`, `text/json` and `application/*+json`.

@@ -45,13 +45,12 @@ impl Client {
     pub fn new(
         creds: impl Into<CredentialProvider>,
         timeout: Duration,
-    ) -> Result<Client, reqwest::Error> {
+    ) -> Result<Client, BuildError> {
         let (http, native_roots) = match http_client(timeout, false, true) {
             Ok(http) => (http, true),
             Err(e) => {
                 tracing::warn!(
-                    "the system's certificate store cannot be used ({}); trusting the bundled roots only",
-                    source_chain(&e)
+                    "the system's certificate store cannot be used ({e}); trusting the bundled roots only"
                 );
                 (http_client(timeout, false, false)?, false)
             }
@@ -315,16 +314,21 @@ fn mismatch(reply: Reply) -> CallError {
     }
 }
 
-/// One reqwest client; `direct` ones use no proxy, `native_roots` ones trust the system's store.
+/// Why an HTTP client could not be built: the system's certificate store, or reqwest.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BuildError(String);
+
+/// One reqwest client; `direct` ones use no proxy, `native_roots` ones trust the system's store
+/// (`api::tls`).
 pub(super) fn http_client(
     timeout: Duration,
     direct: bool,
     native_roots: bool,
-) -> Result<reqwest::Client, reqwest::Error> {
+) -> Result<reqwest::Client, BuildError> {
+    let tls = super::tls::client_config(native_roots).map_err(BuildError)?;
     let mut builder = reqwest::Client::builder()
-        .use_rustls_tls()
-        .tls_built_in_webpki_certs(true)
-        .tls_built_in_native_certs(native_roots)
+        .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .pool_max_idle_per_host(512)
@@ -333,5 +337,5 @@ pub(super) fn http_client(
     if direct {
         builder = builder.no_proxy();
     }
-    builder.build()
+    builder.build().map_err(|e| BuildError(source_chain(&e)))
 }

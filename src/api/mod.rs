@@ -7,10 +7,12 @@ pub mod client;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod regions;
 pub mod request;
 mod secret_echo;
 pub mod sign;
 pub mod tasks;
+pub mod tls;
 pub mod types;
 pub mod untrusted;
 

@@ -3,7 +3,7 @@
 //! The client signs `content-type;host`; the emulator verifies any set of signed headers, as the
 //! service does. Both go through the same functions here.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;

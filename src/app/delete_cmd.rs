@@ -1,11 +1,11 @@
-//! `bulkflow delete`: what will be deleted is shown first; on a terminal the user confirms,
-//! without one `--yes` is required; `--dry-run` only shows. Then the engine deletes, paced,
-//! resumable and exactly once like `run`.
+//! `bulkflow delete`: what will be deleted is shown first (on stderr, beside the prompt); on a
+//! terminal the user confirms, without one `--yes` is required. `--dry-run` only shows, and
+//! then the preview is the output asked for: on stdout, for a script to keep. Then the engine
+//! deletes, paced, resumable and exactly once like `run`.
 
 use std::io::{BufRead, IsTerminal};
 
 use crate::cli::DeleteArgs;
-use crate::engine::Goal;
 use crate::exit::ExitCode;
 use crate::report::diag;
 use crate::report::logging;
@@ -18,24 +18,21 @@ use super::{env_var, error, home};
 
 /// `bulkflow delete`.
 pub(super) fn delete(args: &DeleteArgs, quiet: bool) -> ExitCode {
-    let a = &args.api;
-    if a.wait || a.wait_timeout.is_some() || a.update || a.rotate_keys || a.retry_failed || a.json {
-        error("delete takes none of --wait, --wait-timeout, --update, --rotate-keys, --retry-failed, --json");
-        return ExitCode::Usage;
-    }
-    let mut s = match settings::resolve(a, &env_var, home()) {
+    let s = match settings::resolve_delete(args, &env_var, home()) {
         Ok(s) => s,
         Err(e) => {
             error(e);
             return ExitCode::Usage;
         }
     };
-    s.goal = Goal::Delete;
     if s.input.stdin && !args.yes && !s.dry_run {
         error("delete with the manifest on stdin cannot ask for confirmation there; pass --yes");
         return ExitCode::Usage;
     }
-    let region = load_region(&s.region, &s.profile);
+    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let (s, _spool, mut out) = match prepare(s) {
         Ok(p) => p,
         Err(code) => return code,
@@ -44,11 +41,12 @@ pub(super) fn delete(args: &DeleteArgs, quiet: bool) -> ExitCode {
         Ok(p) => p,
         Err(code) => return out.finish(code),
     };
-    shown.print();
     if s.dry_run {
+        let code = super::stdout(&shown.output());
         diag::info("dry run: nothing deleted");
-        return ExitCode::Ok;
+        return code;
     }
+    shown.print();
     if !args.yes {
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {

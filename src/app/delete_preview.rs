@@ -29,6 +29,44 @@ pub(super) struct Preview {
 }
 
 impl Preview {
+    /// The preview as text: the head (without the program's name, which marks diagnostics),
+    /// the table and the note.
+    fn text(&self) -> String {
+        let note = self
+            .note
+            .as_deref()
+            .map(|n| format!("{n}\n"))
+            .unwrap_or_default();
+        format!(
+            "{}\n{}{note}",
+            self.head.trim_start_matches("bulkflow: "),
+            self.table
+        )
+    }
+
+    /// The preview as `--dry-run` writes it on stdout: the text, or with `--log-format json`
+    /// the object the preview is on stderr before a delete.
+    pub(super) fn output(&self) -> String {
+        match diag::format() {
+            LogFormat::Text => self.text(),
+            LogFormat::Json => String::from_utf8_lossy(
+                &self.diag().render(LogFormat::Json, crate::store::now_ms()),
+            )
+            .into_owned(),
+        }
+    }
+
+    /// The preview as one `INFO` diagnostic with `rows`, `per_group` and `note`.
+    fn diag(&self) -> Diag {
+        let mut d = Diag::new(Level::Info, self.head.trim_start_matches("bulkflow: "))
+            .field("rows", self.rows)
+            .field("per_group", self.groups.clone());
+        if let Some(note) = &self.note {
+            d = d.field("note", note.as_str());
+        }
+        d
+    }
+
     /// Prints the preview on stderr.
     pub(super) fn print(&self) {
         match diag::format() {
@@ -40,15 +78,7 @@ impl Preview {
                     .unwrap_or_default();
                 logging::write_stderr(format!("{}\n{}{note}", self.head, self.table).as_bytes());
             }
-            LogFormat::Json => {
-                let mut d = Diag::new(Level::Info, self.head.trim_start_matches("bulkflow: "))
-                    .field("rows", self.rows)
-                    .field("per_group", self.groups.clone());
-                if let Some(note) = &self.note {
-                    d = d.field("note", note.as_str());
-                }
-                diag::emit(&d);
-            }
+            LogFormat::Json => diag::emit(&self.diag()),
         }
     }
 }
@@ -134,7 +164,7 @@ struct Counts {
 /// What a delete would touch: the manifest's rows per region and file system, and how many of
 /// them the state file records with a flow (and how many of those drifted).
 pub(super) fn preview(s: &Settings, region: Option<String>) -> Result<Preview, ExitCode> {
-    let opts = manifest_options(&s.input, region);
+    let opts = manifest_options(&s.input, region, s.allow_unknown_region);
     let plan = match manifest::validate(&s.manifest, &opts) {
         Ok(p) => p,
         Err(e) => {

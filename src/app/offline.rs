@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::api::credentials;
+use crate::api::{credentials, regions};
 use crate::cli::ValidateArgs;
 use crate::exit::ExitCode;
 use crate::manifest::{self, ManifestError, ManifestOptions, Plan};
@@ -17,26 +17,83 @@ use super::stdin_spool::{self, Spool};
 use super::{env_var, error, home, stdout};
 
 /// The default region from its chosen source; reads the profile's configure file when that is
-/// the source. `None` when there is none: rows then need a `Region` value.
-pub(super) fn load_region(choice: &RegionChoice, profile: &Profile) -> Option<String> {
+/// the source, and checks its region against the list of Tencent Cloud regions (a flag's or
+/// the environment's was checked with the flags) unless `allow_unknown`. `Ok(None)` when there
+/// is none: rows then need a `Region` value; the exit code (said on stderr) when the profile's
+/// region is unknown.
+pub(super) fn load_region(
+    choice: &RegionChoice,
+    profile: &Profile,
+    allow_unknown: bool,
+) -> Result<Option<String>, ExitCode> {
     let region = match choice {
         RegionChoice::Flag(r) | RegionChoice::Env(r) => Some(r.clone()),
         // The variables were looked at already; only the file is left.
-        RegionChoice::Profile(_) => credentials::default_region(&profile.lookup(&|_| None)),
-        RegionChoice::ProfileThenEnv(_, var) => {
-            credentials::default_region(&profile.lookup(&|_| None)).or_else(|| Some(var.clone()))
+        RegionChoice::Profile(path) => {
+            let region = credentials::default_region(&profile.lookup(&|_| None));
+            known(region.as_deref(), path, allow_unknown)?;
+            region
+        }
+        RegionChoice::ProfileThenEnv(path, var) => {
+            match credentials::default_region(&profile.lookup(&|_| None)) {
+                Some(region) => {
+                    known(Some(&region), path, allow_unknown)?;
+                    Some(region)
+                }
+                // The variable was not checked with the flags: the file came first.
+                None => match regions::unknown(var) {
+                    Some(msg) if !allow_unknown => {
+                        error(format!("TENCENTCLOUD_REGION {msg}"));
+                        return Err(ExitCode::Usage);
+                    }
+                    _ => Some(var.clone()),
+                },
+            }
         }
         RegionChoice::Nowhere => None,
     };
     tracing::debug!("default region: {region:?} ({choice:?})");
-    region
+    Ok(region)
 }
 
-/// How the manifest of `input` is read: its format and name when it came from stdin.
-pub(super) fn manifest_options(input: &Input, region: Option<String>) -> ManifestOptions {
+/// Refuses a profile's region (`_sys_param.region` of `path`) that is not a Tencent Cloud
+/// region, unless `allow_unknown`: said on stderr, exit 2.
+fn known(region: Option<&str>, path: &Path, allow_unknown: bool) -> Result<(), ExitCode> {
+    match region.and_then(regions::unknown) {
+        Some(msg) if !allow_unknown => {
+            error(format!("{}: _sys_param.region {msg}", path.display()));
+            Err(ExitCode::Usage)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How the manifest of `input` is read: its format and name when it came from stdin, and
+/// whether a region not in the list is allowed.
+pub(super) fn manifest_options(
+    input: &Input,
+    region: Option<String>,
+    allow_unknown_region: bool,
+) -> ManifestOptions {
     ManifestOptions::from_env(region)
         .with_format(input.format)
         .named(input.display_name())
+        .allowing_unknown_regions(allow_unknown_region)
+}
+
+/// Refuses a manifest file that does not exist, with the file of its directory it most likely
+/// meant: said before anything starts (the emulator, the credentials), which the engine would
+/// say only after them.
+pub(super) fn manifest_exists(input: &Input) -> Result<(), ExitCode> {
+    if input.stdin || input.manifest.exists() {
+        return Ok(());
+    }
+    let near = manifest::nearby::closest_file(&input.manifest);
+    error(ManifestError::Missing {
+        path: input.shown(),
+        near: near.map(|p| p.display().to_string()),
+    });
+    Err(ExitCode::Usage)
 }
 
 /// The file to read `input` from: its path, or a private copy of stdin in `dir` (kept while
@@ -79,7 +136,11 @@ pub(super) fn validate(args: &ValidateArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    let opts = manifest_options(&s.input, load_region(&s.region, &s.profile));
+    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let opts = manifest_options(&s.input, region, s.allow_unknown_region);
     let result = manifest::validate(&path, &opts);
     if s.json {
         let code = outcome(&result);
@@ -121,7 +182,8 @@ fn outcome(result: &Result<Plan, ManifestError>) -> ExitCode {
 /// and file system, as a table or (`--json`) the object `validate --json` writes. The endpoint
 /// is checked for the manifest's regions, as the run would.
 pub(super) fn dry_run(s: &Settings, manifest: &Path, region: Option<String>) -> ExitCode {
-    let result = manifest::validate(manifest, &manifest_options(&s.input, region));
+    let opts = manifest_options(&s.input, region, s.allow_unknown_region);
+    let result = manifest::validate(manifest, &opts);
     if let (Ok(plan), Service::Api(endpoint)) = (&result, &s.service) {
         if let Err(e) = endpoint.check_regions(plan.per_group.keys().map(|(r, _)| r.as_str())) {
             error(e);

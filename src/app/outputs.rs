@@ -1,23 +1,27 @@
 //! What a run leaves besides its exit code: the closing summary on stderr (a paragraph, or one
 //! JSON object with `--log-format json`), `--summary-file` and `--metrics-file`. The files are
 //! checked before the run (never the state file or the manifest; a directory that exists) and
-//! written at its end on every way out that has settings, early errors included.
+//! written at its end on every way out that has settings, early errors included, with the
+//! state file's counts when the run had none of its own; but never by a run refused the state
+//! file (exit 5 before it started: another run holds it, or it cannot be read), whose files
+//! belong to the run that holds it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::engine::{Goal, RunSummary};
 use crate::exit::ExitCode;
-use crate::manifest::Format;
 use crate::report::diag::{self, Diag, Level};
 use crate::report::metrics::MetricsFile;
 use crate::report::output::{check_output_path, state_files, write_atomically};
 use crate::report::progress::Consumed;
-use crate::report::summary::{self, shell_word};
+use crate::report::summary;
 use crate::report::summary_json::SummaryJson;
 use crate::report::tally::Tally;
-use crate::settings::Settings;
+use crate::settings::{Resume, Settings};
 use crate::store::RowState;
+
+use super::state_file::{recorded, Recorded};
 
 /// The outputs of one run, from its settings to its end.
 #[derive(Debug)]
@@ -27,35 +31,33 @@ pub(super) struct RunOutputs {
     state: PathBuf,
     goal: RowState,
     /// The command that resumes the run.
-    pub(super) resume: String,
+    pub(super) resume: Resume,
     summary_file: Option<PathBuf>,
     metrics: Option<MetricsFile>,
     summary: Option<SummaryJson>,
     end: Option<RunSummary>,
     tally: Tally,
+    /// What the state file held before the run.
+    recorded: Option<Recorded>,
+    /// The run took its state file (the engine planned a pass).
+    started: bool,
 }
 
-/// The command that resumes the run `s` describes.
-fn resume(s: &Settings) -> String {
-    let mut resume = if s.input.stdin {
-        let format = match s.input.format {
-            Some(Format::Jsonl) => "jsonl",
-            _ => "csv",
-        };
-        format!(
-            "bulkflow run - --format {format} --state {}",
-            shell_word(&s.state.display().to_string())
-        )
-    } else {
-        summary::resume_command(&s.input.manifest, &s.state, &s.default_state)
+/// The labels of every metric: the manifest and the state file, as absolute paths (`-` for a
+/// manifest read from stdin), so that two jobs' series differ.
+fn metric_labels(s: &Settings) -> Vec<(&'static str, String)> {
+    let absolute = |p: &Path| {
+        std::path::absolute(p)
+            .unwrap_or_else(|_| p.to_owned())
+            .display()
+            .to_string()
     };
-    if s.goal == Goal::Delete {
-        resume = format!(
-            "{} --yes",
-            resume.replacen("bulkflow run", "bulkflow delete", 1)
-        );
-    }
-    resume
+    let manifest = if s.input.stdin {
+        "-".to_owned()
+    } else {
+        absolute(&s.input.manifest)
+    };
+    vec![("manifest", manifest), ("state_file", absolute(&s.state))]
 }
 
 /// Refuses an output file that is a file bulkflow needs, or whose directory does not exist:
@@ -97,6 +99,14 @@ impl RunOutputs {
                 check(flag, out, &protected)?;
             }
         }
+        let recorded = recorded(&s.state);
+        let metrics = s.metrics_file.as_deref().map(|path| {
+            let mut m = MetricsFile::new(path, metric_labels(s));
+            if let Some(r) = &recorded {
+                m.set_baseline(|st| r.counts.get(&st).copied().unwrap_or(0), r.total);
+            }
+            m
+        });
         Ok(RunOutputs {
             manifest: s.input.shown(),
             state: s.state.clone(),
@@ -104,12 +114,14 @@ impl RunOutputs {
                 Goal::Delete => RowState::Deleted,
                 Goal::Create { .. } | Goal::Task { .. } => RowState::Created,
             },
-            resume: resume(s),
+            resume: s.resume.clone(),
             summary_file: s.summary_file.clone(),
-            metrics: s.metrics_file.as_deref().map(MetricsFile::new),
+            metrics,
             summary: None,
             end: None,
             tally: Tally::default(),
+            recorded,
+            started: false,
         })
     }
 
@@ -122,6 +134,7 @@ impl RunOutputs {
     pub(super) fn consumed(&mut self, c: Consumed) {
         self.tally = c.tally;
         self.metrics = c.metrics;
+        self.started = c.started;
     }
 
     /// The run ended with `end`: prints the summary on stderr.
@@ -131,7 +144,7 @@ impl RunOutputs {
             end.manifest = PathBuf::from("-");
         }
         let text = summary::render(&end, &self.resume);
-        let json = SummaryJson::of(&end, &self.manifest, &self.resume);
+        let json = SummaryJson::of(&end, &self.manifest, &self.resume.to_string());
         match diag::format() {
             crate::cli::LogFormat::Json => {
                 let message = text.strip_prefix("bulkflow: ").unwrap_or(&text);
@@ -151,18 +164,26 @@ impl RunOutputs {
     }
 
     /// Writes the summary file and the last metrics for a run that ends with `code`; a file
-    /// that cannot be written is an error on stderr, the exit code stays the run's.
+    /// that cannot be written is an error on stderr, the exit code stays the run's. A run
+    /// refused its state file writes neither.
     pub(super) fn finish(mut self, code: ExitCode) -> ExitCode {
+        if code == ExitCode::State && !self.started && self.end.is_none() {
+            return code;
+        }
         if let Some(path) = &self.summary_file {
             let json = self.summary.take().unwrap_or_else(|| {
-                SummaryJson::failed(
+                let mut json = SummaryJson::failed(
                     &self.manifest,
                     &self.state.display().to_string(),
                     self.goal,
                     code,
                     diag::last_error().unwrap_or_default(),
-                    &self.resume,
-                )
+                    &self.resume.to_string(),
+                );
+                if let Some(r) = &self.recorded {
+                    json = json.with_counts(|st| r.counts.get(&st).copied().unwrap_or(0), r.total);
+                }
+                json
             });
             let mut line = json.to_line();
             line.push('\n');
@@ -171,13 +192,19 @@ impl RunOutputs {
             }
         }
         if let Some(mut m) = self.metrics.take() {
-            let mut snapshot = m.ended(&self.tally, code.code());
-            if let Some(end) = &self.end {
-                snapshot = snapshot.with_rows(|st| end.counts.get(&st).copied().unwrap_or(0));
-                snapshot.total = end.total;
-                snapshot.calls = end.calls;
-                snapshot.throttled = end.throttled;
-            }
+            let snapshot = match &self.end {
+                Some(end) => {
+                    let mut snapshot = m
+                        .ended(&self.tally, code.code())
+                        .with_rows(|st| end.counts.get(&st).copied().unwrap_or(0));
+                    snapshot.total = end.total;
+                    snapshot.calls = end.calls;
+                    snapshot.throttled = end.throttled;
+                    snapshot
+                }
+                None if self.started => m.ended(&self.tally, code.code()),
+                None => m.ended_early(code.code()),
+            };
             m.write(&snapshot);
         }
         code

@@ -19,7 +19,7 @@ use crate::report::validation::ValidationJson;
 use crate::report::{self, progress::plain_every};
 use crate::settings;
 
-use super::offline::{load_region, manifest_options, materialize, print_problems};
+use super::offline::{load_region, manifest_exists, manifest_options, materialize, print_problems};
 use super::run_cmd::{connect, runtime};
 use super::stdin_spool;
 use super::{env_var, error, home, stdout, watch_signals};
@@ -33,14 +33,20 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let region = load_region(&s.region, &s.profile);
+    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    if let Err(code) = manifest_exists(&s.input) {
+        return code;
+    }
     // Read from stdin, the manifest is copied aside first: it is read more than once.
     let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
         Ok(m) => m,
         Err(code) => return code,
     };
     // Checked offline first, as `validate` would: an invalid manifest needs no credentials.
-    let manifest_options = manifest_options(&s.input, region);
+    let manifest_options = manifest_options(&s.input, region, s.allow_unknown_region);
     let validated = match validated(&manifest, &manifest_options, args.json, &s.input.shown()) {
         Ok(v) => v,
         Err(code) => return code,

@@ -18,7 +18,9 @@ use crate::report::{mode, progress, summary};
 use crate::secret::Secret;
 use crate::settings::{self, Pacing, Profile, Service, Settings};
 
-use super::offline::{dry_run, load_region, manifest_options, materialize, print_problems};
+use super::offline::{
+    dry_run, load_region, manifest_exists, manifest_options, materialize, print_problems,
+};
 use super::outputs::RunOutputs;
 use super::stdin_spool::{self, Spool};
 use super::{env_var, error, home, watch_signals};
@@ -63,7 +65,10 @@ pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let region = load_region(&s.region, &s.profile);
+    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     if s.dry_run {
         let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
             Ok(m) => m,
@@ -83,6 +88,12 @@ pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
 /// copied beside the state file (the guard removes the copy).
 pub(super) fn prepare(mut s: Settings) -> Result<(Settings, Option<Spool>, RunOutputs), ExitCode> {
     let out = RunOutputs::new(&s)?;
+    if let Err(code) = manifest_exists(&s.input) {
+        return Err(out.finish(code));
+    }
+    if let Err(code) = super::state_file::check_owner(&s) {
+        return Err(out.finish(code));
+    }
     let (manifest, spool) = match materialize(&s.input, stdin_spool::dir_for(Some(&s.state))) {
         Ok(m) => m,
         Err(code) => return Err(out.finish(code)),
@@ -217,12 +228,13 @@ async fn engine_run(
         state: s.state.clone(),
         endpoint,
         credentials,
-        manifest_options: manifest_options(&s.input, region),
+        manifest_options: manifest_options(&s.input, region, s.allow_unknown_region),
         dispatch: dispatch(&s.pacing),
         retry_failed: s.retry_failed,
         max_runtime: s.max_runtime,
         goal: s.goal.clone(),
         tasks: s.tasks.clone(),
+        stop_tasks: s.stop_tasks,
     };
     let display = if quiet {
         mode::Display::Nothing

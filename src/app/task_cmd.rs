@@ -2,9 +2,8 @@
 //! follow them to their end. The same engine as `run`: paced, resumable, exactly once.
 
 use crate::cli::TaskArgs;
-use crate::engine::{Goal, TaskAction};
 use crate::exit::ExitCode;
-use crate::settings::{self, task_type};
+use crate::settings;
 
 use super::offline::load_region;
 use super::run_cmd::{execute, prepare};
@@ -12,40 +11,17 @@ use super::{env_var, error, home};
 
 /// `bulkflow task`.
 pub(super) fn task(args: &TaskArgs, quiet: bool) -> ExitCode {
-    let a = &args.api;
-    if a.update || a.rotate_keys || a.json || a.dry_run || !a.task.is_empty() {
-        error("task takes none of --update, --rotate-keys, --dry-run, --json, --task");
-        return ExitCode::Usage;
-    }
-    let mut s = match settings::resolve(a, &env_var, home()) {
+    let s = match settings::resolve_task(args, &env_var, home()) {
         Ok(s) => s,
         Err(e) => {
             error(e);
             return ExitCode::Usage;
         }
     };
-    let action = match (args.stop, args.kind) {
-        (true, kind) => TaskAction::Stop {
-            kinds: kind.map(task_type).into_iter().collect(),
-        },
-        (false, Some(kind)) => TaskAction::Start {
-            kind: task_type(kind),
-            overwrite: args.overwrite,
-            again: args.again,
-        },
-        (false, None) => {
-            error("task needs --type TYPE (metaload, restore, release, archive), or --stop");
-            return ExitCode::Usage;
-        }
+    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
+        Ok(r) => r,
+        Err(code) => return code,
     };
-    s.goal = Goal::Task {
-        action,
-        wait: a.wait.then_some(
-            a.wait_timeout
-                .unwrap_or(settings::bounds::DEFAULT_WAIT_TIMEOUT),
-        ),
-    };
-    let region = load_region(&s.region, &s.profile);
     let (s, _spool, mut out) = match prepare(s) {
         Ok(p) => p,
         Err(code) => return code,

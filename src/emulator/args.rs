@@ -24,19 +24,16 @@ pub struct EmulatorArgs {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The secret id requests must be signed with [default: AKIDbulkflowEMULATOR].
-    #[arg(
-        long,
-        value_name = "ID",
-        env = "TENCENTCLOUD_SECRET_ID",
-        hide_env_values = true
-    )]
+    /// The secret id requests must be signed with [default: AKIDbulkflowEMULATOR]. Only the
+    /// flag sets it: TENCENTCLOUD_SECRET_ID, _KEY and _TOKEN are not read, so that real keys
+    /// exported in the shell never change what a rehearsal must sign with.
+    #[arg(long, value_name = "ID")]
     pub secret_id: Option<String>,
     /// The secret key requests must be signed with [default: a fixed emulator key].
-    #[arg(long, value_name = "KEY", env = "TENCENTCLOUD_SECRET_KEY", hide_env_values = true, value_parser = parse_secret)]
+    #[arg(long, value_name = "KEY", value_parser = parse_secret)]
     pub secret_key: Option<Secret>,
     /// When set, X-TC-Token must equal it.
-    #[arg(long, value_name = "TOKEN", env = "TENCENTCLOUD_TOKEN", hide_env_values = true, value_parser = parse_secret)]
+    #[arg(long, value_name = "TOKEN", value_parser = parse_secret)]
     pub token: Option<Secret>,
     /// How long the temporary credentials it issues as the CVM metadata service
     /// (GET /latest/meta-data/cam/security-credentials/) and STS (AssumeRole,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::RngExt;
 
 use super::config::EmulatorConfig;
 
@@ -32,7 +32,7 @@ impl Draws {
         let latency = Duration::from_millis(if min >= max {
             min
         } else {
-            rng.gen_range(min..=max)
+            rng.random_range(min..=max)
         });
         let internal_error = chance(rng, config.internal_error);
         let lost_response = chance(rng, config.lost_response);
@@ -53,13 +53,13 @@ impl Draws {
 
 /// True with probability `p`; always consumes one draw.
 fn chance(rng: &mut StdRng, p: f64) -> bool {
-    let x: f64 = rng.gen();
+    let x: f64 = rng.random();
     x < p
 }
 
 /// A version-4 UUID string from `rng`, the shape of the service's request ids.
 pub(crate) fn request_id(rng: &mut StdRng) -> String {
-    let mut b: [u8; 16] = rng.gen();
+    let mut b: [u8; 16] = rng.random();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);

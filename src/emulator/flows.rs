@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::RngExt;
 
 use super::clock::{later, service_time};
 use super::config::EmulatorConfig;
@@ -110,7 +110,8 @@ impl Flows {
             return Err(Refusal::LimitReached);
         }
         let id = self.fresh_id(rng);
-        let settled = if self.life.unavailable > 0.0 && rng.gen::<f64>() < self.life.unavailable {
+        let settled = if self.life.unavailable > 0.0 && rng.random::<f64>() < self.life.unavailable
+        {
             FlowStatus::Unavailable
         } else {
             FlowStatus::Available
@@ -292,7 +293,7 @@ impl Flows {
     /// An id no flow ever had.
     fn fresh_id(&self, rng: &mut StdRng) -> String {
         loop {
-            let id = format!("cfs-dataflow-{:08x}", rng.gen::<u32>());
+            let id = format!("cfs-dataflow-{:08x}", rng.random::<u32>());
             if !self.by_id.contains_key(&id) {
                 return id;
             }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 /// The retry policy as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ impl Backoff {
     /// A delay drawn uniformly from zero to the bound ("full jitter"), so that rows that failed
     /// together do not come back together.
     pub fn delay(&self, attempt: u32, rng: &mut impl Rng) -> Duration {
-        self.bound(attempt).mul_f64(rng.gen::<f64>())
+        self.bound(attempt).mul_f64(rng.random::<f64>())
     }
 }
 

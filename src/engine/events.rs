@@ -76,6 +76,8 @@ pub enum Pass {
     TaskWait(TaskType),
     /// Data tasks of a type stopped.
     TaskStop(TaskType),
+    /// Every task on the rows' flows stopped, whoever started it (`delete --stop-tasks`).
+    StopAnyTask,
 }
 
 impl Pass {
@@ -90,6 +92,7 @@ impl Pass {
             Pass::TaskStart(k) => format!("start {}", k.as_str()),
             Pass::TaskWait(k) => format!("follow {}", k.as_str()),
             Pass::TaskStop(k) => format!("stop {}", k.as_str()),
+            Pass::StopAnyTask => "stop every task".into(),
         }
     }
 
@@ -104,6 +107,7 @@ impl Pass {
             Pass::TaskStart(_) => "started",
             Pass::TaskWait(_) => "ended",
             Pass::TaskStop(_) => "stopped",
+            Pass::StopAnyTask => "cleared",
         }
     }
 }

@@ -140,7 +140,9 @@ impl Sink<'_> {
                 error_code: synced.error_code.as_deref(),
                 fingerprint: (&synced.fingerprint, &lent.fingerprint),
                 source: (synced.source_key.as_deref(), &lent.source_key),
+                data_flow_id: synced.data_flow_id.as_deref(),
                 rotation: synced.rotation,
+                keys: crate::store::key_digest::RowKeys::of(&row.request),
                 tasks: tasks.as_ref(),
             };
             // The one decision of what a known row needs; the core acts on it.

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use rand::SeedableRng;
 use tokio::time::Instant;
 
 use super::backoff::Backoff;
@@ -242,7 +241,7 @@ where
         request: &Request,
         started: &mut Option<Instant>,
     ) -> Result<Reply, CallError> {
-        let mut rng = rand::rngs::StdRng::from_entropy();
+        let mut rng = rand::make_rng::<rand::rngs::StdRng>();
         let p = self.place;
         let mut attempt = 0;
         loop {

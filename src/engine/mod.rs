@@ -64,6 +64,9 @@ pub struct RunSettings {
     pub goal: Goal,
     /// Data tasks started and followed, in order, after a create run's passes (`run --task`).
     pub tasks: Vec<TaskType>,
+    /// A delete stops every task on the rows' flows first, whoever started it
+    /// (`delete --stop-tasks`); without it, a flow busy with another's task is left alone.
+    pub stop_tasks: bool,
 }
 
 /// What a run does to the manifest's flows: one or more operations, each a pass over the rows.
@@ -175,10 +178,14 @@ pub struct RunSummary {
     /// The data tasks of the run, by type, with what was asked of them.
     pub tasks: Vec<TaskSummary>,
     /// Rows left unsent by this run, by the code they were reported with (a data task of a row
-    /// with no available flow).
+    /// with no available flow; a delete's row whose recorded flow has another source).
     pub skipped: BTreeMap<String, u64>,
     /// Rows left unsettled with nothing recorded (a data task no longer listed).
     pub unsettled: u64,
+    /// The passes of the run a stop cut short or kept from starting. For `--update` and
+    /// `--rotate-keys` the row counts cannot show what is left (every row stays `created`):
+    /// such a pass left is work left.
+    pub passes_left: Vec<Pass>,
     /// Each pass of the run, in order, with its time and calls.
     pub passes: Vec<PassTime>,
 }
@@ -240,17 +247,30 @@ impl RunSummary {
         let counted: u64 = self.counts.values().sum();
         // `bulkflow task` concerns the rows' tasks only: a row without a flow is reported (and
         // counted as skipped) rather than unsettled.
+        let skipped: u64 = self.skipped.values().sum();
         let (flows_unsettled, flows_failed) = if self.flows {
-            let done = n(self.goal) + n(RowState::Failed);
+            // A delete leaves rows whose recorded flow is another source's as they are
+            // (skipped): reported, as settled as a failed row.
+            let left_alone = if self.goal == RowState::Deleted {
+                skipped
+            } else {
+                0
+            };
+            let done = n(self.goal) + n(RowState::Failed) + left_alone;
             (counted.saturating_sub(done), n(RowState::Failed))
         } else {
             (0, 0)
         };
         let tasks_unsettled: u64 = self.tasks.iter().map(TaskSummary::unsettled).sum();
-        let unsettled = flows_unsettled + self.waiting + tasks_unsettled + self.unsettled;
-        let failed = flows_failed
-            + self.tasks.iter().map(TaskSummary::failed).sum::<u64>()
-            + self.skipped.values().sum::<u64>();
+        let modify_left = self
+            .passes_left
+            .iter()
+            .filter(|p| matches!(p, Pass::Update | Pass::Rotate))
+            .count() as u64;
+        let unsettled =
+            flows_unsettled + self.waiting + tasks_unsettled + self.unsettled + modify_left;
+        let failed =
+            flows_failed + self.tasks.iter().map(TaskSummary::failed).sum::<u64>() + skipped;
         match self.stop.as_ref().map(|(r, _)| *r) {
             Some(StopReason::Store) => return ExitCode::State,
             // Calls may have been made: not 2 ("nothing was sent"). The rows of the manifest as
@@ -295,6 +315,7 @@ mod tests {
             tasks: Vec::new(),
             skipped: BTreeMap::new(),
             unsettled: 0,
+            passes_left: Vec::new(),
             passes: Vec::new(),
         }
     }
@@ -327,6 +348,45 @@ mod tests {
                 *code,
                 "{counts:?} {stop:?}"
             );
+        }
+    }
+
+    /// A delete's rows whose recorded flow is another source's are left alone and reported:
+    /// exit 1, not 4 (issue 21, 1).
+    #[test]
+    fn a_delete_that_left_rows_alone_exits_1() {
+        use RowState::*;
+        let mut s = summary(&[(Deleted, 8), (Created, 2)], None);
+        s.goal = Deleted;
+        assert_eq!(s.exit_code().code(), 4, "two rows still to delete");
+        s.skipped.insert("DataFlowNotOurs".into(), 2);
+        assert_eq!(s.exit_code().code(), 1);
+        // A create run's skipped rows never count as settled flows.
+        s.goal = Created;
+        assert_eq!(s.exit_code().code(), 4);
+    }
+
+    /// Every row stays `created` through `--update` and `--rotate-keys`: a stop that cut one
+    /// short (or kept it from starting) leaves work, whatever the counts say (issue 21, 3).
+    #[test]
+    fn an_update_or_a_rotation_cut_short_exits_4() {
+        use RowState::*;
+        use StopReason::*;
+        let done = [(Created, 3)];
+        let table: &[(&[Pass], Option<StopReason>, i32)] = &[
+            (&[Pass::Rotate], Some(Interrupted), 4),
+            (&[Pass::Rotate], Some(MaxRuntime), 4),
+            (&[Pass::Update, Pass::Rotate], Some(Interrupted), 4),
+            (&[Pass::Rotate, Pass::Wait], Some(Fatal), 3),
+            // A wait's and a create's work shows in the counts.
+            (&[Pass::Wait], Some(Interrupted), 0),
+            (&[Pass::Create], Some(Interrupted), 0),
+            (&[], Some(Interrupted), 0),
+        ];
+        for (left, stop, code) in table {
+            let mut s = summary(&done, *stop);
+            s.passes_left = left.to_vec();
+            assert_eq!(s.exit_code().code(), *code, "{left:?} {stop:?}");
         }
     }
 }

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use super::op::{
-    CreateOp, DeleteOp, Operation, TaskStartOp, TaskStopOp, TaskWaitOp, UpdateOp, WaitOp,
+    CreateOp, DeleteOp, Operation, StopAnyTaskOp, TaskStartOp, TaskStopOp, TaskWaitOp, UpdateOp,
+    WaitOp,
 };
 use super::{Goal, Pass, TaskAction};
 use crate::api::tasks::TaskType;
@@ -17,9 +18,19 @@ pub enum Step {
     Rotate,
 }
 
+impl Step {
+    /// The pass the step is.
+    pub fn pass(&self) -> Pass {
+        match self {
+            Step::Op(_, pass) => *pass,
+            Step::Rotate => Pass::Rotate,
+        }
+    }
+}
+
 /// The passes of a run: its goal's, then `run --task`'s data tasks; `live` are the types of
 /// which the state file has tasks that may still run (a delete stops them first).
-pub fn passes(goal: &Goal, tasks: &[TaskType], live: &[TaskType]) -> Vec<Step> {
+pub fn passes(goal: &Goal, tasks: &[TaskType], live: &[TaskType], stop_any: bool) -> Vec<Step> {
     let op = |op: Arc<dyn Operation>, pass| Step::Op(op, pass);
     let start = |kind, overwrite, again| {
         op(
@@ -37,6 +48,9 @@ pub fn passes(goal: &Goal, tasks: &[TaskType], live: &[TaskType]) -> Vec<Step> {
     match goal {
         Goal::Delete => {
             v.extend(live.iter().map(|&kind| stop(kind, true)));
+            if stop_any {
+                v.push(op(Arc::new(StopAnyTaskOp), Pass::StopAnyTask));
+            }
             v.push(op(Arc::new(DeleteOp), Pass::Delete));
         }
         Goal::Create {

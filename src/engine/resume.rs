@@ -1,8 +1,9 @@
 //! What a run does with a row the state file already knows: a plain decision over what was
 //! recorded and what the manifest says now, table-tested. No state policy lives in SQL.
 
+use crate::store::key_digest::RowKeys;
 use crate::store::tasks::RowTasks;
-use crate::store::RowState;
+use crate::store::{Rotated, RowState};
 
 /// Code recorded (beside `created`) when the manifest changed a created flow's source.
 pub const DRIFT: &str = "DataFlowDrift";
@@ -16,8 +17,12 @@ pub struct Known<'a> {
     pub fingerprint: (&'a str, &'a str),
     /// Source keys (type, address, path), as recorded and as in the manifest now.
     pub source: (Option<&'a str>, &'a str),
-    /// The last key rotation applied to the row's flow.
-    pub rotation: Option<i64>,
+    /// The row's flow as recorded: the flow of the recorded source.
+    pub data_flow_id: Option<&'a str>,
+    /// The last key rotation applied to the row's flow, with a digest of the keys it set.
+    pub rotation: Option<Rotated>,
+    /// The row's keys as the manifest gives them now (for a rotation to compare).
+    pub keys: RowKeys<'a>,
     /// For operations on data tasks: the row's flow status and latest task of their type.
     pub tasks: Option<&'a RowTasks>,
 }
@@ -44,12 +49,21 @@ pub enum Resume {
     Skip(&'static str),
 }
 
+impl Known<'_> {
+    /// Whether the manifest now names another source than the one recorded for the row: its
+    /// recorded flow, if any, is not the row's as the manifest stands (a drift, for a created
+    /// row). The one test of it, for every operation.
+    pub fn source_moved(&self) -> bool {
+        self.source.0.is_some_and(|s| s != self.source.1)
+    }
+}
+
 /// Decides what a create run does with a known row.
 pub fn decide(k: Known<'_>, retry_failed: bool) -> Resume {
     let edited = k.fingerprint.0 != k.fingerprint.1;
     match k.state {
         RowState::Created => {
-            let drifted = k.source.0.is_some_and(|s| s != k.source.1);
+            let drifted = k.source_moved();
             match (drifted, k.error_code == Some(DRIFT)) {
                 (true, _) => Resume::Drift,
                 (false, true) => Resume::DriftGone,
@@ -92,7 +106,9 @@ mod tests {
                 error_code,
                 fingerprint: ("a", if edited { "b" } else { "a" }),
                 source: (Some("s"), if moved { "t" } else { "s" }),
+                data_flow_id: None,
                 rotation: None,
+                keys: RowKeys::none(),
                 tasks: None,
             };
             assert_eq!(
@@ -110,7 +126,9 @@ mod tests {
             error_code: None,
             fingerprint: ("a", "b"),
             source: (None, "t"),
+            data_flow_id: None,
             rotation: None,
+            keys: RowKeys::none(),
             tasks: None,
         };
         assert_eq!(decide(k, false), Resume::Settled);

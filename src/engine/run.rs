@@ -58,6 +58,7 @@ pub async fn run(
         retry_failed,
         goal,
         tasks,
+        stop_tasks,
         ..
     } = settings;
     let options = Arc::new(manifest_options);
@@ -85,6 +86,7 @@ pub async fn run(
     }
     let sq = |e| StoreError::sqlite(&state_path, e);
     let task_nonce = store::tasks::nonce(&conn).map_err(sq)?;
+    let key_salt = store::key_digest::salt(&conn).map_err(sq)?;
     let live = store::task_read::live_kinds(&conn).map_err(sq)?;
     let plan_of_tasks = task_plan(&goal, &tasks, &live);
     let (writer, writer_thread) = Writer::start(conn, &state_path)?;
@@ -118,12 +120,17 @@ pub async fn run(
     let mut pass_times = Vec::new();
     // Rows brought to the goal count in the first pass (the create or the delete).
     let mut goal_done = None;
-    for step in passes(&goal, &tasks, &live) {
+    let steps = passes(&goal, &tasks, &live, stop_tasks);
+    // The passes that did not go through every row: the one a stop cut short, and those after.
+    let kinds: Vec<Pass> = steps.iter().map(Step::pass).collect();
+    let mut passes_left = Vec::new();
+    for (i, step) in steps.into_iter().enumerate() {
         let (op, rotation, pass) = match step {
             Step::Op(op, pass) => (op, None, pass),
             Step::Rotate => {
                 let id = writer.rotation(&manifest_name).await?;
-                let op = Arc::new(RotateOp { rotation: id }) as Arc<dyn Operation>;
+                let salt = key_salt.clone();
+                let op = Arc::new(RotateOp { rotation: id, salt }) as Arc<dyn Operation>;
                 (op, Some(id), Pass::Rotate)
             }
         };
@@ -145,6 +152,7 @@ pub async fn run(
         };
         if Stamp::of(&manifest_path) != stamp {
             end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
+            passes_left = kinds[i..].to_vec();
             break;
         }
         let pass_started = Instant::now();
@@ -164,6 +172,7 @@ pub async fn run(
         end.store_error = end.store_error.or(pass_end.store_error);
         end.stop = pass_end.stop;
         if end.stop.is_some() {
+            passes_left = kinds[i..].to_vec();
             break;
         }
         if let Some(id) = rotation {
@@ -174,6 +183,7 @@ pub async fn run(
     end.totals = totals;
 
     let done = Done {
+        passes_left,
         passes: pass_times,
         tasks: plan_of_tasks,
         manifest: &manifest_path,
@@ -187,6 +197,8 @@ pub async fn run(
 
 /// What the end of a run needs to know.
 struct Done<'a> {
+    /// The passes a stop cut short or kept from starting.
+    passes_left: Vec<Pass>,
     passes: Vec<PassTime>,
     /// The data tasks the run concerns: type, started (else stopped), followed to the end.
     tasks: Vec<(TaskType, bool, bool)>,
@@ -357,6 +369,7 @@ async fn finish(
         passes: ctx.passes,
         skipped: std::mem::take(&mut end.totals.skipped),
         unsettled: end.totals.unsettled,
+        passes_left: ctx.passes_left,
     };
     drop(conn);
     let totals = RunTotals {

@@ -14,6 +14,7 @@ mod json_object;
 mod jsonl_source;
 mod lines;
 mod names;
+pub mod nearby;
 mod open;
 mod options;
 mod paths;

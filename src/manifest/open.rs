@@ -30,6 +30,12 @@ pub(crate) fn open(path: &Path, opts: &ManifestOptions) -> Result<Opened, Manife
         .name
         .clone()
         .unwrap_or_else(|| path.display().to_string());
+    if std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Err(ManifestError::Missing {
+            path: name,
+            near: super::nearby::closest_file(path).map(|p| p.display().to_string()),
+        });
+    }
     let is_csv = match opts.format.or_else(|| Format::of_path(path)) {
         Some(Format::Csv) => true,
         Some(Format::Jsonl) => false,
@@ -61,6 +67,7 @@ pub(crate) fn open(path: &Path, opts: &ManifestOptions) -> Result<Opened, Manife
         place,
         env: opts.env.clone(),
         default_region: opts.default_region.clone(),
+        allow_unknown_region: opts.allow_unknown_region,
         absent: source.absent(),
     };
     Ok(Opened {

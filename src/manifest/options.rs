@@ -40,6 +40,9 @@ pub struct ManifestOptions {
     /// The name problems and errors give the manifest instead of its path: a manifest read from
     /// stdin is read from a temporary copy whose name means nothing to the user.
     pub name: Option<String>,
+    /// Accept a `Region` value that is not in `api::regions` (`--allow-unknown-region`). The
+    /// default region is the caller's to check: it is one value, not one per row.
+    pub allow_unknown_region: bool,
 }
 
 impl ManifestOptions {
@@ -58,12 +61,19 @@ impl ManifestOptions {
             env: Arc::new(env),
             format: None,
             name: None,
+            allow_unknown_region: false,
         }
     }
 
     /// The same options, reading the manifest as `format` whatever its name.
     pub fn with_format(mut self, format: Option<Format>) -> Self {
         self.format = format;
+        self
+    }
+
+    /// The same options, accepting (`true`) a region not in the list of Tencent Cloud regions.
+    pub fn allowing_unknown_regions(mut self, allow: bool) -> Self {
+        self.allow_unknown_region = allow;
         self
     }
 
@@ -80,6 +90,7 @@ impl fmt::Debug for ManifestOptions {
             .field("default_region", &self.default_region)
             .field("format", &self.format)
             .field("name", &self.name)
+            .field("allow_unknown_region", &self.allow_unknown_region)
             .finish_non_exhaustive()
     }
 }

@@ -49,6 +49,14 @@ pub enum ManifestError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// There is no such file.
+    #[error("{path}: no such file{}", .near.as_ref().map(|n| format!("; did you mean {n}?")).unwrap_or_default())]
+    Missing {
+        /// The manifest path as given.
+        path: String,
+        /// A file of the same directory with a close name.
+        near: Option<String>,
+    },
     /// The extension is none of `.csv`, `.jsonl`, `.ndjson`, and no format was given.
     #[error("{path}: unsupported manifest type (expected .csv, .jsonl or .ndjson, or --format csv|jsonl)")]
     UnknownFormat {

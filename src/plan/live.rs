@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::SeedableRng;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -280,7 +279,7 @@ async fn list_one(
     fs: &str,
     pacer: Arc<Pacer>,
 ) -> Result<Vec<DataFlowInfo>, CallError> {
-    let mut rng = rand::rngs::StdRng::from_entropy();
+    let mut rng = rand::make_rng::<rand::rngs::StdRng>();
     let mut attempt = 0;
     loop {
         attempt += 1;

@@ -111,7 +111,7 @@ impl Spilled {
         let mut select = self
             .conn
             .prepare("SELECT fs, count(*) FROM flows GROUP BY fs")?;
-        let rows = select.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = select.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.unsigned_abs())))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -39,7 +39,7 @@ pub const CSV_HEADER: [&str; 23] = [
 ];
 
 /// What `report` is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRequest {
     /// The format.
     pub format: ReportFormat,
@@ -47,6 +47,9 @@ pub struct ReportRequest {
     pub only: Option<RowState>,
     /// For HTML: the run whose calls are charted, instead of the latest.
     pub run: Option<i64>,
+    /// For HTML: the state file, as the page's commands name it when the manifest was read
+    /// from stdin.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 /// Writes the report to `out`.
@@ -62,6 +65,7 @@ pub fn write(
             format,
             only,
             run: None,
+            state_file: None,
         },
         out,
     )
@@ -92,7 +96,11 @@ pub fn write_request(
             w.flush()?;
         }
         ReportFormat::Html => {
-            let opts = html::HtmlOptions { run: req.run, only };
+            let opts = html::HtmlOptions {
+                run: req.run,
+                only,
+                state_file: req.state_file.clone(),
+            };
             html::write(conn, opts, out)?;
         }
     }

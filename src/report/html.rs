@@ -23,12 +23,14 @@ pub const MESSAGE_CAP: usize = 400;
 const STYLE: &str = include_str!("html.css");
 
 /// What the page shows besides what it always shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HtmlOptions {
     /// The run whose calls are charted; by default the latest run that made calls.
     pub run: Option<i64>,
     /// The state of the rows listed in the table of rows; by default `failed`.
     pub only: Option<RowState>,
+    /// The state file, for the commands the page gives when the manifest came from stdin.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 /// Writes the page to `out`.
@@ -63,7 +65,8 @@ pub fn render(conn: &Connection, opts: HtmlOptions) -> Result<String, ReadError>
     html_tables::runs(&runs, charted_id, &mut page);
     html_tables::file_systems(&overview::states_per_file_system(conn)?, &mut page);
     html_tables::error_codes(&overview::error_codes(conn)?, &mut page);
-    html_tables::rows(conn, opts.only.unwrap_or(RowState::Failed), &mut page)?;
+    let only = opts.only.unwrap_or(RowState::Failed);
+    html_tables::rows(conn, only, manifest, opts.state_file.as_deref(), &mut page)?;
     let _ = write!(
         page,
         "<footer>Written by bulkflow {} from its state file. Messages longer than {MESSAGE_CAP} \
@@ -125,18 +128,11 @@ fn rows_summary(conn: &Connection, page: &mut String) -> rusqlite::Result<()> {
         }
     }
     page.push_str("</div>\n");
-    let statuses = read::flow_statuses(conn)?;
-    if !statuses.is_empty() {
-        let list: Vec<String> = statuses
-            .iter()
-            .map(|(s, n)| format!("{} {}", thousands(*n), escape(s)))
-            .collect();
-        let _ = writeln!(
-            page,
-            "<p>Live status of the created flows a listing has seen: {}.</p>",
-            list.join(", ")
-        );
-    }
+    live_status(
+        conn,
+        counts.get(&RowState::Created).copied().unwrap_or(0),
+        page,
+    )?;
     if all > total {
         let _ = writeln!(
             page,
@@ -146,6 +142,54 @@ fn rows_summary(conn: &Connection, page: &mut String) -> rusqlite::Result<()> {
         );
     }
     page.push_str("</section>\n");
+    Ok(())
+}
+
+/// What the listings saw of the created rows' flows: how many of them, which status, and when
+/// last; the rest were not listed since they were created, which says nothing about them.
+fn live_status(conn: &Connection, created: u64, page: &mut String) -> rusqlite::Result<()> {
+    if created == 0 {
+        return Ok(());
+    }
+    let statuses = read::flow_statuses(conn)?;
+    let seen: u64 = statuses.values().sum();
+    let how = "(<code>bulkflow plan</code> or <code>run --wait</code> lists them)";
+    if seen == 0 {
+        let _ = writeln!(
+            page,
+            "<p>Live status: not known; no listing has seen the {} created flows since they \
+             were created {how}.</p>",
+            thousands(created)
+        );
+        return Ok(());
+    }
+    let list: Vec<String> = statuses
+        .iter()
+        .map(|(s, n)| format!("{} {}", thousands(*n), escape(s)))
+        .collect();
+    let last = read::last_listed_ms(conn)?
+        .map(|ms| format!("; the latest listing on {}", when(ms)))
+        .unwrap_or_default();
+    let unseen = created.saturating_sub(seen);
+    let rest = if unseen == 0 {
+        String::new()
+    } else {
+        format!(
+            " The other {} {} not been listed since {} created: {} status is not known here \
+             {how}.",
+            thousands(unseen),
+            if unseen == 1 { "has" } else { "have" },
+            if unseen == 1 { "it was" } else { "they were" },
+            if unseen == 1 { "its" } else { "their" },
+        )
+    };
+    let _ = writeln!(
+        page,
+        "<p>Live status, as listings saw it: {} (the flows of {} of the {} created rows{last}).{rest}</p>",
+        list.join(", "),
+        thousands(seen),
+        thousands(created),
+    );
     Ok(())
 }
 

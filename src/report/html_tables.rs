@@ -27,7 +27,7 @@ pub fn runs(runs: &[RunCalls], charted: Option<i64>, page: &mut String) {
         return;
     }
     page.push_str(
-        "<table>\n<thead><tr><th>Run</th><th>Service</th><th>Started</th><th>Took</th>\
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Run</th><th>Service</th><th>Started</th><th>Took</th>\
          <th class=\"num\">Calls</th><th class=\"num\">Throttled</th>\
          <th class=\"num\">Errors</th><th class=\"num\">Created</th><th>Exit</th></tr></thead>\n\
          <tbody>\n",
@@ -66,7 +66,7 @@ pub fn runs(runs: &[RunCalls], charted: Option<i64>, page: &mut String) {
         page,
         "</tbody>\n<tfoot><tr><td colspan=\"4\">All {} run{}</td><td class=\"num\">{}</td>\
          <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td></td>\
-         </tr></tfoot>\n</table>",
+         </tr></tfoot>\n</table></div>",
         runs.len(),
         plural(runs.len() as u64),
         thousands(sum(|r| r.calls)),
@@ -130,7 +130,7 @@ pub fn file_systems(groups: &[StateGroup], page: &mut String) {
         .into_iter()
         .filter(|s| matches!(s, RowState::Created | RowState::Failed) || totals.contains_key(s))
         .collect();
-    page.push_str("<table>\n<thead><tr><th>Region</th><th>File system</th>");
+    page.push_str("<div class=\"scroll\"><table>\n<thead><tr><th>Region</th><th>File system</th>");
     for s in &states {
         let _ = write!(page, "<th class=\"num\">{s}</th>");
     }
@@ -160,7 +160,7 @@ pub fn file_systems(groups: &[StateGroup], page: &mut String) {
     }
     page.push_str("</tbody>\n<tfoot><tr><td colspan=\"2\">All file systems</td>");
     line(page, &totals);
-    page.push_str("</tfoot>\n</table>\n");
+    page.push_str("</tfoot>\n</table></div>\n");
     if groups.len() > ROW_CAP {
         let _ = writeln!(
             page,
@@ -179,7 +179,7 @@ pub fn error_codes(codes: &[CodeCount], page: &mut String) {
         return;
     }
     page.push_str(
-        "<table>\n<thead><tr><th>Code</th><th>Class</th><th class=\"num\">Calls</th>\
+        "<div class=\"scroll\"><table>\n<thead><tr><th>Code</th><th>Class</th><th class=\"num\">Calls</th>\
          <th class=\"num\">Rows failed</th><th>Example message</th></tr></thead>\n<tbody>\n",
     );
     for c in codes.iter().take(CODE_CAP) {
@@ -212,7 +212,7 @@ pub fn error_codes(codes: &[CodeCount], page: &mut String) {
             thousands(c.failed_rows),
         );
     }
-    page.push_str("</tbody>\n</table>\n");
+    page.push_str("</tbody>\n</table></div>\n");
     if codes.len() > CODE_CAP {
         let _ = writeln!(
             page,
@@ -225,7 +225,15 @@ pub fn error_codes(codes: &[CodeCount], page: &mut String) {
 
 /// The rows in `state` (those that left the manifest last), at most [`ROW_CAP`]; a column no
 /// listed row has a value in is left out.
-pub fn rows(conn: &Connection, state: RowState, page: &mut String) -> Result<(), ReadError> {
+/// `manifest` is the last run's, as it named it: the overflow note's command names it (or the
+/// state file, for a manifest read from stdin).
+pub fn rows(
+    conn: &Connection,
+    state: RowState,
+    manifest: &str,
+    state_file: Option<&std::path::Path>,
+    page: &mut String,
+) -> Result<(), ReadError> {
     let mut listed: Vec<ReportRow> = Vec::new();
     let mut n: u64 = 0;
     read::for_each_row(conn, Some(state), |r| {
@@ -263,7 +271,10 @@ pub fn rows(conn: &Connection, state: RowState, page: &mut String) -> Result<(),
         ("path", "Target path", |r| escape(&r.target_path)),
         ("", "Name", |r| escape(&r.data_flow_name)),
         ("id", "Data flow", |r| code(&r.data_flow_id)),
-        ("num", "Attempts", |r| r.attempts.to_string()),
+        ("num", "Calls", |r| match r.attempts {
+            0 => NO_CALL.to_owned(),
+            n => n.to_string(),
+        }),
         ("code", "Error code", |r| code(&r.error_code)),
         ("msg", "Message", |r| escape_capped(&r.error_message)),
         ("rid", "Request id", |r| escape(&r.request_id)),
@@ -282,7 +293,7 @@ pub fn rows(conn: &Connection, state: RowState, page: &mut String) -> Result<(),
         .filter(|(i, _)| !listed.iter().all(|r| blank(r, *i)))
         .map(|(_, c)| c)
         .collect();
-    page.push_str("<table class=\"rows\">\n<thead><tr>");
+    page.push_str("<div class=\"scroll\"><table class=\"rows\">\n<thead><tr>");
     for (class, head, _) in &shown {
         let _ = write!(page, "<th class=\"{class}\">{head}</th>");
     }
@@ -294,17 +305,51 @@ pub fn rows(conn: &Connection, state: RowState, page: &mut String) -> Result<(),
         }
         page.push_str("</tr>\n");
     }
-    page.push_str("</tbody>\n</table>\n");
+    page.push_str("</tbody>\n</table></div>\n");
+    let all = report_command(manifest, state_file, state);
+    notes(&listed, n, &all, page);
+    page.push_str("</section>\n");
+    Ok(())
+}
+
+/// The notes under the table of rows: what `none` calls means, when a row has it, and how to
+/// list the rows past the cap (`all`, a command).
+fn notes(listed: &[ReportRow], n: u64, all: &str, page: &mut String) {
+    if listed.iter().any(|r| r.attempts == 0) {
+        page.push_str(
+            "<p class=\"note\">Calls: those made for the row, over all runs; <em>none</em>: the \
+             row was settled without a call of its own (another row's answer said that its file \
+             system takes no flows, or a listing settled it).</p>\n",
+        );
+    }
     if n > ROW_CAP as u64 {
         let _ = writeln!(
             page,
-            "<p class=\"note\">And {} more: <code>bulkflow report MANIFEST --only {state}</code> \
-             lists them all.</p>",
-            thousands(n - ROW_CAP as u64)
+            "<p class=\"note\">And {} more: <code>{}</code> lists them all.</p>",
+            thousands(n - ROW_CAP as u64),
+            escape(all)
         );
     }
-    page.push_str("</section>\n");
-    Ok(())
+}
+
+/// What a row with no call of its own shows in the Calls column.
+const NO_CALL: &str = "<span class=\"none\">none</span>";
+
+/// The command that lists every row in `state`: `bulkflow report MANIFEST --only STATE` with the
+/// manifest the last run named; a manifest read from stdin has no name to give, so the state
+/// file is asked for.
+fn report_command(manifest: &str, state_file: Option<&std::path::Path>, state: RowState) -> String {
+    use crate::settings::resume::shell_word;
+    let stdin = manifest.is_empty()
+        || std::path::Path::new(manifest)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(".bulkflow-stdin-"));
+    let source = match state_file {
+        Some(f) if stdin => format!("--state {}", shell_word(&f.display().to_string())),
+        _ => shell_word(manifest),
+    };
+    format!("bulkflow report {source} --only {state}")
 }
 
 fn code(s: &str) -> String {

@@ -224,7 +224,7 @@ fn the_counts_add_up_and_the_rows_are_capped() {
     assert!(p.contains("<td>#2 <span class=\"tag\">charted</span></td>"));
     assert!(p.contains("<td>#1</td>"));
     assert!(p.contains("<h2>Failed rows <span class=\"count\">1,005</span></h2>"));
-    assert!(p.contains("And 5 more: <code>bulkflow report MANIFEST --only failed</code>"));
+    assert!(p.contains("And 5 more: <code>bulkflow report flows.csv --only failed</code>"));
     let rows = &p[p.find("<section id=\"rows\">").expect("rows")..];
     assert_eq!(rows.matches("<tr>").count(), ROW_CAP + 1);
     // Run #2: 1,035 calls, 1,005 errors; run #1: 30 throttled.
@@ -241,6 +241,7 @@ fn the_counts_add_up_and_the_rows_are_capped() {
         HtmlOptions {
             run: Some(1),
             only: Some(RowState::Created),
+            state_file: None,
         },
     );
     assert!(p.contains("<h2>Calls per second, run #1</h2>"));
@@ -252,7 +253,95 @@ fn the_counts_add_up_and_the_rows_are_capped() {
         HtmlOptions {
             run: Some(7),
             only: None,
+            state_file: None,
         },
     );
     assert!(p.contains("Run #7 is not in this state file."));
+}
+
+#[test]
+fn the_overflow_note_names_the_manifest_or_for_stdin_the_state_file() {
+    let (_dir, conn) = state();
+    add_run(&conn, 1, "/srv/m/.bulkflow-stdin-Ab12Cd.csv", "remote");
+    for line in 0..(ROW_CAP as i64 + 1) {
+        add_flow(&conn, line + 2, "cfs-b", "failed", "Bad.Thing", "it is bad");
+    }
+    let p = page(
+        &conn,
+        HtmlOptions {
+            state_file: Some("/srv/m/my state.db".into()),
+            ..HtmlOptions::default()
+        },
+    );
+    assert!(
+        p.contains("And 1 more: <code>bulkflow report --state &#39;/srv/m/my state.db&#39; --only failed</code>"),
+        "{p}"
+    );
+    assert!(!p.contains("MANIFEST"));
+}
+
+#[test]
+fn live_status_says_how_many_flows_were_listed_and_when() {
+    let (_dir, conn) = state();
+    add_run(&conn, 1, "flows.csv", "remote");
+    for line in 0..30i64 {
+        let f = add_flow(&conn, line + 2, "cfs-a", "created", "", "");
+        if line < 3 {
+            conn.execute(
+                "UPDATE flows SET flow_status = 'available', flow_status_at_ms = ?2 WHERE id = ?1",
+                params![f, 1_700_000_000_000i64 + line * 1000],
+            )
+            .expect("status");
+        }
+    }
+    let p = page(&conn, HtmlOptions::default());
+    assert!(
+        p.contains(
+            "Live status, as listings saw it: 3 available (the flows of 3 of the 30 created rows; \
+             the latest listing on 2023-11-14 22:13:22 UTC). The other 27 have not been listed \
+             since they were created: their status is not known here"
+        ),
+        "{p}"
+    );
+    conn.execute("UPDATE flows SET flow_status = NULL", [])
+        .expect("none");
+    let p = page(&conn, HtmlOptions::default());
+    assert!(
+        p.contains("Live status: not known; no listing has seen the 30 created flows"),
+        "{p}"
+    );
+}
+
+#[test]
+fn a_row_settled_without_a_call_shows_none_not_zero_attempts() {
+    let (_dir, conn) = state();
+    add_run(&conn, 1, "flows.csv", "remote");
+    let sent = add_flow(
+        &conn,
+        2,
+        "cfs-x",
+        "failed",
+        "ResourceNotFound.FileSystemNotFound",
+        "m",
+    );
+    conn.execute("UPDATE flows SET attempts = 1 WHERE id = ?1", [sent])
+        .expect("attempts");
+    add_flow(
+        &conn,
+        3,
+        "cfs-x",
+        "failed",
+        "ResourceNotFound.FileSystemNotFound",
+        "m",
+    );
+    let p = page(&conn, HtmlOptions::default());
+    let rows = &p[p.find("<section id=\"rows\">").expect("rows")..];
+    assert!(rows.contains("<th class=\"num\">Calls</th>"), "{rows}");
+    assert!(!rows.contains("Attempts"), "{rows}");
+    assert!(rows.contains("<td class=\"num\">1</td>"), "{rows}");
+    assert!(
+        rows.contains("<td class=\"num\"><span class=\"none\">none</span></td>"),
+        "{rows}"
+    );
+    assert!(rows.contains("settled without a call of its own"), "{rows}");
 }

@@ -1,6 +1,9 @@
 //! `--metrics-file PATH`: the run's figures in the Prometheus text exposition format, for
 //! node_exporter's textfile collector. Rewritten atomically (beside, then renamed, so the
-//! collector never reads half a file) once a minute during the run and once at its end.
+//! collector never reads half a file) when the run has taken its state file, once a minute
+//! during the run and once at its end. Every series carries the labels `manifest` and
+//! `state_file` (absolute paths), so that two jobs writing into one textfile directory publish
+//! series of their own.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,6 +59,8 @@ pub struct Snapshot {
     /// The exit code of the last run that ended, and when it ended (unix seconds): this run's
     /// at its end, the previous run's (as the file said) during it.
     pub last_exit: Option<(i32, i64)>,
+    /// The labels of every series, in order: name and value (escaped when rendered).
+    pub labels: Vec<(&'static str, String)>,
 }
 
 impl Snapshot {
@@ -79,6 +84,7 @@ impl Snapshot {
             running: true,
             started,
             last_exit,
+            labels: Vec::new(),
         }
     }
 
@@ -91,6 +97,35 @@ impl Snapshot {
     }
 }
 
+/// A label value as the text format writes it: backslash, double quote and line feed escaped.
+pub fn escape_label(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `{a="x",b="y"}` of the series' own labels and the file's; empty when there are none.
+fn label_set(own: &[(&str, &str)], common: &[(&'static str, String)]) -> String {
+    let all: Vec<String> = own
+        .iter()
+        .map(|(k, v)| (*k, *v))
+        .chain(common.iter().map(|(k, v)| (*k, v.as_str())))
+        .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
+        .collect();
+    if all.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", all.join(","))
+    }
+}
+
 /// One metric: name, type, help, and its samples (label set, value).
 fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(String, String)]) {
     out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
@@ -99,17 +134,18 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(Stri
     }
 }
 
-fn one(v: impl ToString) -> Vec<(String, String)> {
-    vec![(String::new(), v.to_string())]
-}
-
 /// The file's text: `# HELP` and `# TYPE` lines, then the samples, every name `bulkflow_`.
 pub fn render(s: &Snapshot) -> String {
     let mut out = String::new();
     let rows: Vec<(String, String)> = STATES
         .iter()
         .zip(s.rows)
-        .map(|(st, n)| (format!("{{state=\"{}\"}}", st.as_str()), n.to_string()))
+        .map(|(st, n)| {
+            (
+                label_set(&[("state", st.as_str())], &s.labels),
+                n.to_string(),
+            )
+        })
         .collect();
     metric(
         &mut out,
@@ -118,100 +154,116 @@ pub fn render(s: &Snapshot) -> String {
         "Rows of the manifest per state (during a run: as its current pass has them).",
         &rows,
     );
-    metric(
-        &mut out,
-        "bulkflow_manifest_rows",
-        "gauge",
-        "Rows in the manifest.",
-        &one(s.total),
-    );
-    metric(
-        &mut out,
-        "bulkflow_calls_total",
-        "counter",
-        "Calls sent by this run (creates, deletes, modifies; listings apart).",
-        &one(s.calls),
-    );
-    metric(
-        &mut out,
-        "bulkflow_throttled_calls_total",
-        "counter",
-        "Calls of this run the API throttled.",
-        &one(s.throttled),
-    );
-    metric(
-        &mut out,
-        "bulkflow_retries_total",
-        "counter",
-        "Times this run set a row to retrying (to be sent again after a transient failure).",
-        &one(s.retries),
-    );
-    metric(
-        &mut out,
-        "bulkflow_listings_total",
-        "counter",
-        "DescribeDataFlow listings of a file system by this run.",
-        &one(s.listings),
-    );
-    metric(
-        &mut out,
-        "bulkflow_listing_failures_total",
-        "counter",
-        "Listings of this run that failed.",
-        &one(s.listing_failures),
-    );
-    metric(
-        &mut out,
-        "bulkflow_running",
-        "gauge",
-        "1 while the run is going, 0 once it has ended.",
-        &one(u8::from(s.running)),
-    );
-    metric(
-        &mut out,
-        "bulkflow_run_start_time_seconds",
-        "gauge",
-        "When the run started, in unix seconds.",
-        &one(s.started),
-    );
+    // Every other metric has one sample: (name, type, help, value).
+    let mut single: Vec<(&str, &str, &str, String)> = vec![
+        (
+            "bulkflow_manifest_rows",
+            "gauge",
+            "Rows in the manifest.",
+            s.total.to_string(),
+        ),
+        (
+            "bulkflow_calls_total",
+            "counter",
+            "Calls sent by this run (creates, deletes, modifies; listings apart).",
+            s.calls.to_string(),
+        ),
+        (
+            "bulkflow_throttled_calls_total",
+            "counter",
+            "Calls of this run the API throttled.",
+            s.throttled.to_string(),
+        ),
+        (
+            "bulkflow_retries_total",
+            "counter",
+            "Times this run set a row to retrying (to be sent again after a transient failure).",
+            s.retries.to_string(),
+        ),
+        (
+            "bulkflow_listings_total",
+            "counter",
+            "DescribeDataFlow listings of a file system by this run.",
+            s.listings.to_string(),
+        ),
+        (
+            "bulkflow_listing_failures_total",
+            "counter",
+            "Listings of this run that failed.",
+            s.listing_failures.to_string(),
+        ),
+        (
+            "bulkflow_running",
+            "gauge",
+            "1 while the run is going, 0 once it has ended.",
+            u8::from(s.running).to_string(),
+        ),
+        (
+            "bulkflow_run_start_time_seconds",
+            "gauge",
+            "When the run started, in unix seconds.",
+            s.started.to_string(),
+        ),
+    ];
     if let Some((code, end)) = s.last_exit {
-        metric(&mut out, "bulkflow_last_exit_code", "gauge", "Exit code of the last run that ended (0 done, 1 rows failed, 2 usage, 3 fatal, 4 interrupted, 5 state file).", &one(code));
-        metric(
-            &mut out,
+        single.push(("bulkflow_last_exit_code", "gauge", "Exit code of the last run that ended (0 done, 1 rows failed, 2 usage, 3 fatal, 4 interrupted, 5 state file).", code.to_string()));
+        single.push((
             "bulkflow_last_end_time_seconds",
             "gauge",
             "When the last run ended, in unix seconds.",
-            &one(end),
+            end.to_string(),
+        ));
+    }
+    for (name, kind, help, value) in single {
+        metric(
+            &mut out,
+            name,
+            kind,
+            help,
+            &[(label_set(&[], &s.labels), value)],
         );
     }
     out
 }
 
-/// The exit code and end time an earlier run left in `text` (a metrics file it wrote).
+/// The exit code and end time an earlier run left in `text` (a metrics file it wrote, with or
+/// without labels).
 pub fn previous_exit(text: &str) -> Option<(i32, i64)> {
     let value = |name: &str| {
         text.lines()
-            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .find(|l| {
+                l.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with([' ', '{']))
+            })
+            .and_then(|l| l.rsplit(' ').next())
             .and_then(|v| v.trim().parse::<i64>().ok())
     };
     let code = i32::try_from(value("bulkflow_last_exit_code")?).ok()?;
     Some((code, value("bulkflow_last_end_time_seconds")?))
 }
 
-/// The metrics file of one run: where, since when, and what the last finished run left there.
+/// The metrics file of one run: where, since when, its labels, what the state file held when
+/// the run started, and what the last finished run left there.
 #[derive(Debug)]
 pub struct MetricsFile {
     path: PathBuf,
     started: i64,
     last_exit: Option<(i32, i64)>,
+    labels: Vec<(&'static str, String)>,
+    /// Rows per state (in [`STATES`] order) and their total, as the state file held them
+    /// before the run: the figures of the first write, and of a run that ends without any.
+    baseline: Option<([u64; 6], u64)>,
+    /// Whether the file was written during this run yet.
+    written: bool,
     /// A failed write is reported once, not every minute.
     warned: bool,
 }
 
 impl MetricsFile {
-    /// The file at `path` for a run that starts now; the previous run's exit code is read back
-    /// from it (the first 64 KiB), so that it stays in the file while this run goes.
-    pub fn new(path: &Path) -> MetricsFile {
+    /// The file at `path` for a run that starts now, its series labelled `labels`; the previous
+    /// run's exit code is read back from it (the first 64 KiB), so that it stays in the file
+    /// while this run goes.
+    pub fn new(path: &Path, labels: Vec<(&'static str, String)>) -> MetricsFile {
         let mut text = String::new();
         if let Ok(f) = std::fs::File::open(path) {
             use std::io::Read;
@@ -221,13 +273,44 @@ impl MetricsFile {
             path: path.to_owned(),
             started: crate::store::now_ms().div_euclid(1000),
             last_exit: previous_exit(&text),
+            labels,
+            baseline: None,
+            written: false,
             warned: false,
         }
     }
 
+    /// Rows per state as the state file holds them before the run (`count`), and their total.
+    pub fn set_baseline(&mut self, count: impl Fn(RowState) -> u64, total: u64) {
+        let mut rows = [0; 6];
+        for (slot, state) in rows.iter_mut().zip(STATES) {
+            *slot = count(state);
+        }
+        self.baseline = Some((rows, total));
+    }
+
     /// The figures of the run so far.
     pub fn running(&self, t: &Tally) -> Snapshot {
-        Snapshot::running(t, self.started, self.last_exit)
+        Snapshot {
+            labels: self.labels.clone(),
+            ..Snapshot::running(t, self.started, self.last_exit)
+        }
+    }
+
+    /// The figures of a run that has just taken its state file: the rows as the state file
+    /// held them, no call yet.
+    pub fn starting(&self) -> Snapshot {
+        let mut s = self.running(&Tally::default());
+        if let Some((rows, total)) = self.baseline {
+            s.rows = rows;
+            s.total = total;
+        }
+        s
+    }
+
+    /// Whether the file was written during this run yet.
+    pub fn written(&self) -> bool {
+        self.written
     }
 
     /// The figures at the end of the run, which ended now with `code`.
@@ -240,10 +323,21 @@ impl MetricsFile {
         }
     }
 
+    /// The figures of a run that ended with `code` before it had any: the state file's.
+    pub fn ended_early(&self, code: i32) -> Snapshot {
+        let end = crate::store::now_ms().div_euclid(1000);
+        Snapshot {
+            running: false,
+            last_exit: Some((code, end)),
+            ..self.starting()
+        }
+    }
+
     /// Writes `s`; a failure is a warning (once), never the end of the run.
     pub fn write(&mut self, s: &Snapshot) {
         let text = render(s);
         let result = write_atomically(&self.path, |f| f.write_all(text.as_bytes()));
+        self.written = true;
         tracing::debug!(
             running = s.running,
             ok = result.is_ok(),
@@ -271,5 +365,29 @@ mod tests {
         assert_eq!(previous_exit(&render(&Snapshot::default())), None);
         assert_eq!(previous_exit("bulkflow_last_exit_code x\n"), None);
         assert_eq!(previous_exit("\u{0}\u{ff}garbage"), None);
+        let labelled = Snapshot {
+            last_exit: Some((3, 17)),
+            labels: vec![("manifest", "/srv/my flows.csv".into())],
+            ..Snapshot::default()
+        };
+        assert_eq!(previous_exit(&render(&labelled)), Some((3, 17)));
+    }
+
+    #[test]
+    fn label_values_are_escaped_as_the_text_format_says() {
+        assert_eq!(escape_label(r#"a\b"c"#), r#"a\\b\"c"#);
+        assert_eq!(escape_label("x\ny"), "x\\ny");
+        let s = Snapshot {
+            labels: vec![("manifest", "q\"\n".into()), ("state_file", "s".into())],
+            ..Snapshot::default()
+        };
+        let text = render(&s);
+        assert!(
+            text.contains(
+                "bulkflow_rows{state=\"pending\",manifest=\"q\\\"\\n\",state_file=\"s\"} 0\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("bulkflow_calls_total{manifest="), "{text}");
     }
 }

@@ -46,12 +46,13 @@ pub struct Consumer {
     pub metrics: Option<MetricsFile>,
 }
 
-/// What the consumer leaves when the events end: the figures, and the metrics file for its last
-/// write.
+/// What the consumer leaves when the events end: the figures, the metrics file for its last
+/// write, and whether the run got as far as its first pass (it had taken its state file).
 #[derive(Debug)]
 pub struct Consumed {
     pub tally: Tally,
     pub metrics: Option<MetricsFile>,
+    pub started: bool,
 }
 
 /// The plain line: `bulkflow: {tally line}` as text; as JSON, an `INFO` object with the figures
@@ -70,7 +71,8 @@ fn plain_line(tally: &mut Tally, now: Instant) -> Diag {
         .field("retrying", tally.retrying)
         .field("unknown", tally.unknown)
         .field("rows_per_s", (rate * 10.0).round() / 10.0);
-    if let Some(eta) = tally.eta(rate) {
+    // Seconds, a number a script can compare; the text line says it as `ETA 3m05s`.
+    if let Some(eta) = tally.eta_secs(rate) {
         d = d.field("eta", eta);
     }
     if let Some(f) = &tally.tasks.figures {
@@ -115,6 +117,28 @@ fn figures(tally: &mut Tally, now: Instant, started: Instant, frame: usize) -> F
     }
 }
 
+/// The bar, drawn whole by `bar::line` (which fits it to the terminal's width), with log lines
+/// printed around it.
+fn new_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
+    bar.set_style(
+        ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    logging::set_bar(Some(bar.clone()));
+    bar
+}
+
+/// The engine planned its first pass, so it holds the state file: the metrics file is written
+/// now, with the rows as the state file held them, and next a whole interval later (not at once
+/// for the ticks missed meanwhile).
+fn run_started(metrics: Option<&mut MetricsFile>, tick: &mut tokio::time::Interval) {
+    if let Some(m) = metrics {
+        let s = m.starting();
+        m.write(&s);
+        tick.reset();
+    }
+}
+
 /// Consumes events until the engine drops its sink.
 pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed {
     let Consumer {
@@ -124,15 +148,7 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
     } = c;
     let started = Instant::now();
     let mut tally = Tally::default();
-    let bar = (display == Display::Bar).then(|| {
-        // The whole line is drawn by `bar::line`, which fits it to the terminal's width.
-        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(10));
-        bar.set_style(
-            ProgressStyle::with_template("{msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        logging::set_bar(Some(bar.clone()));
-        bar
-    });
+    let bar = (display == Display::Bar).then(new_bar);
     let mut tick = tokio::time::interval(if bar.is_some() {
         Duration::from_millis(200)
     } else {
@@ -142,11 +158,20 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
     let mut metrics_tick = tokio::time::interval(metrics_every());
     metrics_tick.tick().await;
     let mut frame = 0usize;
+    let mut started_run = false;
+    let mut said_http = false;
     loop {
         tokio::select! {
             e = rx.recv() => {
                 let Some(e) = e else { break };
+                if matches!(e, Event::Planned { .. }) && !started_run {
+                    started_run = true;
+                    run_started(metrics.as_mut(), &mut metrics_tick);
+                }
                 tally.apply(&e, Instant::now());
+                if !said_http {
+                    said_http = warn_http_status(&e);
+                }
                 log_event(&e);
             }
             _ = tick.tick() => {
@@ -161,7 +186,8 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
                     _ => {}
                 }
             }
-            _ = metrics_tick.tick(), if metrics.is_some() => {
+            // Not before the run holds its state file: a run refused it never writes.
+            _ = metrics_tick.tick(), if metrics.is_some() && started_run => {
                 if let Some(m) = metrics.as_mut() {
                     let s = m.running(&tally);
                     m.write(&s);
@@ -175,7 +201,35 @@ pub async fn consume(mut rx: UnboundedReceiver<Event>, c: Consumer) -> Consumed 
     } else if display == Display::Plain && tally.total > 0 {
         diag::emit(&plain_line(&mut tally, Instant::now()));
     }
-    Consumed { tally, metrics }
+    Consumed {
+        tally,
+        metrics,
+        started: started_run,
+    }
+}
+
+/// Says at once, on the first answer that is an HTTP error without the API's answer (a
+/// gateway's or another server's error page), what it means: the rows wait for a listing, which
+/// meets the same answer, and without this line the run would say nothing until it gives up.
+/// True when it said so.
+fn warn_http_status(e: &Event) -> bool {
+    let error = match e {
+        Event::Listing {
+            error: Some(err), ..
+        } if err.code == crate::api::client::codes::HTTP_STATUS => &err.message,
+        Event::Row(r)
+            if r.error_code.as_deref() == Some(crate::api::client::codes::HTTP_STATUS) =>
+        {
+            r.error_message.as_deref().unwrap_or("")
+        }
+        _ => return false,
+    };
+    diag::warn(format_args!(
+        "the endpoint answered {error} bulkflow keeps trying for a while (a call without an \
+         answer is settled by listing the file system before anything is sent again), then \
+         ends with exit 4; -v shows every answer"
+    ));
+    true
 }
 
 fn log_event(e: &Event) {
@@ -184,6 +238,7 @@ fn log_event(e: &Event) {
         Event::Row(r) if r.error_code.as_deref() == Some(crate::engine::resume::DRIFT) => {
             tracing::warn!(
                 line = r.line,
+                state = r.state.as_str(),
                 file_system_id = %r.file_system_id,
                 target_path = %r.target_path,
                 error_code = r.error_code.as_deref(),
@@ -194,6 +249,7 @@ fn log_event(e: &Event) {
         }
         Event::Row(r) if r.state == RowState::Failed && !r.earlier => tracing::warn!(
             line = r.line,
+            state = r.state.as_str(),
             file_system_id = %r.file_system_id,
             target_path = %r.target_path,
             error_code = r.error_code.as_deref(),
@@ -204,6 +260,7 @@ fn log_event(e: &Event) {
         ),
         Event::Row(r) if !r.earlier => tracing::debug!(
             line = r.line,
+            state = r.state.as_str(),
             file_system_id = %r.file_system_id,
             target_path = %r.target_path,
             error_code = r.error_code.as_deref(),
@@ -256,16 +313,21 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_metrics_file_is_rewritten_while_the_run_goes() {
+    async fn the_metrics_file_is_written_when_the_run_starts_and_while_it_goes() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("bulkflow.prom");
         let (tx, rx) = unbounded_channel();
+        let mut metrics = MetricsFile::new(&path, Vec::new());
+        // The state file held 480 created rows of 500 before the run.
+        metrics.set_baseline(|s| if s == RowState::Created { 480 } else { 0 }, 500);
         let consumer = Consumer {
             display: Display::Nothing,
             color: false,
-            metrics: Some(MetricsFile::new(&path)),
+            metrics: Some(metrics),
         };
         let task = tokio::spawn(consume(rx, consumer));
+        tokio::time::sleep(METRICS_EVERY * 2).await;
+        assert!(!path.exists(), "written before the run took its state file");
         for e in [
             Event::Planned {
                 total: 3,
@@ -276,8 +338,16 @@ mod tests {
         ] {
             tx.send(e).expect("send");
         }
-        tokio::time::sleep(METRICS_EVERY / 2).await;
-        assert!(!path.exists(), "written before a minute passed");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let text = std::fs::read_to_string(&path).expect("a write at the start");
+        for line in [
+            "bulkflow_running 1",
+            "bulkflow_rows{state=\"created\"} 480",
+            "bulkflow_manifest_rows 500",
+            "bulkflow_calls_total 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} not in:\n{text}");
+        }
         tokio::time::sleep(METRICS_EVERY).await;
         let text = std::fs::read_to_string(&path).expect("a write during the run");
         assert!(text.contains("\nbulkflow_running 1\n"), "{text}");
@@ -293,6 +363,7 @@ mod tests {
         drop(tx);
         let consumed = task.await.expect("the consumer ends with the events");
         assert_eq!(consumed.tally.created, 2);
+        assert!(consumed.started);
         assert!(consumed.metrics.is_some());
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 use rusqlite::Connection;
 use serde_json::json;
 
+use super::json_log::rfc3339_utc;
 use crate::api::sign::utc_datetime;
 use crate::api::tasks::TaskType;
 use crate::store::read::{self, RotationInfo, RunInfo};
@@ -165,13 +166,20 @@ impl Status {
             "counts": counts,
             "left_manifest": self.left_manifest,
             "flow_status": self.flow_statuses,
-            "last_rotation": self.last_rotation,
+            "last_rotation": self.last_rotation.as_ref().map(|r| {
+                let mut v = json!(r);
+                v["started_at"] = json!(rfc3339_utc(r.started_at_ms));
+                v["finished_at"] = json!(r.finished_at_ms.map(rfc3339_utc));
+                v
+            }),
             "drifted": self.drifted,
             "tasks": super::task_status::json(&self.tasks),
             "last_run": self.last_run.as_ref().map(|r| json!({
                 "id": r.id,
                 "started_at_ms": r.started_at_ms,
                 "finished_at_ms": r.finished_at_ms,
+                "started_at": rfc3339_utc(r.started_at_ms),
+                "finished_at": r.finished_at_ms.map(rfc3339_utc),
                 "manifest": r.manifest,
                 "manifest_rows": r.manifest_rows,
                 "calls": if r.finished_at_ms.is_some() { r.calls } else { self.last_run_calls },

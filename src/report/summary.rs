@@ -1,35 +1,12 @@
 //! The paragraph `run` ends with.
 
 use std::fmt::Write;
-use std::path::Path;
 
 use crate::api::CredentialProvider;
 use crate::engine::{RunSummary, StopReason};
+use crate::settings::resume::shell_word;
+use crate::settings::Resume;
 use crate::store::RowState;
-
-/// The command that picks the run up again.
-pub fn resume_command(manifest: &Path, state: &Path, default_state: &Path) -> String {
-    let mut cmd = format!(
-        "bulkflow run {}",
-        shell_word(&manifest.display().to_string())
-    );
-    if state != default_state {
-        let _ = write!(cmd, " --state {}", shell_word(&state.display().to_string()));
-    }
-    cmd
-}
-
-/// `s` as one word for a POSIX shell: as it is when it is plain, else in single quotes.
-pub fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
 
 /// The line after the summary for temporary credentials: how often they were refreshed during
 /// the run. `None` for fixed keys, which are never refreshed.
@@ -43,7 +20,7 @@ pub fn credentials_line(creds: &CredentialProvider) -> Option<String> {
 
 /// Counts, time, rate, failures by code, and what to do next. `resume` is the command that
 /// resumes this run.
-pub fn render(s: &RunSummary, resume: &str) -> String {
+pub fn render(s: &RunSummary, resume: &Resume) -> String {
     let n = |st| s.counts.get(&st).copied().unwrap_or(0);
     if s.goal == RowState::Deleted {
         return render_delete(s, resume);
@@ -74,53 +51,75 @@ pub fn render(s: &RunSummary, resume: &str) -> String {
         secs,
         s.throttled,
     );
-    if !s.failures.is_empty() {
-        let _ = write!(out, " Failed: {}.", failures(s));
-    }
-    match s.stop.as_ref() {
-        Some((StopReason::Fatal, detail)) => {
-            let _ = write!(out, " Stopped: {detail}. Fix it, then resume: {resume}");
-        }
-        Some((StopReason::Interrupted | StopReason::MaxRuntime, detail)) => {
-            let _ = write!(out, " Stopped early ({detail}). Resume: {resume}");
-        }
-        Some((_, detail)) => {
-            let _ = write!(out, " Stopped: {detail}.");
-        }
-        None if n(RowState::Unknown) + n(RowState::Pending) + n(RowState::Retrying) > 0 => {
-            let _ = write!(out, " Some rows are not settled; resume: {resume}");
-        }
-        None if n(RowState::Failed) > 0 => {
-            // A manifest read from stdin has no file to name: its state file has.
-            let source = if s.manifest.as_os_str() == "-" {
-                format!(
-                    "--state {}",
-                    shell_word(&s.state_file.display().to_string())
-                )
-            } else {
-                shell_word(&s.manifest.display().to_string())
-            };
-            let _ = write!(
-                out,
-                " Details: bulkflow report {source} --only failed. After fixing the manifest rows, run again; \
-                 to retry failures without edits: {resume} --retry-failed",
-            );
-        }
-        None => {}
-    }
-    if s.waiting > 0 {
-        let _ = write!(
-            out,
-            " {} flows were not yet available when --wait gave up; run again to keep waiting: {resume} --wait",
-            s.waiting
-        );
-    }
+    // What the run did comes first; the command to paste, if any, ends the paragraph.
+    out.push_str(&passes(s));
     if let Some(tasks) =
         super::task_summary::render(s, &shell_word(&s.manifest.display().to_string()))
     {
         let _ = write!(out, " {tasks}");
     }
-    out.push_str(&passes(s));
+    if !s.failures.is_empty() {
+        let _ = write!(out, " Failed: {}.", failures(s));
+    }
+    out.push_str(&next_steps(s, resume));
+    out
+}
+
+/// What to do next, for a create run: resume, retry failures, keep waiting. A command ends
+/// the text, so that the line can be pasted from where it starts.
+fn next_steps(s: &RunSummary, resume: &Resume) -> String {
+    let n = |st| s.counts.get(&st).copied().unwrap_or(0);
+    let mut out = String::new();
+    let waiting = (s.waiting > 0).then(|| {
+        format!(
+            " {} flows were not yet available when --wait gave up.",
+            s.waiting
+        )
+    });
+    let unsettled = n(RowState::Unknown) + n(RowState::Pending) + n(RowState::Retrying) > 0;
+    match s.stop.as_ref() {
+        Some((StopReason::Fatal, detail)) => {
+            out.push_str(&waiting.unwrap_or_default());
+            let _ = write!(out, " Stopped: {detail}. Fix it, then resume: {resume}");
+        }
+        Some((StopReason::Interrupted | StopReason::MaxRuntime, detail)) => {
+            out.push_str(&waiting.unwrap_or_default());
+            let _ = write!(out, " Stopped early ({detail}). Resume: {resume}");
+        }
+        Some((_, detail)) => {
+            let _ = write!(out, " Stopped: {detail}.");
+            out.push_str(&waiting.unwrap_or_default());
+        }
+        None if unsettled => {
+            out.push_str(&waiting.unwrap_or_default());
+            let _ = write!(out, " Some rows are not settled; resume: {resume}");
+        }
+        None => {
+            if n(RowState::Failed) > 0 {
+                let _ = write!(
+                    out,
+                    " Details: bulkflow report {} --only failed. After fixing the manifest rows, run again",
+                    report_source(s)
+                );
+                if waiting.is_some() {
+                    out.push_str("; to retry failures without edits, add --retry-failed.");
+                } else {
+                    let _ = write!(
+                        out,
+                        "; to retry failures without edits: {}",
+                        resume.with("--retry-failed")
+                    );
+                }
+            }
+            if let Some(w) = waiting {
+                let _ = write!(
+                    out,
+                    "{w} Run again to keep waiting: {}",
+                    resume.with("--wait")
+                );
+            }
+        }
+    }
     out
 }
 
@@ -144,12 +143,13 @@ fn passes(s: &RunSummary) -> String {
 }
 
 /// The paragraph `bulkflow task` ends with: the calls, each type's tasks, and what next.
-fn render_task_run(s: &RunSummary, resume: &str) -> String {
+fn render_task_run(s: &RunSummary, resume: &Resume) -> String {
     let secs = s.elapsed.as_secs_f64();
     let mut out = format!(
         "bulkflow: {} rows. {} calls in {secs:.1}s, {} throttled.",
         s.total, s.calls, s.throttled
     );
+    out.push_str(&passes(s));
     let manifest = shell_word(&s.manifest.display().to_string());
     if let Some(tasks) = super::task_summary::render(s, &manifest) {
         let _ = write!(out, " {tasks}");
@@ -169,8 +169,20 @@ fn render_task_run(s: &RunSummary, resume: &str) -> String {
         }
         None => {}
     }
-    out.push_str(&passes(s));
     out
+}
+
+/// What `bulkflow report` needs to find the run's state: the manifest, or for a manifest read
+/// from stdin (no file to name) its state file.
+fn report_source(s: &RunSummary) -> String {
+    if s.manifest.as_os_str() == "-" {
+        format!(
+            "--state {}",
+            shell_word(&s.state_file.display().to_string())
+        )
+    } else {
+        shell_word(&s.manifest.display().to_string())
+    }
 }
 
 /// Failed rows per error code, most first: `3 DataFlowConflict, 1 ...`.
@@ -184,25 +196,36 @@ fn failures(s: &RunSummary) -> String {
 }
 
 /// The paragraph a `delete` ends with.
-fn render_delete(s: &RunSummary, resume: &str) -> String {
+fn render_delete(s: &RunSummary, resume: &Resume) -> String {
     let n = |st| s.counts.get(&st).copied().unwrap_or(0);
     let deleted = n(RowState::Deleted);
     let earlier = deleted.saturating_sub(s.created_now);
+    // Rows whose recorded flow has another source are left alone, reported like failures.
+    let left_alone: u64 = s.skipped.values().sum();
+    let alone = if left_alone > 0 {
+        format!(" {left_alone} left alone (another source's flow),")
+    } else {
+        String::new()
+    };
     let mut out = format!(
-        "bulkflow: {} rows: {deleted} deleted ({} now, {earlier} earlier), {} failed, {} unknown, \
-         {} still to delete. {} calls in {:.1}s, {} throttled.",
+        "bulkflow: {} rows: {deleted} deleted ({} now, {earlier} earlier), {} failed,{alone} {} \
+         unknown, {} still to delete. {} calls in {:.1}s, {} throttled.",
         s.total,
         s.created_now,
         n(RowState::Failed),
         n(RowState::Unknown),
         s.total
-            .saturating_sub(deleted + n(RowState::Failed) + n(RowState::Unknown)),
+            .saturating_sub(deleted + n(RowState::Failed) + n(RowState::Unknown) + left_alone),
         s.calls,
         s.elapsed.as_secs_f64(),
         s.throttled,
     );
+    let mut not_deleted: Vec<String> = s.skipped.iter().map(|(c, k)| format!("{k} {c}")).collect();
     if !s.failures.is_empty() {
-        let _ = write!(out, " Not deleted: {}.", failures(s));
+        not_deleted.push(failures(s));
+    }
+    if !not_deleted.is_empty() {
+        let _ = write!(out, " Not deleted: {}.", not_deleted.join(", "));
     }
     if s.exit_code() != crate::exit::ExitCode::Ok
         && s.exit_code() != crate::exit::ExitCode::FailedRows

@@ -193,6 +193,21 @@ impl SummaryJson {
         }
     }
 
+    /// The same summary of a run that had no figures, with the rows per state (`count`) and
+    /// their total as the state file holds them.
+    pub fn with_counts(mut self, count: impl Fn(RowState) -> u64, total: u64) -> SummaryJson {
+        self.total = Some(total);
+        self.counts = Some(Counts {
+            created: count(RowState::Created),
+            failed: count(RowState::Failed),
+            unknown: count(RowState::Unknown),
+            retrying: count(RowState::Retrying),
+            pending: count(RowState::Pending),
+            deleted: count(RowState::Deleted),
+        });
+        self
+    }
+
     /// The object on one line, as `--summary-file` holds it.
     pub fn to_line(&self) -> String {
         json_log::separators_escaped(

@@ -170,8 +170,14 @@ impl Tally {
 
     /// The time left at `rate` rows per second, when there is a rate and something left.
     pub fn eta(&self, rate: f64) -> Option<String> {
+        self.eta_secs(rate).map(|s| human_secs(s as f64))
+    }
+
+    /// [`Tally::eta`] in whole seconds, for scripts.
+    pub fn eta_secs(&self, rate: f64) -> Option<u64> {
         let left = self.total.saturating_sub(self.done());
-        (rate > 0.0 && left > 0).then(|| human_secs(left as f64 / rate))
+        // `as` saturates: a rate of almost nothing is a very long time, not a panic.
+        (rate > 0.0 && left > 0).then(|| (left as f64 / rate).round() as u64)
     }
 
     /// The numbers as one line, without escape codes.

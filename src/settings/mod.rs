@@ -8,6 +8,8 @@
 pub mod bounds;
 mod inputs;
 mod profile;
+mod resolve;
+pub mod resume;
 #[cfg(test)]
 mod tests;
 
@@ -16,11 +18,16 @@ use std::time::Duration;
 
 use crate::api::endpoint::EndpointError;
 use crate::api::Endpoint;
-use crate::cli::{ApiArgs, ProgressMode, RunArgs, ValidateArgs};
+use crate::cli::ProgressMode;
 
 pub use bounds::Problem;
 pub use inputs::{Input, STDIN_NAME};
 pub use profile::{choose_region, Profile, RegionChoice};
+pub use resolve::{
+    default_concurrency, resolve, resolve_api, resolve_delete, resolve_exec, resolve_task,
+    resolve_validate, resume_command, task_type, ExecSettings,
+};
+pub use resume::{Resume, Verb};
 
 /// The endpoint when neither `--endpoint` nor `BULKFLOW_ENDPOINT` names one.
 pub const DEFAULT_ENDPOINT: &str = "https://cfs.tencentcloudapi.com";
@@ -60,6 +67,16 @@ pub enum UsageError {
     EmptyPath(&'static str),
     #[error("--summary-file and --metrics-file name the same file {}; give each its own", .0.display())]
     SameOutput(PathBuf),
+    #[error("task needs --type TYPE (metaload, restore, release, archive), or --stop")]
+    TaskType,
+    /// A default region (`--region`, `TENCENTCLOUD_REGION`) not in the list of regions.
+    #[error("{source_name} {message}")]
+    UnknownRegion {
+        /// Where the region came from: `--region`, `TENCENTCLOUD_REGION`.
+        source_name: &'static str,
+        /// What is wrong, with the closest known region.
+        message: String,
+    },
     #[error("--wait-timeout applies only with --wait: add --wait, or leave --wait-timeout out")]
     WaitTimeoutAlone,
 }
@@ -140,12 +157,20 @@ pub struct Settings {
     pub goal: crate::engine::Goal,
     /// `run --task`: data tasks started and followed after the flows, in order.
     pub tasks: Vec<crate::api::tasks::TaskType>,
+    /// `delete --stop-tasks`: stop every task on the rows' flows first, whoever started it.
+    pub stop_tasks: bool,
     /// `--dry-run --json`: the plan as one JSON object.
     pub json: bool,
     /// `--summary-file`: the closing summary as JSON.
     pub summary_file: Option<PathBuf>,
     /// `--metrics-file`: the figures in the Prometheus text format.
     pub metrics_file: Option<PathBuf>,
+    /// `--allow-unknown-region`: a region not in `api::regions` is taken as it is.
+    pub allow_unknown_region: bool,
+    /// `--adopt-state`: a state file of another manifest may be used.
+    pub adopt_state: bool,
+    /// The command that resumes this one.
+    pub resume: Resume,
 }
 
 /// What every command that calls the API (`run`, `plan`, `delete`) resolves from [`ApiArgs`].
@@ -168,6 +193,10 @@ pub struct ApiSettings {
     pub concurrency: usize,
     pub request_timeout: Duration,
     pub progress: ProgressMode,
+    /// `--allow-unknown-region`.
+    pub allow_unknown_region: bool,
+    /// Where the calls go, as the resume command names it.
+    pub destination: resume::Destination,
 }
 
 /// Everything `validate` needs, resolved the way `run` resolves it.
@@ -180,6 +209,8 @@ pub struct ValidateSettings {
     pub json: bool,
     pub profile: Profile,
     pub region: RegionChoice,
+    /// `--allow-unknown-region`.
+    pub allow_unknown_region: bool,
 }
 
 /// The default state file: `MANIFEST.bulkflow.db` beside the manifest.
@@ -187,212 +218,4 @@ pub fn default_state(manifest: &Path) -> PathBuf {
     let mut s = manifest.as_os_str().to_owned();
     s.push(".bulkflow.db");
     PathBuf::from(s)
-}
-
-/// An environment variable, with an empty or blank value counted as unset.
-fn var(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
-    env(name).filter(|v| !v.trim().is_empty())
-}
-
-/// `raw` as a message may show it: scheme, host and port, with `***` for any user name,
-/// password, path, query and fragment; `(not shown)` when it has no host.
-fn masked_url(raw: &str) -> String {
-    let parsed = url::Url::parse(raw.trim());
-    let Some((url, host)) = parsed
-        .as_ref()
-        .ok()
-        .and_then(|u| u.host_str().map(|h| (u, h)))
-    else {
-        return "(not shown)".to_owned();
-    };
-    let mut out = format!("{}://", url.scheme());
-    if !url.username().is_empty() || url.password().is_some() {
-        out.push_str("***@");
-    }
-    out.push_str(host);
-    if let Some(port) = url.port() {
-        out.push_str(&format!(":{port}"));
-    }
-    if !matches!(url.path(), "" | "/") {
-        out.push_str("/***");
-    }
-    if url.query().is_some() {
-        out.push_str("?***");
-    }
-    if url.fragment().is_some() {
-        out.push_str("#***");
-    }
-    out
-}
-
-/// Concurrency enough for `rate` at a 2 s latency, within `--concurrency`'s range; 64 unpaced.
-pub fn default_concurrency(rate: f64) -> usize {
-    if rate > 0.0 {
-        // `as` saturates; the clamp keeps it in range anyway.
-        (rate * 2.0)
-            .ceil()
-            .clamp(1.0, bounds::CONCURRENCY.max as f64) as usize
-    } else {
-        64
-    }
-}
-
-fn seconds(range: &bounds::Real, v: f64) -> Result<Duration, UsageError> {
-    let v = range.check(v)?;
-    Duration::try_from_secs_f64(v).map_err(|_| UsageError::Value {
-        flag: range.flag,
-        value: format!("{v:?}"),
-        problem: Problem::OutOfRange,
-        allowed: range.allowed,
-    })
-}
-
-/// Resolves the API options `run`, `plan` and `delete` share. `env` reads an environment
-/// variable (`BULKFLOW_ENDPOINT`, `TENCENTCLOUD_REGION`); `home` is where `~/.tccli` is.
-/// `writes_state`: the command writes a state file, so a manifest from stdin needs `--state`.
-/// Checks every value again, whatever clap did, so that arguments built by hand are held to the
-/// same ranges.
-pub fn resolve_api(
-    args: &ApiArgs,
-    env: &dyn Fn(&str) -> Option<String>,
-    home: Option<PathBuf>,
-    writes_state: bool,
-) -> Result<ApiSettings, UsageError> {
-    let rate = bounds::RATE.check(args.rate)?;
-    let concurrency = match args.concurrency {
-        Some(n) => {
-            let n = bounds::CONCURRENCY.check(u64::try_from(n).unwrap_or(u64::MAX))?;
-            // In range, so it fits.
-            usize::try_from(n).unwrap_or(1)
-        }
-        None => default_concurrency(rate),
-    };
-    let request_timeout = seconds(&bounds::REQUEST_TIMEOUT, args.request_timeout)?;
-    let profile = Profile::choose(args.profile.as_deref(), env, home)?;
-    let region = choose_region(args.region.as_deref(), env, &profile);
-    let service = if args.emulator {
-        Service::Emulator
-    } else {
-        let endpoint = args
-            .endpoint
-            .clone()
-            .or_else(|| var(env, "BULKFLOW_ENDPOINT"))
-            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
-        Service::Api(Endpoint::parse(&endpoint).map_err(|e| {
-            // The endpoint's own messages quote the URL as given.
-            if endpoint.contains(['@', '?', '#']) {
-                UsageError::EndpointMasked(masked_url(&endpoint))
-            } else {
-                UsageError::Endpoint(e)
-            }
-        })?)
-    };
-
-    let input = inputs::input(&args.manifest, args.format)?;
-    let default_state = default_state(&args.manifest);
-    let state = match &args.state {
-        Some(s) if s.as_os_str().is_empty() => return Err(UsageError::EmptyState),
-        Some(s) if *s == args.manifest => return Err(UsageError::StateIsManifest(s.clone())),
-        Some(s) => s.clone(),
-        None if input.stdin && writes_state => return Err(UsageError::StdinState),
-        None => default_state.clone(),
-    };
-    // For stdin, the resume command always names the state file.
-    let default_state = if input.stdin {
-        PathBuf::new()
-    } else {
-        default_state
-    };
-    Ok(ApiSettings {
-        manifest: args.manifest.clone(),
-        input,
-        state,
-        default_state,
-        service,
-        profile,
-        region,
-        rate,
-        describe_rate: if rate > 0.0 { rate.min(20.0) } else { 0.0 },
-        concurrency,
-        request_timeout,
-        progress: args.progress,
-    })
-}
-
-/// Resolves `run`'s flags: the API options as [`resolve_api`] does, then run's own.
-pub fn resolve(
-    args: &RunArgs,
-    env: &dyn Fn(&str) -> Option<String>,
-    home: Option<PathBuf>,
-) -> Result<Settings, UsageError> {
-    // A dry run writes no state; it only needs a name.
-    let api = resolve_api(&args.api, env, home, !args.dry_run)?;
-    let max_attempts = bounds::MAX_ATTEMPTS.check(u64::from(args.max_attempts))?;
-    let pacing = Pacing {
-        rate: api.rate,
-        describe_rate: api.describe_rate,
-        concurrency: api.concurrency,
-        max_attempts: u32::try_from(max_attempts).unwrap_or(1),
-        request_timeout: api.request_timeout,
-        settle: seconds(&bounds::SETTLE, args.settle)?,
-    };
-    let wait = bounds::wait(args.wait, args.wait_timeout)?;
-    let max_runtime = args
-        .max_runtime
-        .map(|d| bounds::MAX_RUNTIME.check(d))
-        .transpose()?;
-    let (summary_file, metrics_file) =
-        inputs::outputs(args.summary_file.as_deref(), args.metrics_file.as_deref())?;
-    Ok(Settings {
-        manifest: api.manifest,
-        input: api.input,
-        state: api.state,
-        default_state: api.default_state,
-        service: api.service,
-        profile: api.profile,
-        region: api.region,
-        pacing,
-        retry_failed: args.retry_failed,
-        dry_run: args.dry_run,
-        max_runtime,
-        progress: api.progress,
-        goal: crate::engine::Goal::Create {
-            update: args.update,
-            rotate: args.rotate_keys,
-            wait,
-        },
-        tasks: args.task.iter().map(|&k| task_type(k)).collect(),
-        json: args.json,
-        summary_file,
-        metrics_file,
-    })
-}
-
-/// The API's data task type of the flag's value.
-pub fn task_type(kind: crate::cli::TaskKind) -> crate::api::tasks::TaskType {
-    use crate::api::tasks::TaskType;
-    use crate::cli::TaskKind;
-    match kind {
-        TaskKind::Metaload => TaskType::Metaload,
-        TaskKind::Restore => TaskType::Restore,
-        TaskKind::Release => TaskType::Release,
-        TaskKind::Archive => TaskType::Archive,
-    }
-}
-
-/// Resolves `validate`'s flags: the region exactly as [`resolve`] chooses it for `run`.
-pub fn resolve_validate(
-    args: &ValidateArgs,
-    env: &dyn Fn(&str) -> Option<String>,
-    home: Option<PathBuf>,
-) -> Result<ValidateSettings, UsageError> {
-    let profile = Profile::choose(args.profile.as_deref(), env, home)?;
-    let region = choose_region(args.region.as_deref(), env, &profile);
-    Ok(ValidateSettings {
-        manifest: args.manifest.clone(),
-        input: inputs::input(&args.manifest, args.format)?,
-        json: args.json,
-        profile,
-        region,
-    })
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser};
 
 use super::*;
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RunArgs};
 
 fn parse(cmd: &str, extra: &[&str]) -> Result<Command, clap::Error> {
     let argv = ["bulkflow", cmd, "m.csv"]
@@ -154,15 +154,19 @@ fn resolve_checks_what_clap_never_saw() {
         ("--rate", |a| a.api.rate = 1e30),
         ("--concurrency", |a| a.api.concurrency = Some(0)),
         ("--concurrency", |a| a.api.concurrency = Some(usize::MAX)),
-        ("--max-attempts", |a| a.max_attempts = 0),
-        ("--max-attempts", |a| a.max_attempts = u32::MAX),
+        ("--max-attempts", |a| a.exec.max_attempts = 0),
+        ("--max-attempts", |a| a.exec.max_attempts = u32::MAX),
         ("--request-timeout", |a| a.api.request_timeout = 0.0),
         ("--request-timeout", |a| a.api.request_timeout = f64::MAX),
         ("--request-timeout", |a| a.api.request_timeout = f64::NAN),
-        ("--settle", |a| a.settle = -f64::MIN_POSITIVE),
-        ("--settle", |a| a.settle = 1e20),
-        ("--max-runtime", |a| a.max_runtime = Some(Duration::ZERO)),
-        ("--max-runtime", |a| a.max_runtime = Some(Duration::MAX)),
+        ("--settle", |a| a.exec.settle = -f64::MIN_POSITIVE),
+        ("--settle", |a| a.exec.settle = 1e20),
+        ("--max-runtime", |a| {
+            a.exec.max_runtime = Some(Duration::ZERO)
+        }),
+        ("--max-runtime", |a| {
+            a.exec.max_runtime = Some(Duration::MAX)
+        }),
         ("--profile", |a| a.api.profile = Some("../../etc".into())),
         ("--state", |a| a.api.state = Some(PathBuf::from("m.csv"))),
         ("--state", |a| a.api.state = Some(PathBuf::new())),

@@ -4,6 +4,7 @@
 use rusqlite::{params, Transaction};
 
 use super::state::RowState;
+use super::synced::Rotated;
 use super::transition::{
     AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, Transition,
 };
@@ -27,7 +28,7 @@ struct Set<'a> {
     fingerprint: Option<&'a str>,
     source_key: Option<&'a str>,
     flow_status: Option<(&'a str, i64)>,
-    rotation: Option<i64>,
+    rotation: Option<Rotated>,
 }
 
 impl<'a> Set<'a> {
@@ -113,6 +114,9 @@ fn flow(tx: &Transaction<'_>, id: i64, change: &Change, now_ms: i64) -> rusqlite
             fingerprint,
             source_key,
         } => {
+            // A flow id answers to the source recorded beside it: the row starts with none.
+            tx.prepare_cached("UPDATE flows SET data_flow_id = NULL WHERE id = ?1")?
+                .execute(params![id])?;
             let mut s = Set::state(RowState::Pending, None);
             s.fingerprint = Some(fingerprint);
             s.source_key = Some(source_key);
@@ -125,7 +129,8 @@ fn flow(tx: &Transaction<'_>, id: i64, change: &Change, now_ms: i64) -> rusqlite
          unknown_since_ms = ?7, updated_at_ms = ?8, attempts = COALESCE(?9, attempts), \
          fingerprint = COALESCE(?10, fingerprint), source_key = COALESCE(?11, source_key), \
          flow_status = COALESCE(?12, flow_status), \
-         flow_status_at_ms = COALESCE(?13, flow_status_at_ms), rotation = COALESCE(?14, rotation) \
+         flow_status_at_ms = COALESCE(?13, flow_status_at_ms), rotation = COALESCE(?14, rotation), \
+         rotation_keys = CASE WHEN ?14 IS NULL THEN rotation_keys ELSE ?15 END \
          WHERE id = ?1",
     )?
     .execute(params![
@@ -142,7 +147,8 @@ fn flow(tx: &Transaction<'_>, id: i64, change: &Change, now_ms: i64) -> rusqlite
         set.source_key,
         set.flow_status.map(|(s, _)| s),
         set.flow_status.map(|(_, at)| at),
-        set.rotation,
+        set.rotation.map(|r| r.id),
+        set.rotation.and_then(|r| r.keys).map(|k| k.to_hex()),
     ])?;
     if let Some(b) = begin {
         begin_call(tx, id, b)?;

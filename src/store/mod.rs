@@ -3,6 +3,7 @@
 
 mod apply;
 mod feed_ops;
+pub mod key_digest;
 mod lock;
 mod open;
 pub mod overview;
@@ -22,6 +23,7 @@ pub use lock::{acquire as lock, lock_path, RunLock};
 pub use open::{open, sqlite_cause, StoreError, APPLICATION_ID};
 pub use readonly::{open_read_only, ReadOnly, RecordedRow};
 pub use state::RowState;
+pub use synced::Rotated;
 pub use transition::{
     AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, TaskSample,
     Transition, Waiting,

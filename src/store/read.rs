@@ -183,6 +183,15 @@ pub fn flow_statuses(
     rows.map(|r| r.map(|(s, n)| (s, n.max(0) as u64))).collect()
 }
 
+/// When a listing last saw the flow of a created row of this manifest (unix milliseconds).
+pub fn last_listed_ms(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT max(flow_status_at_ms) FROM flows WHERE in_manifest = 1 AND state = 'created'",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// The last key rotation: its id, when it started and finished, and how many of the manifest's
 /// created rows it has rotated so far, of how many.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -83,6 +83,17 @@ pub fn open_read_only(path: &Path) -> Result<ReadOnly, StoreError> {
 }
 
 impl ReadOnly {
+    /// The connection, for the reads of `store::read` (`status`'s counts, the last run).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Whether the file holds bulkflow's tables yet (an empty file, of a run that stopped before
+    /// its first write, holds none).
+    pub fn has_schema(&self) -> bool {
+        self.version > 0
+    }
+
     /// The kind of service (`loopback` or `remote`) the state's runs talked to, if recorded,
     /// and every row it records, in one read.
     pub fn read(&self, mut row: impl FnMut(RecordedRow)) -> Result<Option<String>, StoreError> {

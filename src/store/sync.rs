@@ -5,13 +5,14 @@
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::key_digest::KeyDigest;
 use super::state::RowState;
-use super::synced::{SyncRow, Synced};
+use super::synced::{Rotated, SyncRow, Synced};
 
 /// The columns a lookup reads, in the order [`read_row`] takes them.
 const COLUMNS: &str = "id, state, data_flow_id, unknown_since_ms, attempts, fingerprint, \
     source_key, error_code, rotation, target_path, line, region, data_flow_name, in_manifest, \
-    file_system_id, target_key";
+    file_system_id, target_key, rotation_keys";
 
 /// A new row: `pending`, with its fingerprint. `target_path` is NULL when it is the key.
 const INSERT_SQL: &str = "\
@@ -169,8 +170,14 @@ fn read_row(row: &rusqlite::Row<'_>, r: &SyncRow) -> rusqlite::Result<Option<(Sy
         fingerprint: row.get(5)?,
         source_key: row.get(6)?,
         error_code: row.get(7)?,
-        rotation: row.get(8)?,
+        rotation: None,
     };
+    let keys = row.get_ref(16)?.as_str_or_null().ok().flatten();
+    let rotation = row.get::<_, Option<i64>>(8)?.map(|id| Rotated {
+        id,
+        keys: keys.and_then(KeyDigest::from_hex),
+    });
+    let synced = Synced { rotation, ..synced };
     let path = row.get_ref(9)?.as_str_or_null().ok().flatten();
     let same = path.unwrap_or(&r.target_key) == r.target_path
         && row.get::<_, i64>(10)? == r.line as i64

@@ -1,6 +1,7 @@
 //! What the feed writes to the state file and reads back (rows as synced) and a run's totals.
 //! No secret is ever among them.
 
+use super::key_digest::KeyDigest;
 use super::state::RowState;
 
 /// A manifest row as the state file knows it: no secret, only identity and a fingerprint.
@@ -29,8 +30,16 @@ pub struct Synced {
     pub fingerprint: String,
     pub source_key: Option<String>,
     pub error_code: Option<String>,
-    /// The last key rotation applied to the row's flow.
-    pub rotation: Option<i64>,
+    /// The last key rotation applied to the row's flow, and the keys it set.
+    pub rotation: Option<Rotated>,
+}
+
+/// A key rotation applied to a row's flow: which one, and a digest of the keys it set (`None`
+/// for rotations recorded before digests were kept).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotated {
+    pub id: i64,
+    pub keys: Option<KeyDigest>,
 }
 
 /// Totals of a run, written when it ends.

@@ -189,3 +189,49 @@ async fn a_full_disk_is_named_to_every_later_caller() {
     drop(w);
     thread.join();
 }
+
+/// A flow id answers to the source recorded beside it: a row that starts again (edited after a
+/// failure, or after a delete) keeps no id of its old source's flow, which a delete could
+/// otherwise take for the row's (issue 21, 1).
+#[tokio::test]
+async fn a_restarted_row_keeps_no_flow_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let (w, thread) = Writer::start(open(&path, true).unwrap(), &path).unwrap();
+    let s = w.sync(vec![sync_row("/cfs/a", "f1")]).await.unwrap();
+    let record = Record::Flow(s[0].flow_id);
+    w.transition(Transition {
+        record: record.clone(),
+        change: Change::Done {
+            state: RowState::Created,
+            id: Some("cfs-dataflow-old".into()),
+            request_id: None,
+            end: None,
+            answers_to: Some(("f1".into(), "s1".into())),
+            live: None,
+            rotation: None,
+        },
+    })
+    .unwrap();
+    let s = w.sync(vec![sync_row("/cfs/a", "f1")]).await.unwrap();
+    assert_eq!(s[0].data_flow_id.as_deref(), Some("cfs-dataflow-old"));
+    w.transition(Transition {
+        record,
+        change: Change::Restart {
+            fingerprint: "f2".into(),
+            source_key: "s2".into(),
+        },
+    })
+    .unwrap();
+    let s = w.sync(vec![sync_row("/cfs/a", "f2")]).await.unwrap();
+    assert_eq!(
+        (
+            s[0].state,
+            s[0].data_flow_id.as_deref(),
+            s[0].source_key.as_deref()
+        ),
+        (RowState::Pending, None, Some("s2"))
+    );
+    drop(w);
+    thread.join();
+}

@@ -3,6 +3,7 @@
 //! variant per change that exists. The store writer applies them; it decides nothing.
 
 use super::state::RowState;
+use super::synced::Rotated;
 use crate::api::tasks::TaskType;
 use crate::api::CallError;
 
@@ -138,8 +139,8 @@ pub enum Change {
         /// The manifest fields (fingerprint, source key) the record now answers to.
         answers_to: Option<(String, String)>,
         live: Option<Live>,
-        /// The key rotation applied to the row's flow.
-        rotation: Option<i64>,
+        /// The key rotation applied to the row's flow, with the keys it set.
+        rotation: Option<Rotated>,
     },
     /// Permanent for this record.
     Failed {

@@ -223,5 +223,6 @@ fn clone(s: &RunSettings) -> RunSettings {
         max_runtime: s.max_runtime,
         goal: s.goal.clone(),
         tasks: s.tasks.clone(),
+        stop_tasks: s.stop_tasks,
     }
 }

@@ -111,7 +111,7 @@ impl Output {
 
 /// Removes everything from the environment that could change what the binary does, and points
 /// HOME at `home` (so no real `~/.tccli` is read).
-fn clean_env(cmd: &mut Command) {
+pub fn clean_env(cmd: &mut Command) {
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
         if k.starts_with("TENCENTCLOUD_")
@@ -302,6 +302,52 @@ impl Drop for Running {
 /// Runs `bulkflow ARGS` to completion (see [`spawn`]).
 pub fn run<S: AsRef<OsStr>>(args: &[S], env: &[(&str, &str)], home: &Path) -> Output {
     spawn(args, env, home).wait()
+}
+
+/// Runs `program args` in `dir` with a clean environment plus `env`, `bulkflow` on PATH and
+/// HOME at `home`; waits at most [`TIMEOUT`].
+pub fn run_in(
+    dir: &Path,
+    home: &Path,
+    env: &[(&str, &str)],
+    program: &str,
+    args: &[&str],
+) -> Output {
+    let bin_dir = Path::new(BIN).parent().expect("bin dir");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    clean_env(&mut cmd);
+    cmd.env("PATH", path).env("HOME", home).env(
+        "BULKFLOW_METADATA_URL",
+        "http://127.0.0.1:9/latest/meta-data/",
+    );
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("spawn");
+    let started = std::time::Instant::now();
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        started.elapsed() < TIMEOUT,
+        "{program} {args:?} took too long"
+    );
+    let mut raw = out.stdout.clone();
+    raw.extend_from_slice(&out.stderr);
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        raw,
+    }
 }
 
 /// The environment with the emulator's credentials.

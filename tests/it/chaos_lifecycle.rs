@@ -49,7 +49,7 @@ use std::time::{Duration, Instant};
 use bulkflow::emulator::{self, Counters, Emulator, EmulatorConfig, FlowRecord};
 use bulkflow::secret::Secret;
 use bulkflow::store;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use super::bin_helpers::{API_ID, API_KEY, BIN};
 
@@ -301,7 +301,7 @@ impl Chaos {
     /// Runs `args` and SIGKILLs it after a seeded moment in `kill_ms`, unless it ended first
     /// (its exit code), and the moment. Returns once the calls it left in flight have landed.
     fn cycle(&mut self, args: &[&str], kill_ms: (u64, u64)) -> (Option<i32>, Duration) {
-        let wait = Duration::from_millis(self.rng.gen_range(kill_ms.0..kill_ms.1));
+        let wait = Duration::from_millis(self.rng.random_range(kill_ms.0..kill_ms.1));
         let mut child = self.spawn(args);
         let started = Instant::now();
         let mut code = None;

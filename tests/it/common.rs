@@ -46,6 +46,7 @@ pub fn settings(
 ) -> RunSettings {
     RunSettings {
         tasks: Vec::new(),
+        stop_tasks: false,
         manifest: manifest.to_owned(),
         state: manifest.with_extension("csv.bulkflow.db"),
         endpoint: Endpoint::parse(&emu.url()).unwrap(),

@@ -50,12 +50,13 @@ fn the_preview_counts_this_manifests_rows_and_names_drifted_ones() {
     ];
     let out = run(&delete, &creds(), &sb.home);
     out.expect_code(0);
+    // A dry run's preview is its output: on stdout, as JSON with --log-format json.
     let preview: Value = out
-        .stderr
+        .stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .find(|v| v.get("per_group").is_some())
-        .unwrap_or_else(|| panic!("no preview:\n{}", out.stderr));
+        .unwrap_or_else(|| panic!("no preview:\n{}", out.stdout));
     let sum = |key: &str| -> u64 {
         preview["per_group"]
             .as_array()
@@ -75,9 +76,9 @@ fn the_preview_counts_this_manifests_rows_and_names_drifted_ones() {
     let out = run(&delete[2..], &creds(), &sb.home);
     out.expect_code(0);
     assert!(
-        out.stderr
+        out.stdout
             .contains("5 rows drifted: the manifest changed their source"),
         "{}",
-        out.stderr
+        out.stdout
     );
 }

@@ -207,8 +207,65 @@ proptest! {
                 args.push(v);
             }
         }
-        if let Ok(s) = outcome(&args) {
-            assert_in_range(&s);
+        let all_plain = FLAGS
+            .iter()
+            .zip(&args_values(&args))
+            .all(|(f, v)| *f == "--max-runtime" || oracle(f, v).is_some());
+        match outcome(&args) {
+            Ok(s) => assert_in_range(&s),
+            // Refused: only for a value out of range, never for every input.
+            Err(e) => prop_assert!(!all_plain || e.contains("--max-runtime"), "{args:?}: {e}"),
         }
     }
+
+    /// Every numeric flag at once, each in its range: accepted, each as given.
+    #[test]
+    fn all_flags_in_range_are_accepted(
+        rate in 1u32..1_000_000,
+        concurrency in 1u32..=4096,
+        attempts in 1u32..=100,
+        timeout_ms in 1u32..=3_600_000,
+        settle_ms in 0u32..=3_600_000,
+        runtime_s in 1u32..=31_536_000,
+    ) {
+        let args: Vec<String> = [
+            format!("--rate={rate}"),
+            format!("--concurrency={concurrency}"),
+            format!("--max-attempts={attempts}"),
+            format!("--request-timeout={}", f64::from(timeout_ms) / 1000.0),
+            format!("--settle={}", f64::from(settle_ms) / 1000.0),
+            format!("--max-runtime={runtime_s}"),
+        ]
+        .into();
+        let s = outcome(&args);
+        prop_assert!(s.is_ok(), "{args:?}: {s:?}");
+        if let Ok(s) = s {
+            assert_in_range(&s);
+            prop_assert_eq!(s.pacing.concurrency, concurrency as usize);
+            prop_assert_eq!(s.pacing.max_attempts, attempts);
+            prop_assert_eq!(s.max_runtime, Some(Duration::from_secs(runtime_s.into())));
+        }
+    }
+}
+
+/// The values of `--flag VALUE` / `--flag=VALUE` arguments, in flag order.
+fn args_values(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].split_once('=') {
+            Some((_, v))
+                if args[i].starts_with("--")
+                    && FLAGS.iter().any(|f| args[i].starts_with(&format!("{f}="))) =>
+            {
+                out.push(v.to_owned());
+                i += 1;
+            }
+            _ => {
+                out.push(args.get(i + 1).cloned().unwrap_or_default());
+                i += 2;
+            }
+        }
+    }
+    out
 }

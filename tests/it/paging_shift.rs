@@ -179,6 +179,7 @@ impl Setup {
     async fn run(&self, goal: Goal) -> RunSummary {
         let settings = RunSettings {
             tasks: Vec::new(),
+            stop_tasks: false,
             state: self.manifest.with_extension("csv.bulkflow.db"),
             manifest: self.manifest.clone(),
             endpoint: Endpoint::parse(&self.url).unwrap(),

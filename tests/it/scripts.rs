@@ -22,6 +22,16 @@ fn objects(text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// The value of the series `name` (with `state="..."` when given) in a metrics file.
+fn metric(prom: &str, name: &str, state: Option<&str>) -> f64 {
+    super::prom_text::parse(prom)
+        .unwrap_or_else(|e| panic!("{e}\n{prom}"))
+        .iter()
+        .find(|s| s.name == name && s.label("state") == state)
+        .unwrap_or_else(|| panic!("{name} {state:?} not in:\n{prom}"))
+        .value
+}
+
 /// A manifest with a bad TargetPath on its second row.
 fn bad_manifest(dir: &Path) -> std::path::PathBuf {
     let m = write_manifest(dir, 3, 1);
@@ -219,6 +229,9 @@ fn summary_and_metrics_files_at_the_end_and_during_the_run() {
         "stopped",
         "failures",
         "waiting",
+        "passes",
+        "tasks",
+        "skipped",
         "resume",
         "error",
     ];
@@ -231,13 +244,17 @@ fn summary_and_metrics_files_at_the_end_and_during_the_run() {
     assert_eq!(v["stopped"], Value::Null);
 
     let prom = std::fs::read_to_string(&metrics).expect("the metrics file");
-    for line in [
-        "bulkflow_running 0",
-        "bulkflow_last_exit_code 0",
-        "bulkflow_rows{state=\"created\"} 10",
-        "bulkflow_calls_total 10",
+    for (name, state, want) in [
+        ("bulkflow_running", None, 0.0),
+        ("bulkflow_last_exit_code", None, 0.0),
+        ("bulkflow_rows", Some("created"), 10.0),
+        ("bulkflow_calls_total", None, 10.0),
     ] {
-        assert!(prom.lines().any(|l| l == line), "{line} not in:\n{prom}");
+        assert_eq!(
+            metric(&prom, name, state),
+            want,
+            "{name} {state:?} in:\n{prom}"
+        );
     }
     let mid_run = objects(&out.stderr)
         .into_iter()
@@ -317,8 +334,9 @@ fn output_files_that_bulkflow_needs_are_refused_and_early_errors_still_write_the
         "{v}"
     );
     let prom = std::fs::read_to_string(&metrics).expect("metrics");
-    assert!(
-        prom.lines().any(|l| l == "bulkflow_last_exit_code 2"),
+    assert_eq!(
+        metric(&prom, "bulkflow_last_exit_code", None),
+        2.0,
         "{prom}"
     );
 }

@@ -41,6 +41,7 @@ fn help_texts() {
     insta::assert_snapshot!("help", help(&["--help"]));
     insta::assert_snapshot!("run_help", help(&["run", "--help"]));
     insta::assert_snapshot!("plan_help", help(&["plan", "--help"]));
+    insta::assert_snapshot!("delete_help", help(&["delete", "--help"]));
     insta::assert_snapshot!("status_help", help(&["status", "--help"]));
     insta::assert_snapshot!("report_help", help(&["report", "--help"]));
     insta::assert_snapshot!("emulator_help", help(&["emulator", "--help"]));
@@ -52,6 +53,7 @@ fn summary_of(counts: &[(RowState, u64)], created_now: u64, calls: u64) -> RunSu
         tasks: Vec::new(),
         skipped: Default::default(),
         unsettled: 0,
+        passes_left: Vec::new(),
         passes: Vec::new(),
         counts: counts.iter().copied().collect::<BTreeMap<_, _>>(),
         total: counts.iter().map(|(_, n)| n).sum(),
@@ -69,12 +71,14 @@ fn summary_of(counts: &[(RowState, u64)], created_now: u64, calls: u64) -> RunSu
 }
 
 fn render(s: &RunSummary) -> String {
-    let manifest = Path::new("flows.csv");
-    let default_state = PathBuf::from("flows.csv.bulkflow.db");
-    summary::render(
-        s,
-        &summary::resume_command(manifest, &s.state_file, &default_state),
-    )
+    use clap::Parser;
+    let state = s.state_file.display().to_string();
+    let cli = bulkflow::cli::Cli::parse_from(["bulkflow", "run", "flows.csv", "--state", &state]);
+    let bulkflow::cli::Command::Run(args) = cli.command else {
+        unreachable!("a run")
+    };
+    let settings = bulkflow::settings::resolve(&args, &|_| None, None).expect("settings");
+    summary::render(s, &settings.resume)
 }
 
 #[test]
@@ -168,6 +172,10 @@ async fn status_text_and_json() {
 
     let mut json = st.json();
     let run = &mut json["last_run"];
+    for key in ["started_at", "finished_at"] {
+        assert!(run[key].is_string(), "{key}: {run}");
+        run[key] = Value::from("[time]");
+    }
     for key in ["started_at_ms", "finished_at_ms"] {
         assert!(run[key].is_i64(), "{key}: {run}");
         run[key] = Value::from("[ms]");

@@ -31,6 +31,7 @@ fn interrupted() -> RunSummary {
         tasks: Vec::new(),
         skipped: Default::default(),
         unsettled: 0,
+        passes_left: Vec::new(),
         passes: Vec::new(),
         counts: counts.into_iter().collect::<BTreeMap<_, _>>(),
         total: 1200,
@@ -87,6 +88,10 @@ fn metrics_file_text() {
         running: false,
         started: 1_714_566_835,
         last_exit: Some((4, 1_714_566_896)),
+        labels: vec![
+            ("manifest", "/srv/migration/flows.csv".into()),
+            ("state_file", "/srv/migration/flows.csv.bulkflow.db".into()),
+        ],
     };
     insta::assert_snapshot!(render(&s));
     let during = render(&Snapshot {
@@ -95,7 +100,10 @@ fn metrics_file_text() {
         ..s
     });
     assert!(!during.contains("bulkflow_last_exit_code"), "{during}");
-    assert!(during.contains("\nbulkflow_running 1\n"), "{during}");
+    assert!(
+        during.contains("\nbulkflow_running{manifest=\"/srv/migration/flows.csv\",state_file=\"/srv/migration/flows.csv.bulkflow.db\"} 1\n"),
+        "{during}"
+    );
 }
 
 #[test]

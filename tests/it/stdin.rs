@@ -65,7 +65,11 @@ fn a_run_from_stdin_resumes_and_leaves_no_copy() {
         (v["calls"].clone(), v["manifest"].clone()),
         (Value::from(0), Value::from("-"))
     );
-    let resume = format!("bulkflow run - --format csv --state {}", s(&state));
+    let resume = format!(
+        "bulkflow run - --format csv --state {} --endpoint {}",
+        s(&state),
+        emu.url
+    );
     assert_eq!(v["resume"], resume.as_str());
     assert!(copies(&state_dir).is_empty());
 

@@ -200,7 +200,8 @@ async fn rows_without_an_available_flow_are_reported_and_counted() {
         s.skipped
     );
     assert_eq!(emu.task_counters().create_calls, 0);
-    let text = bulkflow::report::summary::render(&s, "bulkflow task flows.csv --type metaload");
+    let resume = bulkflow::settings::Resume::default();
+    let text = bulkflow::report::summary::render(&s, &resume);
     assert!(text.contains("No task started for 6 rows"), "{text}");
 }
 
@@ -359,7 +360,8 @@ async fn failed_files_exit_1_and_the_report_says_where_their_list_is() {
     let s = run(with_goal(base(), start(TaskType::Restore, false, true))).await;
     assert_eq!(s.exit_code().code(), 1, "{s:?}");
     assert_eq!(s.tasks[0].counts.with_failed_files, 6);
-    let text = bulkflow::report::summary::render(&s, "bulkflow task flows.csv --type restore");
+    let resume = bulkflow::settings::Resume::default();
+    let text = bulkflow::report::summary::render(&s, &resume);
     assert!(text.contains("task_failed_list"), "{text}");
     let conn = store::open(&manifest.with_extension("csv.bulkflow.db"), false).unwrap();
     let mut csv = Vec::new();
@@ -376,4 +378,50 @@ async fn failed_files_exit_1_and_the_report_says_where_their_list_is() {
         let cells: Vec<&str> = line.split(',').collect();
         assert!(cells[col].starts_with("cos://"), "{line}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_with_stop_tasks_stops_a_foreign_task_on_the_flow_and_deletes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write_manifest(dir.path(), 2, 1);
+    let config = EmulatorConfig {
+        rate: 0,
+        available_after_ms: 0,
+        task_slots: 10,
+        task_mbps: 0.001,
+        deleting_ms: 50,
+        task_stopping_ms: 100,
+        seed: 10,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(config.clone()).unwrap();
+    let base = || settings(&emu, &config, &manifest, 0.0);
+    run(with_goal(base(), created_and_available())).await;
+    let flows = emu.flows();
+    let mut ids = Vec::new();
+    for (i, f) in flows.iter().enumerate() {
+        let mut t = NewTask::new(
+            &f.file_system_id,
+            emulator::TaskType::Restore,
+            &format!("someone-elses-{i}"),
+            f.target_path.trim_end_matches('/'),
+        );
+        t.data_flow_id = Some(f.data_flow_id.clone());
+        ids.push(emu.add_task(t).unwrap());
+    }
+    // Without --stop-tasks: both flows are busy, left alone.
+    let s = run(with_goal(base(), Goal::Delete)).await;
+    assert_eq!(s.failures, vec![("DataFlowBusy".to_owned(), 2)], "{s:?}");
+    // With it: the tasks are stopped, then the flows deleted.
+    let mut s = with_goal(base(), Goal::Delete);
+    s.stop_tasks = true;
+    s.retry_failed = true;
+    let s = run(s).await;
+    assert_eq!(s.exit_code().code(), 0, "{s:?}");
+    let tasks = emu.tasks();
+    for id in &ids {
+        let t = tasks.iter().find(|t| &t.task_id == id).unwrap();
+        assert_eq!(t.status.as_str(), "stopped");
+    }
+    assert!(emu.flows().iter().all(|f| f.status == "deleting"));
 }

@@ -265,7 +265,9 @@ fn sighup_stops_a_run_gracefully_with_its_summary() {
     let manifest = write_manifest(sb.path(), rows, 2);
     let state = state_of(&manifest);
     let args = ["run", s(&manifest), "--endpoint", &emu.url, "--rate", "20"];
-    let child = spawn(&args, &creds(), &sb.home);
+    // A harness run under `nohup` ignores SIGHUP, and its children inherit that (bulkflow then
+    // keeps ignoring it, as asked): the child's disposition is set back to the default.
+    let child = spawn_through(&["env", "--default-signal=HUP"], &args, &creds(), &sb.home);
     wait_for_a_created_row(&state);
     kill(&child, "-HUP");
     let out = child.wait();

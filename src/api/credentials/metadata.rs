@@ -77,6 +77,7 @@ impl Metadata {
         let roles = base
             .join("cam/security-credentials/")
             .map_err(|_| "not a URL".to_owned())?;
+        crate::api::tls::ensure_provider();
         let http = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())

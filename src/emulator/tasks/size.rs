@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::RngExt;
 use sha2::{Digest, Sha256};
 
 use super::kinds::TaskType;
@@ -82,8 +82,8 @@ pub(crate) struct Fate {
 /// `rng` only when `fail` is above 0, so that seeds without it replay as before.
 pub(crate) fn fate(size: Size, fail: f64, fail_files: f64, rng: &mut StdRng) -> Fate {
     let fail_at = if fail > 0.0 {
-        let fails = rng.gen::<f64>() < fail;
-        let at = rng.gen_range(FAIL_BETWEEN.0..FAIL_BETWEEN.1);
+        let fails = rng.random::<f64>() < fail;
+        let at = rng.random_range(FAIL_BETWEEN.0..FAIL_BETWEEN.1);
         fails.then_some(at)
     } else {
         None

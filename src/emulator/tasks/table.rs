@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
-use rand::Rng;
+use rand::RngExt;
 
 use super::kinds::{NewTask, TaskStatus};
 use super::size::{fate, run_time, size_of};
@@ -242,7 +242,7 @@ fn fresh_id(taken: &HashMap<String, usize>, rng: &mut StdRng) -> String {
     const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     loop {
         let tail: String = (0..8)
-            .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
             .collect();
         let id = format!("task-{tail}");
         if !taken.contains_key(&id) {

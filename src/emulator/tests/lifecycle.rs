@@ -128,7 +128,7 @@ fn unavailable_by_a_seeded_chance_that_draws_nothing_at_zero() {
     assert!(none.iter().all(|(_, s)| *s == FlowStatus::Available));
     let mut rng = StdRng::seed_from_u64(9);
     let ids_alone: Vec<String> = (0..64)
-        .map(|_| format!("cfs-dataflow-{:08x}", rand::Rng::gen::<u32>(&mut rng)))
+        .map(|_| format!("cfs-dataflow-{:08x}", rand::RngExt::random::<u32>(&mut rng)))
         .collect();
     let ids: Vec<String> = none.into_iter().map(|(id, _)| id).collect();
     assert_eq!(ids, ids_alone);

@@ -140,21 +140,21 @@ fn expect_continue_gets_100_before_the_body() {
 
 #[test]
 fn mutated_requests_never_crash() {
-    use rand::{Rng, SeedableRng};
+    use rand::{RngExt, SeedableRng};
     let emu = start(unlimited());
     let host = emu.addr().to_string();
     let mut rng = rand::rngs::StdRng::seed_from_u64(9);
     let valid = create("cfs-1", "/cfs/a").bytes(&host);
     for _ in 0..300 {
         let mut bytes = valid.clone();
-        for _ in 0..rng.gen_range(1..6) {
-            let i = rng.gen_range(0..bytes.len());
-            match rng.gen_range(0..3) {
-                0 => bytes[i] = rng.gen(),
+        for _ in 0..rng.random_range(1..6) {
+            let i = rng.random_range(0..bytes.len());
+            match rng.random_range(0..3) {
+                0 => bytes[i] = rng.random(),
                 1 => {
                     bytes.remove(i);
                 }
-                _ => bytes.insert(i, rng.gen()),
+                _ => bytes.insert(i, rng.random()),
             }
         }
         let mut s = TcpStream::connect(emu.addr()).unwrap();

@@ -82,6 +82,7 @@ impl Core {
             data_flow_id: synced.data_flow_id.clone(),
             task,
             seen: None,
+            call_task: None,
             last_error: None,
             outstanding,
             phase: Phase::Queued,

@@ -68,7 +68,7 @@ impl Core {
                         rotation: None,
                     },
                 };
-                self.op.on_done(&mut t);
+                self.op.on_done(&e.row, &mut t);
                 let mut ev = event_of(&e, state, None, via_override.unwrap_or(via));
                 ev.data_flow_id = match &e.task {
                     Some(_) => e.data_flow_id.clone(),

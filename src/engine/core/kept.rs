@@ -66,7 +66,7 @@ impl Core {
                 self.apply_judgement(line, judgement, now, None);
             }
             Kept::Stored => {
-                let keys = Snapshot::keys(e.view());
+                let keys = Snapshot::empty(&self.groups[g].key.scope).keys(e.view());
                 if let Some(e) = self.rows.get_mut(&line) {
                     e.phase = Phase::Looking;
                 }

@@ -10,7 +10,7 @@ use super::super::events::{Event, StopReason};
 use super::super::op::{Final, Judgement};
 use super::groups::GroupKey;
 use super::kept::Kept;
-use super::rows::Phase;
+use super::rows::{Phase, Resolve};
 use super::snapshot::{Listed, Snapshot};
 use super::{Core, MAX_LISTINGS};
 use crate::api::classify::PATH_USED;
@@ -26,6 +26,21 @@ const UNREACHABLE_LISTINGS: u32 = 2;
 /// so that the documented time is the real one.
 pub fn listing_delay(n: u32) -> Duration {
     Backoff::LISTING.bound(n)
+}
+
+/// Whether a listing that started at `started` is too early to prove the row's flow is not
+/// there: a call of ours may still act until `r.due`. If so, the row's next look is set.
+fn too_early(r: &mut Resolve, outstanding: bool, started: Duration, settle: Duration) -> bool {
+    if !outstanding || started >= r.due {
+        return false;
+    }
+    // A row resumed from a killed run looks once more a settle time after its first look.
+    r.next_look = if std::mem::take(&mut r.early_look) {
+        (started + settle).min(r.due)
+    } else {
+        r.due
+    };
+    true
 }
 
 impl Core {
@@ -151,6 +166,7 @@ impl Core {
                 }
             }
             Judgement::Finish(f) => self.finish(line, f, None),
+            Judgement::Absent(f) => self.absent(line, f, started.unwrap_or(now), now),
             Judgement::LookAgain(after) => self.look_again(line, now + after, now),
             Judgement::Watch { after, seen } => {
                 if seen.is_some() && seen != e.seen {
@@ -180,8 +196,10 @@ impl Core {
                 if data_flow_id.is_some() {
                     e.data_flow_id = data_flow_id;
                 }
-                if let (Some(id), Some(task)) = (task_id, e.task.as_mut()) {
-                    task.task_id = Some(id);
+                match (task_id, e.task.as_mut()) {
+                    (Some(id), Some(task)) => task.task_id = Some(id),
+                    (Some(id), None) => e.call_task = Some(id),
+                    (None, _) => {}
                 }
                 let outstanding = e.outstanding;
                 let Phase::Resolving(r) = &mut e.phase else {
@@ -189,13 +207,7 @@ impl Core {
                     return;
                 };
                 let started = started.unwrap_or(now);
-                if outstanding && started < r.due {
-                    // Too early to prove anything: our call may still show.
-                    r.next_look = if std::mem::take(&mut r.early_look) {
-                        (started + self.settings.settle).min(r.due)
-                    } else {
-                        r.due
-                    };
+                if too_early(r, outstanding, started, self.settings.settle) {
                     return;
                 }
                 if !r.exists && !r.patient {
@@ -233,6 +245,30 @@ impl Core {
                     r.next_look = started + listing_delay(r.listings);
                 }
             }
+        }
+    }
+
+    /// Nothing of the row's showed in a listing that started at `started`: the row ends with
+    /// `f` unless a call of ours may still make something appear (see [`Judgement::Absent`]).
+    fn absent(&mut self, line: u64, f: Final, started: Duration, now: Duration) {
+        let settle = self.settings.settle;
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        let outstanding = e.outstanding;
+        match &mut e.phase {
+            Phase::Resolving(r) => {
+                if !too_early(r, outstanding, started, settle) {
+                    self.finish(line, f, None);
+                }
+            }
+            // Never: a row whose call may still act is resolving. Asked again after the longest
+            // such a call can take.
+            _ if outstanding => {
+                let due = now + self.settings.request_timeout + settle;
+                self.resolve(line, due, due, false, now);
+            }
+            _ => self.finish(line, f, None),
         }
     }
 

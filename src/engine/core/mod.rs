@@ -9,6 +9,8 @@
 //! the state file stores and what an earlier run stored.
 
 mod accept;
+#[cfg(test)]
+mod delete_tests;
 mod figures;
 mod finish;
 mod groups;
@@ -21,6 +23,8 @@ mod listing;
 mod memory_tests;
 #[cfg(test)]
 mod props;
+#[cfg(test)]
+mod props_tasks;
 mod protocol;
 mod rows;
 mod snapshot;

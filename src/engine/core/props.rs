@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 
 use super::harness::{error, flow, settings, Harness};
 use super::*;
@@ -91,7 +91,7 @@ impl Sim {
             "row {line} sent again before a listing settled its unknown call"
         );
         let now = self.h.now;
-        let roll: f64 = self.rng.gen();
+        let roll: f64 = self.rng.random();
         let answer = if roll < self.fault * 0.3 {
             Err(error(OutcomeClass::Transient, "InternalError"))
         } else if roll < self.fault * 0.5 {
@@ -109,7 +109,7 @@ impl Sim {
                     at: now,
                 },
             );
-            if self.rng.gen::<f64>() < self.fault {
+            if self.rng.random::<f64>() < self.fault {
                 Err(error(OutcomeClass::Unknown, codes::TIMEOUT))
             } else {
                 Ok(Answer {
@@ -134,7 +134,7 @@ impl Sim {
         let Some(job) = self.kept_jobs.pop_front() else {
             return;
         };
-        let lost = self.rng.gen::<f64>() < self.fault * 0.2;
+        let lost = self.rng.random::<f64>() < self.fault * 0.2;
         let input = match (&job, lost) {
             (Command::Keep { group, .. }, true) => Input::Kept {
                 group: *group,
@@ -168,12 +168,12 @@ impl Sim {
 
     fn step(&mut self) {
         let now = self.h.now;
-        let choice = self.rng.gen_range(0..8);
+        let choice = self.rng.random_range(0..8);
         match choice {
             6 if !self.kept_jobs.is_empty() => self.answer_kept(),
             7 if !self.to_feed.is_empty() && self.h.core.wants_rows() => self.feed_next(),
             0 if !self.waiting.is_empty() => {
-                let i = self.rng.gen_range(0..self.waiting.len());
+                let i = self.rng.random_range(0..self.waiting.len());
                 let line = self.waiting.swap_remove(i);
                 let input = if self.stopped {
                     Input::SlotAbandoned { line }
@@ -184,7 +184,7 @@ impl Sim {
                 self.apply(cmds);
             }
             1 | 2 if !self.in_flight.is_empty() => {
-                let i = self.rng.gen_range(0..self.in_flight.len());
+                let i = self.rng.random_range(0..self.in_flight.len());
                 let (line, result) = self.in_flight.swap_remove(i);
                 if matches!(&result, Err(e) if e.class == OutcomeClass::Unknown) {
                     self.unresolved.insert(line, now);
@@ -195,7 +195,7 @@ impl Sim {
             3 if self.listing => {
                 self.listing = false;
                 let started = now.saturating_sub(Duration::from_millis(200));
-                let result = if self.rng.gen::<f64>() < self.fault * 0.5 {
+                let result = if self.rng.random::<f64>() < self.fault * 0.5 {
                     Err(error(OutcomeClass::Transient, "InternalError"))
                 } else {
                     // A listing that started late enough settles the unknown calls before it.
@@ -214,7 +214,7 @@ impl Sim {
                 });
                 self.apply(cmds);
             }
-            4 if !self.stopped && self.rng.gen::<f64>() < 0.02 => {
+            4 if !self.stopped && self.rng.random::<f64>() < 0.02 => {
                 self.stopped = true;
                 let cmds = self.h.input(Input::Stop {
                     reason: StopReason::Interrupted,
@@ -232,7 +232,7 @@ impl Sim {
                     .core
                     .next_wake()
                     .unwrap_or(now + Duration::from_secs(1));
-                let t = next.min(now + Duration::from_millis(self.rng.gen_range(1..3000)));
+                let t = next.min(now + Duration::from_millis(self.rng.random_range(1..3000)));
                 let cmds = self.h.at(t.max(now));
                 self.apply(cmds);
             }
@@ -242,8 +242,8 @@ impl Sim {
 
 fn simulate(seed: u64, rows: u64, concurrency: usize) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let lag = Duration::from_millis(rng.gen_range(0..15_000));
-    let fault = rng.gen_range(0.0..0.5);
+    let lag = Duration::from_millis(rng.random_range(0..15_000));
+    let fault = rng.random_range(0.0..0.5);
     let mut sim = Sim {
         h: Harness::new(CoreSettings {
             concurrency,
@@ -268,7 +268,7 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
     sim.h.serve_kept = false;
     // Some directories already hold a flow: ours (adopted) or another source's (a conflict).
     for line in 2..2 + rows {
-        let roll: f64 = sim.rng.gen();
+        let roll: f64 = sim.rng.random();
         if roll < 0.1 {
             let id = format!("pre-{line}");
             sim.flows.insert(
@@ -283,7 +283,7 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
     }
     // A few rows before anything happens, the others as the run goes.
     sim.to_feed = (2..2 + rows).collect();
-    let first = sim.rng.gen_range(1..=rows);
+    let first = sim.rng.random_range(1..=rows);
     for _ in 0..first {
         sim.feed_next();
     }
@@ -296,6 +296,11 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
     for line in 2..2 + rows {
         let rec = sim.recorded.get(&line);
         let state = rec.and_then(|t| t.state());
+        // No row vanishes: a run that was not stopped records where every row it took ends.
+        assert!(
+            sim.stopped || state.is_some(),
+            "row {line}: taken into play, never recorded (lag {lag:?}, fault {fault})"
+        );
         match sim.flows.get(&line) {
             Some(f) if f.ours => {
                 // A run that ends by itself leaves every row whose flow exists created, or

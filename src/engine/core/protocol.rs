@@ -57,7 +57,9 @@ impl FeedItem {
             error_code: synced.error_code.as_deref(),
             fingerprint: (&synced.fingerprint, &fingerprint),
             source: (synced.source_key.as_deref(), &source_key),
+            data_flow_id: synced.data_flow_id.as_deref(),
             rotation: synced.rotation,
+            keys: crate::store::key_digest::RowKeys::of(&row.request),
             tasks: tasks.as_ref(),
         };
         let resume = op.resume(known, retry_failed);

@@ -80,6 +80,8 @@ pub struct Entry {
     pub task: Option<TaskRef>,
     /// What a listing showed of the flow or task, as last recorded by this run.
     pub seen: Option<Seen>,
+    /// A task the next call acts on that is not the row's own (one a listing named).
+    pub call_task: Option<String>,
     /// The last error, kept across transitions until the row ends.
     pub last_error: Option<CallError>,
     /// Whether a call of ours for this row may have acted (it was sent, by this run or one
@@ -103,6 +105,7 @@ impl Entry {
             row: &self.row,
             data_flow_id: self.data_flow_id.as_deref(),
             task: self.task.as_ref(),
+            call_task: self.call_task.as_deref(),
             calls_ever: self.calls_ever,
         }
     }

@@ -119,11 +119,13 @@ impl Snapshot {
         }
     }
 
-    /// The keys a row looks under.
-    pub fn keys(row: RowView<'_>) -> Vec<String> {
-        match row.task {
-            None => vec![row.row.target_key().to_owned()],
-            Some(t) => {
+    /// The keys a row looks under: its directory among flows; among tasks, its own task's id and
+    /// name, and its flow.
+    pub fn keys(&self, row: RowView<'_>) -> Vec<String> {
+        match (self, row.task) {
+            (Snapshot::Flows(_), _) => vec![row.row.target_key().to_owned()],
+            (Snapshot::Tasks(_), None) => row.data_flow_id.map(flow_key).into_iter().collect(),
+            (Snapshot::Tasks(_), Some(t)) => {
                 let mut keys = Vec::with_capacity(3);
                 if let Some(id) = &t.task_id {
                     keys.push(id.clone());
@@ -154,7 +156,7 @@ impl Snapshot {
             return Vec::new();
         };
         let mut out: Vec<&TaskInfo> = Vec::new();
-        for k in Snapshot::keys(row) {
+        for k in self.keys(row) {
             for t in s.get(&k).into_iter().flatten() {
                 let seen = out
                     .iter()
@@ -169,12 +171,13 @@ impl Snapshot {
 
     /// Drops what the row looked at: each row is judged once from a kept listing.
     pub fn forget(&mut self, row: RowView<'_>) {
+        let keys = self.keys(row);
         match self {
             Snapshot::Flows(s) => {
                 s.remove(row.row.target_key());
             }
             Snapshot::Tasks(s) => {
-                for k in Snapshot::keys(row) {
+                for k in keys {
                     s.remove(&k);
                 }
             }

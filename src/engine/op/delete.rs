@@ -1,10 +1,18 @@
 //! DeleteDataFlow: the flow of each row that has one (its recorded id, or the flow at its
 //! directory with its source), never a flow with another source. A lost answer is resolved by
 //! listing: gone, or `deleting`, means deleted.
+//!
+//! Whose a recorded flow is, is decided once, before the row is in play
+//! ([`Operation::resume`]): a row whose manifest names another source than the one its flow
+//! was recorded with is reported `DataFlowNotOurs` and never put in play, so that no listing
+//! (one that lags, or skips a flow between two pages) can lead to its recorded id. A row that
+//! may have a create in flight (`unknown`) is `deleted` with nothing found only by a listing
+//! late enough for that create to show ([`Judgement::Absent`]).
 
 use crate::api::classify::INVALID_DATA_FLOW_ID;
 use crate::api::{CallError, DataFlowInfo, DeleteDataFlowRequest, OutcomeClass, Request};
-use crate::store::RowState;
+use crate::manifest::Row;
+use crate::store::{RowState, Synced};
 
 use super::create::{is_ours, DELETING};
 use super::{
@@ -79,10 +87,12 @@ impl Operation for DeleteOp {
                 // A listing is read page by page while flows vanish (being deleted), so a flow can
                 // slip between two pages: a recorded flow is deleted by its id all the same (the
                 // service says so if it is already gone).
+                // (Only rows whose recorded flow has the row's source get here: see `resume`.)
                 None => match view.data_flow_id {
                     Some(id) => Judgement::call(Some(id.to_owned())),
-                    // Nothing there, and nothing recorded: nothing of ours to delete.
-                    None => Judgement::Finish(Final::Done {
+                    // Nothing there, and nothing recorded: nothing of ours to delete, once no
+                    // create of ours can still make a flow appear.
+                    None => Judgement::Absent(Final::Done {
                         id: None,
                         request_id: None,
                         via: "listing",
@@ -115,7 +125,8 @@ impl Operation for DeleteOp {
                     class: OutcomeClass::Row,
                     code: BUSY.into(),
                     message: format!(
-                        "a data task bulkflow did not start runs on this flow ({}): left alone;                          stop that task (or wait for it to end), then run delete again",
+                        "a data task bulkflow did not start runs on this flow ({}): left alone; \
+                         stop that task (or wait for it to end), then run delete again",
                         e.code
                     ),
                     request_id: e.request_id.clone(),
@@ -125,10 +136,30 @@ impl Operation for DeleteOp {
         }
     }
 
+    /// A recorded flow is the row's only while the manifest names the source it was recorded
+    /// with; else it is another source's flow, reported and left alone, whatever a listing
+    /// shows or fails to show.
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
         match known.state {
             RowState::Deleted => Resume::Settled,
+            _ if known.data_flow_id.is_some() && known.source_moved() => Resume::Skip(NOT_OURS),
             _ => Resume::Work,
+        }
+    }
+
+    fn skip_error(&self, row: &Row, synced: &Synced, code: &'static str) -> CallError {
+        CallError {
+            class: OutcomeClass::Row,
+            code: code.into(),
+            message: format!(
+                "{} of {}: its data flow {} was recorded with another source than the manifest \
+                 now names; not this row's to delete: left alone (restore the row's source to \
+                 delete it)",
+                row.target_key(),
+                row.request.file_system_id,
+                synced.data_flow_id.as_deref().unwrap_or("")
+            ),
+            request_id: None,
         }
     }
 }

@@ -7,12 +7,14 @@ pub mod create;
 pub mod delete;
 pub mod modify;
 pub mod task;
+pub mod task_foreign;
 pub mod wait;
 
 pub use create::CreateOp;
 pub use delete::DeleteOp;
 pub use modify::{RotateOp, UpdateOp};
 pub use task::{TaskStartOp, TaskStopOp, TaskWaitOp};
+pub use task_foreign::StopAnyTaskOp;
 pub use wait::WaitOp;
 
 use crate::api::tasks::{TaskInfo, TaskType};
@@ -102,6 +104,8 @@ pub struct RowView<'a> {
     pub data_flow_id: Option<&'a str>,
     /// The row's data task, for operations on tasks.
     pub task: Option<&'a TaskRef>,
+    /// A task the call acts on that is not the row's own (one a listing named).
+    pub call_task: Option<&'a str>,
     /// Calls sent for the row by every run.
     pub calls_ever: u32,
 }
@@ -127,6 +131,7 @@ impl<'a> RowView<'a> {
             row,
             data_flow_id,
             task: None,
+            call_task: None,
             calls_ever: 0,
         }
     }
@@ -177,6 +182,11 @@ pub enum Judgement {
         data_flow_id: Option<String>,
         task_id: Option<String>,
     },
+    /// Nothing of the row's shows at its directory: the row ends so, but only by a listing
+    /// late enough that no call of ours can still make something appear there (a create of
+    /// unknown outcome, answered late, or listed late); an earlier listing proves nothing, and
+    /// the row looks again once its call's latest end plus `--settle` has passed.
+    Absent(Final),
     /// Nothing to decide yet: list again after this long (a directory held by a flow being
     /// deleted).
     LookAgain(std::time::Duration),
@@ -251,8 +261,8 @@ pub trait Operation: Send + Sync + 'static {
         }
     }
 
-    /// Adds what the operation records when a row reaches its goal.
-    fn on_done(&self, _t: &mut Transition) {}
+    /// Adds what the operation records when `row` reaches its goal.
+    fn on_done(&self, _row: &Row, _t: &mut Transition) {}
 
     /// What a run of this operation does with a row the state file already knows.
     fn resume(&self, known: Known<'_>, retry_failed: bool) -> Resume {

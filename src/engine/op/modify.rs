@@ -5,7 +5,8 @@
 
 use crate::api::{CallError, DataFlowInfo, ModifyDataFlowRequest, OutcomeClass, Request};
 use crate::manifest::Row;
-use crate::store::{Change, RowState, Transition};
+use crate::store::key_digest::{KeySalt, RowKeys};
+use crate::store::{Change, Rotated, RowState, Transition};
 
 use super::create::{is_ours, DELETING};
 use super::{
@@ -21,10 +22,21 @@ pub const MISSING: &str = "DataFlowMissing";
 pub struct UpdateOp;
 
 /// Sets each created row's flow's source keys (and Kafka password, where given) to the
-/// manifest's; `rotation` is the recorded rotation this run carries out.
-#[derive(Debug, Clone, Copy)]
+/// manifest's current ones; `rotation` is the recorded rotation this run carries out, `salt` the
+/// state file's, for the digests of the keys each row is rotated to.
+#[derive(Debug, Clone)]
 pub struct RotateOp {
     pub rotation: i64,
+    pub salt: KeySalt,
+}
+
+impl RotateOp {
+    /// Whether the row's flow holds the manifest's keys as they are now, set by this rotation.
+    fn rotated(&self, known: &Known<'_>) -> bool {
+        known
+            .rotation
+            .is_some_and(|r| r.id == self.rotation && r.keys == Some(self.salt.digest(known.keys)))
+    }
 }
 
 /// The mutable fields the manifest sets that the listed flow does not have, by API name. Fields
@@ -194,22 +206,27 @@ impl Operation for RotateOp {
         modify_after_call(result, attempts, max_attempts)
     }
 
-    fn on_done(&self, t: &mut Transition) {
+    fn on_done(&self, row: &Row, t: &mut Transition) {
         if let Change::Done {
             rotation,
             answers_to,
             ..
         } = &mut t.change
         {
-            *rotation = Some(self.rotation);
+            *rotation = Some(Rotated {
+                id: self.rotation,
+                keys: Some(self.salt.digest(RowKeys::of(&row.request))),
+            });
             // Keys are not part of the fingerprint: the other fields were not sent.
             *answers_to = None;
         }
     }
 
+    /// A row is rotated when this rotation set the keys the manifest gives now: one rotated to
+    /// other keys (the manifest changed while the rotation was interrupted) is rotated again.
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
         match created_only(known) {
-            Resume::Work if known.rotation == Some(self.rotation) => Resume::Settled,
+            Resume::Work if self.rotated(&known) => Resume::Settled,
             r => r,
         }
     }
@@ -218,10 +235,61 @@ impl Operation for RotateOp {
 /// Only rows with a flow have something to modify; a drifted row is left alone.
 fn created_only(known: Known<'_>) -> Resume {
     match known.state {
-        RowState::Created if known.error_code == Some(crate::engine::resume::DRIFT) => {
+        RowState::Created
+            if known.source_moved() || known.error_code == Some(crate::engine::resume::DRIFT) =>
+        {
             Resume::Settled
         }
         RowState::Created => Resume::Work,
         _ => Resume::Settled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use crate::store::key_digest::KeyDigest;
+
+    /// A rotation is to the manifest's keys as they are now (issue 21, 4): a row this rotation
+    /// set to other keys is rotated again; a row another rotation set, or one recorded before
+    /// digests were kept, too.
+    #[test]
+    fn a_row_is_rotated_only_to_the_keys_the_manifest_gives_now() {
+        let op = RotateOp {
+            rotation: 3,
+            salt: KeySalt::new([1; 16]),
+        };
+        let (id, k1, k2) = (Secret::new("AKID"), Secret::new("K1"), Secret::new("K2"));
+        let keys = |key| RowKeys {
+            secret_id: &id,
+            secret_key: key,
+            password: None,
+        };
+        let digest = |key| Some(op.salt.digest(keys(key)));
+        let other_salt = Some(KeySalt::new([2; 16]).digest(keys(&k2)));
+        // recorded rotation and digest -> decision for a manifest with K2
+        type Recorded = Option<(i64, Option<KeyDigest>)>;
+        let table: &[(Recorded, Resume)] = &[
+            (None, Resume::Work),
+            (Some((3, digest(&k2))), Resume::Settled),
+            (Some((3, digest(&k1))), Resume::Work),
+            (Some((3, None)), Resume::Work),
+            (Some((3, other_salt)), Resume::Work),
+            (Some((2, digest(&k2))), Resume::Work),
+        ];
+        for (recorded, want) in table {
+            let known = Known {
+                state: RowState::Created,
+                error_code: None,
+                fingerprint: ("f", "f"),
+                source: (Some("s"), "s"),
+                data_flow_id: Some("cfs-dataflow-1"),
+                rotation: recorded.map(|(id, keys)| Rotated { id, keys }),
+                keys: keys(&k2),
+                tasks: None,
+            };
+            assert_eq!(op.resume(known, false), *want, "{recorded:?}");
+        }
     }
 }

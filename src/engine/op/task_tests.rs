@@ -45,7 +45,9 @@ fn known<'a>(flow: RowState, error: Option<&'a str>, tasks: &'a RowTasks) -> Kno
         error_code: error,
         fingerprint: ("f", "f"),
         source: (Some("s"), "s"),
+        data_flow_id: Some("cfs-dataflow-1"),
         rotation: None,
+        keys: crate::store::key_digest::RowKeys::none(),
         tasks: Some(tasks),
     }
 }

@@ -262,8 +262,10 @@ fn unknown_extensions_and_missing_files() {
     assert_eq!(plan(&upper, &opts()).rows, 1);
     let gone = m.path.with_file_name("gone.csv");
     let e = validate(&gone, &opts()).unwrap_err();
-    assert!(matches!(e, ManifestError::Io { .. }));
-    assert!(e.to_string().starts_with(&format!("{}: ", gone.display())));
+    assert!(matches!(e, ManifestError::Missing { .. }));
+    assert!(e
+        .to_string()
+        .starts_with(&format!("{}: no such file", gone.display())));
 }
 
 #[test]

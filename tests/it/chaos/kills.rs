@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use bulkflow::emulator::{Emulator, EmulatorConfig};
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::seq::IndexedRandom;
+use rand::{RngExt, SeedableRng};
 
 use super::super::common::{check_state_matches_emulator, write_manifest};
 use super::{inspect, run_cmd, wait_for, Findings, Flags};
@@ -98,7 +98,7 @@ fn chaos(c: Chaos) -> Figures {
     let mut fig = Figures::default();
     for cycle in 0..c.cycles {
         let flags = draw_flags(&mut rng);
-        let wait = Duration::from_millis(rng.gen_range(30..1500));
+        let wait = Duration::from_millis(rng.random_range(30..1500));
         let child = run_cmd(&emu.url(), &config, &manifest, flags)
             .spawn()
             .unwrap();

@@ -12,10 +12,17 @@
 //!   listing answers, and a service that takes minutes to list a new flow.
 //! - `pacing`: concurrencies from 1 to 64 and rates from 0.5 to 1000 all finish.
 //! - `lossy`: a loopback proxy that loses chosen answers, for faults no seed can aim.
+//! - `changed_delete`, `changed_keys` (helpers in `changed`): a manifest that changes between
+//!   killed runs, under listing lag and late creates: `delete` after rows' sources moved (never
+//!   another source's flow, never `deleted` while the flow lives), and a key rotation resumed
+//!   with other keys (every row ends with the manifest's keys as they are now).
 
+mod changed;
+mod changed_delete;
+mod changed_keys;
 mod kills;
 mod listing;
-mod lossy;
+pub mod lossy;
 mod pacing;
 mod tasks;
 
