@@ -136,8 +136,15 @@ impl Recorded {
 
     /// The row's record: `None` when it has no flow to delete, else the source its flow was
     /// made from, if recorded.
-    #[expect(clippy::option_option, reason = "not recorded vs. recorded without a source")]
-    fn get(&self, file_system_id: &str, target_key: &str) -> Result<Option<Option<String>>, String> {
+    #[expect(
+        clippy::option_option,
+        reason = "not recorded vs. recorded without a source"
+    )]
+    fn get(
+        &self,
+        file_system_id: &str,
+        target_key: &str,
+    ) -> Result<Option<Option<String>>, String> {
         let Some(conn) = &self.0 else {
             return Ok(None);
         };

@@ -21,8 +21,15 @@ pub struct Kept {
 }
 
 enum Work {
-    Keep { group: usize, snapshot: Snapshot },
-    Look { line: u64, group: usize, keys: Vec<String> },
+    Keep {
+        group: usize,
+        snapshot: Snapshot,
+    },
+    Look {
+        line: u64,
+        group: usize,
+        keys: Vec<String>,
+    },
 }
 
 /// A job and where its answer goes; answered with an error if dropped unanswered.
@@ -41,7 +48,9 @@ impl Job {
                 group,
                 result: store.as_mut().map_err(|e| e.clone()).and_then(|s| {
                     s.keep(group, &snapshot).inspect_err(|e| {
-                        tracing::warn!("{e}: the rows of one file system fed later are listed again")
+                        tracing::warn!(
+                            "{e}: the rows of one file system fed later are listed again"
+                        )
                     })
                 }),
             },

@@ -32,7 +32,8 @@ CREATE TABLE tasks (
 
 const INSERT_FLOW: &str =
     "INSERT INTO flows VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
-const SELECT_FLOWS: &str = "SELECT id, name, fs, source_type, source_address, source_path, target, \
+const SELECT_FLOWS: &str =
+    "SELECT id, name, fs, source_type, source_address, source_path, target, \
      status, auto_refresh, kafka_topic, server_addr, user_name FROM flows \
      WHERE grp = ?1 AND dir = ?2 ORDER BY seq";
 const INSERT_TASK: &str =

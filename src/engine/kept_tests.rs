@@ -36,7 +36,10 @@ fn flows(at: &[(&str, Vec<DataFlowInfo>)]) -> Snapshot {
 fn flows_come_back_at_their_directory_in_listing_order_without_what_no_operation_judges() {
     let mut store = Store::open().unwrap();
     let two = vec![flow("/d1", "df-b", "/x"), flow("/d1", "df-a", "/y")];
-    let kept = flows(&[("/d1", two.clone()), ("/d2", vec![flow("/d2", "df-c", "/z")])]);
+    let kept = flows(&[
+        ("/d1", two.clone()),
+        ("/d2", vec![flow("/d2", "df-c", "/z")]),
+    ]);
     store.keep(3, &kept).unwrap();
     let Snapshot::Flows(found) = store.look(3, &["/d1".into()]).unwrap() else {
         panic!("flows kept, flows found");
@@ -84,8 +87,7 @@ fn tasks_come_back_under_each_key_asked() {
         ("flow:df-1".to_owned(), vec![t.clone()]),
     ]);
     store.keep(0, &Snapshot::Tasks(at)).unwrap();
-    let Snapshot::Tasks(found) = store.look(0, &["flow:df-1".into(), "t-9".into()]).unwrap()
-    else {
+    let Snapshot::Tasks(found) = store.look(0, &["flow:df-1".into(), "t-9".into()]).unwrap() else {
         panic!("tasks kept, tasks found");
     };
     assert_eq!(found, HashMap::from([("flow:df-1".to_owned(), vec![t])]));

@@ -113,7 +113,12 @@ impl Live {
 fn compact(flows: Vec<DataFlowInfo>) -> Vec<(Identity, Flow)> {
     flows
         .into_iter()
-        .map(|f| (identity(&f.file_system_id, &f.target_path), Flow::from_info(&f)))
+        .map(|f| {
+            (
+                identity(&f.file_system_id, &f.target_path),
+                Flow::from_info(&f),
+            )
+        })
         .collect()
 }
 
@@ -184,10 +189,6 @@ fn needed(rate: f64, allowed: usize, took: Duration, pages: u64) -> usize {
 /// most. A file system the service does not know is noted ([`Live::unlisted`]) and the others
 /// are listed; any other listing that fails for good ends it. Dropping the future stops every
 /// listing.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "what is listed, how fast, and where it goes"
-)]
 pub async fn list(
     client: &Client,
     endpoint: &Endpoint,

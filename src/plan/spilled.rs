@@ -198,7 +198,11 @@ mod tests {
         assert_eq!(s.add_flows(0, [(d, b.clone()), (d, a.clone())]).unwrap(), 2);
         // The same file system listed again under another region: nothing new.
         assert_eq!(s.add_flows(0, [(d, b.clone())]).unwrap(), 0);
-        assert_eq!(s.add_flows(1, [(e, flow("df-c", "available", false))]).unwrap(), 1);
+        assert_eq!(
+            s.add_flows(1, [(e, flow("df-c", "available", false))])
+                .unwrap(),
+            1
+        );
         assert_eq!(s.flows_at(&d).unwrap(), vec![(0, a), (0, b)]);
         assert!(s.flows_at(&identity("cfs-1", "/x")).unwrap().is_empty());
         let mut per = s.flows_per_file_system().unwrap();

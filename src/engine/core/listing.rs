@@ -78,21 +78,7 @@ impl Core {
                 let detail = format!("{e} ({UNREACHABLE_LISTINGS} listings could not connect)");
                 self.stop(StopReason::Fatal, detail);
             }
-            Ok(listed) => {
-                let mut snapshot = Snapshot::of(listed, &key.file_system_id, &key.scope);
-                for line in members {
-                    let Some(e) = self.rows.get(&line) else {
-                        continue;
-                    };
-                    let judgement = self.judge(e, &snapshot);
-                    // Kept only for rows fed later (each directory has one row in a run).
-                    snapshot.forget(e.view());
-                    self.apply_judgement(line, judgement, now, Some(started));
-                }
-                if self.facts.looks_first && self.groups[g].kept == Kept::No {
-                    self.keep(g, snapshot);
-                }
-            }
+            Ok(listed) => self.settle_members(g, listed, &members, started, now),
             Err(e) if e.class == OutcomeClass::Fatal => {
                 self.stop(StopReason::Fatal, e.to_string());
             }
@@ -128,6 +114,31 @@ impl Core {
         }
         if self.stop.is_none() {
             self.schedule_group(g, now);
+        }
+    }
+
+    /// Judges the rows waiting for the group's listing; keeps what is left of a first listing
+    /// for rows fed later (each directory has one row in a run).
+    fn settle_members(
+        &mut self,
+        g: usize,
+        listed: Listed,
+        members: &[u64],
+        started: Duration,
+        now: Duration,
+    ) {
+        let key = &self.groups[g].key;
+        let mut snapshot = Snapshot::of(listed, &key.file_system_id, &key.scope);
+        for &line in members {
+            let Some(e) = self.rows.get(&line) else {
+                continue;
+            };
+            let judgement = self.judge(e, &snapshot);
+            snapshot.forget(e.view());
+            self.apply_judgement(line, judgement, now, Some(started));
+        }
+        if self.facts.looks_first && self.groups[g].kept == Kept::No {
+            self.keep(g, snapshot);
         }
     }
 

@@ -109,7 +109,10 @@ fn a_kept_listing_that_is_lost_makes_rows_list_again_never_find_their_directory_
     let mut h = Harness::new(settings());
     h.serve_kept = false;
     h.feed(1, RowState::Pending, None);
-    h.listed(Duration::ZERO, vec![flow(2, "df-2", true), flow(3, "df-3", true)]);
+    h.listed(
+        Duration::ZERO,
+        vec![flow(2, "df-2", true), flow(3, "df-3", true)],
+    );
     // A look given before the store failed is answered with the failure.
     let cmds = h.feed(2, RowState::Pending, None);
     assert_eq!(looks(&cmds).len(), 1);
