@@ -2,6 +2,7 @@
 # Benchmarks that anyone can rerun:
 #   bash bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]
 #   bash bench/run.sh [selfshare [N] [STAGGER_S]|regions10|million]   (issue 14; not in `all`)
+#   [DELETE=1] bash bench/run.sh [adopt-interleaved|adopt-grouped] [N]   (issue 22; not in `all`)
 # Builds the benchmarks' binary (profile bench-release: release, with line tables), starts `bulkflow emulator` on loopback, and prints the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,9 +20,10 @@ export TENCENTCLOUD_SECRET_ID=AKIDbulkflowEMULATOR TENCENTCLOUD_SECRET_KEY=bulkf
 
 start_emulator() { # args: LISTEN emulator-flags; sets URL, appends the pid to EMUS
   local n=${#EMUS[@]}
+  rm -f "$W/emu$n.out" # an earlier emulator's: its address is not this one's
   "$B" emulator --listen "$@" > "$W/emu$n.out" 2> "$W/emu$n.err" &
   EMUS+=($!)
-  for _ in $(seq 100); do [ -s "$W/emu$n.out" ] && break; sleep 0.05; done
+  for _ in $(seq 1200); do [ -s "$W/emu$n.out" ] && break; sleep 0.05; done # --preexisting: seconds
   [ -s "$W/emu$n.out" ] || { echo "the emulator did not start: $(cat "$W/emu$n.err")" >&2; exit 1; }
   URL=$(head -1 "$W/emu$n.out" | sed 's/^listening on //')
 }
@@ -137,6 +139,28 @@ PY
   rm -f "$W/k.csv" "$W/k.csv.bulkflow.db"*
 }
 
+adopt() { # issue 22 item 1: ORDER N; memory of plan and run when every flow already exists
+  local order=${1:-interleaved} n=${2:-200000}
+  echo "== adopting $n rows, $order over 1,000 file systems, every flow already there (emulator --rate 0 --preexisting the manifest), limit lifted"
+  echo "load before: $(uptime)"
+  python3 bench/manifest.py "$n" "$W/a.csv" 1000 ap-guangzhou "$order"
+  emulator --rate 0 --preexisting "$W/a.csv"
+  timed "$W/ap.time" "$B" plan "$W/a.csv" --endpoint "$URL" --rate 0 --progress none --json > "$W/ap.json" 2> "$W/ap.err" || true
+  read -r wall user sys rss < "$W/ap.time"
+  echo "plan: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB; $(tail -1 "$W/ap.json")"
+  timed "$W/a.time" "$B" run "$W/a.csv" --endpoint "$URL" --rate 0 --progress none > "$W/a.log" 2>&1 || true
+  read -r wall user sys rss < "$W/a.time"
+  echo "run: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB; $(tail -1 "$W/a.log")"
+  if [ -n "${DELETE:-}" ]; then # DELETE=1: then delete every row's flow (the run's state file)
+    timed "$W/ad.time" "$B" delete "$W/a.csv" --yes --endpoint "$URL" --rate 0 --progress none > "$W/ad.log" 2>&1 || true
+    read -r wall user sys rss < "$W/ad.time"
+    echo "delete: wall ${wall}s, user ${user}s, sys ${sys}s, max RSS ${rss} KB; $(tail -1 "$W/ad.log")"
+  fi
+  stop_emulator
+  echo "load after: $(uptime)"
+  rm -f "$W/a.csv" "$W/a.csv.bulkflow.db"* "$W/ap.json"
+}
+
 ceiling() {
   echo "== runner ceiling: 20,000 rows, limit lifted (emulator --rate 0, run --rate 0), durable state"
   python3 bench/manifest.py 20000 "$W/c.csv"
@@ -238,6 +262,7 @@ case "${1:-all}" in
   pacing) pacing ;; shared) shared ;; ceiling) ceiling ;; rerun) rerun ;;
   regions) regions ;; cpu) cpu ;; memory) memory ;; rerun100k) rerun100k ;; sdk) sdk ;;
   selfshare) selfshare "${2:-2}" "${3:-0}" ;; regions10) regions10 ;; million) million ;;
+  adopt-interleaved) adopt interleaved "${2:-200000}" ;; adopt-grouped) adopt grouped "${2:-200000}" ;;
   all) pacing; shared; ceiling; rerun; regions; cpu; memory; rerun100k; sdk ;;
-  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all|selfshare [N] [STAGGER_S]|regions10|million]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all|selfshare [N] [STAGGER_S]|regions10|million|adopt-interleaved [N]|adopt-grouped [N]]" >&2; exit 2 ;;
 esac

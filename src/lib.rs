@@ -15,6 +15,7 @@ mod exit;
 pub mod manifest;
 pub mod plan;
 pub mod report;
+pub mod scratch;
 pub mod secret;
 pub mod settings;
 pub mod signals;

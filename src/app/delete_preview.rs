@@ -3,13 +3,14 @@
 //! manifest changed their source after their flow was created: the recorded flow is not theirs
 //! to delete).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
 use crate::cli::LogFormat;
 use crate::exit::ExitCode;
-use crate::manifest;
+use crate::manifest::{self, identity};
 use crate::report::diag::{self, Diag, Level};
 use crate::report::logging;
 use crate::settings::Settings;
@@ -82,24 +83,80 @@ impl Preview {
     }
 }
 
-/// A row of the state file that may have a flow to delete: `created`, or `unknown` (its call
-/// may have created one); with the source its flow was made from.
-type Recorded = HashMap<(String, String), Option<String>>;
+/// The rows of the state file that have (or may have) a flow: `created`, or `unknown` (its call
+/// may have created one); with the source its flow was made from. Kept in a scratch database
+/// (`crate::scratch`) and looked up row by row, so that a million recorded rows are not held
+/// in memory; none without a state file.
+struct Recorded(Option<Connection>);
 
-/// The rows of the state file that have (or may have) a flow; none without a state file.
-fn recorded(s: &Settings) -> Result<Recorded, StoreError> {
-    let ro = match store::open_read_only(&s.state) {
-        Ok(ro) => ro,
-        Err(StoreError::Missing(_)) => return Ok(Recorded::new()),
-        Err(e) => return Err(e),
-    };
-    let mut out = Recorded::new();
-    ro.read(|r| {
-        if matches!(r.state, RowState::Created | RowState::Unknown) {
-            out.insert((r.file_system_id, r.target_key), r.source_key);
+/// A scratch database that failed.
+fn scratch(e: rusqlite::Error) -> String {
+    format!("the delete preview's scratch database: {e}")
+}
+
+impl Recorded {
+    fn read(s: &Settings) -> Result<Recorded, ExitCode> {
+        let ro = match store::open_read_only(&s.state) {
+            Ok(ro) => ro,
+            Err(StoreError::Missing(_)) => return Ok(Recorded(None)),
+            Err(e) => {
+                error(e);
+                return Err(ExitCode::State);
+            }
+        };
+        let fatal = |e: String| {
+            error(e);
+            ExitCode::Fatal
+        };
+        let mut conn = crate::scratch::open(
+            "CREATE TABLE recorded (dir BLOB PRIMARY KEY, source TEXT) WITHOUT ROWID;",
+        )
+        .map_err(|e| fatal(scratch(e)))?;
+        let tx = conn.transaction().map_err(|e| fatal(scratch(e)))?;
+        let mut stored = Ok(());
+        {
+            let mut insert = tx
+                .prepare("INSERT OR REPLACE INTO recorded VALUES (?1, ?2)")
+                .map_err(|e| fatal(scratch(e)))?;
+            let read = ro.read(|r| {
+                if stored.is_ok() && matches!(r.state, RowState::Created | RowState::Unknown) {
+                    let dir = identity(&r.file_system_id, &r.target_key);
+                    stored = insert.execute(params![&dir[..], r.source_key]).map(|_| ());
+                }
+            });
+            if let Err(e) = read {
+                error(e);
+                return Err(ExitCode::State);
+            }
         }
-    })?;
-    Ok(out)
+        stored.map_err(|e| fatal(scratch(e)))?;
+        tx.commit().map_err(|e| fatal(scratch(e)))?;
+        Ok(Recorded(Some(conn)))
+    }
+
+    /// The row's record: `None` when it has no flow to delete, else the source its flow was
+    /// made from, if recorded.
+    #[expect(
+        clippy::option_option,
+        reason = "not recorded vs. recorded without a source"
+    )]
+    fn get(
+        &self,
+        file_system_id: &str,
+        target_key: &str,
+    ) -> Result<Option<Option<String>>, String> {
+        let Some(conn) = &self.0 else {
+            return Ok(None);
+        };
+        let dir = identity(file_system_id, target_key);
+        let mut select = conn
+            .prepare_cached("SELECT source FROM recorded WHERE dir = ?1")
+            .map_err(scratch)?;
+        select
+            .query_row([&dir[..]], |r| r.get(0))
+            .optional()
+            .map_err(scratch)
+    }
 }
 
 /// Per region and file system: the manifest's rows, those recorded with a flow whose source is
@@ -122,10 +179,7 @@ pub(super) fn preview(s: &Settings, region: Option<String>) -> Result<Preview, E
             return Err(ExitCode::Usage);
         }
     };
-    let recorded = recorded(s).map_err(|e| {
-        error(e);
-        ExitCode::State
-    })?;
+    let recorded = Recorded::read(s)?;
     let mut groups: BTreeMap<(String, String), Counts> = BTreeMap::new();
     let reader = manifest::read(&s.manifest, &opts).map_err(|e| {
         print_problems(&e);
@@ -136,15 +190,14 @@ pub(super) fn preview(s: &Settings, region: Option<String>) -> Result<Preview, E
             error(format!("{}: {e} (the manifest changed?)", s.input.shown()));
             ExitCode::Usage
         })?;
-        let key = (
-            row.request.file_system_id.clone(),
-            row.target_key().to_owned(),
-        );
-        let c = groups
-            .entry((row.region.clone(), key.0.clone()))
-            .or_default();
+        let fs = &row.request.file_system_id;
+        let found = recorded.get(fs, row.target_key()).map_err(|e| {
+            error(e);
+            ExitCode::Fatal
+        })?;
+        let c = groups.entry((row.region.clone(), fs.clone())).or_default();
         c.rows += 1;
-        match recorded.get(&key) {
+        match found {
             Some(Some(source)) if *source != row.source_key() => c.drifted += 1,
             Some(_) => c.recorded += 1,
             None => {}

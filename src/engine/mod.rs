@@ -5,6 +5,8 @@ mod backoff;
 pub mod core;
 pub mod events;
 pub mod feed;
+mod kept;
+mod kept_store;
 pub mod listing;
 pub mod op;
 pub mod pacer;

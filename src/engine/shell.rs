@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::core::{Command, Core, FeedItem, HostId, Input, Totals};
 use super::events::{EventSink, StopReason};
+use super::kept::Kept;
 use super::listing::{list, Place};
 use super::op::{Action, Answer, Scope};
 use super::pacer::Pacer;
@@ -76,10 +77,11 @@ pub async fn drive(
     let mut hosts: Vec<HostIo> = Vec::new();
     let mut host_index: HashMap<String, HostId> = HashMap::new();
     let mut end = ShellEnd::default();
+    let mut kept: Option<Kept> = None;
     let mut feed_open = true;
     loop {
         while let Some(cmd) = core.poll_command() {
-            exec(cmd, &io, &hosts, &events, &mut end);
+            exec(cmd, &io, &hosts, &mut kept, &events, &mut end);
         }
         if core.finished() && (!feed_open || core.stopped().is_some()) {
             break;
@@ -120,7 +122,7 @@ pub async fn drive(
     // The pass's last figures, for the report's chart.
     core.sample_now();
     while let Some(cmd) = core.poll_command() {
-        exec(cmd, &io, &hosts, &events, &mut end);
+        exec(cmd, &io, &hosts, &mut kept, &events, &mut end);
     }
     end.stop = core.stopped().cloned();
     end.totals = core.totals().clone();
@@ -156,7 +158,14 @@ fn pacer(io: &Io, hosts: &[HostIo], host: HostId, action: Action) -> Option<(Tar
     Some((h.target.clone(), io.pacers.get(&h.target.host, action)))
 }
 
-fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &mut ShellEnd) {
+fn exec(
+    cmd: Command,
+    io: &Arc<Io>,
+    hosts: &[HostIo],
+    kept: &mut Option<Kept>,
+    events: &EventSink,
+    end: &mut ShellEnd,
+) {
     match cmd {
         Command::Record(t) => {
             if let Err(error) = io.writer.transition(t) {
@@ -170,6 +179,17 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
             }
         }
         Command::Halt => io.halt.cancel(),
+        Command::Keep { group, snapshot } => kept
+            .get_or_insert_with(|| Kept::start(io.tx.clone()))
+            .keep(group, snapshot),
+        Command::Look { line, group, keys } => match kept {
+            Some(kept) => kept.look(line, group, keys),
+            // Never: a group is looked up only once its listing was given to keep.
+            None => {
+                let result = Err("no listing was kept".to_owned());
+                let _ = io.tx.send(Input::Found { line, result });
+            }
+        },
         Command::WaitSlot { line, host, action } => {
             let Some((_, pacer)) = pacer(io, hosts, host, action) else {
                 let _ = io.tx.send(Input::SlotAbandoned { line });
@@ -191,102 +211,144 @@ fn exec(cmd: Command, io: &Arc<Io>, hosts: &[HostIo], events: &EventSink, end: &
             request,
             slot,
             mark,
-        } => {
-            let Some((target, pacer)) = pacer(io, hosts, host, request.action()) else {
-                let _ = io.tx.send(Input::NotSent { line });
-                return;
-            };
-            let io = io.clone();
-            tokio::spawn(async move {
-                // The mark is durable before the call leaves: a crash after this point leaves
-                // the row `unknown`, resolved by listing before anything is sent again.
-                let committed = match mark {
-                    Some(mark) => io.writer.commit(mark).await,
-                    None => Ok(()),
-                };
-                if let Err(error) = committed {
-                    let detail = error.to_string();
-                    let _ = io.tx.send(Input::Stop {
-                        reason: StopReason::Store,
-                        detail,
-                    });
-                    let _ = io.tx.send(Input::NotSent { line });
-                    return;
-                }
-                tokio::time::sleep_until(io.start + slot).await;
-                let sent = Instant::now();
-                let result = io
-                    .client
-                    .send(&target, &region, &request)
-                    .await
-                    .map(|reply| Answer {
-                        id: reply.resource_id().map(str::to_owned),
-                        request_id: reply.request_id().to_owned(),
-                    });
-                match &result {
-                    Ok(_) => pacer.succeeded(sent),
-                    Err(e) if e.class == OutcomeClass::Throttled => pacer.throttled(sent),
-                    Err(_) => {}
-                }
-                let latency = sent.elapsed();
-                let _ = io.tx.send(Input::Answered {
-                    line,
-                    result,
-                    latency,
-                });
-            });
-        }
+        } => send_call(
+            io,
+            hosts,
+            Call {
+                line,
+                host,
+                region,
+                request,
+                slot,
+                mark,
+            },
+        ),
         Command::List {
             group,
             host,
             since_ms,
-        } => {
-            let action = match group.scope {
-                Scope::Flows => Action::Describe,
-                Scope::Tasks { .. } => Action::DescribeTasks,
-            };
-            let Some((target, pacer)) = pacer(io, hosts, host, action) else {
-                // Never: every group's host is known. Answered all the same, so that the core
-                // never waits for a listing that will not come.
-                let _ = io.tx.send(Input::Listed {
-                    group,
-                    started: io.since_start(Instant::now()),
-                    result: Err(CallError {
-                        class: OutcomeClass::Fatal,
-                        code: "Internal".into(),
-                        message: "a listing of an unknown host".into(),
-                        request_id: None,
-                    }),
-                });
-                return;
-            };
-            let io = io.clone();
-            tokio::spawn(async move {
-                let place = Place {
-                    client: &io.client,
-                    target: &target,
-                    region: &group.region,
-                    file_system_id: &group.file_system_id,
-                    pacer,
-                };
-                let (started, result) = tokio::select! {
-                    r = list(place, &group.scope, since_ms) => r,
-                    _ = io.halt.cancelled() => (None, Err(CallError {
-                        class: OutcomeClass::Transient,
-                        code: "Stopped".into(),
-                        message: "the run stopped before the listing ended".into(),
-                        request_id: None,
-                    })),
-                };
-                let started = io.since_start(started.unwrap_or_else(Instant::now));
-                let _ = io.tx.send(Input::Listed {
-                    group,
-                    started,
-                    result,
-                });
-            });
-        }
+        } => list_group(io, hosts, group, host, since_ms),
     }
+}
+
+/// A row's call, as [`Command::Send`] gives it.
+struct Call {
+    line: u64,
+    host: HostId,
+    region: String,
+    request: Box<crate::api::Request>,
+    slot: Duration,
+    mark: Option<crate::store::Transition>,
+}
+
+/// Commits the call's mark, then sends it at its slot on a task of its own; answers
+/// [`Input::Answered`] (or [`Input::NotSent`]).
+fn send_call(io: &Arc<Io>, hosts: &[HostIo], call: Call) {
+    let Call {
+        line,
+        host,
+        region,
+        request,
+        slot,
+        mark,
+    } = call;
+    let Some((target, pacer)) = pacer(io, hosts, host, request.action()) else {
+        let _ = io.tx.send(Input::NotSent { line });
+        return;
+    };
+    let io = io.clone();
+    tokio::spawn(async move {
+        // The mark is durable before the call leaves: a crash after this point leaves
+        // the row `unknown`, resolved by listing before anything is sent again.
+        let committed = match mark {
+            Some(mark) => io.writer.commit(mark).await,
+            None => Ok(()),
+        };
+        if let Err(error) = committed {
+            let detail = error.to_string();
+            let _ = io.tx.send(Input::Stop {
+                reason: StopReason::Store,
+                detail,
+            });
+            let _ = io.tx.send(Input::NotSent { line });
+            return;
+        }
+        tokio::time::sleep_until(io.start + slot).await;
+        let sent = Instant::now();
+        let result = io
+            .client
+            .send(&target, &region, &request)
+            .await
+            .map(|reply| Answer {
+                id: reply.resource_id().map(str::to_owned),
+                request_id: reply.request_id().to_owned(),
+            });
+        match &result {
+            Ok(_) => pacer.succeeded(sent),
+            Err(e) if e.class == OutcomeClass::Throttled => pacer.throttled(sent),
+            Err(_) => {}
+        }
+        let latency = sent.elapsed();
+        let _ = io.tx.send(Input::Answered {
+            line,
+            result,
+            latency,
+        });
+    });
+}
+
+/// Lists what `group` covers on a task of its own; answers [`Input::Listed`].
+fn list_group(
+    io: &Arc<Io>,
+    hosts: &[HostIo],
+    group: super::core::GroupKey,
+    host: HostId,
+    since_ms: Option<i64>,
+) {
+    let action = match group.scope {
+        Scope::Flows => Action::Describe,
+        Scope::Tasks { .. } => Action::DescribeTasks,
+    };
+    let Some((target, pacer)) = pacer(io, hosts, host, action) else {
+        // Never: every group's host is known. Answered all the same, so that the core
+        // never waits for a listing that will not come.
+        let _ = io.tx.send(Input::Listed {
+            group,
+            started: io.since_start(Instant::now()),
+            result: Err(CallError {
+                class: OutcomeClass::Fatal,
+                code: "Internal".into(),
+                message: "a listing of an unknown host".into(),
+                request_id: None,
+            }),
+        });
+        return;
+    };
+    let io = io.clone();
+    tokio::spawn(async move {
+        let place = Place {
+            client: &io.client,
+            target: &target,
+            region: &group.region,
+            file_system_id: &group.file_system_id,
+            pacer,
+        };
+        let (started, result) = tokio::select! {
+            r = list(place, &group.scope, since_ms) => r,
+            _ = io.halt.cancelled() => (None, Err(CallError {
+                class: OutcomeClass::Transient,
+                code: "Stopped".into(),
+                message: "the run stopped before the listing ended".into(),
+                request_id: None,
+            })),
+        };
+        let started = io.since_start(started.unwrap_or_else(Instant::now));
+        let _ = io.tx.send(Input::Listed {
+            group,
+            started,
+            result,
+        });
+    });
 }
 
 fn store_failed(io: &Io, end: &mut ShellEnd, error: StoreError) {

@@ -141,9 +141,10 @@ impl Survey {
     ) -> Result<Summary, PlanError> {
         let changed = || PlanError::ManifestChanged(self.manifest.clone());
         let reader = manifest::read(&self.manifest, &self.options)?;
-        let mut named = vec![false; self.live.len()];
+        // Flows at directories rows name, per file system: a directory is named by one row.
+        let mut named = vec![0u64; self.live.file_systems().len()];
         let mut summary = Summary {
-            flows_listed: self.live.len() as u64,
+            flows_listed: self.live.len(),
             ..Summary::default()
         };
         for fs in self.live.file_systems() {
@@ -151,23 +152,18 @@ impl Survey {
                 .per_file_system
                 .insert(fs.clone(), FileSystemCounts::default());
         }
-        let mut at: Vec<&Flow> = Vec::new();
         for row in reader {
             let row = row.map_err(|_| changed())?;
             let id = identity(&row.request.file_system_id, &row.request.target_path);
-            let recorded = self
-                .recorded
-                .binary_search_by(|(k, _)| k.cmp(&id))
-                .ok()
-                .and_then(|i| self.recorded.get(i))
-                .map(|(_, r)| r);
-            at.clear();
-            for i in self.live.at(&id) {
-                if let Some(seen) = named.get_mut(i) {
-                    *seen = true;
+            let recorded = self.spilled.recorded(&id)?;
+            let recorded = recorded.as_ref();
+            let found = self.spilled.flows_at(&id)?;
+            for (fs, _) in &found {
+                if let Some(n) = named.get_mut(*fs as usize) {
+                    *n += 1;
                 }
-                at.extend(self.live.flow(i));
             }
+            let at: Vec<&Flow> = found.iter().map(|(_, f)| f).collect();
             let unlisted = self.live.unlisted(&row.request.file_system_id, &row.region);
             let Decision {
                 verdict,
@@ -205,9 +201,10 @@ impl Survey {
         if summary.rows != self.rows || Stamp::of(&self.manifest) != self.stamp {
             return Err(changed());
         }
-        for (i, _) in named.iter().enumerate().filter(|(_, seen)| !**seen) {
-            if let Some(c) = summary.per_file_system.get_mut(self.live.file_system(i)) {
-                c.unmanaged += 1;
+        for (fs, listed) in self.spilled.flows_per_file_system()? {
+            let named = named.get(fs as usize).copied().unwrap_or_default();
+            if let Some(c) = summary.per_file_system.get_mut(self.live.file_system(fs)) {
+                c.unmanaged += listed.saturating_sub(named);
             }
         }
         for c in summary.per_file_system.values() {

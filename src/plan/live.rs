@@ -1,10 +1,10 @@
 //! The live flows of the manifest's file systems: each listed with DescribeDataFlow (the engine's
 //! paged listing), concurrently, but every listing of one endpoint host paced by one pacer on
 //! the host's DescribeDataFlow budget and at most `--concurrency` of them at once. Each listing
-//! is made compact as soon as it ends, so that what is kept is a few dozen bytes per flow.
+//! is made compact as soon as it ends and stored out of memory (`spilled.rs`) before its host
+//! starts another, so that what is held is a few listings, not every flow that exists.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
+use super::spilled::Spilled;
 use super::verdict::Flow;
 use super::PlanError;
 use crate::api::types::DESCRIBE_PAGE_LIMIT;
@@ -49,20 +50,12 @@ pub struct ListingError {
     pub error: CallError,
 }
 
-/// One listed flow, where it is.
-#[derive(Debug)]
-struct Entry {
-    id: Identity,
-    /// Index of the file system it was listed on.
-    fs: u32,
-    flow: Flow,
-}
-
-/// Every flow listed, sorted by directory.
+/// What the listings found: the file systems listed, how many flows (each stored in
+/// [`Spilled`], by directory), and the file systems the service does not know.
 #[derive(Debug, Default)]
 pub struct Live {
     file_systems: Vec<String>,
-    entries: Vec<Entry>,
+    flows: u64,
     /// File systems the service says are not there (or not file systems) in a region: their
     /// rows are judged `missing`, and the others are still listed and judged.
     unlisted: Vec<Unlisted>,
@@ -95,74 +88,50 @@ impl Live {
             .find(|u| u.file_system_id == fs && u.region == region)
     }
 
-    /// The indices of the flows listed at a directory.
-    pub fn at(&self, id: &Identity) -> Range<usize> {
-        let start = self.entries.partition_point(|e| e.id < *id);
-        let end = start + self.entries[start..].partition_point(|e| e.id == *id);
-        start..end
-    }
-
-    /// The flow at an index of [`Live::at`].
-    pub fn flow(&self, i: usize) -> Option<&Flow> {
-        self.entries.get(i).map(|e| &e.flow)
-    }
-
-    /// How many flows were listed.
-    pub fn len(&self) -> usize {
-        self.entries.len()
+    /// How many flows were listed (a flow listed twice at one directory counts once).
+    pub fn len(&self) -> u64 {
+        self.flows
     }
 
     /// Whether no flow was listed.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.flows == 0
     }
 
-    /// The file system the flow at an index was listed on.
-    pub fn file_system(&self, i: usize) -> &str {
-        self.entries
-            .get(i)
-            .and_then(|e| self.file_systems.get(e.fs as usize))
-            .map_or("", String::as_str)
+    /// The file system of an index [`Spilled::flows_at`] gives.
+    pub fn file_system(&self, i: u32) -> &str {
+        self.file_systems.get(i as usize).map_or("", String::as_str)
     }
 
     /// The file systems listed.
     pub fn file_systems(&self) -> &[String] {
         &self.file_systems
     }
-
-    /// Builds from flows listed on each file system, for tests of what comes after a listing.
-    pub fn from_listings(listings: Vec<(String, Vec<DataFlowInfo>)>) -> Live {
-        let mut live = Live::default();
-        for (fs, flows) in listings {
-            let i = live.file_systems.len() as u32;
-            live.file_systems.push(fs);
-            live.entries.extend(compact(i, flows));
-        }
-        live.seal();
-        live
-    }
-
-    /// Sorts by directory; a flow listed twice (a file system named under two regions) is kept
-    /// once.
-    fn seal(&mut self) {
-        self.entries.sort_unstable_by(|a, b| {
-            (a.id, &a.flow.data_flow_id).cmp(&(b.id, &b.flow.data_flow_id))
-        });
-        self.entries
-            .dedup_by(|a, b| a.id == b.id && a.flow.data_flow_id == b.flow.data_flow_id);
-        self.entries.shrink_to_fit();
-    }
 }
 
-fn compact(fs: u32, flows: Vec<DataFlowInfo>) -> Vec<Entry> {
+/// The compact form of a listing's flows, by directory.
+fn compact(flows: Vec<DataFlowInfo>) -> Vec<(Identity, Flow)> {
     flows
         .into_iter()
-        .map(|f| Entry {
-            id: identity(&f.file_system_id, &f.target_path),
-            fs,
-            flow: Flow::from_info(&f),
+        .map(|f| {
+            (
+                identity(&f.file_system_id, &f.target_path),
+                Flow::from_info(&f),
+            )
         })
         .collect()
+}
+
+/// Stores a listing's flows off the async runtime; returns how many were new.
+async fn store(
+    mut spilled: Spilled,
+    fs: u32,
+    flows: Vec<(Identity, Flow)>,
+) -> Result<(Spilled, u64), PlanError> {
+    tokio::task::spawn_blocking(move || spilled.add_flows(fs, flows).map(|n| (spilled, n)))
+        .await
+        .map_err(|e| PlanError::Internal(format!("storing a listing failed: {e}")))?
+        .map_err(PlanError::from)
 }
 
 /// The listings one endpoint host runs at once. Each holds its whole file system's flows until
@@ -215,10 +184,11 @@ fn needed(rate: f64, allowed: usize, took: Duration, pages: u64) -> usize {
     }
 }
 
-/// Lists every `(region, file system)` of `groups`. `rate` is DescribeDataFlow calls per second
-/// per host (0: unpaced); `concurrency` the listings in flight per host, at most. A file system
-/// the service does not know is noted ([`Live::unlisted`]) and the others are listed; any other
-/// listing that fails for good ends it. Dropping the future stops every listing.
+/// Lists every `(region, file system)` of `groups` into `spilled`. `rate` is DescribeDataFlow
+/// calls per second per host (0: unpaced); `concurrency` the listings in flight per host, at
+/// most. A file system the service does not know is noted ([`Live::unlisted`]) and the others
+/// are listed; any other listing that fails for good ends it. Dropping the future stops every
+/// listing.
 pub async fn list(
     client: &Client,
     endpoint: &Endpoint,
@@ -226,7 +196,8 @@ pub async fn list(
     rate: f64,
     concurrency: usize,
     progress: &Progress,
-) -> Result<Live, PlanError> {
+    mut spilled: Spilled,
+) -> Result<(Live, Spilled), PlanError> {
     let concurrency = concurrency.max(1);
     let mut hosts: Vec<Host> = Vec::new();
     let mut host_index: HashMap<String, usize> = HashMap::new();
@@ -260,13 +231,14 @@ pub async fn list(
         });
         let (client, region, fs) = (client.clone(), region.clone(), fs.clone());
         tasks.spawn(async move {
-            // The semaphore is never closed; a listing without its slot is still paced.
-            let _slot = slots.acquire_owned().await.ok();
+            // The semaphore is never closed; a listing without its slot is still paced. The
+            // slot is held until the listing is stored.
+            let slot = slots.acquire_owned().await.ok();
             let started = Instant::now();
             let listed = list_one(&client, &target, &region, &fs, pacer).await;
             let took = started.elapsed();
             listed
-                .map(|flows| (h, took, compact(index, flows)))
+                .map(|flows| (h, took, index, compact(flows), slot))
                 .map_err(|error| ListingError {
                     file_system_id: fs,
                     region,
@@ -275,7 +247,7 @@ pub async fn list(
         });
     }
     while let Some(joined) = tasks.join_next().await {
-        let (h, took, entries) = match joined {
+        let (h, took, index, entries, slot) = match joined {
             Ok(Ok(done)) => done,
             Ok(Err(e)) if e.error.class == OutcomeClass::FileSystem => {
                 progress.done.fetch_add(1, Ordering::Relaxed);
@@ -292,10 +264,12 @@ pub async fn list(
         progress
             .flows
             .fetch_add(entries.len() as u64, Ordering::Relaxed);
-        live.entries.extend(entries);
+        let (back, added) = store(spilled, index, entries).await?;
+        spilled = back;
+        live.flows += added;
+        drop(slot);
     }
-    live.seal();
-    Ok(live)
+    Ok((live, spilled))
 }
 
 /// One file system's flows, with the listing started again after a failure that may pass.

@@ -8,6 +8,7 @@
 
 mod judge;
 pub mod live;
+mod spilled;
 pub mod verdict;
 
 use std::path::{Path, PathBuf};
@@ -17,11 +18,12 @@ use std::time::Duration;
 use crate::api::endpoint::EndpointError;
 use crate::api::{Client, CredentialProvider, Endpoint};
 use crate::exit::ExitCode;
-use crate::manifest::{self, identity, Identity, ManifestError, ManifestOptions, SourceHash};
+use crate::manifest::{self, identity, ManifestError, ManifestOptions, SourceHash};
 use crate::store::{self, StoreError};
 
 pub use judge::{FileSystemCounts, RowVerdict, Summary};
 pub use live::{ListingError, Live, Progress};
+use spilled::Spilled;
 pub use verdict::{decide, Decision, Flow, Recorded, Verdict};
 
 /// A manifest validated offline (before credentials are looked for or anything is listed),
@@ -80,6 +82,8 @@ pub enum PlanError {
     ManifestChanged(PathBuf),
     #[error("writing the plan: {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Scratch(#[from] spilled::SpillError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -94,9 +98,10 @@ impl PlanError {
             | PlanError::Client(_)
             | PlanError::ManifestChanged(_) => ExitCode::Usage,
             PlanError::Store(_) => ExitCode::State,
-            PlanError::Listing(_) | PlanError::Output(_) | PlanError::Internal(_) => {
-                ExitCode::Fatal
-            }
+            PlanError::Listing(_)
+            | PlanError::Output(_)
+            | PlanError::Scratch(_)
+            | PlanError::Internal(_) => ExitCode::Fatal,
         }
     }
 }
@@ -123,9 +128,9 @@ pub struct Survey {
     stamp: Stamp,
     /// Rows the validation counted.
     pub rows: u64,
-    /// What the state file records, sorted by directory.
-    recorded: Vec<(Identity, Recorded)>,
-    /// Every flow listed.
+    /// What the state file records and every flow listed, by directory.
+    spilled: Spilled,
+    /// What the listings found.
     pub live: Live,
 }
 
@@ -145,20 +150,21 @@ pub async fn survey(settings: PlanSettings, progress: &Progress) -> Result<Surve
     } = settings;
     let options = Arc::new(manifest_options);
     endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
-    let recorded = match &state {
-        Some(state) => read_state(state, endpoint.service_kind())?,
-        None => Vec::new(),
-    };
+    let mut spilled = Spilled::open()?;
+    if let Some(state) = &state {
+        read_state(state, endpoint.service_kind(), &mut spilled)?;
+    }
     let client =
         Client::new(credentials, request_timeout).map_err(|e| PlanError::Client(e.to_string()))?;
     let groups: Vec<(String, String)> = plan.per_group.into_keys().collect();
-    let live = live::list(
+    let (live, spilled) = live::list(
         &client,
         &endpoint,
         &groups,
         describe_rate,
         concurrency,
         progress,
+        spilled,
     )
     .await?;
     Ok(Survey {
@@ -166,7 +172,7 @@ pub async fn survey(settings: PlanSettings, progress: &Progress) -> Result<Surve
         options,
         stamp,
         rows: plan.rows,
-        recorded,
+        spilled,
         live,
     })
 }
@@ -182,17 +188,19 @@ fn source_hash_of_key(key: &str) -> SourceHash {
     }
 }
 
-/// Every row the state file records, sorted by directory; none when there is no state file.
-/// A state file of the other kind of service (emulator or real) is refused, as `run` refuses it.
-fn read_state(path: &Path, service: &'static str) -> Result<Vec<(Identity, Recorded)>, PlanError> {
+/// Every row the state file records, into `spilled`; none when there is no state file. A
+/// state file of the other kind of service (emulator or real) is refused, as `run` refuses it.
+fn read_state(path: &Path, service: &'static str, spilled: &mut Spilled) -> Result<(), PlanError> {
     let ro = match store::open_read_only(path) {
         Ok(ro) => ro,
-        Err(StoreError::Missing(_)) => return Ok(Vec::new()),
+        Err(StoreError::Missing(_)) => return Ok(()),
         Err(e) => return Err(e.into()),
     };
-    let mut out = Vec::new();
+    // Stored a batch at a time: what the state file records is not held whole either.
+    let mut batch = Vec::with_capacity(RECORDED_BATCH);
+    let mut stored = Ok(());
     let recorded_service = ro.read(|r| {
-        out.push((
+        batch.push((
             identity(&r.file_system_id, &r.target_key),
             Recorded {
                 state: r.state,
@@ -201,7 +209,12 @@ fn read_state(path: &Path, service: &'static str) -> Result<Vec<(Identity, Recor
                 task: r.task.map(String::into_boxed_str),
             },
         ));
+        if batch.len() >= RECORDED_BATCH && stored.is_ok() {
+            stored = spilled.add_recorded(batch.drain(..));
+        }
     })?;
+    stored?;
+    spilled.add_recorded(batch)?;
     if let Some(recorded) = recorded_service.filter(|r| r != service) {
         return Err(PlanError::OtherService {
             state: path.to_owned(),
@@ -209,7 +222,8 @@ fn read_state(path: &Path, service: &'static str) -> Result<Vec<(Identity, Recor
             now: service,
         });
     }
-    out.sort_unstable_by_key(|(id, _)| *id);
-    out.shrink_to_fit();
-    Ok(out)
+    Ok(())
 }
+
+/// Rows of the state file stored at once.
+const RECORDED_BATCH: usize = 4096;

@@ -80,6 +80,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// The listed value it stands for (empty for [`Status::Other`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Available => "available",
+            Status::Unavailable => "unavailable",
+            Status::Deleting => "deleting",
+            Status::Other => "",
+        }
+    }
+
     /// The status of a listed `Status` value.
     pub fn parse(s: &str) -> Status {
         match s {

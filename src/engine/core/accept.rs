@@ -110,9 +110,7 @@ impl Core {
             let due = since + self.settings.settle;
             self.resolve(line, due, now, false, now);
         } else if self.facts.looks_first {
-            if !self.judge_from_snapshot(line, now) {
-                self.resolve(line, now, now, false, now);
-            }
+            self.judge_from_kept(line, now);
         } else {
             self.enqueue(line);
         }

@@ -1,13 +1,22 @@
 //! Rows waiting for a listing are grouped by region and file system: one listing settles them
-//! all. At most one listing per group is in flight, and at most one is scheduled.
+//! all. At most one listing per group is in flight, and at most one is scheduled. A host holds
+//! at most [`LISTINGS_HELD`] listings in memory at once (being read, or waiting to be stored for
+//! rows fed later); the others wait their turn.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::super::op::{Judgement, Scope};
+use super::kept::Kept;
 use super::rows::{Entry, Phase, Resolve};
 use super::snapshot::Snapshot;
 use super::{Command, Core, HostId, Wake};
+
+/// Listings of one host held in memory at once: being read, or taken in and waiting to be stored
+/// for rows fed later. Each holds a whole file system's flows (or tasks) until it ends, about
+/// 1 MB for 1,000 flows; listings beyond it wait, in the order they were due. Eight pages in
+/// flight keep a host's DescribeDataFlow budget (20/s) busy up to 400 ms of latency a page.
+pub const LISTINGS_HELD: usize = 8;
 
 /// What one listing covers: a file system of a region, and what of it (its flows, or its data
 /// tasks of a type or a name).
@@ -28,8 +37,11 @@ pub struct Group {
     pub wake: Option<Duration>,
     /// Listings in a row that could not connect.
     pub unreachable: u32,
-    /// What the first listing of this run found, for rows fed after it (looks-first operations).
-    pub snapshot: Option<Snapshot>,
+    /// What is kept of the first listing of this run for rows fed after it (looks-first
+    /// operations).
+    pub kept: Kept,
+    /// Its listing waits for room on its host ([`LISTINGS_HELD`]).
+    pub deferred: bool,
 }
 
 /// How far back a listing of data tasks looks when no task of its rows was ever sent (the
@@ -49,7 +61,8 @@ impl Core {
             listing: false,
             wake: None,
             unreachable: 0,
-            snapshot: None,
+            kept: Kept::No,
+            deferred: false,
         });
         self.group_index.insert(key, g);
         g
@@ -143,9 +156,17 @@ impl Core {
     }
 
     fn start_listing(&mut self, g: usize) {
-        if self.stop.is_some() {
+        if self.stop.is_some() || self.groups[g].deferred {
             return;
         }
+        let host = self.groups[g].host;
+        if self.host_mut(host).listings_held >= LISTINGS_HELD {
+            self.groups[g].deferred = true;
+            self.groups[g].wake = None;
+            self.hosts[host].deferred.push_back(g);
+            return;
+        }
+        self.hosts[host].listings_held += 1;
         // Data tasks are listed within a window of time: from the first create of the group's
         // tasks (the shell looks a day before it), or as far back as the service answers.
         let since_ms = match self.groups[g].key.scope {
@@ -171,24 +192,17 @@ impl Core {
         });
     }
 
-    /// For a row fed after its group's first listing: judge it from what that listing found.
-    /// False when the group has not been listed yet.
-    pub(super) fn judge_from_snapshot(&mut self, line: u64, now: Duration) -> bool {
-        let Some(e) = self.rows.get(&line) else {
-            return true;
-        };
-        let Some(snapshot) = &self.groups[e.group].snapshot else {
-            return false;
-        };
-        let judgement = self.judge(e, snapshot);
-        let g = e.group;
-        // A directory is named by one row of a run: what was listed there is not needed again,
-        // and a million adopted rows do not keep a million listed flows.
-        if let (Some(snapshot), Some(e)) = (&mut self.groups[g].snapshot, self.rows.get(&line)) {
-            snapshot.forget(e.view());
+    /// A listing of the host ended or was stored: room for the listings waiting, in turn.
+    pub(super) fn listing_released(&mut self, host: HostId, now: Duration) {
+        let h = self.host_mut(host);
+        h.listings_held = h.listings_held.saturating_sub(1);
+        while self.hosts[host].listings_held < LISTINGS_HELD {
+            let Some(g) = self.hosts[host].deferred.pop_front() else {
+                break;
+            };
+            self.groups[g].deferred = false;
+            self.schedule_group(g, now);
         }
-        self.apply_judgement(line, judgement, now, None);
-        true
     }
 
     /// What the operation says of a row from what a listing found for it.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::api::{CreateDataFlowRequest, OutcomeClass};
+use crate::engine::kept_store::Store;
 use crate::engine::op::{Answer, CreateOp};
 use crate::manifest::Row;
 use crate::store::Synced;
@@ -66,6 +67,10 @@ pub fn error(class: OutcomeClass, code: &str) -> CallError {
 pub struct Harness {
     pub core: Core,
     pub now: Duration,
+    /// The kept listings, stored as the shell stores them.
+    pub kept: Option<Store>,
+    /// Whether the harness answers the core's keeps and looks at once, as they are given.
+    pub serve_kept: bool,
 }
 
 impl Harness {
@@ -77,16 +82,53 @@ impl Harness {
         Harness {
             core: Core::new(op, settings),
             now: Duration::ZERO,
+            kept: None,
+            serve_kept: true,
         }
     }
 
-    /// Takes the commands given since the last call.
+    /// Takes the commands given since the last call (and those given after the harness
+    /// answered keeps and looks, with `serve_kept`).
     pub fn take(&mut self) -> Vec<Command> {
         let mut out = Vec::new();
-        while let Some(c) = self.core.poll_command() {
-            out.push(c);
+        loop {
+            let mut answers = Vec::new();
+            while let Some(c) = self.core.poll_command() {
+                if self.serve_kept {
+                    answers.extend(self.serve(&c));
+                }
+                out.push(c);
+            }
+            if answers.is_empty() {
+                return out;
+            }
+            for a in answers {
+                self.core.handle(a, self.now);
+            }
         }
-        out
+    }
+
+    /// The answer to a keep or a look, as the shell's store gives it.
+    pub fn serve(&mut self, c: &Command) -> Option<Input> {
+        match c {
+            Command::Keep { group, snapshot } => {
+                let store = self
+                    .kept
+                    .get_or_insert_with(|| Store::open().expect("a scratch database"));
+                Some(Input::Kept {
+                    group: *group,
+                    result: store.keep(*group, snapshot),
+                })
+            }
+            Command::Look { line, group, keys } => Some(Input::Found {
+                line: *line,
+                result: match &self.kept {
+                    Some(store) => store.look(*group, keys),
+                    None => Err("nothing kept".into()),
+                },
+            }),
+            _ => None,
+        }
     }
 
     pub fn input(&mut self, i: Input) -> Vec<Command> {

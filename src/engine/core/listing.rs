@@ -9,6 +9,7 @@ use super::super::backoff::Backoff;
 use super::super::events::{Event, StopReason};
 use super::super::op::{Final, Judgement};
 use super::groups::GroupKey;
+use super::kept::Kept;
 use super::rows::{Phase, Resolve};
 use super::snapshot::{Listed, Snapshot};
 use super::{Core, MAX_LISTINGS};
@@ -53,7 +54,8 @@ impl Core {
         let Some(&g) = self.group_index.get(key) else {
             return;
         };
-        if std::mem::take(&mut self.groups[g].listing) {
+        let listing = std::mem::take(&mut self.groups[g].listing);
+        if listing {
             self.listings_in_flight -= 1;
         }
         self.emit(Event::Listing {
@@ -76,21 +78,7 @@ impl Core {
                 let detail = format!("{e} ({UNREACHABLE_LISTINGS} listings could not connect)");
                 self.stop(StopReason::Fatal, detail);
             }
-            Ok(listed) => {
-                let mut snapshot = Snapshot::of(listed, &key.file_system_id, &key.scope);
-                for line in members {
-                    let Some(e) = self.rows.get(&line) else {
-                        continue;
-                    };
-                    let judgement = self.judge(e, &snapshot);
-                    // Kept only for rows fed later (each directory has one row in a run).
-                    snapshot.forget(e.view());
-                    self.apply_judgement(line, judgement, now, Some(started));
-                }
-                if self.facts.looks_first && self.groups[g].snapshot.is_none() {
-                    self.groups[g].snapshot = Some(snapshot);
-                }
-            }
+            Ok(listed) => self.settle_members(g, listed, &members, started, now),
             Err(e) if e.class == OutcomeClass::Fatal => {
                 self.stop(StopReason::Fatal, e.to_string());
             }
@@ -120,8 +108,37 @@ impl Core {
                 }
             }
         }
+        if listing {
+            let host = self.groups[g].host;
+            self.listing_released(host, now);
+        }
         if self.stop.is_none() {
             self.schedule_group(g, now);
+        }
+    }
+
+    /// Judges the rows waiting for the group's listing; keeps what is left of a first listing
+    /// for rows fed later (each directory has one row in a run).
+    fn settle_members(
+        &mut self,
+        g: usize,
+        listed: Listed,
+        members: &[u64],
+        started: Duration,
+        now: Duration,
+    ) {
+        let key = &self.groups[g].key;
+        let mut snapshot = Snapshot::of(listed, &key.file_system_id, &key.scope);
+        for &line in members {
+            let Some(e) = self.rows.get(&line) else {
+                continue;
+            };
+            let judgement = self.judge(e, &snapshot);
+            snapshot.forget(e.view());
+            self.apply_judgement(line, judgement, now, Some(started));
+        }
+        if self.facts.looks_first && self.groups[g].kept == Kept::No {
+            self.keep(g, snapshot);
         }
     }
 

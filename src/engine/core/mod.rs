@@ -17,7 +17,10 @@ mod groups;
 #[cfg(test)]
 mod harness;
 mod hold;
+mod kept;
 mod listing;
+#[cfg(test)]
+mod memory_tests;
 #[cfg(test)]
 mod props;
 #[cfg(test)]
@@ -45,7 +48,7 @@ use groups::Group;
 pub use groups::GroupKey;
 pub use protocol::{Command, CoreSettings, FeedItem, Input, Totals};
 use rows::Entry;
-pub use snapshot::Listed;
+pub use snapshot::{Listed, Snapshot};
 
 /// Rows in play beyond the ready queue's bound: rows waiting for a listing or a timer. About
 /// 2 KB each at most.
@@ -70,6 +73,10 @@ struct Host {
     ready: VecDeque<u64>,
     /// Calls waiting for their slot or in flight.
     busy: usize,
+    /// Listings held in memory (see [`groups::LISTINGS_HELD`]).
+    listings_held: usize,
+    /// Groups whose listing waits for room, in the order they were due.
+    deferred: VecDeque<usize>,
 }
 
 /// The core of one run of one operation.
@@ -155,6 +162,8 @@ impl Core {
                 started,
                 result,
             } => self.listed(&group, started, result, now),
+            Input::Kept { group, result } => self.kept(group, result, now),
+            Input::Found { line, result } => self.found(line, result, now),
             Input::Stop { reason, detail } => self.stop(reason, detail),
         }
         self.launch(now);

@@ -5,6 +5,10 @@
 //! - no row is `created` without an id, or with an id that is not its flow's;
 //! - no row whose flow exists ends `failed`;
 //! - a stop loses no row: a row whose flow exists is recorded `created` or `unknown`.
+//!
+//! Rows are fed a few at a time, some after their file system's first listing: those are judged
+//! from what it left (stored and looked up, `kept.rs`), answered late and in order as the
+//! shell's store answers, and sometimes lost (the store failed).
 
 use crate::api::DataFlowInfo;
 use std::collections::HashMap;
@@ -42,6 +46,10 @@ struct Sim {
     recorded: HashMap<u64, Transition>,
     next_id: u32,
     stopped: bool,
+    /// Keeps and looks given, not answered yet (the store answers them in order).
+    kept_jobs: std::collections::VecDeque<Command>,
+    /// Rows not fed yet.
+    to_feed: std::collections::VecDeque<u64>,
 }
 
 impl Sim {
@@ -66,6 +74,7 @@ impl Sim {
                     assert!(!self.listing, "two listings of one file system at once");
                     self.listing = true;
                 }
+                Command::Keep { .. } | Command::Look { .. } => self.kept_jobs.push_back(c),
                 Command::Emit(_) | Command::Sample(_) | Command::Halt => {}
             }
         }
@@ -120,10 +129,49 @@ impl Sim {
             .collect()
     }
 
+    /// The store answers its oldest job; now and then it has failed.
+    fn answer_kept(&mut self) {
+        let Some(job) = self.kept_jobs.pop_front() else {
+            return;
+        };
+        let lost = self.rng.random::<f64>() < self.fault * 0.2;
+        let input = match (&job, lost) {
+            (Command::Keep { group, .. }, true) => Input::Kept {
+                group: *group,
+                result: Err("lost".into()),
+            },
+            (Command::Look { line, .. }, true) => Input::Found {
+                line: *line,
+                result: Err("lost".into()),
+            },
+            _ => match self.h.serve(&job) {
+                Some(input) => input,
+                None => return,
+            },
+        };
+        let cmds = self.h.input(input);
+        self.apply(cmds);
+    }
+
+    /// Feeds the next row; the last one ends the feed.
+    fn feed_next(&mut self) {
+        let Some(line) = self.to_feed.pop_front() else {
+            return;
+        };
+        let cmds = self.h.feed(line, RowState::Pending, None);
+        self.apply(cmds);
+        if self.to_feed.is_empty() {
+            let cmds = self.h.input(Input::FeedEnded);
+            self.apply(cmds);
+        }
+    }
+
     fn step(&mut self) {
         let now = self.h.now;
-        let choice = self.rng.random_range(0..6);
+        let choice = self.rng.random_range(0..8);
         match choice {
+            6 if !self.kept_jobs.is_empty() => self.answer_kept(),
+            7 if !self.to_feed.is_empty() && self.h.core.wants_rows() => self.feed_next(),
             0 if !self.waiting.is_empty() => {
                 let i = self.rng.random_range(0..self.waiting.len());
                 let line = self.waiting.swap_remove(i);
@@ -214,7 +262,10 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
         recorded: HashMap::new(),
         next_id: 0,
         stopped: false,
+        kept_jobs: Default::default(),
+        to_feed: Default::default(),
     };
+    sim.h.serve_kept = false;
     // Some directories already hold a flow: ours (adopted) or another source's (a conflict).
     for line in 2..2 + rows {
         let roll: f64 = sim.rng.random();
@@ -230,12 +281,12 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
             );
         }
     }
-    for line in 2..2 + rows {
-        let cmds = sim.h.feed(line, RowState::Pending, None);
-        sim.apply(cmds);
+    // A few rows before anything happens, the others as the run goes.
+    sim.to_feed = (2..2 + rows).collect();
+    let first = sim.rng.random_range(1..=rows);
+    for _ in 0..first {
+        sim.feed_next();
     }
-    let cmds = sim.h.input(Input::FeedEnded);
-    sim.apply(cmds);
     let mut steps = 0;
     while !sim.h.core.finished() {
         steps += 1;

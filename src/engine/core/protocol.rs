@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::super::events::{Event, StopReason};
 use super::super::op::{Action, Answer, Operation};
 use super::super::resume::Resume;
-use super::{GroupKey, HostId, Listed};
+use super::{GroupKey, HostId, Listed, Snapshot};
 use crate::api::{CallError, Request};
 use crate::manifest::Row;
 use crate::store::tasks::RowTasks;
@@ -97,6 +97,17 @@ pub enum Input {
         started: Duration,
         result: Result<Listed, CallError>,
     },
+    /// A group's kept listing ([`Command::Keep`]) was stored, or could not be.
+    Kept {
+        group: usize,
+        result: Result<(), String>,
+    },
+    /// What the group's kept listing holds at the keys a row asked for ([`Command::Look`]), or
+    /// why it cannot be read.
+    Found {
+        line: u64,
+        result: Result<Snapshot, String>,
+    },
     /// Stop starting work.
     Stop { reason: StopReason, detail: String },
 }
@@ -130,6 +141,15 @@ pub enum Command {
         group: GroupKey,
         host: HostId,
         since_ms: Option<i64>,
+    },
+    /// Store what the group's first listing found for rows fed later, out of memory; answer
+    /// [`Input::Kept`]. Looks of the group ([`Command::Look`]) are answered after it.
+    Keep { group: usize, snapshot: Snapshot },
+    /// Read what the group's kept listing holds at `keys`; answer [`Input::Found`].
+    Look {
+        line: u64,
+        group: usize,
+        keys: Vec<String>,
     },
     /// Tell the world.
     Emit(Event),

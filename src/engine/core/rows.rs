@@ -33,6 +33,8 @@ pub enum Phase {
     Held,
     /// Waiting for a listing of its file system.
     Resolving(Resolve),
+    /// Waiting for what its group's first listing left for it (see `kept.rs`).
+    Looking,
 }
 
 /// A row waiting for a listing.

@@ -1,7 +1,7 @@
 //! What a listing found, indexed the way rows look things up: flows by directory, tasks by
 //! their id, by the name a listing asked for, and by their flow. A row takes what is at its
-//! keys; once judged, its entries are dropped, so that a run keeps only what rows still to come
-//! may need.
+//! keys; once judged, its entries are dropped, so that what is kept for rows fed later (out of
+//! memory, see `engine::kept`) is only what rows still to come may need.
 
 use std::collections::HashMap;
 
@@ -103,9 +103,25 @@ impl Snapshot {
         }
     }
 
+    /// An empty listing of what `scope` covers.
+    pub fn empty(scope: &Scope) -> Snapshot {
+        match scope {
+            Scope::Flows => Snapshot::Flows(HashMap::new()),
+            Scope::Tasks { .. } => Snapshot::Tasks(HashMap::new()),
+        }
+    }
+
+    /// Whether no key holds anything.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Snapshot::Flows(s) => s.is_empty(),
+            Snapshot::Tasks(s) => s.is_empty(),
+        }
+    }
+
     /// The keys a row looks under: its directory among flows; among tasks, its own task's id and
     /// name, and its flow.
-    fn keys(&self, row: RowView<'_>) -> Vec<String> {
+    pub fn keys(&self, row: RowView<'_>) -> Vec<String> {
         match (self, row.task) {
             (Snapshot::Flows(_), _) => vec![row.row.target_key().to_owned()],
             (Snapshot::Tasks(_), None) => row.data_flow_id.map(flow_key).into_iter().collect(),
