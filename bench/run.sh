@@ -2,6 +2,7 @@
 # Benchmarks that anyone can rerun:
 #   bash bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]
 #   bash bench/run.sh [selfshare [N] [STAGGER_S]|regions10|million]   (issue 14; not in `all`)
+#   bash bench/run.sh tails [SEED [ROWS...]]   (issue 22: delete, update, rotate under faults; not in `all`)
 # Builds the release binary, starts `bulkflow emulator` on loopback, and prints the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,6 +92,59 @@ PY
   port=${URL##*:}
   "$B" run "$W/g1.csv" --endpoint "http://127.0.0.0{region}:$port" --progress none 2>&1 | tail -1
   stop_emulator
+}
+
+tails() { # issue 22 item 2: delete, update and rotate under lost answers and internal errors
+  local seed=${1:-1}; [ $# -gt 0 ] && shift
+  local sizes=("$@")
+  [ ${#sizes[@]} -gt 0 ] || sizes=(190 1200)
+  for n in "${sizes[@]}"; do
+    echo "== tails: $n rows, emulator --rate 20 --lost-response 0.03 --internal-error 0.02 --seed $seed; goal: each command within calls/20 + 3 s"
+    python3 bench/manifest.py "$n" "$W/t.csv"
+    # The same rows with a name (for --update), then with new keys (for --rotate-keys).
+    python3 - "$W/t.csv" "$W/t1.csv" "$W/t2.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+with open(sys.argv[2], "w", newline="") as a, open(sys.argv[3], "w", newline="") as b:
+    wa, wb = csv.writer(a), csv.writer(b)
+    wa.writerow(rows[0] + ["DataFlowName"]); wb.writerow(rows[0] + ["DataFlowName"])
+    k = rows[0].index("SecretKey")
+    for i, r in enumerate(rows[1:]):
+        wa.writerow(r + [f"bench-{i}"])
+        r[k] = "benchKEY2"
+        wb.writerow(r + [f"bench-{i}"])
+PY
+    emulator --rate 20 --lost-response 0.03 --internal-error 0.02 --seed "$seed"
+    local st="$W/t.db"
+    rm -f "$st"*
+    "$B" run "$W/t.csv" --state "$st" --endpoint "$URL" --progress none > "$W/t0.log" 2>&1 || true
+    echo "create (setup): $(grep -o '[0-9]* calls in [0-9.]*s' "$W/t0.log")"
+    local what args
+    for what in update rotate delete; do
+      case $what in
+        update) args=(run "$W/t1.csv" --update) ;;
+        rotate) args=(run "$W/t2.csv" --rotate-keys) ;;
+        delete) args=(delete "$W/t2.csv" --yes) ;;
+      esac
+      timed "$W/t.time" "$B" "${args[@]}" --state "$st" --endpoint "$URL" --progress none > "$W/t.log" 2>&1 || true
+      read -r wall _ _ _ < <(tail -1 "$W/t.time")
+      grep -q "^Command exited" "$W/t.time" && echo "($what: $(tail -1 "$W/t.log"))"
+      python3 - "$st" "$what" "$wall" "$W/t.log" <<'PY'
+import sqlite3, sys
+st, what, wall, log = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+c = sqlite3.connect(st)
+run = c.execute("SELECT max(id) FROM runs").fetchone()[0]
+calls, lost, internal = c.execute(
+    "SELECT count(*), sum(outcome = 'unknown'), sum(error_code = 'InternalError') FROM attempts WHERE run_id = ?",
+    (run,)).fetchone()
+states = dict(c.execute("SELECT state, count(*) FROM flows GROUP BY 1"))
+goal = calls / 20 + 3
+print(f"{what}: {calls} calls ({lost or 0} lost, {internal or 0} internal errors), goal {goal:.1f} s "
+      f"(calls/20 + 3), measured {wall:.1f} s: {'met' if wall <= goal else 'MISS'}; rows {states}")
+PY
+    done
+    stop_emulator
+  done
 }
 
 million() { # issue 14 item 3: a million rows, limit lifted
@@ -234,6 +288,7 @@ case "${1:-all}" in
   pacing) pacing ;; shared) shared ;; ceiling) ceiling ;; rerun) rerun ;;
   regions) regions ;; cpu) cpu ;; memory) memory ;; rerun100k) rerun100k ;; sdk) sdk ;;
   selfshare) selfshare "${2:-2}" "${3:-0}" ;; regions10) regions10 ;; million) million ;;
+  tails) shift; tails "$@" ;;
   all) pacing; shared; ceiling; rerun; regions; cpu; memory; rerun100k; sdk ;;
-  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all|selfshare [N] [STAGGER_S]|regions10|million]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all|selfshare [N] [STAGGER_S]|regions10|million|tails [SEED [ROWS...]]]" >&2; exit 2 ;;
 esac

@@ -85,6 +85,7 @@ impl Core {
             call_task: None,
             last_error: None,
             outstanding,
+            after_lost: outstanding,
             phase: Phase::Queued,
         };
         let key = GroupKey {

@@ -10,7 +10,8 @@ use crate::store::{Change, Rotated, RowState, Transition};
 
 use super::create::{is_ours, DELETING};
 use super::{
-    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
+    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Lost, Operation,
+    RowView, Tries,
 };
 use crate::engine::resume::{Known, Resume};
 
@@ -94,11 +95,7 @@ fn find<'a>(view: RowView<'_>, at: &[&'a DataFlowInfo]) -> Result<&'a DataFlowIn
 }
 
 /// What both purposes do with an answer: an unknown flow id means the flow is gone.
-fn modify_after_call(
-    result: &Result<Answer, CallError>,
-    attempts: u32,
-    max_attempts: u32,
-) -> AfterCall {
+fn modify_after_call(result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
     match result {
         Err(e) if e.code == crate::api::classify::INVALID_DATA_FLOW_ID => {
             AfterCall::Finish(Final::Missing(CallError {
@@ -106,7 +103,7 @@ fn modify_after_call(
                 ..e.clone()
             }))
         }
-        _ => default_after_call(result, attempts, max_attempts, false),
+        _ => default_after_call(result, tries, Lost::Resend),
     }
 }
 
@@ -166,13 +163,8 @@ impl Operation for UpdateOp {
         Judgement::call(Some(flow.data_flow_id.clone()))
     }
 
-    fn after_call(
-        &self,
-        result: &Result<Answer, CallError>,
-        attempts: u32,
-        max_attempts: u32,
-    ) -> AfterCall {
-        modify_after_call(result, attempts, max_attempts)
+    fn after_call(&self, result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
+        modify_after_call(result, tries)
     }
 
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
@@ -197,13 +189,8 @@ impl Operation for RotateOp {
         }
     }
 
-    fn after_call(
-        &self,
-        result: &Result<Answer, CallError>,
-        attempts: u32,
-        max_attempts: u32,
-    ) -> AfterCall {
-        modify_after_call(result, attempts, max_attempts)
+    fn after_call(&self, result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
+        modify_after_call(result, tries)
     }
 
     fn on_done(&self, row: &Row, t: &mut Transition) {

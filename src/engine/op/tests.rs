@@ -14,59 +14,61 @@ fn error(class: OutcomeClass, code: &str) -> CallError {
 
 #[test]
 fn each_class_leads_to_its_decision() {
+    use Lost::*;
     use OutcomeClass::*;
     let ok = Ok(Answer {
         id: Some("cfs-dataflow-1".into()),
         request_id: "r".into(),
     });
     assert!(matches!(
-        default_after_call(&ok, 1, 8, true),
+        default_after_call(&ok, Tries::new(1, 8), Lost::List),
         AfterCall::Finish(Final::Done { .. })
     ));
-    // class, code, attempts, lost answer needs a listing -> decision
-    let cases: &[(OutcomeClass, &str, u32, bool, &str)] = &[
-        (Fatal, "AuthFailure.SignatureFailure", 1, true, "fatal"),
+    // class, code, attempts, what settles a lost answer -> decision
+    let cases: &[(OutcomeClass, &str, u32, Lost, &str)] = &[
+        (Fatal, "AuthFailure.SignatureFailure", 1, List, "fatal"),
         (
             FileSystem,
             "ResourceNotFound.FileSystemNotFound",
             1,
-            true,
+            List,
             "fs",
         ),
         (
             Row,
             "InvalidParameterValue.InvalidDataFlowName",
             1,
-            true,
+            List,
             "failed",
         ),
-        (Throttled, "RequestLimitExceeded", 1, true, "retry"),
-        (Throttled, "RequestLimitExceeded", 8, true, "failed"),
-        (Transient, "InternalError", 7, true, "retry"),
-        (Transient, "InternalError", 8, true, "failed"),
-        (Transient, codes::CONNECT_FAILED, 7, true, "retry"),
-        (Transient, codes::CONNECT_FAILED, 8, true, "fatal"),
-        (Unknown, codes::TIMEOUT, 8, true, "resolve"),
-        (Unknown, PATH_USED, 1, true, "resolve-exists"),
+        (Throttled, "RequestLimitExceeded", 1, List, "retry"),
+        (Throttled, "RequestLimitExceeded", 8, List, "failed"),
+        (Transient, "InternalError", 7, List, "retry"),
+        (Transient, "InternalError", 8, List, "failed"),
+        (Transient, codes::CONNECT_FAILED, 7, List, "retry"),
+        (Transient, codes::CONNECT_FAILED, 8, List, "fatal"),
+        (Unknown, codes::TIMEOUT, 8, List, "resolve"),
+        (Unknown, PATH_USED, 1, List, "resolve-exists"),
         // An idempotent action sends again after a lost answer.
-        (Unknown, codes::TIMEOUT, 1, false, "retry"),
-        (Unknown, codes::TIMEOUT, 8, false, "failed"),
+        (Unknown, codes::TIMEOUT, 1, Resend, "retry"),
+        (Unknown, codes::TIMEOUT, 8, Resend, "failed"),
     ];
     for (class, code, attempts, lost, want) in cases {
-        let got = match default_after_call(&Err(error(*class, code)), *attempts, 8, *lost) {
-            AfterCall::Fatal(_) => "fatal",
-            AfterCall::FailFileSystem(_) => "fs",
-            AfterCall::Finish(Final::Failed(_)) => "failed",
-            AfterCall::Retry { .. } => "retry",
-            AfterCall::Hold(_) => "hold",
-            AfterCall::Resolve { exists: false, .. } => "resolve",
-            AfterCall::Resolve { exists: true, .. } => "resolve-exists",
-            AfterCall::Finish(Final::Done { .. }) => "done",
-            AfterCall::Finish(Final::Unchanged { .. } | Final::Missing(_) | Final::Skipped(_)) => {
-                "other"
-            }
-        };
-        assert_eq!(got, *want, "{class:?} {code} {attempts} {lost}");
+        let got =
+            match default_after_call(&Err(error(*class, code)), Tries::new(*attempts, 8), *lost) {
+                AfterCall::Fatal(_) => "fatal",
+                AfterCall::FailFileSystem(_) => "fs",
+                AfterCall::Finish(Final::Failed(_)) => "failed",
+                AfterCall::Retry { .. } => "retry",
+                AfterCall::Hold(_) => "hold",
+                AfterCall::Resolve { exists: false, .. } => "resolve",
+                AfterCall::Resolve { exists: true, .. } => "resolve-exists",
+                AfterCall::Finish(Final::Done { .. }) => "done",
+                AfterCall::Finish(
+                    Final::Unchanged { .. } | Final::Missing(_) | Final::Skipped(_),
+                ) => "other",
+            };
+        assert_eq!(got, *want, "{class:?} {code} {attempts} {lost:?}");
     }
 }
 
