@@ -386,6 +386,10 @@ pub fn gave_up(mut error: CallError, attempts: u32) -> CallError {
 }
 
 #[cfg(test)]
+mod delete_tests;
+#[cfg(test)]
+mod modify_tests;
+#[cfg(test)]
 mod task_tests;
 #[cfg(test)]
 mod tests;

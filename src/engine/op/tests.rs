@@ -123,3 +123,30 @@ fn create_judges_ours_conflict_and_free_directories() {
     }
     assert_eq!(op.judge(view, &[]), Judgement::call(None));
 }
+
+/// An answer's decision in a word, for the operations' tables: `retry-now` (sent again at once),
+/// `retry` (after a backoff), `throttled` (after the throttle's backoff), `resolve` (a listing
+/// decides), `done`, `missing`, `unchanged`, `failed CODE`, `fs`, `hold`, `fatal`.
+pub(super) fn decision(a: &AfterCall) -> String {
+    use crate::engine::backoff::Backoff;
+    match a {
+        AfterCall::Retry { backoff, .. } if *backoff == Backoff::NONE => "retry-now".into(),
+        AfterCall::Retry { backoff, .. } if *backoff == Backoff::THROTTLED => "throttled".into(),
+        AfterCall::Retry { .. } => "retry".into(),
+        AfterCall::Resolve { exists: false, .. } => "resolve".into(),
+        AfterCall::Resolve { exists: true, .. } => "resolve-exists".into(),
+        AfterCall::Finish(Final::Done { .. }) => "done".into(),
+        AfterCall::Finish(Final::Missing(e)) => format!("missing {}", e.code),
+        AfterCall::Finish(Final::Unchanged { .. }) => "unchanged".into(),
+        AfterCall::Finish(Final::Skipped(e)) => format!("skipped {}", e.code),
+        AfterCall::Finish(Final::Failed(e)) => format!("failed {}", e.code),
+        AfterCall::FailFileSystem(_) => "fs".into(),
+        AfterCall::Hold(_) => "hold".into(),
+        AfterCall::Fatal(_) => "fatal".into(),
+    }
+}
+
+/// The errors the operations' tables answer with: class and code.
+pub(super) fn answer(class: OutcomeClass, code: &str) -> Result<Answer, CallError> {
+    Err(error(class, code))
+}
