@@ -211,10 +211,13 @@ impl Operation for RotateOp {
 
     /// A row is rotated when this rotation set the keys the manifest gives now: one rotated to
     /// other keys (the manifest changed while the rotation was interrupted) is rotated again.
+    /// A row whose flow ended unavailable is rotated too: new keys are what brings it back.
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
-        match created_only(known) {
-            Resume::Work if self.rotated(&known) => Resume::Settled,
-            r => r,
+        let work = created_only(known) == Resume::Work || known.flow_unavailable();
+        if work && !self.rotated(&known) {
+            Resume::Work
+        } else {
+            Resume::Settled
         }
     }
 }

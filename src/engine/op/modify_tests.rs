@@ -6,7 +6,7 @@ use super::tests::{answer, decision};
 use super::*;
 use crate::api::classify::INVALID_DATA_FLOW_ID;
 use crate::api::error::codes;
-use crate::engine::resume::{Known, Resume, DRIFT};
+use crate::engine::resume::{Known, Resume, DRIFT, UNAVAILABLE};
 use crate::secret::Secret;
 use crate::store::key_digest::{KeyDigest, KeySalt, RowKeys};
 use crate::store::{Change, Rotated};
@@ -52,27 +52,48 @@ fn known(state: RowState, error_code: Option<&str>, moved: bool) -> Known<'_> {
 
 #[test]
 fn an_update_and_a_rotation_resume_each_recorded_state_as_their_table_says() {
+    use Resume::{Settled, Work};
     use RowState::*;
-    // state, error, source moved -> decision of both (only rows with their own flow are worked)
-    type Case = (RowState, Option<&'static str>, bool, Resume);
+    // state, error, flow recorded, source moved -> update's decision, rotation's decision
+    type Case = (RowState, Option<&'static str>, bool, bool, Resume, Resume);
     let table: &[Case] = &[
-        (Created, None, false, Resume::Work),
-        (Created, None, true, Resume::Settled),
-        (Created, Some(DRIFT), false, Resume::Settled),
-        (Created, Some(DRIFT), true, Resume::Settled),
-        (Pending, None, false, Resume::Settled),
-        (Retrying, Some("InternalError"), false, Resume::Settled),
-        (Unknown, None, false, Resume::Settled),
-        (Failed, Some("InvalidParameter"), false, Resume::Settled),
-        (Failed, Some("DataFlowUnavailable"), false, Resume::Settled),
-        (Deleted, None, false, Resume::Settled),
+        (Created, None, true, false, Work, Work),
+        (Created, None, true, true, Settled, Settled),
+        (Created, Some(DRIFT), true, false, Settled, Settled),
+        (Created, Some(DRIFT), true, true, Settled, Settled),
+        (Pending, None, false, false, Settled, Settled),
+        (
+            Retrying,
+            Some("InternalError"),
+            true,
+            false,
+            Settled,
+            Settled,
+        ),
+        (Unknown, None, true, false, Settled, Settled),
+        (
+            Failed,
+            Some("InvalidParameter"),
+            true,
+            false,
+            Settled,
+            Settled,
+        ),
+        // Issue 20, 2: an unavailable flow gets the manifest's keys, which can bring it back.
+        (Failed, Some(UNAVAILABLE), true, false, Settled, Work),
+        (Failed, Some(UNAVAILABLE), false, false, Settled, Settled),
+        (Failed, Some(UNAVAILABLE), true, true, Settled, Settled),
+        (Deleted, None, false, false, Settled, Settled),
     ];
-    for &(state, error_code, moved, want) in table {
+    for &(state, error_code, recorded, moved, update, rotation) in table {
         for retry_failed in [false, true] {
-            let k = known(state, error_code, moved);
-            let why = format!("{state:?} {error_code:?} {moved} {retry_failed}");
-            assert_eq!(UpdateOp.resume(k, retry_failed), want, "update {why}");
-            assert_eq!(rotate().resume(k, retry_failed), want, "rotate {why}");
+            let k = Known {
+                data_flow_id: recorded.then_some("cfs-dataflow-1"),
+                ..known(state, error_code, moved)
+            };
+            let why = format!("{state:?} {error_code:?} {recorded} {moved} {retry_failed}");
+            assert_eq!(UpdateOp.resume(k, retry_failed), update, "update {why}");
+            assert_eq!(rotate().resume(k, retry_failed), rotation, "rotate {why}");
         }
     }
 }
@@ -102,13 +123,18 @@ fn a_row_is_rotated_only_to_the_keys_the_manifest_gives_now() {
         (Some((2, digest(&k2))), Resume::Work),
     ];
     for (recorded, want) in table {
-        let known = Known {
-            rotation: recorded.map(|(id, keys)| Rotated { id, keys }),
-            keys: keys(&k2),
-            source: (Some("s"), "s"),
-            ..known(RowState::Created, None, false)
-        };
-        assert_eq!(op.resume(known, false), *want, "{recorded:?}");
+        for (state, code) in [
+            (RowState::Created, None),
+            (RowState::Failed, Some(UNAVAILABLE)),
+        ] {
+            let known = Known {
+                rotation: recorded.map(|(id, keys)| Rotated { id, keys }),
+                keys: keys(&k2),
+                source: (Some("s"), "s"),
+                ..known(state, code, false)
+            };
+            assert_eq!(op.resume(known, false), *want, "{state:?} {recorded:?}");
+        }
     }
 }
 

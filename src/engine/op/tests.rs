@@ -150,3 +150,68 @@ pub(super) fn decision(a: &AfterCall) -> String {
 pub(super) fn answer(class: OutcomeClass, code: &str) -> Result<Answer, CallError> {
     Err(error(class, code))
 }
+
+/// A wait lists created rows, and rows whose flow ended unavailable (new keys may have brought
+/// it back, issue 20, 2); never a drifted row, nor a flow that is not the row's.
+#[test]
+fn a_wait_resumes_each_recorded_state_as_its_table_says() {
+    use crate::engine::resume::{Known, Resume, DRIFT, UNAVAILABLE};
+    use RowState::*;
+    // state, error, flow recorded, source moved -> decision
+    type Case = (RowState, Option<&'static str>, bool, bool, Resume);
+    let table: &[Case] = &[
+        (Created, None, true, false, Resume::Work),
+        (Created, Some(DRIFT), true, true, Resume::Settled),
+        (Failed, Some(UNAVAILABLE), true, false, Resume::Work),
+        (Failed, Some(UNAVAILABLE), false, false, Resume::Settled),
+        (Failed, Some(UNAVAILABLE), true, true, Resume::Settled),
+        (
+            Failed,
+            Some("InvalidParameter"),
+            true,
+            false,
+            Resume::Settled,
+        ),
+        (Pending, None, false, false, Resume::Settled),
+        (Unknown, None, false, false, Resume::Settled),
+        (Deleted, None, true, false, Resume::Settled),
+    ];
+    for &(state, error_code, recorded, moved, want) in table {
+        let known = Known {
+            state,
+            error_code,
+            fingerprint: ("f", "f"),
+            source: (Some("s"), if moved { "t" } else { "s" }),
+            data_flow_id: recorded.then_some("cfs-dataflow-1"),
+            rotation: None,
+            keys: crate::store::key_digest::RowKeys::none(),
+            tasks: None,
+        };
+        assert_eq!(
+            WaitOp.resume(known, false),
+            want,
+            "{state:?} {error_code:?} {recorded} {moved}"
+        );
+    }
+}
+
+#[test]
+fn an_unavailable_flow_is_told_the_command_that_brings_it_back() {
+    let r = row();
+    let mut f = listed("df-1", "/cfs/a/", "src");
+    f.status = "unavailable".into();
+    match WaitOp.judge(RowView::new(&r, Some("df-1")), &[&f]) {
+        Judgement::Finish(Final::Failed(e)) => {
+            assert_eq!(e.code, wait::UNAVAILABLE);
+            assert!(e.message.contains("df-1"), "{}", e.message);
+            assert!(
+                e.message
+                    .contains("bulkflow run MANIFEST --rotate-keys --wait"),
+                "{}",
+                e.message
+            );
+            assert!(!e.message.contains("--retry-failed"), "{}", e.message);
+        }
+        j => panic!("{j:?}"),
+    }
+}
