@@ -211,7 +211,8 @@ fn drift(row: &Row) -> CallError {
         code: DRIFT.into(),
         message: format!(
             "{} of {} was created from another source than the manifest now names; a flow's \
-             source cannot be changed: restore the row, or delete the flow and run again",
+             source cannot be changed: restore the row's source in the manifest (then `bulkflow \
+             run MANIFEST` reports it no more)",
             row.target_key(),
             row.request.file_system_id
         ),

@@ -88,7 +88,9 @@ impl Operation for DeleteOp {
                     code: NOT_OURS.into(),
                     message: format!(
                         "{} of {} holds data flow {} with another source than the manifest's; \
-                         left alone",
+                         left alone (bulkflow deletes no flow of another source): if it is to \
+                         go, delete it in the console (or with tccli), then run `bulkflow \
+                         delete MANIFEST` again",
                         view.row.target_key(),
                         view.row.request.file_system_id,
                         other.data_flow_id
@@ -135,7 +137,8 @@ impl Operation for DeleteOp {
                     code: BUSY.into(),
                     message: format!(
                         "a data task bulkflow did not start runs on this flow ({}): left alone; \
-                         stop that task (or wait for it to end), then run delete again",
+                         stop that task (or wait for it to end), then run `bulkflow delete \
+                         MANIFEST` again",
                         e.code
                     ),
                     request_id: e.request_id.clone(),
@@ -165,8 +168,8 @@ impl Operation for DeleteOp {
             code: code.into(),
             message: format!(
                 "{} of {}: its data flow {} was recorded with another source than the manifest \
-                 now names; not this row's to delete: left alone (restore the row's source to \
-                 delete it)",
+                 now names; not this row's to delete: left alone (to delete it, restore the row's \
+                 source in the manifest, then run `bulkflow delete MANIFEST` again)",
                 row.target_key(),
                 row.request.file_system_id,
                 synced.data_flow_id.as_deref().unwrap_or("")

@@ -66,12 +66,12 @@ pub fn differences(row: &Row, flow: &DataFlowInfo) -> Vec<&'static str> {
     out
 }
 
-fn missing(row: &Row) -> CallError {
+pub(super) fn missing(row: &Row) -> CallError {
     CallError {
         class: OutcomeClass::Row,
         code: MISSING.into(),
         message: format!(
-            "the data flow of {} of {} no longer exists; the next run creates it again",
+            "the data flow of {} of {} no longer exists; `bulkflow run MANIFEST` creates it again",
             row.target_key(),
             row.request.file_system_id
         ),
@@ -100,6 +100,11 @@ fn modify_after_call(result: &Result<Answer, CallError>, tries: Tries) -> AfterC
         Err(e) if e.code == crate::api::classify::INVALID_DATA_FLOW_ID => {
             AfterCall::Finish(Final::Missing(CallError {
                 code: MISSING.into(),
+                message: format!(
+                    "{} (the row's data flow no longer exists; `bulkflow run MANIFEST` creates it \
+                     again)",
+                    e.message
+                ),
                 ..e.clone()
             }))
         }

@@ -7,7 +7,7 @@ use crate::api::{CallError, DataFlowInfo, DescribeDataFlowRequest, OutcomeClass,
 use crate::store::RowState;
 
 use super::create::is_ours;
-use super::modify::MISSING;
+use super::modify::missing;
 use super::{Action, Facts, Final, Judgement, Operation, RowView, Seen};
 pub use crate::engine::resume::UNAVAILABLE;
 use crate::engine::resume::{Known, Resume, DRIFT};
@@ -47,16 +47,7 @@ impl Operation for WaitOp {
         let Some(flow) = at.iter().find(|f| is_ours(view.row, f)) else {
             return match at.first() {
                 Some(_) => Judgement::Finish(Final::Unchanged { via: "listing" }),
-                None => Judgement::Finish(Final::Missing(CallError {
-                    class: OutcomeClass::Row,
-                    code: MISSING.into(),
-                    message: format!(
-                        "the data flow of {} of {} no longer exists; the next run creates it again",
-                        view.row.target_key(),
-                        view.row.request.file_system_id
-                    ),
-                    request_id: None,
-                })),
+                None => Judgement::Finish(Final::Missing(missing(view.row))),
             };
         };
         match flow.status.as_str() {
