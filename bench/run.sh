@@ -14,7 +14,8 @@ if [ -n "${BULKFLOW_BIN:-}" ]; then B=$BULKFLOW_BIN; else
 fi
 W=$(mktemp -d)
 EMUS=()
-trap 'kill "${EMUS[@]}" 2>/dev/null || true; rm -rf "$W"' EXIT
+# KEEP=1 keeps the work directory (state files, logs) and says where it is.
+trap 'kill "${EMUS[@]}" 2>/dev/null || true; if [ -n "${KEEP:-}" ]; then echo "work dir: $W" >&2; else rm -rf "$W"; fi' EXIT
 export TENCENTCLOUD_SECRET_ID=AKIDbench TENCENTCLOUD_SECRET_KEY=benchkey
 
 start_emulator() { # args: LISTEN emulator-flags; sets URL, appends the pid to EMUS
@@ -126,21 +127,30 @@ PY
         rotate) args=(run "$W/t2.csv" --rotate-keys) ;;
         delete) args=(delete "$W/t2.csv" --yes) ;;
       esac
+      local t0; t0=$(date +%s%3N)
       timed "$W/t.time" "$B" "${args[@]}" --state "$st" --endpoint "$URL" --progress none > "$W/t.log" 2>&1 || true
       read -r wall _ _ _ < <(tail -1 "$W/t.time")
       grep -q "^Command exited" "$W/t.time" && echo "($what: $(tail -1 "$W/t.log"))"
-      python3 - "$st" "$what" "$wall" "$W/t.log" <<'PY'
+      python3 - "$st" "$what" "$wall" "$W/t.log" "$t0" <<'PY'
 import sqlite3, sys
 st, what, wall, log = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 c = sqlite3.connect(st)
 run = c.execute("SELECT max(id) FROM runs").fetchone()[0]
-calls, lost, internal = c.execute(
-    "SELECT count(*), sum(outcome = 'unknown'), sum(error_code = 'InternalError') FROM attempts WHERE run_id = ?",
+calls, lost, internal, throttled, first, last_end = c.execute(
+    "SELECT count(*), sum(outcome = 'unknown'), sum(error_code = 'InternalError'), "
+    "sum(outcome = 'throttled'), min(sent_at_ms), max(ended_at_ms) FROM attempts WHERE run_id = ?",
     (run,)).fetchone()
+# The tail: from the last call that was a row's first of the run to the last answer.
+last_first = c.execute(
+    "SELECT max(sent_at_ms) FROM attempts a WHERE run_id = ?1 AND NOT EXISTS "
+    "(SELECT 1 FROM attempts b WHERE b.flow_id = a.flow_id AND b.run_id = ?1 AND b.attempt < a.attempt)",
+    (run,)).fetchone()[0]
 states = dict(c.execute("SELECT state, count(*) FROM flows GROUP BY 1"))
 goal = calls / 20 + 3
-print(f"{what}: {calls} calls ({lost or 0} lost, {internal or 0} internal errors), goal {goal:.1f} s "
-      f"(calls/20 + 3), measured {wall:.1f} s: {'met' if wall <= goal else 'MISS'}; rows {states}")
+tail = (last_end - last_first) / 1000 if last_first and last_end else 0
+print(f"{what}: {calls} calls ({lost or 0} lost, {internal or 0} internal errors, {throttled or 0} throttled), "
+      f"goal {goal:.1f} s (calls/20 + 3), measured {wall:.1f} s: {'met' if wall <= goal else 'MISS'}; "
+      f"first call {(first - int(sys.argv[5])) / 1000:.1f} s in, tail after the last first attempt {tail:.1f} s; rows {states}")
 PY
     done
     stop_emulator
