@@ -3,6 +3,7 @@
 #   bash bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]
 #   bash bench/run.sh [selfshare [N] [STAGGER_S]|regions10|million]   (issue 14; not in `all`)
 #   bash bench/run.sh tails [SEED [ROWS...]]   (issue 22: delete, update, rotate under faults; not in `all`)
+#   bash bench/run.sh passes   (issue 22: one budget across passes; a 1,200-row create run; not in `all`)
 # Builds the release binary, starts `bulkflow emulator` on loopback, and prints the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -157,6 +158,30 @@ PY
   done
 }
 
+passes() { # issue 22 item 3: one pacer per host and action for the whole command
+  echo "== one budget across passes: run --wait --update of 1,200 rows over 600 file systems, emulator strict 20/s, latency 100-300 ms"
+  python3 bench/manifest.py 1200 "$W/w.csv" 600
+  emulator --rate 20 --latency-ms 100:300
+  # The calls as the service sees them: a proxy in front of the emulator logs each one's action.
+  rm -f "$W/w.calls" "$W/proxy.out"
+  python3 bench/call_log.py proxy "$URL" "$W/w.calls" > "$W/proxy.out" 2>&1 &
+  EMUS+=($!)
+  for _ in $(seq 100); do [ -s "$W/proxy.out" ] && break; sleep 0.05; done
+  local proxy; proxy=$(head -1 "$W/proxy.out" | sed 's/^listening on //')
+  "$B" run "$W/w.csv" --endpoint "$proxy" --wait --update --progress none --summary-file "$W/w.json" 2>&1 | tail -1
+  stop_emulator
+  echo "the first seconds of each pass, calls per action (a cautious start is about 12 in the first second, the full rate 20):"
+  python3 bench/call_log.py seconds "$W/w.calls" "$W/w.json" 3
+  echo "== a 1,200-row create run, emulator strict 20/s, latency 100-300 ms, default flags"
+  python3 bench/manifest.py 1200 "$W/c12.csv"
+  emulator --rate 20 --latency-ms 100:300
+  timed "$W/c12.time" "$B" run "$W/c12.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
+  stop_emulator
+  local wall; read -r wall _ _ _ < <(tail -1 "$W/c12.time")
+  echo "1,200 rows in ${wall}s of wall time: $(python3 -c "print(f'{1200 / $wall:.2f}')") rows/s end to end (goal >= 19.3)"
+  python3 bench/per_second.py "$W/c12.csv.bulkflow.db" | head -5
+}
+
 million() { # issue 14 item 3: a million rows, limit lifted
   echo "== a million rows (1,000 file systems), limit lifted: first call, memory, state file, re-run, status"
   python3 bench/manifest.py 1000000 "$W/k.csv" 1000
@@ -298,7 +323,7 @@ case "${1:-all}" in
   pacing) pacing ;; shared) shared ;; ceiling) ceiling ;; rerun) rerun ;;
   regions) regions ;; cpu) cpu ;; memory) memory ;; rerun100k) rerun100k ;; sdk) sdk ;;
   selfshare) selfshare "${2:-2}" "${3:-0}" ;; regions10) regions10 ;; million) million ;;
-  tails) shift; tails "$@" ;;
+  tails) shift; tails "$@" ;; passes) passes ;;
   all) pacing; shared; ceiling; rerun; regions; cpu; memory; rerun100k; sdk ;;
-  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all|selfshare [N] [STAGGER_S]|regions10|million|tails [SEED [ROWS...]]]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all|selfshare [N] [STAGGER_S]|regions10|million|tails [SEED [ROWS...]]|passes]" >&2; exit 2 ;;
 esac
