@@ -161,14 +161,10 @@ fn advice(rows: &[RowEvent], code: &str) -> (String, Vec<String>) {
     (message, commands)
 }
 
-fn row<'a>(report: &'a [Value], line: u64) -> &'a Value {
-    report.iter().find(|r| r["line"] == line).expect("the row")
-}
-
 /// Row 0's (line 2's) state and error code, as `report` shows them.
 fn row0(scene: &Scene) -> (String, String) {
     let report = scene.report();
-    let r = row(&report, 2);
+    let r = report.iter().find(|r| r["line"] == 2).expect("row 0");
     (
         r["state"].as_str().unwrap_or("").to_owned(),
         r["error_code"].as_str().unwrap_or("").to_owned(),
@@ -180,14 +176,6 @@ fn create(wait: bool) -> Goal {
         update: false,
         rotate: false,
         wait: wait.then_some(Duration::from_secs(20)),
-    }
-}
-
-fn rotate() -> Goal {
-    Goal::Create {
-        update: false,
-        rotate: true,
-        wait: None,
     }
 }
 
@@ -236,10 +224,9 @@ async fn unavailable() {
         .all(|f| f.key_rotations == 1));
 }
 
-/// Another source's flow holds row 0's directory: once it is deleted in the console, the
-/// advised command creates the row's.
-async fn conflict() {
-    let scene = Scene::new(EmulatorConfig {
+/// An emulator where a flow of another source holds row 0's directory.
+fn other_source_at_row0() -> EmulatorConfig {
+    EmulatorConfig {
         preexisting: vec![PreexistingFlow {
             file_system_id: "cfs-00000000".into(),
             source_storage_type: "S3_COS".into(),
@@ -249,7 +236,13 @@ async fn conflict() {
             ..PreexistingFlow::default()
         }],
         ..EmulatorConfig::default()
-    });
+    }
+}
+
+/// Another source's flow holds row 0's directory: once it is deleted in the console, the
+/// advised command creates the row's.
+async fn conflict() {
+    let scene = Scene::new(other_source_at_row0());
     let (code, rows) = scene.lib(create(false)).await;
     assert_eq!(code, 1);
     let (_, commands) = advice(&rows, "DataFlowConflict");
@@ -306,17 +299,7 @@ async fn not_ours_recorded() {
 /// A flow of another source at row 0's directory, never the row's: left alone; once it is
 /// deleted in the console, the advised command settles the row.
 async fn not_ours_found() {
-    let scene = Scene::new(EmulatorConfig {
-        preexisting: vec![PreexistingFlow {
-            file_system_id: "cfs-00000000".into(),
-            source_storage_type: "S3_COS".into(),
-            source_storage_address: "https://elsewhere.cos.ap-guangzhou.myqcloud.com".into(),
-            source_path: "other/".into(),
-            target_path: "/cfs/dir00000".into(),
-            ..PreexistingFlow::default()
-        }],
-        ..EmulatorConfig::default()
-    });
+    let scene = Scene::new(other_source_at_row0());
     let (code, rows) = scene.lib(Goal::Delete).await;
     assert_eq!(code, 1);
     let (_, commands) = advice(&rows, "DataFlowNotOurs");
@@ -334,7 +317,12 @@ async fn missing() {
     let scene = Scene::new(EmulatorConfig::default());
     assert_eq!(scene.lib(create(false)).await.0, 0);
     scene.delete_in_console().await;
-    let (_, rows) = scene.lib(rotate()).await;
+    let rotate = Goal::Create {
+        update: false,
+        rotate: true,
+        wait: None,
+    };
+    let (_, rows) = scene.lib(rotate).await;
     let (_, commands) = advice(&rows, "DataFlowMissing");
     assert_eq!(row0(&scene).0, "pending");
     for c in &commands {
