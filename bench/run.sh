@@ -3,6 +3,8 @@
 #   bash bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all]
 #   bash bench/run.sh [selfshare [N] [STAGGER_S]|regions10|million]   (issue 14; not in `all`)
 #   [DELETE=1] bash bench/run.sh [adopt-interleaved|adopt-grouped] [N]   (issue 22; not in `all`)
+#   bash bench/run.sh tails [SEED [ROWS...]]   (issue 22: delete, update, rotate under faults; not in `all`)
+#   bash bench/run.sh passes   (issue 22: one budget across passes; a 1,200-row create run; not in `all`)
 # Builds the benchmarks' binary (profile bench-release: release, with line tables), starts `bulkflow emulator` on loopback, and prints the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +16,8 @@ if [ -n "${BULKFLOW_BIN:-}" ]; then B=$BULKFLOW_BIN; else
 fi
 W=$(mktemp -d)
 EMUS=()
-trap 'kill "${EMUS[@]}" 2>/dev/null || true; rm -rf "$W"' EXIT
+# KEEP=1 keeps the work directory (state files, logs) and says where it is.
+trap 'kill "${EMUS[@]}" 2>/dev/null || true; if [ -n "${KEEP:-}" ]; then echo "work dir: $W" >&2; else rm -rf "$W"; fi' EXIT
 # The emulator checks its own fixed key (it never reads these variables); the runs sign with it.
 export TENCENTCLOUD_SECRET_ID=AKIDbulkflowEMULATOR TENCENTCLOUD_SECRET_KEY=bulkflow-emulator-secret-key
 
@@ -94,6 +97,92 @@ PY
   port=${URL##*:}
   "$B" run "$W/g1.csv" --endpoint "http://127.0.0.0{region}:$port" --progress none 2>&1 | tail -1
   stop_emulator
+}
+
+tails() { # issue 22 item 2: delete, update and rotate under lost answers and internal errors
+  local seed=${1:-1}; [ $# -gt 0 ] && shift
+  local sizes=("$@")
+  [ ${#sizes[@]} -gt 0 ] || sizes=(190 1200)
+  for n in "${sizes[@]}"; do
+    echo "== tails: $n rows, emulator --rate 20 --lost-response 0.03 --internal-error 0.02 --seed $seed; goal: each command within calls/20 + 3 s"
+    python3 bench/manifest.py "$n" "$W/t.csv"
+    # The same rows with a name (for --update), then with new keys (for --rotate-keys).
+    python3 - "$W/t.csv" "$W/t1.csv" "$W/t2.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+with open(sys.argv[2], "w", newline="") as a, open(sys.argv[3], "w", newline="") as b:
+    wa, wb = csv.writer(a), csv.writer(b)
+    wa.writerow(rows[0] + ["DataFlowName"]); wb.writerow(rows[0] + ["DataFlowName"])
+    k = rows[0].index("SecretKey")
+    for i, r in enumerate(rows[1:]):
+        wa.writerow(r + [f"bench-{i}"])
+        r[k] = "benchKEY2"
+        wb.writerow(r + [f"bench-{i}"])
+PY
+    emulator --rate 20 --lost-response 0.03 --internal-error 0.02 --seed "$seed"
+    local st="$W/t.db"
+    rm -f "$st"*
+    "$B" run "$W/t.csv" --state "$st" --endpoint "$URL" --progress none > "$W/t0.log" 2>&1 || true
+    echo "create (setup): $(grep -o '[0-9]* calls in [0-9.]*s' "$W/t0.log")"
+    local what args
+    for what in update rotate delete; do
+      case $what in
+        update) args=(run "$W/t1.csv" --update) ;;
+        rotate) args=(run "$W/t2.csv" --rotate-keys) ;;
+        delete) args=(delete "$W/t2.csv" --yes) ;;
+      esac
+      local t0; t0=$(date +%s%3N)
+      timed "$W/t.time" "$B" "${args[@]}" --state "$st" --endpoint "$URL" --progress none > "$W/t.log" 2>&1 || true
+      read -r wall _ _ _ < <(tail -1 "$W/t.time")
+      grep -q "^Command exited" "$W/t.time" && echo "($what: $(tail -1 "$W/t.log"))"
+      python3 - "$st" "$what" "$wall" "$W/t.log" "$t0" <<'PY'
+import sqlite3, sys
+st, what, wall, log = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+c = sqlite3.connect(st)
+run = c.execute("SELECT max(id) FROM runs").fetchone()[0]
+calls, lost, internal, throttled, first, last_end = c.execute(
+    "SELECT count(*), sum(outcome = 'unknown'), sum(error_code = 'InternalError'), "
+    "sum(outcome = 'throttled'), min(sent_at_ms), max(ended_at_ms) FROM attempts WHERE run_id = ?",
+    (run,)).fetchone()
+# The tail: from the last call that was a row's first of the run to the last answer.
+last_first = c.execute(
+    "SELECT max(sent_at_ms) FROM attempts a WHERE run_id = ?1 AND NOT EXISTS "
+    "(SELECT 1 FROM attempts b WHERE b.flow_id = a.flow_id AND b.run_id = ?1 AND b.attempt < a.attempt)",
+    (run,)).fetchone()[0]
+states = dict(c.execute("SELECT state, count(*) FROM flows GROUP BY 1"))
+goal = calls / 20 + 3
+tail = (last_end - last_first) / 1000 if last_first and last_end else 0
+print(f"{what}: {calls} calls ({lost or 0} lost, {internal or 0} internal errors, {throttled or 0} throttled), "
+      f"goal {goal:.1f} s (calls/20 + 3), measured {wall:.1f} s: {'met' if wall <= goal else 'MISS'}; "
+      f"first call {(first - int(sys.argv[5])) / 1000:.1f} s in, tail after the last first attempt {tail:.1f} s; rows {states}")
+PY
+    done
+    stop_emulator
+  done
+}
+
+passes() { # issue 22 item 3: one pacer per host and action for the whole command
+  echo "== one budget across passes: run --wait --update of 1,200 rows over 600 file systems, emulator strict 20/s, latency 100-300 ms"
+  python3 bench/manifest.py 1200 "$W/w.csv" 600
+  emulator --rate 20 --latency-ms 100:300
+  # The calls as the service sees them: a proxy in front of the emulator logs each one's action.
+  rm -f "$W/w.calls" "$W/proxy.out"
+  python3 bench/call_log.py proxy "$URL" "$W/w.calls" > "$W/proxy.out" 2>&1 &
+  EMUS+=($!)
+  for _ in $(seq 100); do [ -s "$W/proxy.out" ] && break; sleep 0.05; done
+  local proxy; proxy=$(head -1 "$W/proxy.out" | sed 's/^listening on //')
+  "$B" run "$W/w.csv" --endpoint "$proxy" --wait --update --progress none --summary-file "$W/w.json" 2>&1 | tail -1
+  stop_emulator
+  echo "the first seconds of each pass, calls per action (a cautious start is about 12 in the first second, the full rate 20):"
+  python3 bench/call_log.py seconds "$W/w.calls" "$W/w.json" 3
+  echo "== a 1,200-row create run, emulator strict 20/s, latency 100-300 ms, default flags"
+  python3 bench/manifest.py 1200 "$W/c12.csv"
+  emulator --rate 20 --latency-ms 100:300
+  timed "$W/c12.time" "$B" run "$W/c12.csv" --endpoint "$URL" --progress none 2>&1 | tail -1
+  stop_emulator
+  local wall; read -r wall _ _ _ < <(tail -1 "$W/c12.time")
+  echo "1,200 rows in ${wall}s of wall time: $(python3 -c "print(f'{1200 / $wall:.2f}')") rows/s end to end (goal >= 19.3)"
+  python3 bench/per_second.py "$W/c12.csv.bulkflow.db" | head -5
 }
 
 million() { # issue 14 item 3: a million rows, limit lifted
@@ -263,6 +352,7 @@ case "${1:-all}" in
   regions) regions ;; cpu) cpu ;; memory) memory ;; rerun100k) rerun100k ;; sdk) sdk ;;
   selfshare) selfshare "${2:-2}" "${3:-0}" ;; regions10) regions10 ;; million) million ;;
   adopt-interleaved) adopt interleaved "${2:-200000}" ;; adopt-grouped) adopt grouped "${2:-200000}" ;;
+  tails) shift; tails "$@" ;; passes) passes ;;
   all) pacing; shared; ceiling; rerun; regions; cpu; memory; rerun100k; sdk ;;
-  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all|selfshare [N] [STAGGER_S]|regions10|million|adopt-interleaved [N]|adopt-grouped [N]]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [pacing|shared|ceiling|rerun|regions|cpu|memory|rerun100k|sdk|all|selfshare [N] [STAGGER_S]|regions10|million|adopt-interleaved [N]|adopt-grouped [N]|tails [SEED [ROWS...]]|passes]" >&2; exit 2 ;;
 esac

@@ -72,7 +72,9 @@ pub struct EmulatorArgs {
     /// A new flow's Status is pending for N ms, then available.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub available_after_ms: u64,
-    /// Probability that a new flow ends unavailable instead of available.
+    /// Probability that a new flow ends unavailable instead of available, as if its source keys
+    /// were refused: a ModifyDataFlow that sets its SecretId and SecretKey makes it pending, then
+    /// available.
     #[arg(long, value_name = "P", value_parser = parse_probability, default_value_t = 0.0)]
     pub unavailable: f64,
     /// A deleted flow lists as deleting (its directory still used) for N ms, then disappears.

@@ -57,7 +57,8 @@ pub struct EmulatorConfig {
     pub listing_delay_ms: u64,
     /// A new flow's Status is `pending` for this long, then `available` (or `unavailable`).
     pub available_after_ms: u64,
-    /// Probability that a new flow ends `unavailable` instead of `available`.
+    /// Probability that a new flow ends `unavailable` instead of `available` (for its keys: new
+    /// ones set with ModifyDataFlow bring it back).
     pub unavailable: f64,
     /// A deleted flow lists as `deleting` (its directory still used) this long, then is gone.
     pub deleting_ms: u64,

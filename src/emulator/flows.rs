@@ -10,6 +10,7 @@ use rand::RngExt;
 use super::clock::{later, service_time};
 use super::config::EmulatorConfig;
 use super::flow::{Flow, FlowStatus, NewFlow};
+use super::modify::Change;
 use super::params::normalize_target_path;
 use super::refusal::Refusal;
 
@@ -207,6 +208,20 @@ impl Flows {
         let flow = self.all.get_mut(index).ok_or(Refusal::NoSuchFlow)?;
         if flow.deleting_since.is_some() {
             return Err(Refusal::BeingDeleted);
+        }
+        Ok(flow)
+    }
+
+    /// Applies a ModifyDataFlow to the flow it names, unless that is `deleting`. The emulator's
+    /// flows end `unavailable` only for their source keys: new keys on one make it `pending`
+    /// for `available_after` from now (or until it was to settle, if later), then `available`.
+    pub(crate) fn modify(&mut self, change: &Change, now: Instant) -> Result<&Flow, Refusal> {
+        let after = self.life.available_after;
+        let flow = self.modifiable(&change.data_flow_id, &change.file_system_id, now)?;
+        change.apply(flow);
+        if change.sets_keys() && flow.settled == FlowStatus::Unavailable {
+            flow.settled = FlowStatus::Available;
+            flow.ready_at = flow.ready_at.max(later(now, after));
         }
         Ok(flow)
     }

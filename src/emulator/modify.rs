@@ -4,7 +4,9 @@
 //! the like are `UnknownParameter`. What the emulator chose where the documentation is silent:
 //! `SecretId` and `SecretKey` go together (one alone is `MissingParameter` for the other); a
 //! flow that is `deleting` cannot be modified (`UnsupportedOperation`); an empty Kafka field
-//! clears it; a call with nothing to change succeeds.
+//! clears it; a call with nothing to change succeeds; new keys on a flow that ends `unavailable`
+//! (the emulator's flows are unavailable only for their keys) make it `pending`, then
+//! `available` (`Flows::modify`).
 
 use crate::secret::Secret;
 
@@ -46,6 +48,11 @@ pub(crate) struct Change {
 }
 
 impl Change {
+    /// Whether it sets the source keys.
+    pub(crate) fn sets_keys(&self) -> bool {
+        self.secret_id.is_some()
+    }
+
     /// Records the new values on `flow`.
     pub(crate) fn apply(&self, flow: &mut Flow) {
         let n = &mut flow.new;

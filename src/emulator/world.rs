@@ -102,11 +102,8 @@ impl World {
                 (None, Counter::Deleted)
             }
             Effect::Modify(change) => flows
-                .modifiable(&change.data_flow_id, &change.file_system_id, now)
-                .map(|flow| {
-                    change.apply(flow);
-                    (Some(("DataFlowId", flow.id.clone())), Counter::Modified)
-                })?,
+                .modify(&change, now)
+                .map(|flow| (Some(("DataFlowId", flow.id.clone())), Counter::Modified))?,
             Effect::CreateTask(new) => {
                 let id = self.create_task(new, false, now, unix_ms)?;
                 (Some(("TaskId", id)), Counter::TasksCreated)

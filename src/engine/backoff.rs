@@ -12,6 +12,12 @@ pub struct Backoff {
 }
 
 impl Backoff {
+    /// None: send again as soon as the budget allows (a lost answer to a call that is safe to
+    /// repeat).
+    pub const NONE: Backoff = Backoff {
+        base: Duration::ZERO,
+        cap: Duration::ZERO,
+    };
     /// For transient failures.
     pub const TRANSIENT: Backoff = Backoff {
         base: Duration::from_millis(500),

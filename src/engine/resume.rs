@@ -7,6 +7,8 @@ use crate::store::{Rotated, RowState};
 
 /// Code recorded (beside `created`) when the manifest changed a created flow's source.
 pub const DRIFT: &str = "DataFlowDrift";
+/// Code recorded for a row whose flow ended `unavailable` (e.g. its source keys were refused).
+pub const UNAVAILABLE: &str = "DataFlowUnavailable";
 
 /// What the state file holds for a row, and what the manifest says now.
 #[derive(Debug, Clone, Copy)]
@@ -55,6 +57,15 @@ impl Known<'_> {
     /// row). The one test of it, for every operation.
     pub fn source_moved(&self) -> bool {
         self.source.0.is_some_and(|s| s != self.source.1)
+    }
+
+    /// Whether the row failed because its flow, which exists and is the row's as the manifest
+    /// stands, ended `unavailable`: new keys (a rotation) and a wait can bring it back.
+    pub fn flow_unavailable(&self) -> bool {
+        self.state == RowState::Failed
+            && self.error_code == Some(UNAVAILABLE)
+            && self.data_flow_id.is_some()
+            && !self.source_moved()
     }
 }
 

@@ -1,3 +1,4 @@
+mod advice;
 mod bench_tasks;
 pub mod bin_helpers;
 mod binary;

@@ -275,3 +275,56 @@ fn a_flag_of_u64_max_milliseconds_does_not_panic() {
     flows.delete(&id, None, t0).unwrap();
     assert_eq!(status(&mut flows, &id, t0), Some(FlowStatus::Deleting));
 }
+
+/// Issue 20, 2: the emulator's flows end `unavailable` only for their source keys, so new keys
+/// set with ModifyDataFlow bring one back: `pending` for `available_after`, then `available`.
+/// Other changes leave it unavailable.
+#[test]
+fn new_keys_bring_an_unavailable_flow_back() {
+    let mut flows = Flows::new(Life {
+        unavailable: 1.0,
+        ..life()
+    });
+    let mut rng = StdRng::seed_from_u64(1);
+    let t0 = Instant::now();
+    let id = make(&mut flows, &mut rng, "cfs-1", "/cfs/a", t0);
+    let t1 = t0 + ms(500);
+    assert_eq!(status(&mut flows, &id, t1), Some(FlowStatus::Unavailable));
+    let config = crate::emulator::EmulatorConfig::default();
+    let change = |body: String| crate::emulator::modify::parse(body.as_bytes(), &config).unwrap();
+    let renamed = change(format!(
+        r#"{{"DataFlowId":"{id}","FileSystemId":"cfs-1","DataFlowName":"n"}}"#
+    ));
+    flows.modify(&renamed, t1).unwrap();
+    assert_eq!(
+        status(&mut flows, &id, t1 + ms(500)),
+        Some(FlowStatus::Unavailable)
+    );
+    let keys = change(format!(
+        r#"{{"DataFlowId":"{id}","FileSystemId":"cfs-1","SecretId":"AKIDnew","SecretKey":"k"}}"#
+    ));
+    flows.modify(&keys, t1).unwrap();
+    assert_eq!(status(&mut flows, &id, t1), Some(FlowStatus::Pending));
+    assert_eq!(
+        status(&mut flows, &id, t1 + ms(99)),
+        Some(FlowStatus::Pending)
+    );
+    assert_eq!(
+        status(&mut flows, &id, t1 + ms(100)),
+        Some(FlowStatus::Available)
+    );
+    // New keys before it settled: it settles available, when it was to.
+    let other = make(&mut flows, &mut rng, "cfs-1", "/cfs/b", t1);
+    let keys = change(format!(
+        r#"{{"DataFlowId":"{other}","FileSystemId":"cfs-1","SecretId":"AKIDnew","SecretKey":"k"}}"#
+    ));
+    flows.modify(&keys, t1 + ms(50)).unwrap();
+    assert_eq!(
+        status(&mut flows, &other, t1 + ms(149)),
+        Some(FlowStatus::Pending)
+    );
+    assert_eq!(
+        status(&mut flows, &other, t1 + ms(150)),
+        Some(FlowStatus::Available)
+    );
+}

@@ -85,6 +85,7 @@ impl Core {
             call_task: None,
             last_error: None,
             outstanding,
+            after_lost: outstanding,
             phase: Phase::Queued,
         };
         let key = GroupKey {
@@ -208,7 +209,8 @@ fn drift(row: &Row) -> CallError {
         code: DRIFT.into(),
         message: format!(
             "{} of {} was created from another source than the manifest now names; a flow's \
-             source cannot be changed: restore the row, or delete the flow and run again",
+             source cannot be changed: restore the row's source in the manifest (then `bulkflow \
+             run MANIFEST` reports it no more)",
             row.target_key(),
             row.request.file_system_id
         ),

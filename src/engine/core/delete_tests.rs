@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::harness::*;
 use super::*;
-use crate::api::Request;
+use crate::api::{OutcomeClass, Request};
 use crate::engine::op::delete::NOT_OURS;
 use crate::engine::op::DeleteOp;
 use crate::store::Synced;
@@ -121,4 +121,77 @@ fn a_recorded_flow_of_another_source_is_left_alone_without_a_listing() {
     let cmds = h.listed(Duration::ZERO, Vec::new());
     assert_eq!(waits(&cmds), vec![5]);
     assert_eq!(sent_for(&mut h, 5), "cfs-dataflow-b");
+}
+
+/// A row recorded `created` with its flow, listed, its delete sent: returns the harness.
+fn delete_in_flight(line: u64, id: &str) -> Harness {
+    let mut h = delete_harness();
+    let source = row(line).source_key();
+    feed_created(&mut h, line, id, &source);
+    let cmds = h.listed(Duration::ZERO, vec![flow(line, id, true)]);
+    assert_eq!(waits(&cmds), vec![line]);
+    assert_eq!(sent_for(&mut h, line), id);
+    h
+}
+
+fn last_state(cmds: &[Command], line: u64) -> Option<RowState> {
+    records(cmds, line).last().and_then(|t| t.state())
+}
+
+/// Issue 22, 2: a delete names its flow by id, so a lost answer is sent again at once (no
+/// listing, no settle time): a flow already gone answers `InvalidDataFlowId`, read as deleted.
+#[test]
+fn a_lost_delete_is_sent_again_at_once_without_a_listing() {
+    let mut h = delete_in_flight(5, "cfs-dataflow-b");
+    h.now = S;
+    let lost = error(
+        OutcomeClass::Unknown,
+        crate::api::error::codes::CONNECTION_LOST,
+    );
+    let cmds = h.answer(5, Err(lost));
+    assert_eq!(lists(&cmds), 0, "not listed for");
+    assert_eq!(waits(&cmds), vec![5], "sent again at once");
+    assert_eq!(sent_for(&mut h, 5), "cfs-dataflow-b", "by the same id");
+    let gone = error(
+        OutcomeClass::Row,
+        crate::api::classify::INVALID_DATA_FLOW_ID,
+    );
+    let cmds = h.answer(5, Err(gone));
+    assert_eq!(last_state(&cmds, 5), Some(RowState::Deleted));
+}
+
+/// A refusal of the resend may be about the deletion the lost call started: a listing tells
+/// (`deleting` is deleted); once a listing shows the flow still there, a refusal is the row's.
+#[test]
+fn a_refusal_after_a_lost_delete_is_listed_for() {
+    let refused = || error(OutcomeClass::Row, "FailedOperation");
+    let lost = || error(OutcomeClass::Unknown, crate::api::error::codes::TIMEOUT);
+    for going in [true, false] {
+        let mut h = delete_in_flight(5, "cfs-dataflow-b");
+        h.answer(5, Err(lost()));
+        sent_for(&mut h, 5);
+        let cmds = h.answer(5, Err(refused()));
+        assert_ne!(
+            last_state(&cmds, 5),
+            Some(RowState::Failed),
+            "not failed on a guess"
+        );
+        let mut listed = 0;
+        for t in 1..=10 {
+            listed += lists(&h.at(t * S));
+        }
+        assert_eq!(listed, 1, "listed for");
+        let mut f = flow(5, "cfs-dataflow-b", true);
+        if going {
+            f.status = "deleting".into();
+            let cmds = h.listed(10 * S, vec![f]);
+            assert_eq!(last_state(&cmds, 5), Some(RowState::Deleted));
+            continue;
+        }
+        let cmds = h.listed(10 * S, vec![f]);
+        assert_eq!(waits(&cmds), vec![5], "still there: sent again");
+        sent_for(&mut h, 5);
+        let cmds = h.answer(5, Err(refused()));
+        assert_eq!(last_state(&cmds, 5), Some(RowState::Failed));
+    }
 }

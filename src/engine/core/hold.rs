@@ -106,7 +106,8 @@ mod tests {
     use super::super::Input;
     use crate::api::{CallError, OutcomeClass, Request};
     use crate::engine::op::{
-        default_after_call, AfterCall, Answer, CreateOp, Facts, Judgement, Operation, RowView,
+        default_after_call, AfterCall, Answer, CreateOp, Facts, Judgement, Lost, Operation,
+        RowView, Tries,
     };
     use crate::store::RowState;
 
@@ -126,10 +127,10 @@ mod tests {
         fn judge(&self, _: RowView<'_>, _: &[&crate::api::DataFlowInfo]) -> Judgement {
             Judgement::call(None)
         }
-        fn after_call(&self, r: &Result<Answer, CallError>, a: u32, m: u32) -> AfterCall {
+        fn after_call(&self, r: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
             match r {
                 Err(e) if e.code == "Full" => AfterCall::Hold(e.clone()),
-                _ => default_after_call(r, a, m, true),
+                _ => default_after_call(r, tries, Lost::List),
             }
         }
     }

@@ -222,6 +222,8 @@ impl Core {
                     return;
                 }
                 if !r.exists && !r.patient {
+                    // The row still needs its call: a refusal of the next one is its own.
+                    e.after_lost = false;
                     self.groups[e.group].members.remove(&line);
                     self.needs_call(line);
                     return;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::super::events::Event;
-use super::super::op::{AfterCall, Answer, Final, RowView, Seen, TaskRef};
+use super::super::op::{AfterCall, Answer, Final, RowView, Seen, TaskRef, Tries};
 use super::{waiting_state, Core, HostId, Wake};
 use crate::api::{CallError, OutcomeClass};
 use crate::manifest::Row;
@@ -87,6 +87,9 @@ pub struct Entry {
     /// Whether a call of ours for this row may have acted (it was sent, by this run or one
     /// before, and its outcome is not known).
     pub outstanding: bool,
+    /// Whether a call for this row may have acted unanswered (a lost answer, of this run or a
+    /// killed one) since a listing last showed that the row still needs its call.
+    pub after_lost: bool,
     pub phase: Phase,
 }
 
@@ -232,9 +235,12 @@ impl Core {
             },
             latency_ms: latency.as_millis().min(i64::MAX as u128) as i64,
         };
-        let decision = self
-            .op
-            .after_call(&result, calls_now, self.settings.max_attempts);
+        let mut tries = Tries::new(calls_now, self.settings.max_attempts);
+        if let Some(e) = self.rows.get_mut(&line) {
+            tries.after_lost = e.after_lost;
+            e.after_lost |= class == OutcomeClass::Unknown;
+        }
+        let decision = self.op.after_call(&result, tries);
         match decision {
             AfterCall::Finish(f) => self.finish(line, f, Some(end)),
             AfterCall::FailFileSystem(error) => {
@@ -251,7 +257,11 @@ impl Core {
                     e.outstanding = false;
                     e.phase = Phase::Backoff { until: now + delay };
                 }
-                self.wake_at(now + delay, Wake::Retry(line));
+                if delay.is_zero() {
+                    self.enqueue(line);
+                } else {
+                    self.wake_at(now + delay, Wake::Retry(line));
+                }
             }
             AfterCall::Hold(error) => {
                 self.set_waiting(line, Waiting::Retrying, error, Some(end), None);

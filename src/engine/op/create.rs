@@ -38,7 +38,9 @@ pub fn conflict(row: &Row, flow: &DataFlowInfo) -> CallError {
         class: OutcomeClass::Row,
         code: CONFLICT.into(),
         message: format!(
-            "{} of {} already has data flow {} with another source",
+            "{} of {} already has data flow {} with another source: left alone (bulkflow \
+             changes no flow of another source); if it is not needed, delete it in the console \
+             (or with tccli), then run `bulkflow run MANIFEST --retry-failed`",
             row.target_key(),
             row.request.file_system_id,
             flow.data_flow_id

@@ -1,6 +1,9 @@
 //! DeleteDataFlow: the flow of each row that has one (its recorded id, or the flow at its
-//! directory with its source), never a flow with another source. A lost answer is resolved by
-//! listing: gone, or `deleting`, means deleted.
+//! directory with its source), never a flow with another source. Every call names the flow by
+//! its id, so a lost answer is simply sent again: a flow already gone answers
+//! `InvalidDataFlowId`, read as deleted. A listing settles only what a resend cannot: a refusal
+//! after a lost answer, and lost answers that used up the attempts (gone, or `deleting`, means
+//! deleted).
 //!
 //! Whose a recorded flow is, is decided once, before the row is in play
 //! ([`Operation::resume`]): a row whose manifest names another source than the one its flow
@@ -16,8 +19,8 @@ use crate::store::{RowState, Synced};
 
 use super::create::{is_ours, DELETING};
 use super::{
-    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
-    Seen,
+    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Lost, Operation,
+    RowView, Seen, Tries,
 };
 use crate::engine::resume::{Known, Resume};
 
@@ -38,6 +41,14 @@ fn the_rows<'a>(view: RowView<'_>, at: &[&'a DataFlowInfo]) -> Option<&'a DataFl
         .copied()
         .find(|f| Some(f.data_flow_id.as_str()) == view.data_flow_id && is_ours(view.row, f))
         .or_else(|| at.iter().copied().find(|f| is_ours(view.row, f)))
+}
+
+/// Waits for a listing of the row's file system: the flow gone or `deleting` is deleted.
+fn look(e: &CallError) -> AfterCall {
+    AfterCall::Resolve {
+        exists: false,
+        error: e.clone(),
+    }
 }
 
 impl Operation for DeleteOp {
@@ -77,7 +88,9 @@ impl Operation for DeleteOp {
                     code: NOT_OURS.into(),
                     message: format!(
                         "{} of {} holds data flow {} with another source than the manifest's; \
-                         left alone",
+                         left alone (bulkflow deletes no flow of another source): if it is to \
+                         go, delete it in the console (or with tccli), then run `bulkflow \
+                         delete MANIFEST` again",
                         view.row.target_key(),
                         view.row.request.file_system_id,
                         other.data_flow_id
@@ -103,12 +116,7 @@ impl Operation for DeleteOp {
         }
     }
 
-    fn after_call(
-        &self,
-        result: &Result<Answer, CallError>,
-        attempts: u32,
-        max_attempts: u32,
-    ) -> AfterCall {
+    fn after_call(&self, result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
         match result {
             // The id is unknown to the service: the flow is already gone.
             Err(e) if e.code == INVALID_DATA_FLOW_ID || e.code == "ResourceNotFound" => {
@@ -119,6 +127,9 @@ impl Operation for DeleteOp {
                     seen: None,
                 })
             }
+            // A refusal after a call that may have deleted the flow may be about that deletion
+            // (a flow already `deleting`): a listing tells, never a guess.
+            Err(e) if e.class == OutcomeClass::Row && tries.after_lost => look(e),
             // The row's own tasks were stopped before this pass: another task runs on the flow.
             Err(e) if e.code == crate::api::classify::INVALID_TASK_STATUS => {
                 AfterCall::Finish(Final::Failed(CallError {
@@ -126,13 +137,17 @@ impl Operation for DeleteOp {
                     code: BUSY.into(),
                     message: format!(
                         "a data task bulkflow did not start runs on this flow ({}): left alone; \
-                         stop that task (or wait for it to end), then run delete again",
+                         stop that task (or wait for it to end), then run `bulkflow delete \
+                         MANIFEST` again",
                         e.code
                     ),
                     request_id: e.request_id.clone(),
                 }))
             }
-            _ => default_after_call(result, attempts, max_attempts, true),
+            // Lost answers used up the attempts: a listing tells whether the flow is going.
+            Err(e) if e.class == OutcomeClass::Unknown && tries.spent() => look(e),
+            // Deleting by id is safe to repeat: a lost answer is sent again at once.
+            _ => default_after_call(result, tries, Lost::Resend),
         }
     }
 
@@ -153,8 +168,8 @@ impl Operation for DeleteOp {
             code: code.into(),
             message: format!(
                 "{} of {}: its data flow {} was recorded with another source than the manifest \
-                 now names; not this row's to delete: left alone (restore the row's source to \
-                 delete it)",
+                 now names; not this row's to delete: left alone (to delete it, restore the row's \
+                 source in the manifest, then run `bulkflow delete MANIFEST` again)",
                 row.target_key(),
                 row.request.file_system_id,
                 synced.data_flow_id.as_deref().unwrap_or("")

@@ -269,26 +269,66 @@ pub trait Operation: Send + Sync + 'static {
         resume::decide(known, retry_failed)
     }
 
-    /// What a call's answer means. `attempts` counts this run's calls for the row, this one
-    /// included.
-    fn after_call(
-        &self,
-        result: &Result<Answer, CallError>,
-        attempts: u32,
-        max_attempts: u32,
-    ) -> AfterCall {
-        default_after_call(result, attempts, max_attempts, true)
+    /// What a call's answer means, after the row's calls so far (`tries`).
+    fn after_call(&self, result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
+        default_after_call(result, tries, Lost::List)
     }
 }
 
-/// The classification every action shares; `lost_needs_listing` is false for actions that are
-/// safe to send again after a lost answer.
+/// A row's calls when an answer is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tries {
+    /// This run's calls for the row, the one answered included.
+    pub attempts: u32,
+    /// `--max-attempts`.
+    pub max: u32,
+    /// Whether an earlier call for the row may have acted unanswered (its answer was lost, in
+    /// this run or a killed one) since a listing last showed that the row still needs its call:
+    /// a refusal now may be about what that call did.
+    pub after_lost: bool,
+}
+
+impl Tries {
+    /// The `attempts`-th call of at most `max`, none of them lost before.
+    pub const fn new(attempts: u32, max: u32) -> Tries {
+        Tries {
+            attempts,
+            max,
+            after_lost: false,
+        }
+    }
+
+    /// The same, after a lost answer.
+    pub const fn after_lost(self) -> Tries {
+        Tries {
+            after_lost: true,
+            ..self
+        }
+    }
+
+    /// Whether the row used its attempts.
+    pub const fn spent(&self) -> bool {
+        self.attempts >= self.max
+    }
+}
+
+/// What settles a call whose answer was lost (see docs/exactly-once.md, "The cheapest safe
+/// settlement of a lost answer").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
+    /// A listing: sending again could act twice.
+    List,
+    /// Sending it again at once: the call is safe to repeat (by id, setting values).
+    Resend,
+}
+
+/// The classification every action shares; `lost` says what settles a lost answer.
 pub fn default_after_call(
     result: &Result<Answer, CallError>,
-    attempts: u32,
-    max_attempts: u32,
-    lost_needs_listing: bool,
+    tries: Tries,
+    lost: Lost,
 ) -> AfterCall {
+    let (attempts, max_attempts) = (tries.attempts, tries.max);
     use crate::api::classify::PATH_USED;
     use crate::api::error::codes;
     let error = match result {
@@ -324,15 +364,16 @@ pub fn default_after_call(
             backoff: Backoff::TRANSIENT,
             error,
         },
-        OutcomeClass::Unknown if lost_needs_listing => AfterCall::Resolve {
+        OutcomeClass::Unknown if lost == Lost::List => AfterCall::Resolve {
             exists: error.code == PATH_USED,
             error,
         },
         OutcomeClass::Unknown if attempts >= max_attempts => {
             AfterCall::Finish(Final::Failed(gave_up(error, attempts)))
         }
+        // Nothing to wait for: the service did not refuse, it was not heard.
         OutcomeClass::Unknown => AfterCall::Retry {
-            backoff: Backoff::TRANSIENT,
+            backoff: Backoff::NONE,
             error,
         },
     }
@@ -344,6 +385,10 @@ pub fn gave_up(mut error: CallError, attempts: u32) -> CallError {
     error
 }
 
+#[cfg(test)]
+mod delete_tests;
+#[cfg(test)]
+mod modify_tests;
 #[cfg(test)]
 mod task_tests;
 #[cfg(test)]

@@ -10,7 +10,8 @@ use crate::store::{Change, Rotated, RowState, Transition};
 
 use super::create::{is_ours, DELETING};
 use super::{
-    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
+    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Lost, Operation,
+    RowView, Tries,
 };
 use crate::engine::resume::{Known, Resume};
 
@@ -65,12 +66,12 @@ pub fn differences(row: &Row, flow: &DataFlowInfo) -> Vec<&'static str> {
     out
 }
 
-fn missing(row: &Row) -> CallError {
+pub(super) fn missing(row: &Row) -> CallError {
     CallError {
         class: OutcomeClass::Row,
         code: MISSING.into(),
         message: format!(
-            "the data flow of {} of {} no longer exists; the next run creates it again",
+            "the data flow of {} of {} no longer exists; `bulkflow run MANIFEST` creates it again",
             row.target_key(),
             row.request.file_system_id
         ),
@@ -94,19 +95,20 @@ fn find<'a>(view: RowView<'_>, at: &[&'a DataFlowInfo]) -> Result<&'a DataFlowIn
 }
 
 /// What both purposes do with an answer: an unknown flow id means the flow is gone.
-fn modify_after_call(
-    result: &Result<Answer, CallError>,
-    attempts: u32,
-    max_attempts: u32,
-) -> AfterCall {
+fn modify_after_call(result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
     match result {
         Err(e) if e.code == crate::api::classify::INVALID_DATA_FLOW_ID => {
             AfterCall::Finish(Final::Missing(CallError {
                 code: MISSING.into(),
+                message: format!(
+                    "{} (the row's data flow no longer exists; `bulkflow run MANIFEST` creates it \
+                     again)",
+                    e.message
+                ),
                 ..e.clone()
             }))
         }
-        _ => default_after_call(result, attempts, max_attempts, false),
+        _ => default_after_call(result, tries, Lost::Resend),
     }
 }
 
@@ -166,13 +168,8 @@ impl Operation for UpdateOp {
         Judgement::call(Some(flow.data_flow_id.clone()))
     }
 
-    fn after_call(
-        &self,
-        result: &Result<Answer, CallError>,
-        attempts: u32,
-        max_attempts: u32,
-    ) -> AfterCall {
-        modify_after_call(result, attempts, max_attempts)
+    fn after_call(&self, result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
+        modify_after_call(result, tries)
     }
 
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
@@ -197,13 +194,8 @@ impl Operation for RotateOp {
         }
     }
 
-    fn after_call(
-        &self,
-        result: &Result<Answer, CallError>,
-        attempts: u32,
-        max_attempts: u32,
-    ) -> AfterCall {
-        modify_after_call(result, attempts, max_attempts)
+    fn after_call(&self, result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
+        modify_after_call(result, tries)
     }
 
     fn on_done(&self, row: &Row, t: &mut Transition) {
@@ -224,10 +216,13 @@ impl Operation for RotateOp {
 
     /// A row is rotated when this rotation set the keys the manifest gives now: one rotated to
     /// other keys (the manifest changed while the rotation was interrupted) is rotated again.
+    /// A row whose flow ended unavailable is rotated too: new keys are what brings it back.
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
-        match created_only(known) {
-            Resume::Work if self.rotated(&known) => Resume::Settled,
-            r => r,
+        let work = created_only(known) == Resume::Work || known.flow_unavailable();
+        if work && !self.rotated(&known) {
+            Resume::Work
+        } else {
+            Resume::Settled
         }
     }
 }
@@ -242,54 +237,5 @@ fn created_only(known: Known<'_>) -> Resume {
         }
         RowState::Created => Resume::Work,
         _ => Resume::Settled,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::secret::Secret;
-    use crate::store::key_digest::KeyDigest;
-
-    /// A rotation is to the manifest's keys as they are now (issue 21, 4): a row this rotation
-    /// set to other keys is rotated again; a row another rotation set, or one recorded before
-    /// digests were kept, too.
-    #[test]
-    fn a_row_is_rotated_only_to_the_keys_the_manifest_gives_now() {
-        let op = RotateOp {
-            rotation: 3,
-            salt: KeySalt::new([1; 16]),
-        };
-        let (id, k1, k2) = (Secret::new("AKID"), Secret::new("K1"), Secret::new("K2"));
-        let keys = |key| RowKeys {
-            secret_id: &id,
-            secret_key: key,
-            password: None,
-        };
-        let digest = |key| Some(op.salt.digest(keys(key)));
-        let other_salt = Some(KeySalt::new([2; 16]).digest(keys(&k2)));
-        // recorded rotation and digest -> decision for a manifest with K2
-        type Recorded = Option<(i64, Option<KeyDigest>)>;
-        let table: &[(Recorded, Resume)] = &[
-            (None, Resume::Work),
-            (Some((3, digest(&k2))), Resume::Settled),
-            (Some((3, digest(&k1))), Resume::Work),
-            (Some((3, None)), Resume::Work),
-            (Some((3, other_salt)), Resume::Work),
-            (Some((2, digest(&k2))), Resume::Work),
-        ];
-        for (recorded, want) in table {
-            let known = Known {
-                state: RowState::Created,
-                error_code: None,
-                fingerprint: ("f", "f"),
-                source: (Some("s"), "s"),
-                data_flow_id: Some("cfs-dataflow-1"),
-                rotation: recorded.map(|(id, keys)| Rotated { id, keys }),
-                keys: keys(&k2),
-                tasks: None,
-            };
-            assert_eq!(op.resume(known, false), *want, "{recorded:?}");
-        }
     }
 }

@@ -17,8 +17,8 @@ use crate::store::{RowState, Synced, TaskProgress};
 
 use super::create::is_ours;
 use super::{
-    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
-    Scope, Seen,
+    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Lost, Operation,
+    RowView, Scope, Seen, Tries,
 };
 
 /// Code reported for a row with no data flow to start a task on.
@@ -193,12 +193,7 @@ impl Operation for TaskStartOp {
         }
     }
 
-    fn after_call(
-        &self,
-        result: &Result<Answer, CallError>,
-        attempts: u32,
-        max_attempts: u32,
-    ) -> AfterCall {
+    fn after_call(&self, result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
         match result {
             // The file system's queue is full: it waits, the others go on.
             Err(e) if e.code == WAITING_TASK_LIMIT => AfterCall::Hold(e.clone()),
@@ -212,7 +207,7 @@ impl Operation for TaskStartOp {
                     ..e.clone()
                 }))
             }
-            _ => default_after_call(result, attempts, max_attempts, true),
+            _ => default_after_call(result, tries, Lost::List),
         }
     }
 
@@ -360,12 +355,7 @@ impl Operation for TaskStopOp {
         }
     }
 
-    fn after_call(
-        &self,
-        result: &Result<Answer, CallError>,
-        attempts: u32,
-        max_attempts: u32,
-    ) -> AfterCall {
+    fn after_call(&self, result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
         match result {
             // Stopping: with --wait, look again until it is `stopped`.
             Ok(_) if self.wait => AfterCall::Resolve {
@@ -390,7 +380,7 @@ impl Operation for TaskStopOp {
                 seen: None,
             }),
             // A stop is safe to send again: a lost answer is sent again, not listed for.
-            _ => default_after_call(result, attempts, max_attempts, false),
+            _ => default_after_call(result, tries, Lost::Resend),
         }
     }
 

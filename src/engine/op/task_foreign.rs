@@ -11,8 +11,8 @@ use crate::store::RowState;
 use super::delete::BUSY;
 use super::task::{progress, TASK_POLL};
 use super::{
-    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Operation, RowView,
-    Scope, Seen,
+    default_after_call, Action, AfterCall, Answer, Facts, Final, Judgement, Lost, Operation,
+    RowView, Scope, Seen, Tries,
 };
 
 /// Stops every task on each row's flow, and waits until they are stopped.
@@ -73,12 +73,7 @@ impl Operation for StopAnyTaskOp {
         }
     }
 
-    fn after_call(
-        &self,
-        result: &Result<Answer, CallError>,
-        attempts: u32,
-        max_attempts: u32,
-    ) -> AfterCall {
+    fn after_call(&self, result: &Result<Answer, CallError>, tries: Tries) -> AfterCall {
         let look = |error: CallError| AfterCall::Resolve {
             exists: false,
             error,
@@ -92,7 +87,7 @@ impl Operation for StopAnyTaskOp {
                 request_id: None,
             }),
             Err(e) if e.code == INVALID_TASK_STATUS || e.code == INVALID_TASK_ID => look(e.clone()),
-            _ => default_after_call(result, attempts, max_attempts, false),
+            _ => default_after_call(result, tries, Lost::Resend),
         }
     }
 

@@ -286,16 +286,19 @@ fn a_start_holds_a_full_queue_and_fails_an_unavailable_flow() {
     };
     let limit = crate::api::classify::WAITING_TASK_LIMIT;
     assert!(matches!(
-        START.after_call(&err(limit, OutcomeClass::Transient), 8, 8),
+        START.after_call(&err(limit, OutcomeClass::Transient), Tries::new(8, 8)),
         AfterCall::Hold(_)
     ));
     assert!(matches!(
-        START.after_call(&err(INVALID_FS_STATUS, OutcomeClass::Row), 1, 8),
+        START.after_call(&err(INVALID_FS_STATUS, OutcomeClass::Row), Tries::new(1, 8)),
         AfterCall::Finish(Final::Failed(_))
     ));
     // A lost answer is looked for by name, never sent again blind.
     assert!(matches!(
-        START.after_call(&err(codes::TIMEOUT, OutcomeClass::Unknown), 1, 8),
+        START.after_call(
+            &err(codes::TIMEOUT, OutcomeClass::Unknown),
+            Tries::new(1, 8)
+        ),
         AfterCall::Resolve { exists: false, .. }
     ));
     assert!(START.facts().patient && START.facts().records_calls);
@@ -354,15 +357,21 @@ fn following_and_stopping_judge_the_rows_own_task_by_its_id() {
         })
     };
     assert!(matches!(
-        stop.after_call(&err(codes::TIMEOUT, OutcomeClass::Unknown), 1, 8),
+        stop.after_call(
+            &err(codes::TIMEOUT, OutcomeClass::Unknown),
+            Tries::new(1, 8)
+        ),
         AfterCall::Retry { .. }
     ));
     assert!(matches!(
-        stop.after_call(&err(INVALID_TASK_STATUS, OutcomeClass::Row), 1, 8),
+        stop.after_call(
+            &err(INVALID_TASK_STATUS, OutcomeClass::Row),
+            Tries::new(1, 8)
+        ),
         AfterCall::Resolve { .. }
     ));
     assert!(matches!(
-        stop.after_call(&err(INVALID_TASK_ID, OutcomeClass::Row), 1, 8),
+        stop.after_call(&err(INVALID_TASK_ID, OutcomeClass::Row), Tries::new(1, 8)),
         AfterCall::Finish(Final::Done { .. })
     ));
     assert!(!stop.facts().records_calls);

@@ -7,12 +7,11 @@ use crate::api::{CallError, DataFlowInfo, DescribeDataFlowRequest, OutcomeClass,
 use crate::store::RowState;
 
 use super::create::is_ours;
-use super::modify::MISSING;
+use super::modify::missing;
 use super::{Action, Facts, Final, Judgement, Operation, RowView, Seen};
+pub use crate::engine::resume::UNAVAILABLE;
 use crate::engine::resume::{Known, Resume, DRIFT};
 
-/// Code recorded for a row whose flow ended `unavailable` (e.g. its source keys were refused).
-pub const UNAVAILABLE: &str = "DataFlowUnavailable";
 /// How long between two looks at a flow that is still being configured.
 pub const POLL: Duration = Duration::from_secs(3);
 
@@ -48,16 +47,7 @@ impl Operation for WaitOp {
         let Some(flow) = at.iter().find(|f| is_ours(view.row, f)) else {
             return match at.first() {
                 Some(_) => Judgement::Finish(Final::Unchanged { via: "listing" }),
-                None => Judgement::Finish(Final::Missing(CallError {
-                    class: OutcomeClass::Row,
-                    code: MISSING.into(),
-                    message: format!(
-                        "the data flow of {} of {} no longer exists; the next run creates it again",
-                        view.row.target_key(),
-                        view.row.request.file_system_id
-                    ),
-                    request_id: None,
-                })),
+                None => Judgement::Finish(Final::Missing(missing(view.row))),
             };
         };
         match flow.status.as_str() {
@@ -70,12 +60,7 @@ impl Operation for WaitOp {
             "unavailable" => Judgement::Finish(Final::Failed(CallError {
                 class: OutcomeClass::Row,
                 code: UNAVAILABLE.into(),
-                message: format!(
-                    "data flow {} of {} is unavailable (not in effect): check the source \
-                     bucket's keys and path, then run with --retry-failed",
-                    flow.data_flow_id,
-                    view.row.target_key()
-                ),
+                message: unavailable_advice(&flow.data_flow_id, view.row),
                 request_id: None,
             })),
             // `pending` (being configured), or a status this version does not know: look again.
@@ -88,10 +73,25 @@ impl Operation for WaitOp {
         }
     }
 
+    /// Created rows, and rows whose flow ended unavailable: listed again, for new keys (set by
+    /// a rotation, or in the console) may have brought the flow back.
     fn resume(&self, known: Known<'_>, _retry_failed: bool) -> Resume {
         match known.state {
             RowState::Created if known.error_code != Some(DRIFT) => Resume::Work,
+            _ if known.flow_unavailable() => Resume::Work,
             _ => Resume::Settled,
         }
     }
+}
+
+/// What a row whose flow is unavailable is told: what most likely caused it, and the command
+/// that brings it back (issue 20, 2).
+pub fn unavailable_advice(data_flow_id: &str, row: &crate::manifest::Row) -> String {
+    format!(
+        "data flow {data_flow_id} of {} of {} is unavailable (not in effect), most likely because \
+         the source refuses its keys: put working SecretId/SecretKey in the manifest, then run \
+         `bulkflow run MANIFEST --rotate-keys --wait` (it sets them on the flow and waits for it)",
+        row.target_key(),
+        row.request.file_system_id
+    )
 }
