@@ -5,8 +5,7 @@
 
 use tokio::sync::mpsc;
 
-use super::core::FeedItem;
-use super::events::{Event, EventSink};
+use super::core::{Fed, FeedItem};
 use super::op::Operation;
 use super::resume::{Known, Resume};
 use crate::manifest::{Problem, ReadAhead, Reader, Row};
@@ -36,8 +35,7 @@ struct Sink<'a> {
     op: &'a dyn Operation,
     writer: &'a Writer,
     retry_failed: bool,
-    tx: &'a mpsc::Sender<FeedItem>,
-    events: &'a EventSink,
+    tx: &'a mpsc::Sender<Fed>,
 }
 
 /// Reads, syncs and feeds every row; returns the number of rows read. Stops quietly when the
@@ -50,15 +48,13 @@ pub fn feed(
     writer: &Writer,
     op: &dyn Operation,
     retry_failed: bool,
-    tx: &mpsc::Sender<FeedItem>,
-    events: &EventSink,
+    tx: &mpsc::Sender<Fed>,
 ) -> Result<u64, FeedError> {
     let sink = Sink {
         op,
         writer,
         retry_failed,
         tx,
-        events,
     };
     let mut rows = 0u64;
     let mut in_flight: Option<InFlight> = None;
@@ -131,7 +127,7 @@ impl Sink<'_> {
         }
         .into_iter();
         let mut dead = Vec::with_capacity(synced.len());
-        // Rows final before the run are only counted, one event per state for the batch.
+        // Rows final before the run are only counted, per state, one message for the batch.
         let mut earlier: Vec<(RowState, u64)> = Vec::new();
         for (mut row, (mut lent, synced)) in batch.rows.into_iter().zip(synced) {
             let tasks = tasks.next();
@@ -163,12 +159,13 @@ impl Sink<'_> {
                 tasks,
                 resume,
             };
-            if self.tx.blocking_send(item).is_err() {
+            if self.tx.blocking_send(Fed::Row(item)).is_err() {
                 return Ok(None);
             }
         }
-        for (state, rows) in earlier {
-            self.events.send(Event::Earlier { state, rows });
+        // Counted by the core, with the rest of the pass's figures.
+        if !earlier.is_empty() && self.tx.blocking_send(Fed::Settled(earlier)).is_err() {
+            return Ok(None);
         }
         Ok(Some(dead))
     }
