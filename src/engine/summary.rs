@@ -267,27 +267,48 @@ mod tests {
         assert_eq!(s.exit_code().code(), 4);
     }
 
-    /// Every row stays `created` through `--update` and `--rotate-keys`: a stop that cut one
-    /// short (or kept it from starting) leaves work, whatever the counts say (issue 21, 3).
+    /// Every row stays `created` through `--update` and `--rotate-keys`, and through a wait
+    /// that never began: a stop that cut one short (or kept it from starting) leaves work,
+    /// whatever the counts say (issue 21, 3). A wait that began counts the rows it left
+    /// waiting (issue 19, 3: the core's count, not a query).
     #[test]
-    fn an_update_or_a_rotation_cut_short_exits_4() {
+    fn an_update_a_rotation_or_a_wait_cut_short_exits_4() {
         use RowState::*;
         use StopReason::*;
         let done = [(Created, 3)];
-        let table: &[(&[Pass], Option<StopReason>, i32)] = &[
-            (&[Pass::Rotate], Some(Interrupted), 4),
-            (&[Pass::Rotate], Some(MaxRuntime), 4),
-            (&[Pass::Update, Pass::Rotate], Some(Interrupted), 4),
-            (&[Pass::Rotate, Pass::Wait], Some(Fatal), 3),
-            // A wait's and a create's work shows in the counts.
-            (&[Pass::Wait], Some(Interrupted), 0),
-            (&[Pass::Create], Some(Interrupted), 0),
-            (&[], Some(Interrupted), 0),
+        // Passes left, whether the wait pass ran, rows it left waiting, stop -> exit code.
+        type Case<'a> = (&'a [Pass], bool, u64, Option<StopReason>, i32);
+        let table: &[Case<'_>] = &[
+            (&[Pass::Rotate], false, 0, Some(Interrupted), 4),
+            (&[Pass::Rotate], false, 0, Some(MaxRuntime), 4),
+            (&[Pass::Update, Pass::Rotate], false, 0, Some(Interrupted), 4),
+            (&[Pass::Rotate, Pass::Wait], false, 0, Some(Fatal), 3),
+            // A wait kept from starting: nobody looked at the flows.
+            (&[Pass::Wait], false, 0, Some(Interrupted), 4),
+            // A wait cut short says what it left waiting.
+            (&[Pass::Wait], true, 0, Some(Interrupted), 0),
+            (&[Pass::Wait], true, 2, Some(Interrupted), 4),
+            (&[], true, 2, None, 4),
+            // A create's work shows in the counts.
+            (&[Pass::Create], false, 0, Some(Interrupted), 0),
+            (&[], false, 0, Some(Interrupted), 0),
         ];
-        for (left, stop, code) in table {
+        for (left, waited, waiting, stop, code) in table {
             let mut s = summary(&done, *stop);
             s.passes_left = left.to_vec();
-            assert_eq!(s.exit_code().code(), *code, "{left:?} {stop:?}");
+            s.waiting = *waiting;
+            if *waited {
+                s.passes.push(PassTime {
+                    pass: Pass::Wait,
+                    elapsed: Duration::ZERO,
+                    counts: Totals::default(),
+                });
+            }
+            assert_eq!(
+                s.exit_code().code(),
+                *code,
+                "{left:?} {waited} {waiting} {stop:?}"
+            );
         }
     }
 }

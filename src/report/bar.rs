@@ -236,6 +236,7 @@ mod tests {
             total: 1_200_000,
             word: "created",
             created: 470_000,
+            adopted: 0,
             failed: 10_000,
             retrying: 2_000,
             unknown: 1_000,

@@ -315,7 +315,7 @@ mod tests {
         let (tx, rx) = unbounded_channel();
         let mut metrics = MetricsFile::new(&path, Vec::new());
         // The state file held 480 created rows of 500 before the run.
-        metrics.set_baseline(|s| if s == RowState::Created { 480 } else { 0 }, 500);
+        metrics.set_baseline(|s| if s == RowState::Created { 480 } else { 0 }, 500, &[]);
         let consumer = Consumer {
             display: Display::Nothing,
             color: false,
