@@ -5,7 +5,7 @@
 use bulkflow::emulator::{Emulator, EmulatorConfig, FlowStatus, PreexistingFlow};
 use bulkflow::engine::{self, EventSink, Goal};
 use bulkflow::secret::Secret;
-use bulkflow::store::{self, read, RowState};
+use bulkflow::store::{self, RowState};
 use tokio_util::sync::CancellationToken;
 
 use super::common::{settings, write_manifest};
