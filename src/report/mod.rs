@@ -6,6 +6,7 @@ pub mod diag;
 pub mod export;
 pub mod html;
 pub mod html_chart;
+pub mod html_runs;
 pub mod html_tables;
 pub mod human;
 pub mod json_log;

@@ -103,15 +103,19 @@ pub fn runs(conn: &Connection) -> rusqlite::Result<Vec<RunCalls>> {
     rows.collect()
 }
 
-/// Calls `f` with every call recorded for run `run_id`, in the order they were sent.
+/// Calls `f` with every call recorded for run `run_id` (flows' and data tasks' alike), in the
+/// order they were sent.
 pub fn for_each_call(
     conn: &Connection,
     run_id: i64,
     mut f: impl FnMut(CallTime),
 ) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare(
-        "SELECT sent_at_ms, ended_at_ms, outcome FROM attempts WHERE run_id = ?1 \
-         ORDER BY sent_at_ms, flow_id, attempt",
+        "SELECT sent_at_ms, ended_at_ms, outcome FROM (\
+         SELECT sent_at_ms, ended_at_ms, outcome, flow_id, attempt FROM attempts \
+         WHERE run_id = ?1 UNION ALL \
+         SELECT sent_at_ms, ended_at_ms, outcome, flow_id, attempt FROM task_calls \
+         WHERE run_id = ?1) ORDER BY sent_at_ms, flow_id, attempt",
     )?;
     let mut rows = stmt.query(params![run_id])?;
     while let Some(r) = rows.next()? {
