@@ -17,7 +17,10 @@ use crate::store::{self, RowState};
 pub(super) struct Recorded {
     pub(super) counts: BTreeMap<RowState, u64>,
     pub(super) total: u64,
-    pub(super) tasks: Vec<(crate::api::tasks::TaskType, crate::store::task_read::TaskCounts)>,
+    pub(super) tasks: Vec<(
+        crate::api::tasks::TaskType,
+        crate::store::task_read::TaskCounts,
+    )>,
 }
 
 /// The counts `status` would show for `state`; `None` when there is no state file, or it

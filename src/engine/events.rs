@@ -1,7 +1,6 @@
 //! What the engine tells the world. The engine never prints: the progress bar, plain lines and
 //! logs consume these.
 
-
 use tokio::sync::mpsc;
 
 use super::totals::Totals;

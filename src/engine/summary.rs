@@ -281,7 +281,13 @@ mod tests {
         let table: &[Case<'_>] = &[
             (&[Pass::Rotate], false, 0, Some(Interrupted), 4),
             (&[Pass::Rotate], false, 0, Some(MaxRuntime), 4),
-            (&[Pass::Update, Pass::Rotate], false, 0, Some(Interrupted), 4),
+            (
+                &[Pass::Update, Pass::Rotate],
+                false,
+                0,
+                Some(Interrupted),
+                4,
+            ),
             (&[Pass::Rotate, Pass::Wait], false, 0, Some(Fatal), 3),
             // A wait kept from starting: nobody looked at the flows.
             (&[Pass::Wait], false, 0, Some(Interrupted), 4),

@@ -64,7 +64,9 @@ pub fn runs(runs: &[RunCalls], charted: Option<i64>, page: &mut String) {
         );
     }
     for r in runs {
-        let d = done.entry(goal_word(r.info.command.as_deref())).or_default();
+        let d = done
+            .entry(goal_word(r.info.command.as_deref()))
+            .or_default();
         d.0 = d.0.saturating_add(r.info.created);
         d.1 = d.1.saturating_add(r.info.adopted);
     }
@@ -160,4 +162,3 @@ fn exit(r: &RunCalls) -> String {
     let class = if code == 0 { "ok" } else { "bad" };
     format!("<span class=\"exit {class}\">{code}</span> {meaning}")
 }
-

@@ -275,7 +275,11 @@ impl MetricsFile {
         s.total = end.total;
         s.calls = end.calls;
         s.throttled = end.throttled;
-        s.passes = end.passes.iter().map(crate::engine::PassTime::record).collect();
+        s.passes = end
+            .passes
+            .iter()
+            .map(crate::engine::PassTime::record)
+            .collect();
         s.tasks = end
             .all_tasks
             .iter()

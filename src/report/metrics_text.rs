@@ -203,18 +203,47 @@ fn tasks(s: &Snapshot, out: &mut String) {
     );
     type Field = fn(&TaskGauges) -> u64;
     let volumes: [(&str, &str, Field); 6] = [
-        ("bulkflow_task_total_bytes", "Bytes the tasks of a type have to move, as last listed.", |t| t.bytes_total),
-        ("bulkflow_task_done_bytes", "Bytes the tasks of a type have moved, as last listed.", |t| t.bytes_done),
-        ("bulkflow_task_failed_bytes", "Bytes of the files that failed in the tasks of a type.", |t| t.bytes_failed),
-        ("bulkflow_task_total_files", "Files the tasks of a type have to move, as last listed.", |t| t.files_total),
-        ("bulkflow_task_done_files", "Files the tasks of a type have moved, as last listed.", |t| t.files_done),
-        ("bulkflow_task_failed_files", "Files that failed in the tasks of a type.", |t| t.files_failed),
+        (
+            "bulkflow_task_total_bytes",
+            "Bytes the tasks of a type have to move, as last listed.",
+            |t| t.bytes_total,
+        ),
+        (
+            "bulkflow_task_done_bytes",
+            "Bytes the tasks of a type have moved, as last listed.",
+            |t| t.bytes_done,
+        ),
+        (
+            "bulkflow_task_failed_bytes",
+            "Bytes of the files that failed in the tasks of a type.",
+            |t| t.bytes_failed,
+        ),
+        (
+            "bulkflow_task_total_files",
+            "Files the tasks of a type have to move, as last listed.",
+            |t| t.files_total,
+        ),
+        (
+            "bulkflow_task_done_files",
+            "Files the tasks of a type have moved, as last listed.",
+            |t| t.files_done,
+        ),
+        (
+            "bulkflow_task_failed_files",
+            "Files that failed in the tasks of a type.",
+            |t| t.files_failed,
+        ),
     ];
     for (name, help, field) in volumes {
         let samples: Vec<(String, String)> = s
             .tasks
             .iter()
-            .map(|t| (label_set(&[("type", &t.kind)], &s.labels), field(t).to_string()))
+            .map(|t| {
+                (
+                    label_set(&[("type", &t.kind)], &s.labels),
+                    field(t).to_string(),
+                )
+            })
             .collect();
         metric(out, name, "gauge", help, &samples);
     }
@@ -235,4 +264,3 @@ pub fn previous_exit(text: &str) -> Option<(i32, i64)> {
     let code = i32::try_from(value("bulkflow_last_exit_code")?).ok()?;
     Some((code, value("bulkflow_last_end_time_seconds")?))
 }
-

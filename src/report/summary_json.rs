@@ -187,11 +187,7 @@ impl SummaryJson {
                 })
                 .collect(),
             waiting: Some(s.waiting),
-            passes: s
-                .passes
-                .iter()
-                .map(|p| PassJson::of(&p.record()))
-                .collect(),
+            passes: s.passes.iter().map(|p| PassJson::of(&p.record())).collect(),
             tasks: (!s.tasks.is_empty()).then(|| {
                 let tasks: Vec<_> = s.tasks.iter().map(|t| (t.kind, t.counts.clone())).collect();
                 super::task_status::json(&tasks)

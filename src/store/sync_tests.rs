@@ -47,7 +47,9 @@ fn writes(path: &Path) -> i64 {
 
 /// Feeds `rows` (in batches of 4) as a run does: begin, sync, end.
 async fn feed(w: &Writer, rows: &[SyncRow], manifest_rows: u64) -> Vec<i64> {
-    w.begin_run("m.csv", manifest_rows, "remote", "run").await.unwrap();
+    w.begin_run("m.csv", manifest_rows, "remote", "run")
+        .await
+        .unwrap();
     w.sync_begin().await.unwrap();
     let mut ids = Vec::new();
     for batch in rows.chunks(4) {

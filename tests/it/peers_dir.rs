@@ -41,7 +41,8 @@ fn a_planted_fifo_does_not_hang_a_run_and_an_open_directory_is_not_used() {
     let out = run(&args, &env, &sb.home);
     out.expect_code(0);
     assert!(
-        out.stderr.contains("4 calls: 4 created, 4 settled earlier."),
+        out.stderr
+            .contains("4 calls: 4 created, 4 settled earlier."),
         "{}",
         out.stderr
     );

@@ -9,9 +9,9 @@ use std::time::Duration;
 use bulkflow::engine::{Pass, PassTime, RunSummary, StopReason, Totals};
 use bulkflow::manifest::{ManifestError, Plan, Problem};
 use bulkflow::report::metrics::{render, Snapshot, TaskGauges};
-use bulkflow::store::PassRecord;
 use bulkflow::report::summary_json::SummaryJson;
 use bulkflow::report::validation::ValidationJson;
+use bulkflow::store::PassRecord;
 use bulkflow::store::RowState;
 use bulkflow::ExitCode;
 
