@@ -103,7 +103,8 @@ impl RunOutputs {
         let metrics = s.metrics_file.as_deref().map(|path| {
             let mut m = MetricsFile::new(path, metric_labels(s));
             if let Some(r) = &recorded {
-                m.set_baseline(|st| r.counts.get(&st).copied().unwrap_or(0), r.total);
+                let count = |st| r.counts.get(&st).copied().unwrap_or(0);
+                m.set_baseline(count, r.total, &r.tasks);
             }
             m
         });
@@ -193,15 +194,7 @@ impl RunOutputs {
         }
         if let Some(mut m) = self.metrics.take() {
             let snapshot = match &self.end {
-                Some(end) => {
-                    let mut snapshot = m
-                        .ended(&self.tally, code.code())
-                        .with_rows(|st| end.counts.get(&st).copied().unwrap_or(0));
-                    snapshot.total = end.total;
-                    snapshot.calls = end.calls;
-                    snapshot.throttled = end.throttled;
-                    snapshot
-                }
+                Some(end) => m.ended_run(&self.tally, end, code.code()),
                 None if self.started => m.ended(&self.tally, code.code()),
                 None => m.ended_early(code.code()),
             };

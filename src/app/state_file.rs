@@ -11,11 +11,16 @@ use crate::report::status;
 use crate::settings::Settings;
 use crate::store::{self, RowState};
 
-/// What the state file holds for the last run's manifest: rows per state and their total.
+/// What the state file holds for the last run's manifest: rows per state and their total, and
+/// its data tasks per type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(super) struct Recorded {
     pub(super) counts: BTreeMap<RowState, u64>,
     pub(super) total: u64,
+    pub(super) tasks: Vec<(
+        crate::api::tasks::TaskType,
+        crate::store::task_read::TaskCounts,
+    )>,
 }
 
 /// The counts `status` would show for `state`; `None` when there is no state file, or it
@@ -29,6 +34,7 @@ pub(super) fn recorded(state: &Path) -> Option<Recorded> {
     Some(Recorded {
         total: st.counts.values().sum(),
         counts: st.counts,
+        tasks: st.tasks,
     })
 }
 

@@ -1,12 +1,11 @@
 //! What the engine tells the world. The engine never prints: the progress bar, plain lines and
 //! logs consume these.
 
-use std::time::Duration;
-
 use tokio::sync::mpsc;
 
+use super::totals::Totals;
 use crate::api::tasks::TaskType;
-use crate::api::{CallError, OutcomeClass};
+use crate::api::CallError;
 use crate::store::RowState;
 
 /// Why a run stopped before the end; ordered, so that a stronger reason replaces a weaker one.
@@ -115,19 +114,17 @@ impl Pass {
 /// One event of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// A pass over the manifest's `total` rows begins (the manifest is valid).
-    Planned { total: u64, pass: Pass },
-    /// A row's state.
-    Row(RowEvent),
-    /// Rows already final when the run started (nothing was done for them), counted by state:
-    /// one event for a batch of rows, so that re-running a finished state costs no event per
-    /// row.
-    Earlier { state: RowState, rows: u64 },
-    /// A CreateDataFlow call ended.
-    Call {
-        class: OutcomeClass,
-        latency: Duration,
+    /// A pass over the manifest's `total` rows begins (the manifest is valid); `before` sums
+    /// the counts of the run's passes before it.
+    Planned {
+        total: u64,
+        pass: Pass,
+        before: Box<Totals>,
     },
+    /// A row's state, for logs.
+    Row(RowEvent),
+    /// The pass's counts, whole, each time they change: what every display shows.
+    Counts(Box<Totals>),
     /// A DescribeDataFlow listing of a file system ended (`flows` listed), to resolve rows of
     /// unknown outcome.
     Listing {

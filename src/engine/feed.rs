@@ -5,8 +5,7 @@
 
 use tokio::sync::mpsc;
 
-use super::core::FeedItem;
-use super::events::{Event, EventSink};
+use super::core::{Fed, FeedItem};
 use super::op::Operation;
 use super::resume::{Known, Resume};
 use crate::manifest::{Problem, ReadAhead, Reader, Row};
@@ -38,8 +37,7 @@ struct Sink<'a> {
     op: &'a dyn Operation,
     writer: &'a Writer,
     retry_failed: bool,
-    tx: &'a mpsc::Sender<FeedItem>,
-    events: &'a EventSink,
+    tx: &'a mpsc::Sender<Fed>,
 }
 
 /// Reads, syncs and feeds every row; returns the number of rows read. Stops quietly when the
@@ -52,15 +50,13 @@ pub fn feed(
     writer: &Writer,
     op: &dyn Operation,
     retry_failed: bool,
-    tx: &mpsc::Sender<FeedItem>,
-    events: &EventSink,
+    tx: &mpsc::Sender<Fed>,
 ) -> Result<u64, FeedError> {
     let sink = Sink {
         op,
         writer,
         retry_failed,
         tx,
-        events,
     };
     let mut rows = 0u64;
     let mut in_flight: Option<InFlight> = None;
@@ -176,12 +172,13 @@ impl Sink<'_> {
                 tasks,
                 resume,
             };
-            if self.tx.blocking_send(item).is_err() {
+            if self.tx.blocking_send(Fed::Row(item)).is_err() {
                 return Ok(None);
             }
         }
-        for (state, rows) in earlier {
-            self.events.send(Event::Earlier { state, rows });
+        // Counted by the core, with the rest of the pass's figures.
+        if !earlier.is_empty() && self.tx.blocking_send(Fed::Settled(earlier)).is_err() {
+            return Ok(None);
         }
         Ok(Some(rows))
     }

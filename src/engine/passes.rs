@@ -130,3 +130,45 @@ pub fn wait_of(goal: &Goal) -> Option<std::time::Duration> {
         Goal::Delete => None,
     }
 }
+
+/// Whether `pass` is one of the goal's own passes, whose rows reached are what the run did
+/// (`runs.created`, the summary's `created_now`): the create of a run, the delete of a delete
+/// (not the stops of tasks before it), the starts or stops of `bulkflow task`.
+pub fn is_goal(goal: &Goal, pass: Pass) -> bool {
+    matches!(
+        (goal, pass),
+        (Goal::Create { .. }, Pass::Create)
+            | (Goal::Delete, Pass::Delete)
+            | (
+                Goal::Task {
+                    action: TaskAction::Start { .. },
+                    ..
+                },
+                Pass::TaskStart(_),
+            )
+            | (
+                Goal::Task {
+                    action: TaskAction::Stop { .. },
+                    ..
+                },
+                Pass::TaskStop(_),
+            )
+    )
+}
+
+/// What `runs.command` records of a run with this goal.
+pub fn command(goal: &Goal) -> &'static str {
+    use crate::store::run_record::command;
+    match goal {
+        Goal::Create { .. } => command::RUN,
+        Goal::Delete => command::DELETE,
+        Goal::Task {
+            action: TaskAction::Start { .. },
+            ..
+        } => command::TASK,
+        Goal::Task {
+            action: TaskAction::Stop { .. },
+            ..
+        } => command::TASK_STOP,
+    }
+}

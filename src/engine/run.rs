@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::core::{Core, CoreSettings, Totals};
 use super::op::{Operation, RotateOp};
 use super::pacers::{Pacers, Rates};
-use super::passes::{passes, task_plan, wait_of, Step};
+use super::passes::{command, is_goal, passes, task_plan, wait_of, Step};
 use super::shell::{self, ShellEnd};
 use super::{feed, DispatchSettings, Event, EventSink, Goal, RunError, RunSettings, RunSummary};
 use super::{Pass, StopReason};
@@ -91,7 +91,9 @@ pub async fn run(
     let plan_of_tasks = task_plan(&goal, &tasks, &live);
     let (writer, writer_thread) = Writer::start(conn, &state_path)?;
     let manifest_name = manifest_path.display().to_string();
-    let run_id = writer.begin_run(&manifest_name, plan.rows, service).await?;
+    let run_id = writer
+        .begin_run(&manifest_name, plan.rows, service, command(&goal))
+        .await?;
     let client = Client::new(credentials, dispatch.request_timeout)
         .map_err(|e| RunError::Client(e.to_string()))?;
 
@@ -118,8 +120,6 @@ pub async fn run(
     let mut end = ShellEnd::default();
     let mut totals = Totals::default();
     let mut pass_times = Vec::new();
-    // Rows brought to the goal count in the first pass (the create or the delete).
-    let mut goal_done = None;
     let steps = passes(&goal, &tasks, &live, stop_tasks);
     // The passes that did not go through every row: the one a stop cut short, and those after.
     let kinds: Vec<Pass> = steps.iter().map(Step::pass).collect();
@@ -137,6 +137,7 @@ pub async fn run(
         events.send(Event::Planned {
             total: plan.rows,
             pass,
+            before: Box::new(totals.clone()),
         });
         // `--wait-timeout` bounds the wait pass; `--max-runtime` bounds the whole run.
         let runtime = deadline.map(|d| (d, "--max-runtime"));
@@ -160,15 +161,12 @@ pub async fn run(
         if pass_end.stop.is_none() && Stamp::of(&manifest_path) != stamp {
             pass_end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
         }
+        totals.add(&pass_end.totals);
         pass_times.push(PassTime {
             pass,
             elapsed: pass_started.elapsed(),
-            calls: pass_end.totals.calls,
-            throttled: pass_end.totals.throttled,
-            done: pass_end.totals.done,
+            counts: std::mem::take(&mut pass_end.totals),
         });
-        add(&mut totals, &pass_end.totals);
-        goal_done.get_or_insert(pass_end.totals.done);
         end.store_error = end.store_error.or(pass_end.store_error);
         end.stop = pass_end.stop;
         if end.stop.is_some() {
@@ -179,7 +177,6 @@ pub async fn run(
             writer.end_rotation(id)?;
         }
     }
-    totals.done = goal_done.unwrap_or(0);
     end.totals = totals;
 
     let done = Done {
@@ -236,16 +233,6 @@ fn changed(manifest: &Path) -> String {
     )
 }
 
-fn add(to: &mut Totals, t: &Totals) {
-    to.calls += t.calls;
-    to.throttled += t.throttled;
-    to.done += t.done;
-    to.unsettled += t.unsettled;
-    for (code, n) in &t.skipped {
-        *to.skipped.entry(code.clone()).or_default() += n;
-    }
-}
-
 /// One pass: the manifest read again and fed to a core of `op`.
 async fn pass_over(
     ctx: &Ctx<'_>,
@@ -263,10 +250,10 @@ async fn pass_over(
     };
     let (feed_tx, feed_rx) = mpsc::channel(1024);
     let feed = {
-        let (writer, events, op) = (ctx.writer.clone(), ctx.events.clone(), op.clone());
+        let (writer, op) = (ctx.writer.clone(), op.clone());
         let retry_failed = ctx.retry_failed;
         tokio::task::spawn_blocking(move || {
-            feed::feed(reader, &writer, &*op, retry_failed, &feed_tx, &events)
+            feed::feed(reader, &writer, &*op, retry_failed, &feed_tx)
         })
     };
     let d = ctx.dispatch;
@@ -334,10 +321,17 @@ async fn finish(
     };
     // Rows the run never reached are still pending.
     let (counts, _) = read::manifest_counts(&conn, rows).map_err(sq)?;
-    let waiting = match goal {
-        Goal::Create { wait: Some(_), .. } => read::waiting(&conn).map_err(sq)?,
-        _ => 0,
-    };
+    // The rows the wait left waiting: those it had not settled when it ended (the core's
+    // count: in play, or not fed yet).
+    let waiting = ctx
+        .passes
+        .iter()
+        .find(|p| p.pass == Pass::Wait)
+        .map_or(0, |p| rows.saturating_sub(p.counts.done()));
+    let goal_passes = ctx.passes.iter().filter(|p| is_goal(goal, p.pass));
+    let (created_now, adopted_now) = goal_passes.fold((0, 0), |(r, a), p| {
+        (r + p.counts.reached(), a + p.counts.adopted)
+    });
     let mut tasks = Vec::new();
     for &(kind, started, waited) in &ctx.tasks {
         tasks.push(TaskSummary {
@@ -347,12 +341,21 @@ async fn finish(
             counts: store::task_read::task_counts(&conn, kind).map_err(sq)?,
         });
     }
+    let all_tasks = store::task_read::kinds(&conn)
+        .and_then(|kinds| {
+            kinds
+                .into_iter()
+                .map(|k| store::task_read::task_counts(&conn, k).map(|c| (k, c)))
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .map_err(sq)?;
     let summary = RunSummary {
         counts,
         total: rows,
         calls: end.totals.calls,
         throttled: end.totals.throttled,
-        created_now: end.totals.done,
+        created_now,
+        adopted_now,
         elapsed: ctx.started.elapsed(),
         failures: read::failures_by_code(&conn).map_err(sq)?,
         stop: end.stop.take(),
@@ -366,6 +369,8 @@ async fn finish(
         waiting,
         flows: !matches!(goal, Goal::Task { .. }),
         tasks,
+        all_tasks,
+        command: command(goal),
         passes: ctx.passes,
         skipped: std::mem::take(&mut end.totals.skipped),
         unsettled: end.totals.unsettled,
@@ -376,7 +381,9 @@ async fn finish(
         calls: summary.calls,
         throttled: summary.throttled,
         created: summary.created_now,
+        adopted: summary.adopted_now,
         exit_code: summary.exit_code().code(),
+        passes: summary.passes.iter().map(PassTime::record).collect(),
     };
     let ended = writer.end_run(ctx.run_id, totals).await;
     drop(writer);

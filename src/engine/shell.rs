@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::core::{Command, Core, FeedItem, HostId, Input, Totals};
+use super::core::{Command, Core, Fed, HostId, Input, Totals};
 use super::events::{EventSink, StopReason};
 use super::kept::Kept;
 use super::listing::{list, Place};
@@ -60,7 +60,7 @@ pub async fn drive(
     endpoint: Endpoint,
     pacers: Arc<Pacers>,
     events: EventSink,
-    mut feed: mpsc::Receiver<FeedItem>,
+    mut feed: mpsc::Receiver<Fed>,
     cancel: CancellationToken,
     deadline: Option<(Instant, &'static str)>,
     start: Instant,
@@ -104,7 +104,8 @@ pub async fn drive(
             item = feed.recv(), if wants_rows => {
                 let now = io.since_start(Instant::now());
                 match item {
-                    Some(item) => match host_of(&endpoint, &item.row.region, &mut hosts, &mut host_index) {
+                    Some(Fed::Settled(counts)) => core.handle(Input::Settled(counts), now),
+                    Some(Fed::Row(item)) => match host_of(&endpoint, &item.row.region, &mut hosts, &mut host_index) {
                         Ok(host) => core.handle(Input::Fed { item: Box::new(item), host }, now),
                         Err(e) => core.handle(Input::Stop { reason: StopReason::Fatal, detail: e.to_string() }, now),
                     },

@@ -12,7 +12,10 @@ pub struct Figures {
     pub total: u64,
     /// What the rows that reached the pass's goal are called: `created`, `available`, ...
     pub word: &'static str,
+    /// Rows the pass brought to its goal by its calls (or found so)...
     pub created: u64,
+    /// ... and by adopting what existed with their source (shown when there are any).
+    pub adopted: u64,
     pub failed: u64,
     pub retrying: u64,
     pub unknown: u64,
@@ -144,6 +147,9 @@ fn compose(f: &Figures, shown: &dyn Fn(Part) -> bool, bar: usize, color: bool) -
     let mut stats = Vec::new();
     if shown(Part::Created) {
         stats.push(format!("{} {}", f.word, f.created));
+        if f.adopted > 0 {
+            stats.push(format!("adopted {}", f.adopted));
+        }
     }
     stats.push(format!("failed {}", f.failed));
     if shown(Part::Retrying) {
@@ -230,6 +236,7 @@ mod tests {
             total: 1_200_000,
             word: "created",
             created: 470_000,
+            adopted: 0,
             failed: 10_000,
             retrying: 2_000,
             unknown: 1_000,

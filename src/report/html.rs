@@ -62,7 +62,7 @@ pub fn render(conn: &Connection, opts: HtmlOptions) -> Result<String, ReadError>
     rows_summary(conn, &mut page)?;
     chart(conn, &runs, opts.run, &mut page)?;
     let charted_id = charted(&runs, opts.run).map(|r| r.info.id);
-    html_tables::runs(&runs, charted_id, &mut page);
+    super::html_runs::runs(&runs, charted_id, &mut page);
     html_tables::file_systems(&overview::states_per_file_system(conn)?, &mut page);
     html_tables::error_codes(&overview::error_codes(conn)?, &mut page);
     let only = opts.only.unwrap_or(RowState::Failed);
@@ -227,50 +227,35 @@ fn chart(
     let _ = writeln!(page, "<h2>Calls per second, run #{id}</h2>");
     let mut series = CallSeries::default();
     overview::for_each_call(conn, id, |c| series.add(&c))?;
-    let [calls, throttled, errors] = series.totals();
+    let calls = series.totals()[0];
     let _ = write!(
         page,
         "<p class=\"meta\">Started {}",
         when(run.info.started_at_ms)
     );
-    if calls == 0 {
+    let unrecorded = match run.info.finished_at_ms {
+        Some(_) => run.info.calls.saturating_sub(calls),
+        None => 0,
+    };
+    if calls == 0 && unrecorded == 0 {
         page.push_str(". It made no call: every row was done already, or it stopped first.</p>\n");
-    } else {
-        let span = series.span_secs();
-        let _ = write!(
+    } else if calls == 0 {
+        let _ = writeln!(
             page,
-            "; {} call{} over {} (mean {}/s, peak {}/s); {} throttled; {} error{}",
-            thousands(calls),
-            plural(calls),
-            html_chart::duration(span),
-            html_chart::number((calls as f64 / span.max(1) as f64 * 10.0).round() / 10.0),
-            thousands(series.peaks()[0]),
-            thousands(throttled),
-            thousands(errors),
-            plural(errors),
+            ". Its {} call{} stopped data tasks: such calls are not recorded one by one, and \
+             are not drawn.</p>",
+            thousands(unrecorded),
+            plural(unrecorded)
         );
-        if series.unended() > 0 {
-            let _ = write!(
-                page,
-                "; {} with no recorded end (the run was stopped)",
-                thousands(series.unended())
-            );
-        }
-        page.push_str(".</p>\n");
-        let label = format!("Calls, throttled calls and errors per second over run #{id}");
-        page.push_str(&html_chart::svg(&series, &label));
-        let width = series.buckets().first().map_or(1, |b| b.width);
-        let _ = write!(
+    } else {
+        drawn(&series, id, unrecorded, page);
+    }
+    let passes = crate::store::run_record::passes(conn, id)?;
+    if !passes.is_empty() {
+        let _ = writeln!(
             page,
-            "\n<p class=\"legend\"><span class=\"key calls\"></span>calls sent \
-             <span class=\"key throttled\"></span>throttled (RequestLimitExceeded) \
-             <span class=\"key errors\"></span>other errors (retried or final) \
-             <span class=\"key limit\"></span>the API's limit{}</p>\n",
-            if width > 1 {
-                format!("; each bar is the average of {width} seconds")
-            } else {
-                String::new()
-            }
+            "<p class=\"meta\">What it did: {}.</p>",
+            escape(&super::passes::sentence(&passes))
         );
     }
     let later: Vec<String> = runs
@@ -288,6 +273,56 @@ fn chart(
     }
     page.push_str("</section>\n");
     Ok(())
+}
+
+/// The rest of the chart's line (`calls` recorded, and `unrecorded` calls that stopped data
+/// tasks), the chart of run `id`, and its legend.
+fn drawn(series: &CallSeries, id: i64, unrecorded: u64, page: &mut String) {
+    let [calls, throttled, errors] = series.totals();
+    let span = series.span_secs();
+    let _ = write!(
+        page,
+        "; {} call{} over {} (mean {}/s, peak {}/s); {} throttled; {} error{}",
+        thousands(calls),
+        plural(calls),
+        html_chart::duration(span),
+        html_chart::number((calls as f64 / span.max(1) as f64 * 10.0).round() / 10.0),
+        thousands(series.peaks()[0]),
+        thousands(throttled),
+        thousands(errors),
+        plural(errors),
+    );
+    if series.unended() > 0 {
+        let _ = write!(
+            page,
+            "; {} with no recorded end (the run was stopped)",
+            thousands(series.unended())
+        );
+    }
+    if unrecorded > 0 {
+        let _ = write!(
+            page,
+            "; and {} call{} that stopped data tasks, not recorded one by one and not drawn",
+            thousands(unrecorded),
+            plural(unrecorded)
+        );
+    }
+    page.push_str(".</p>\n");
+    let label = format!("Calls, throttled calls and errors per second over run #{id}");
+    page.push_str(&html_chart::svg(series, &label));
+    let width = series.buckets().first().map_or(1, |b| b.width);
+    let _ = write!(
+        page,
+        "\n<p class=\"legend\"><span class=\"key calls\"></span>calls sent \
+         <span class=\"key throttled\"></span>throttled (RequestLimitExceeded) \
+         <span class=\"key errors\"></span>other errors (retried or final) \
+         <span class=\"key limit\"></span>the API's limit{}</p>\n",
+        if width > 1 {
+            format!("; each bar is the average of {width} seconds")
+        } else {
+            String::new()
+        }
+    );
 }
 
 /// `s` safe as HTML text and as a quoted attribute value: `& < > " '` become references, and

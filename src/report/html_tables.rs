@@ -1,115 +1,18 @@
-//! The tables of the HTML report: the runs, rows per state per region and file system, the error
-//! codes, and the rows of one state (the failed ones by default).
+//! The tables of the HTML report: rows per state per region and file system, the error codes,
+//! and the rows of one state (the failed ones by default). The runs are in `html_runs.rs`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use rusqlite::Connection;
 
-use super::html::{escape, escape_capped, plural, thousands, when, ROW_CAP};
-use super::html_chart::duration;
-use crate::store::overview::{CodeCount, RunCalls, StateGroup};
+use super::html::{escape, escape_capped, thousands, ROW_CAP};
+use crate::store::overview::{CodeCount, StateGroup};
 use crate::store::read::{self, ReadError, ReportRow};
 use crate::store::RowState;
 
-/// At most this many runs (the latest) are listed; the totals cover them all.
-pub const RUN_CAP: usize = 50;
-
 /// At most this many error codes are listed, those that failed most rows first.
 pub const CODE_CAP: usize = 200;
-
-/// The runs, latest first, with a line of totals over every run; `charted` is the run the chart
-/// shows.
-pub fn runs(runs: &[RunCalls], charted: Option<i64>, page: &mut String) {
-    page.push_str("<section id=\"runs\">\n<h2>Runs</h2>\n");
-    if runs.is_empty() {
-        page.push_str("<p>None yet.</p>\n</section>\n");
-        return;
-    }
-    page.push_str(
-        "<div class=\"scroll\"><table>\n<thead><tr><th>Run</th><th>Service</th><th>Started</th><th>Took</th>\
-         <th class=\"num\">Calls</th><th class=\"num\">Throttled</th>\
-         <th class=\"num\">Errors</th><th class=\"num\">Created</th><th>Exit</th></tr></thead>\n\
-         <tbody>\n",
-    );
-    for r in runs.iter().rev().take(RUN_CAP) {
-        let took = match r.info.finished_at_ms {
-            Some(end) => seconds(end.saturating_sub(r.info.started_at_ms)),
-            None => "—".into(),
-        };
-        let _ = writeln!(
-            page,
-            "<tr><td>#{}{}</td><td>{}</td><td>{}</td><td>{took}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td>{}</td></tr>",
-            r.info.id,
-            if charted == Some(r.info.id) {
-                " <span class=\"tag\">charted</span>"
-            } else {
-                ""
-            },
-            match r.service.as_deref() {
-                Some("loopback") => "emulator".to_owned(),
-                Some(s) => escape(s),
-                None => "—".into(),
-            },
-            when(r.info.started_at_ms),
-            thousands(r.calls),
-            thousands(r.throttled),
-            thousands(r.errors),
-            thousands(r.info.created),
-            exit(r),
-        );
-    }
-    let sum = |f: fn(&RunCalls) -> u64| runs.iter().map(f).fold(0u64, u64::saturating_add);
-    let _ = writeln!(
-        page,
-        "</tbody>\n<tfoot><tr><td colspan=\"4\">All {} run{}</td><td class=\"num\">{}</td>\
-         <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td></td>\
-         </tr></tfoot>\n</table></div>",
-        runs.len(),
-        plural(runs.len() as u64),
-        thousands(sum(|r| r.calls)),
-        thousands(sum(|r| r.throttled)),
-        thousands(sum(|r| r.errors)),
-        thousands(sum(|r| r.info.created)),
-    );
-    if runs.len() > RUN_CAP {
-        let _ = writeln!(
-            page,
-            "<p class=\"note\">The {} earlier runs are counted in the totals only.</p>",
-            runs.len() - RUN_CAP
-        );
-    }
-    page.push_str("</section>\n");
-}
-
-/// `6.2s` under a minute, `2m05s` and so on above.
-fn seconds(ms: i64) -> String {
-    let ms = ms.max(0);
-    if ms < 60_000 {
-        format!("{:.1}s", ms as f64 / 1000.0)
-    } else {
-        duration((ms / 1000) as u64)
-    }
-}
-
-fn exit(r: &RunCalls) -> String {
-    let meaning = match r.info.exit_code {
-        None if r.info.finished_at_ms.is_none() => return "running, or killed".into(),
-        None => return "—".into(),
-        Some(0) => "done",
-        Some(1) => "rows failed",
-        Some(2) => "usage error",
-        Some(3) => "fatal API error",
-        Some(4) => "interrupted",
-        Some(5) => "state in use",
-        Some(_) => "?",
-    };
-    let code = r.info.exit_code.unwrap_or_default();
-    let class = if code == 0 { "ok" } else { "bad" };
-    format!("<span class=\"exit {class}\">{code}</span> {meaning}")
-}
 
 /// Rows of the manifest per state, per region and file system, with a line of totals.
 pub fn file_systems(groups: &[StateGroup], page: &mut String) {

@@ -9,9 +9,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use super::metrics_text::{escape_label, previous_exit, render};
 use super::output::write_atomically;
 use super::tally::Tally;
-use crate::store::RowState;
+use crate::api::tasks::TaskType;
+use crate::engine::{Pass, TaskFigures};
+use crate::store::task_read::TaskCounts;
+use crate::store::{PassRecord, RowState};
 
 /// How often the file is rewritten during a run.
 pub const METRICS_EVERY: Duration = Duration::from_secs(60);
@@ -31,7 +35,7 @@ pub fn metrics_every() -> Duration {
 }
 
 /// The states, in the order the file lists them.
-const STATES: [RowState; 6] = [
+pub(super) const STATES: [RowState; 6] = [
     RowState::Pending,
     RowState::Retrying,
     RowState::Unknown,
@@ -61,30 +65,91 @@ pub struct Snapshot {
     pub last_exit: Option<(i32, i64)>,
     /// The labels of every series, in order: name and value (escaped when rendered).
     pub labels: Vec<(&'static str, String)>,
+    /// Each pass of the run so far, as the engine counted it.
+    pub passes: Vec<PassRecord>,
+    /// The manifest's rows' latest data tasks, per type.
+    pub tasks: Vec<TaskGauges>,
+}
+
+/// The data tasks of one type, for the task gauges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskGauges {
+    /// `metaload`, `restore`, `release`, `archive`.
+    pub kind: String,
+    /// Tasks per status, in order.
+    pub by_status: Vec<(String, u64)>,
+    pub files_total: u64,
+    pub files_done: u64,
+    pub files_failed: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    pub bytes_failed: u64,
+}
+
+impl TaskGauges {
+    /// The tasks of `kind` as the state file holds them (what `status` shows).
+    pub fn recorded(kind: TaskType, c: &TaskCounts) -> TaskGauges {
+        let mut by_status: Vec<(String, u64)> =
+            c.by_status.iter().map(|(s, n)| (s.clone(), *n)).collect();
+        for (what, n) in [("not_started", c.not_started()), ("refused", c.refused())] {
+            if n > 0 {
+                by_status.push((what.to_owned(), n));
+            }
+        }
+        let v = &c.volume;
+        TaskGauges {
+            kind: kind.as_str().to_owned(),
+            by_status,
+            files_total: v.files_total,
+            files_done: v.files_done,
+            files_failed: v.files_failed,
+            bytes_total: v.bytes_total,
+            bytes_done: v.bytes_done,
+            bytes_failed: v.bytes_failed,
+        }
+    }
+
+    /// The tasks of `kind` a pass follows, as the engine sums them.
+    pub fn followed(kind: TaskType, f: &TaskFigures) -> TaskGauges {
+        TaskGauges {
+            kind: kind.as_str().to_owned(),
+            by_status: f.by_status.clone(),
+            files_total: f.files_total,
+            files_done: f.files_done,
+            files_failed: f.files_failed,
+            bytes_total: f.bytes_total,
+            bytes_done: f.bytes_done,
+            bytes_failed: f.bytes_failed,
+        }
+    }
 }
 
 impl Snapshot {
-    /// The figures of a run still going, from the progress tally.
+    /// The figures of a run still going, from the progress tally (the engine's counts).
     pub fn running(t: &Tally, started: i64, last_exit: Option<(i32, i64)>) -> Snapshot {
+        let run = t.run();
+        let mut passes: Vec<PassRecord> = t
+            .passes
+            .iter()
+            .map(|(p, c)| c.record(p.name(), p.word(), 0))
+            .collect();
+        if t.total > 0 {
+            passes.push(t.counts.record(t.pass.name(), t.pass.word(), 0));
+        }
         Snapshot {
-            rows: [
-                t.pending(),
-                t.retrying,
-                t.unknown,
-                t.created,
-                t.failed,
-                t.deleted,
-            ],
+            rows: STATES.map(|s| t.rows(s)),
             total: t.total,
-            calls: t.calls,
-            throttled: t.throttled,
-            retries: t.retries,
-            listings: t.listings,
-            listing_failures: t.listing_failures,
+            calls: run.calls,
+            throttled: run.throttled,
+            retries: run.retries,
+            listings: run.listings,
+            listing_failures: run.listing_failures,
             running: true,
             started,
             last_exit,
             labels: Vec::new(),
+            passes,
+            tasks: Vec::new(),
         }
     }
 
@@ -95,151 +160,6 @@ impl Snapshot {
         }
         self
     }
-}
-
-/// A label value as the text format writes it: backslash, double quote and line feed escaped.
-pub fn escape_label(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// `{a="x",b="y"}` of the series' own labels and the file's; empty when there are none.
-fn label_set(own: &[(&str, &str)], common: &[(&'static str, String)]) -> String {
-    let all: Vec<String> = own
-        .iter()
-        .map(|(k, v)| (*k, *v))
-        .chain(common.iter().map(|(k, v)| (*k, v.as_str())))
-        .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
-        .collect();
-    if all.is_empty() {
-        String::new()
-    } else {
-        format!("{{{}}}", all.join(","))
-    }
-}
-
-/// One metric: name, type, help, and its samples (label set, value).
-fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(String, String)]) {
-    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-    for (labels, value) in samples {
-        out.push_str(&format!("{name}{labels} {value}\n"));
-    }
-}
-
-/// The file's text: `# HELP` and `# TYPE` lines, then the samples, every name `bulkflow_`.
-pub fn render(s: &Snapshot) -> String {
-    let mut out = String::new();
-    let rows: Vec<(String, String)> = STATES
-        .iter()
-        .zip(s.rows)
-        .map(|(st, n)| {
-            (
-                label_set(&[("state", st.as_str())], &s.labels),
-                n.to_string(),
-            )
-        })
-        .collect();
-    metric(
-        &mut out,
-        "bulkflow_rows",
-        "gauge",
-        "Rows of the manifest per state (during a run: as its current pass has them).",
-        &rows,
-    );
-    // Every other metric has one sample: (name, type, help, value).
-    let mut single: Vec<(&str, &str, &str, String)> = vec![
-        (
-            "bulkflow_manifest_rows",
-            "gauge",
-            "Rows in the manifest.",
-            s.total.to_string(),
-        ),
-        (
-            "bulkflow_calls_total",
-            "counter",
-            "Calls sent by this run (creates, deletes, modifies; listings apart).",
-            s.calls.to_string(),
-        ),
-        (
-            "bulkflow_throttled_calls_total",
-            "counter",
-            "Calls of this run the API throttled.",
-            s.throttled.to_string(),
-        ),
-        (
-            "bulkflow_retries_total",
-            "counter",
-            "Times this run set a row to retrying (to be sent again after a transient failure).",
-            s.retries.to_string(),
-        ),
-        (
-            "bulkflow_listings_total",
-            "counter",
-            "DescribeDataFlow listings of a file system by this run.",
-            s.listings.to_string(),
-        ),
-        (
-            "bulkflow_listing_failures_total",
-            "counter",
-            "Listings of this run that failed.",
-            s.listing_failures.to_string(),
-        ),
-        (
-            "bulkflow_running",
-            "gauge",
-            "1 while the run is going, 0 once it has ended.",
-            u8::from(s.running).to_string(),
-        ),
-        (
-            "bulkflow_run_start_time_seconds",
-            "gauge",
-            "When the run started, in unix seconds.",
-            s.started.to_string(),
-        ),
-    ];
-    if let Some((code, end)) = s.last_exit {
-        single.push(("bulkflow_last_exit_code", "gauge", "Exit code of the last run that ended (0 done, 1 rows failed, 2 usage, 3 fatal, 4 interrupted, 5 state file).", code.to_string()));
-        single.push((
-            "bulkflow_last_end_time_seconds",
-            "gauge",
-            "When the last run ended, in unix seconds.",
-            end.to_string(),
-        ));
-    }
-    for (name, kind, help, value) in single {
-        metric(
-            &mut out,
-            name,
-            kind,
-            help,
-            &[(label_set(&[], &s.labels), value)],
-        );
-    }
-    out
-}
-
-/// The exit code and end time an earlier run left in `text` (a metrics file it wrote, with or
-/// without labels).
-pub fn previous_exit(text: &str) -> Option<(i32, i64)> {
-    let value = |name: &str| {
-        text.lines()
-            .find(|l| {
-                l.strip_prefix(name)
-                    .is_some_and(|rest| rest.starts_with([' ', '{']))
-            })
-            .and_then(|l| l.rsplit(' ').next())
-            .and_then(|v| v.trim().parse::<i64>().ok())
-    };
-    let code = i32::try_from(value("bulkflow_last_exit_code")?).ok()?;
-    Some((code, value("bulkflow_last_end_time_seconds")?))
 }
 
 /// The metrics file of one run: where, since when, its labels, what the state file held when
@@ -253,6 +173,8 @@ pub struct MetricsFile {
     /// Rows per state (in [`STATES`] order) and their total, as the state file held them
     /// before the run: the figures of the first write, and of a run that ends without any.
     baseline: Option<([u64; 6], u64)>,
+    /// The data tasks as the state file held them before the run.
+    tasks: Vec<TaskGauges>,
     /// Whether the file was written during this run yet.
     written: bool,
     /// A failed write is reported once, not every minute.
@@ -275,24 +197,45 @@ impl MetricsFile {
             last_exit: previous_exit(&text),
             labels,
             baseline: None,
+            tasks: Vec::new(),
             written: false,
             warned: false,
         }
     }
 
-    /// Rows per state as the state file holds them before the run (`count`), and their total.
-    pub fn set_baseline(&mut self, count: impl Fn(RowState) -> u64, total: u64) {
+    /// Rows per state as the state file holds them before the run (`count`), their total, and
+    /// its data tasks per type.
+    pub fn set_baseline(
+        &mut self,
+        count: impl Fn(RowState) -> u64,
+        total: u64,
+        tasks: &[(TaskType, TaskCounts)],
+    ) {
         let mut rows = [0; 6];
         for (slot, state) in rows.iter_mut().zip(STATES) {
             *slot = count(state);
         }
         self.baseline = Some((rows, total));
+        self.tasks = tasks
+            .iter()
+            .map(|(k, c)| TaskGauges::recorded(*k, c))
+            .collect();
     }
 
-    /// The figures of the run so far.
+    /// The figures of the run so far: the data tasks as the state file held them, but those
+    /// of the type a pass follows as the engine sums them now.
     pub fn running(&self, t: &Tally) -> Snapshot {
+        let mut tasks = self.tasks.clone();
+        if let (Pass::TaskWait(kind), Some(f)) = (t.pass, &t.tasks.figures) {
+            let live = TaskGauges::followed(kind, f);
+            match tasks.iter_mut().find(|g| g.kind == live.kind) {
+                Some(g) => *g = live,
+                None => tasks.push(live),
+            }
+        }
         Snapshot {
             labels: self.labels.clone(),
+            tasks,
             ..Snapshot::running(t, self.started, self.last_exit)
         }
     }
@@ -321,6 +264,28 @@ impl MetricsFile {
             last_exit: Some((code, end)),
             ..self.running(t)
         }
+    }
+
+    /// The figures of a run that ended with `code` and summed up as `end`: its rows, calls and
+    /// passes as the engine counted them, and the data tasks as the state file now holds them
+    /// (what `status` shows).
+    pub fn ended_run(&self, t: &Tally, end: &crate::engine::RunSummary, code: i32) -> Snapshot {
+        let mut s = self.ended(t, code);
+        s.rows = STATES.map(|st| end.counts.get(&st).copied().unwrap_or(0));
+        s.total = end.total;
+        s.calls = end.calls;
+        s.throttled = end.throttled;
+        s.passes = end
+            .passes
+            .iter()
+            .map(crate::engine::PassTime::record)
+            .collect();
+        s.tasks = end
+            .all_tasks
+            .iter()
+            .map(|(k, c)| TaskGauges::recorded(*k, c))
+            .collect();
+        s
     }
 
     /// The figures of a run that ended with `code` before it had any: the state file's.

@@ -63,13 +63,17 @@ fn plain_line(tally: &mut Tally, now: Instant) -> Diag {
     if let Some(tasks) = tally.tasks.line() {
         text = format!("{text}; {tasks}");
     }
+    let c = &tally.counts;
     let mut d = Diag::new(Level::Info, text)
         .field("done", tally.done())
         .field("total", tally.total)
-        .field("created", tally.created)
-        .field("failed", tally.failed)
-        .field("retrying", tally.retrying)
-        .field("unknown", tally.unknown)
+        .field("created", c.called + c.found)
+        .field("adopted", c.adopted)
+        .field("unchanged", c.unchanged)
+        .field("earlier", c.earlier_rows())
+        .field("failed", c.failed)
+        .field("retrying", c.retrying)
+        .field("unknown", c.unknown)
         .field("rows_per_s", (rate * 10.0).round() / 10.0);
     // Seconds, a number a script can compare; the text line says it as `ETA 3m05s`.
     if let Some(eta) = tally.eta_secs(rate) {
@@ -102,10 +106,11 @@ fn figures(tally: &mut Tally, now: Instant, started: Instant, frame: usize) -> F
         done: tally.done(),
         total: tally.total,
         word: tally.pass.word(),
-        created: tally.reached(),
-        failed: tally.failed,
-        retrying: tally.retrying,
-        unknown: tally.unknown,
+        created: tally.counts.called + tally.counts.found,
+        adopted: tally.counts.adopted,
+        failed: tally.counts.failed,
+        retrying: tally.counts.retrying,
+        unknown: tally.counts.unknown,
         rate,
         eta: match &bytes {
             Some(_) => tally.tasks.eta(),
@@ -293,23 +298,14 @@ mod tests {
     use tokio::sync::mpsc::unbounded_channel;
 
     use super::*;
-    use crate::engine::RowEvent;
     use crate::report::metrics::METRICS_EVERY;
 
-    fn created(line: u64) -> Event {
-        Event::Row(RowEvent {
-            line,
-            file_system_id: "cfs-1".into(),
-            target_path: format!("/cfs/{line}"),
-            state: RowState::Created,
-            data_flow_id: Some("df-1".into()),
-            error_code: None,
-            error_message: None,
-            request_id: None,
-            attempt: 1,
-            earlier: false,
-            via: "call",
-        })
+    fn created(n: u64) -> Event {
+        Event::Counts(Box::new(crate::engine::Totals {
+            calls: n,
+            called: n,
+            ..Default::default()
+        }))
     }
 
     #[tokio::test(start_paused = true)]
@@ -319,7 +315,7 @@ mod tests {
         let (tx, rx) = unbounded_channel();
         let mut metrics = MetricsFile::new(&path, Vec::new());
         // The state file held 480 created rows of 500 before the run.
-        metrics.set_baseline(|s| if s == RowState::Created { 480 } else { 0 }, 500);
+        metrics.set_baseline(|s| if s == RowState::Created { 480 } else { 0 }, 500, &[]);
         let consumer = Consumer {
             display: Display::Nothing,
             color: false,
@@ -332,6 +328,7 @@ mod tests {
             Event::Planned {
                 total: 3,
                 pass: crate::engine::Pass::Create,
+                before: Box::default(),
             },
             created(1),
             created(2),
@@ -362,7 +359,7 @@ mod tests {
         assert!(!text.contains("bulkflow_last_exit_code"), "{text}");
         drop(tx);
         let consumed = task.await.expect("the consumer ends with the events");
-        assert_eq!(consumed.tally.created, 2);
+        assert_eq!(consumed.tally.reached(), 2);
         assert!(consumed.started);
         assert!(consumed.metrics.is_some());
     }

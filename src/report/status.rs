@@ -12,7 +12,7 @@ use crate::api::sign::utc_datetime;
 use crate::api::tasks::TaskType;
 use crate::store::read::{self, RotationInfo, RunInfo};
 use crate::store::task_read::{self, TaskCounts};
-use crate::store::RowState;
+use crate::store::{run_record, PassRecord, RowState};
 
 /// What `status` shows.
 #[derive(Debug, Clone)]
@@ -29,6 +29,30 @@ pub struct Status {
     pub drifted: u64,
     /// The manifest's rows' latest data tasks, per type.
     pub tasks: Vec<(TaskType, TaskCounts)>,
+    /// What each pass of the last run did, as its summary said (none for a run that did not
+    /// end).
+    pub last_run_passes: Vec<PassRecord>,
+}
+
+/// What the rows a run's goal pass brought to its goal are, by the command it was: `created`
+/// (and for runs recorded before commands were), `deleted`, `tasks started`, `tasks stopped`.
+pub fn goal_word(command: Option<&str>) -> &'static str {
+    use crate::store::run_record::command;
+    match command {
+        Some(command::DELETE) => "deleted",
+        Some(command::TASK) => "tasks started",
+        Some(command::TASK_STOP) => "tasks stopped",
+        _ => "created",
+    }
+}
+
+/// `120 created`, `0 created, 120 adopted`, `120 deleted`, `120 tasks started`.
+fn goal_figures(r: &RunInfo) -> String {
+    let word = goal_word(r.command.as_deref());
+    match r.adopted {
+        0 => format!("{} {word}", r.created),
+        a => format!("{} {word}, {a} adopted", r.created.saturating_sub(a)),
+    }
 }
 
 /// Reads the status of a state file.
@@ -41,7 +65,12 @@ pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
         Some(r) => read::calls_in_run(conn, r.id)?,
         None => 0,
     };
+    let last_run_passes = match &last_run {
+        Some(r) => run_record::passes(conn, r.id)?,
+        None => Vec::new(),
+    };
     Ok(Status {
+        last_run_passes,
         state_file: path.display().to_string(),
         left_manifest,
         counts,
@@ -117,7 +146,14 @@ impl Status {
         match &self.last_run {
             None => out.push_str("last run: none\n"),
             Some(r) => {
-                let _ = write!(out, "last run: #{} started {}", r.id, when(r.started_at_ms));
+                let command = r.command.as_deref().map(|c| format!(" ({c})"));
+                let _ = write!(
+                    out,
+                    "last run: #{}{} started {}",
+                    r.id,
+                    command.unwrap_or_default(),
+                    when(r.started_at_ms)
+                );
                 match (r.finished_at_ms, r.exit_code) {
                     (Some(f), code) => {
                         let secs = (f - r.started_at_ms) as f64 / 1000.0;
@@ -128,10 +164,10 @@ impl Status {
                         };
                         let _ = write!(
                             out,
-                            ", took {secs:.1}s, {} calls ({rate:.1}/s), {} throttled, {} created, exit {}",
+                            ", took {secs:.1}s, {} calls ({rate:.1}/s), {} throttled, {}, exit {}",
                             r.calls,
                             r.throttled,
-                            r.created,
+                            goal_figures(r),
                             code.map_or("?".to_owned(), |c| c.to_string())
                         );
                     }
@@ -144,6 +180,10 @@ impl Status {
                     }
                 }
                 out.push('\n');
+                if !self.last_run_passes.is_empty() {
+                    let passes = super::passes::sentence(&self.last_run_passes);
+                    let _ = writeln!(out, "  passes: {passes}");
+                }
             }
         }
         out
@@ -185,6 +225,9 @@ impl Status {
                 "calls": if r.finished_at_ms.is_some() { r.calls } else { self.last_run_calls },
                 "throttled": r.throttled,
                 "created": r.created,
+                "adopted": r.adopted,
+                "command": r.command,
+                "passes": self.last_run_passes.iter().map(super::summary_json::PassJson::of).collect::<Vec<_>>(),
                 "exit_code": r.exit_code,
             })),
         })

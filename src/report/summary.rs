@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::api::CredentialProvider;
-use crate::engine::{RunSummary, StopReason};
+use crate::engine::{PassTime, RunSummary, StopReason};
 use crate::settings::resume::shell_word;
 use crate::settings::Resume;
 use crate::store::RowState;
@@ -28,8 +28,6 @@ pub fn render(s: &RunSummary, resume: &Resume) -> String {
     if !s.flows {
         return render_task_run(s, resume);
     }
-    let created = n(RowState::Created);
-    let earlier = created.saturating_sub(s.created_now);
     let secs = s.elapsed.as_secs_f64();
     let rate = if secs > 0.0 {
         s.calls as f64 / secs
@@ -39,10 +37,10 @@ pub fn render(s: &RunSummary, resume: &Resume) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "bulkflow: {} rows: {created} created ({} now, {earlier} earlier), {} failed, {} unknown, {} retrying, {} pending. \
+        "bulkflow: {} rows: {} created, {} failed, {} unknown, {} retrying, {} pending. \
          {} calls in {:.1}s ({rate:.1} calls/s), {} throttled.",
         s.total,
-        s.created_now,
+        n(RowState::Created),
         n(RowState::Failed),
         n(RowState::Unknown),
         n(RowState::Retrying),
@@ -123,23 +121,14 @@ fn next_steps(s: &RunSummary, resume: &Resume) -> String {
     out
 }
 
-/// ` Passes: create 6.1s (120 calls), wait 2.0s, ...` for a run of more than one pass.
+/// ` This run: create 6.1s, 120 calls: 114 created, 6 adopted; wait 2.0s: ...`: what each
+/// pass did, as the engine counted it (and `status` repeats).
 fn passes(s: &RunSummary) -> String {
-    if s.passes.len() < 2 {
+    if s.passes.is_empty() {
         return String::new();
     }
-    let list: Vec<String> = s
-        .passes
-        .iter()
-        .map(|p| {
-            let secs = p.elapsed.as_secs_f64();
-            match p.calls {
-                0 => format!("{} {secs:.1}s", p.pass.name()),
-                n => format!("{} {secs:.1}s ({n} calls)", p.pass.name()),
-            }
-        })
-        .collect();
-    format!(" Passes: {}.", list.join(", "))
+    let records: Vec<crate::store::PassRecord> = s.passes.iter().map(PassTime::record).collect();
+    format!(" This run: {}.", super::passes::sentence(&records))
 }
 
 /// The paragraph `bulkflow task` ends with: the calls, each type's tasks, and what next.
@@ -199,7 +188,6 @@ fn failures(s: &RunSummary) -> String {
 fn render_delete(s: &RunSummary, resume: &Resume) -> String {
     let n = |st| s.counts.get(&st).copied().unwrap_or(0);
     let deleted = n(RowState::Deleted);
-    let earlier = deleted.saturating_sub(s.created_now);
     // Rows whose recorded flow has another source are left alone, reported like failures.
     let left_alone: u64 = s.skipped.values().sum();
     let alone = if left_alone > 0 {
@@ -208,10 +196,9 @@ fn render_delete(s: &RunSummary, resume: &Resume) -> String {
         String::new()
     };
     let mut out = format!(
-        "bulkflow: {} rows: {deleted} deleted ({} now, {earlier} earlier), {} failed,{alone} {} \
-         unknown, {} still to delete. {} calls in {:.1}s, {} throttled.",
+        "bulkflow: {} rows: {deleted} deleted, {} failed,{alone} {} unknown, {} still to \
+         delete. {} calls in {:.1}s, {} throttled.",
         s.total,
-        s.created_now,
         n(RowState::Failed),
         n(RowState::Unknown),
         s.total
@@ -220,6 +207,7 @@ fn render_delete(s: &RunSummary, resume: &Resume) -> String {
         s.elapsed.as_secs_f64(),
         s.throttled,
     );
+    out.push_str(&passes(s));
     let mut not_deleted: Vec<String> = s.skipped.iter().map(|(c, k)| format!("{k} {c}")).collect();
     if !s.failures.is_empty() {
         not_deleted.push(failures(s));

@@ -41,10 +41,13 @@ pub struct Failure {
 pub struct SummaryJson {
     pub manifest: String,
     pub state_file: String,
-    /// The state every row should reach: `created`, or `deleted` for `bulkflow delete`.
+    /// What the run's goal is: `created` (`run`), `deleted` (`delete`), `started` or
+    /// `stopped` (`bulkflow task`).
     pub goal: &'static str,
     pub total: Option<u64>,
     pub counts: Option<Counts>,
+    /// Rows the run's goal pass brought to its goal (flows created or adopted, deleted, tasks
+    /// started or stopped, as `goal` says).
     pub created_now: Option<u64>,
     pub calls: Option<u64>,
     pub throttled: Option<u64>,
@@ -66,9 +69,14 @@ pub struct SummaryJson {
     pub resume: String,
     /// Why the run ended without a summary (a manifest, state or credentials problem).
     pub error: Option<String>,
+    /// Of `created_now`, the flows adopted: they existed with the row's source, and no create
+    /// was sent.
+    pub adopted_now: Option<u64>,
+    /// `run`, `delete`, `task` or `task --stop`.
+    pub command: Option<&'static str>,
 }
 
-/// One pass of a run, for the summary file.
+/// One pass of a run, for the summary file (and `status --json`'s last run).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PassJson {
     /// `create`, `wait`, `start metaload`, `follow metaload`, ...
@@ -76,8 +84,47 @@ pub struct PassJson {
     pub elapsed_s: f64,
     pub calls: u64,
     pub throttled: u64,
-    /// Rows the pass brought to its goal.
+    /// Rows the pass brought to its goal: `called + adopted + found`.
     pub done: u64,
+    /// What those rows are: `created`, `updated`, `available`, `deleted`, `started`, ...
+    pub word: String,
+    /// Rows brought to the goal by the pass's calls.
+    pub called: u64,
+    /// Rows brought to the goal by adopting what existed with their source, with no call.
+    pub adopted: u64,
+    /// Rows a listing found at the goal, with no call of the pass.
+    pub found: u64,
+    /// Rows with nothing to do, left as they were.
+    pub unchanged: u64,
+    pub failed: u64,
+    /// Rows left unsent, reported with a code.
+    pub skipped: u64,
+    /// Rows left for a later run (unknown, pending again, set aside).
+    pub left: u64,
+    /// Rows settled before the pass began.
+    pub earlier: u64,
+}
+
+impl PassJson {
+    /// A pass as the state file records it.
+    pub fn of(p: &crate::store::PassRecord) -> PassJson {
+        PassJson {
+            pass: p.pass.clone(),
+            elapsed_s: round3(p.elapsed_ms as f64 / 1000.0),
+            calls: p.calls,
+            throttled: p.throttled,
+            done: p.reached(),
+            word: p.word.clone(),
+            called: p.called,
+            adopted: p.adopted,
+            found: p.found,
+            unchanged: p.unchanged,
+            failed: p.failed,
+            skipped: p.skipped,
+            left: p.left,
+            earlier: p.earlier,
+        }
+    }
 }
 
 fn reason(r: StopReason) -> &'static str {
@@ -107,7 +154,7 @@ impl SummaryJson {
         SummaryJson {
             manifest: manifest.to_owned(),
             state_file: s.state_file.display().to_string(),
-            goal: s.goal.as_str(),
+            goal: s.goal_word(),
             total: Some(s.total),
             counts: Some(Counts {
                 created: n(RowState::Created),
@@ -140,17 +187,7 @@ impl SummaryJson {
                 })
                 .collect(),
             waiting: Some(s.waiting),
-            passes: s
-                .passes
-                .iter()
-                .map(|p| PassJson {
-                    pass: p.pass.name(),
-                    elapsed_s: round3(p.elapsed.as_secs_f64()),
-                    calls: p.calls,
-                    throttled: p.throttled,
-                    done: p.done,
-                })
-                .collect(),
+            passes: s.passes.iter().map(|p| PassJson::of(&p.record())).collect(),
             tasks: (!s.tasks.is_empty()).then(|| {
                 let tasks: Vec<_> = s.tasks.iter().map(|t| (t.kind, t.counts.clone())).collect();
                 super::task_status::json(&tasks)
@@ -158,6 +195,8 @@ impl SummaryJson {
             skipped: (!s.skipped.is_empty()).then(|| s.skipped.clone()),
             resume: resume.to_owned(),
             error: None,
+            adopted_now: Some(s.adopted_now),
+            command: Some(s.command),
         }
     }
 
@@ -190,6 +229,8 @@ impl SummaryJson {
             skipped: None,
             resume: resume.to_owned(),
             error: Some(error),
+            adopted_now: None,
+            command: None,
         }
     }
 

@@ -9,6 +9,7 @@ mod open;
 pub mod overview;
 pub mod read;
 mod readonly;
+pub mod run_record;
 mod state;
 mod sync;
 mod synced;
@@ -22,13 +23,14 @@ pub use feed_ops::PendingSync;
 pub use lock::{acquire as lock, lock_path, RunLock};
 pub use open::{open, sqlite_cause, StoreError, APPLICATION_ID};
 pub use readonly::{open_read_only, ReadOnly, RecordedRow};
+pub use run_record::{PassRecord, RunTotals};
 pub use state::RowState;
 pub use synced::Rotated;
 pub use transition::{
     AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, TaskSample,
     Transition, Waiting,
 };
-pub use writer::{RunTotals, SyncRow, Synced, Writer, WriterThread};
+pub use writer::{SyncRow, Synced, Writer, WriterThread};
 
 #[cfg(test)]
 mod tests;

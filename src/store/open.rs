@@ -16,6 +16,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_compact.sql"),
     include_str!("../../migrations/0006_tasks.sql"),
     include_str!("../../migrations/0007_rotation_keys.sql"),
+    include_str!("../../migrations/0008_run_passes.sql"),
 ];
 
 /// Why a state file cannot be used. Each maps to exit code 5.

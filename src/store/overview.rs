@@ -74,48 +74,48 @@ fn count(n: i64) -> u64 {
 
 /// Every run, oldest first, with its calls counted from the `attempts` table.
 pub fn runs(conn: &Connection) -> rusqlite::Result<Vec<RunCalls>> {
+    let columns: Vec<String> = super::read::RUN_COLUMNS
+        .split(',')
+        .map(|c| format!("r.{}", c.trim()))
+        .collect();
     let sql = format!(
-        "SELECT r.id, r.started_at_ms, r.finished_at_ms, r.manifest, r.manifest_rows, r.calls, \
-         r.throttled, r.created, r.exit_code, r.service, \
+        "SELECT {}, r.service, \
          count(a.flow_id), \
          COALESCE(sum(a.outcome = 'throttled'), 0), \
          COALESCE(sum(a.outcome IN {ERROR_CLASSES}), 0), \
          COALESCE(sum(a.flow_id IS NOT NULL AND a.outcome IS NULL), 0) \
-         FROM runs r LEFT JOIN attempts a ON a.run_id = r.id GROUP BY r.id ORDER BY r.id"
+         FROM runs r LEFT JOIN (SELECT run_id, flow_id, outcome FROM attempts UNION ALL \
+         SELECT run_id, flow_id, outcome FROM task_calls) a ON a.run_id = r.id \
+         GROUP BY r.id ORDER BY r.id",
+        columns.join(", ")
     );
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map([], |r| {
         Ok(RunCalls {
-            info: RunInfo {
-                id: r.get(0)?,
-                started_at_ms: r.get(1)?,
-                finished_at_ms: r.get(2)?,
-                manifest: r.get(3)?,
-                manifest_rows: count(r.get(4)?),
-                calls: count(r.get(5)?),
-                throttled: count(r.get(6)?),
-                created: count(r.get(7)?),
-                exit_code: r.get(8)?,
-            },
-            service: r.get(9)?,
-            calls: count(r.get(10)?),
-            throttled: count(r.get(11)?),
-            errors: count(r.get(12)?),
-            unended: count(r.get(13)?),
+            info: super::read::run_info(r)?,
+            service: r.get(11)?,
+            calls: count(r.get(12)?),
+            throttled: count(r.get(13)?),
+            errors: count(r.get(14)?),
+            unended: count(r.get(15)?),
         })
     })?;
     rows.collect()
 }
 
-/// Calls `f` with every call recorded for run `run_id`, in the order they were sent.
+/// Calls `f` with every call recorded for run `run_id` (flows' and data tasks' alike), in the
+/// order they were sent.
 pub fn for_each_call(
     conn: &Connection,
     run_id: i64,
     mut f: impl FnMut(CallTime),
 ) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare(
-        "SELECT sent_at_ms, ended_at_ms, outcome FROM attempts WHERE run_id = ?1 \
-         ORDER BY sent_at_ms, flow_id, attempt",
+        "SELECT sent_at_ms, ended_at_ms, outcome FROM (\
+         SELECT sent_at_ms, ended_at_ms, outcome, flow_id, attempt FROM attempts \
+         WHERE run_id = ?1 UNION ALL \
+         SELECT sent_at_ms, ended_at_ms, outcome, flow_id, attempt FROM task_calls \
+         WHERE run_id = ?1) ORDER BY sent_at_ms, flow_id, attempt",
     )?;
     let mut rows = stmt.query(params![run_id])?;
     while let Some(r) = rows.next()? {

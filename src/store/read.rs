@@ -52,8 +52,36 @@ pub struct RunInfo {
     pub manifest_rows: u64,
     pub calls: u64,
     pub throttled: u64,
+    /// Rows the run's goal pass brought to its goal: flows created or adopted (`run`), deleted
+    /// (`delete`), tasks started or stopped (`task`).
     pub created: u64,
+    /// Of them adopted.
+    pub adopted: u64,
     pub exit_code: Option<i32>,
+    /// `run`, `delete`, `task` or `task --stop`; `None` for runs recorded before version 8.
+    pub command: Option<String>,
+}
+
+/// The columns of `runs` a [`RunInfo`] is read from, in [`run_info`]'s order.
+pub const RUN_COLUMNS: &str = "id, started_at_ms, finished_at_ms, manifest, manifest_rows, calls, \
+     throttled, created, adopted, exit_code, command";
+
+/// A [`RunInfo`] from a row whose first columns are [`RUN_COLUMNS`] (with `prefix.`).
+pub fn run_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunInfo> {
+    let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as u64);
+    Ok(RunInfo {
+        id: r.get(0)?,
+        started_at_ms: r.get(1)?,
+        finished_at_ms: r.get(2)?,
+        manifest: r.get(3)?,
+        manifest_rows: n(4)?,
+        calls: n(5)?,
+        throttled: n(6)?,
+        created: n(7)?,
+        adopted: n(8)?,
+        exit_code: r.get(9)?,
+        command: r.get(10)?,
+    })
 }
 
 /// Rows per state; `in_manifest_only` leaves out rows that left the manifest.
@@ -128,22 +156,9 @@ pub fn failures_by_code(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)
 /// The most recent run, if any.
 pub fn last_run(conn: &Connection) -> rusqlite::Result<Option<RunInfo>> {
     conn.query_row(
-        "SELECT id, started_at_ms, finished_at_ms, manifest, manifest_rows, calls, throttled, \
-         created, exit_code FROM runs ORDER BY id DESC LIMIT 1",
+        &format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT 1"),
         [],
-        |r| {
-            Ok(RunInfo {
-                id: r.get(0)?,
-                started_at_ms: r.get(1)?,
-                finished_at_ms: r.get(2)?,
-                manifest: r.get(3)?,
-                manifest_rows: r.get::<_, i64>(4)?.max(0) as u64,
-                calls: r.get::<_, i64>(5)?.max(0) as u64,
-                throttled: r.get::<_, i64>(6)?.max(0) as u64,
-                created: r.get::<_, i64>(7)?.max(0) as u64,
-                exit_code: r.get(8)?,
-            })
-        },
+        run_info,
     )
     .optional()
 }
@@ -158,7 +173,6 @@ pub fn service(conn: &Connection) -> rusqlite::Result<Option<String>> {
     .optional()
 }
 
-/// CreateDataFlow calls recorded for a run (also those of a run that was killed).
 /// Created rows of this manifest whose source the manifest has since changed (`DataFlowDrift`).
 pub fn drifted(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row(
@@ -239,22 +253,13 @@ pub fn flows_per_file_system(
         .collect()
 }
 
-/// Rows of this manifest whose flow exists but was not yet seen `available` (a `--wait` that
-/// gave up); drifted rows are reported apart and not waited for.
-pub fn waiting(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row(
-        "SELECT count(*) FROM flows WHERE in_manifest = 1 AND state = 'created' \
-         AND COALESCE(flow_status, '') <> 'available' \
-         AND COALESCE(error_code, '') <> 'DataFlowDrift'",
-        [],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n.max(0) as u64)
-}
-
+/// Calls recorded for a run before they were sent (flows' creates, deletes and modifies, data
+/// tasks' creates), also those of a run that was killed: what a run that did not end says of
+/// its calls. (Stops of data tasks are not recorded one by one.)
 pub fn calls_in_run(conn: &Connection, run_id: i64) -> rusqlite::Result<u64> {
     conn.query_row(
-        "SELECT count(*) FROM attempts WHERE run_id = ?1",
+        "SELECT (SELECT count(*) FROM attempts WHERE run_id = ?1) \
+         + (SELECT count(*) FROM task_calls WHERE run_id = ?1)",
         params![run_id],
         |r| r.get::<_, i64>(0),
     )

@@ -47,7 +47,9 @@ fn writes(path: &Path) -> i64 {
 
 /// Feeds `rows` (in batches of 4) as a run does: begin, sync, end.
 async fn feed(w: &Writer, rows: &[SyncRow], manifest_rows: u64) -> Vec<i64> {
-    w.begin_run("m.csv", manifest_rows, "remote").await.unwrap();
+    w.begin_run("m.csv", manifest_rows, "remote", "run")
+        .await
+        .unwrap();
     w.sync_begin().await.unwrap();
     let mut ids = Vec::new();
     for batch in rows.chunks(4) {
@@ -199,7 +201,7 @@ async fn rows_the_manifest_no_longer_lists_are_marked_when_the_feed_ends() {
         assert_eq!((counts[&RowState::Pending], left), (6, 4));
     }
     // A feed that stops before the end marks nothing; one that ends brings rows back.
-    w.begin_run("m.csv", 10, "remote").await.unwrap();
+    w.begin_run("m.csv", 10, "remote", "run").await.unwrap();
     w.sync_begin().await.unwrap();
     w.sync(rows[..2].to_vec()).await.unwrap();
     w.flush().await.unwrap();
@@ -221,7 +223,7 @@ async fn status_counts_every_row_of_the_manifest_from_small_indexes() {
     let (w, thread) = start(&path);
     let rows: Vec<SyncRow> = (0..8).map(|i| row(i, i as u64 + 2)).collect();
     // The run knows 8 rows of a 20-row manifest; 5 created, 1 failed, 1 unknown, 1 pending.
-    w.begin_run("m.csv", 20, "remote").await.unwrap();
+    w.begin_run("m.csv", 20, "remote", "run").await.unwrap();
     w.sync_begin().await.unwrap();
     let synced = w.sync(rows.clone()).await.unwrap();
     for (i, s) in synced.iter().enumerate() {

@@ -52,12 +52,3 @@ pub struct Rotated {
     pub id: i64,
     pub keys: Option<KeyDigest>,
 }
-
-/// Totals of a run, written when it ends.
-#[derive(Debug, Clone, Default)]
-pub struct RunTotals {
-    pub calls: u64,
-    pub throttled: u64,
-    pub created: u64,
-    pub exit_code: i32,
-}

@@ -18,7 +18,7 @@ async fn rows_keep_their_state_and_fingerprint_through_a_sync() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.db");
     let (w, thread) = Writer::start(open(&path, true).unwrap(), &path).unwrap();
-    let run = w.begin_run("m.csv", 2, "remote").await.unwrap();
+    let run = w.begin_run("m.csv", 2, "remote", "run").await.unwrap();
     let s = w
         .sync(vec![sync_row("/cfs/a", "f1"), sync_row("/cfs/b", "f1")])
         .await

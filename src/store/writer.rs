@@ -11,7 +11,8 @@ use tokio::sync::oneshot;
 use super::open::{sqlite_cause, StoreError};
 use super::sync;
 
-pub use super::synced::{RunTotals, SyncRow, Synced};
+use super::run_record::RunTotals;
+pub use super::synced::{SyncRow, Synced};
 pub use super::transition::Transition;
 use crate::clock::now_ms;
 
@@ -21,6 +22,7 @@ pub(super) enum Op {
     BeginRun {
         manifest: String,
         service: &'static str,
+        command: &'static str,
         manifest_rows: u64,
         now_ms: i64,
         reply: Reply<i64>,
@@ -144,18 +146,21 @@ impl Writer {
         self.answer(rx.await)
     }
 
-    /// Records the start of a run. Which rows are in the manifest is settled by the feed
-    /// ([`Writer::sync_end`]), without writing every row.
+    /// Records the start of a run of `command` (see [`super::run_record::command`]). Which rows
+    /// are in the manifest is settled by the feed ([`Writer::sync_end`]), without writing every
+    /// row.
     pub async fn begin_run(
         &self,
         manifest: &str,
         manifest_rows: u64,
         service: &'static str,
+        command: &'static str,
     ) -> Result<i64, StoreError> {
         let manifest = manifest.to_owned();
         self.ask(|reply| Op::BeginRun {
             manifest,
             service,
+            command,
             manifest_rows,
             now_ms: now_ms(),
             reply,
@@ -308,6 +313,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
         Op::BeginRun {
             manifest,
             service,
+            command,
             manifest_rows,
             now_ms,
             reply,
@@ -315,9 +321,9 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             let r = (|| {
                 sync::begin(tx)?;
                 tx.execute(
-                    "INSERT INTO runs (started_at_ms, manifest, manifest_rows, service) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![now_ms, manifest, manifest_rows as i64, service],
+                    "INSERT INTO runs (started_at_ms, manifest, manifest_rows, service, command) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![now_ms, manifest, manifest_rows as i64, service, command],
                 )?;
                 Ok(tx.last_insert_rowid())
             })();
@@ -367,20 +373,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusq
             now_ms,
             reply,
         } => {
-            let r = tx
-                .execute(
-                    "UPDATE runs SET finished_at_ms = ?2, calls = ?3, throttled = ?4, \
-                     created = ?5, exit_code = ?6 WHERE id = ?1",
-                    params![
-                        run_id,
-                        now_ms,
-                        totals.calls as i64,
-                        totals.throttled as i64,
-                        totals.created as i64,
-                        totals.exit_code
-                    ],
-                )
-                .map(drop);
+            let r = super::run_record::end(tx, run_id, &totals, now_ms);
             answer(replies, reply, r)?;
         }
     }

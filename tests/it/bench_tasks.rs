@@ -42,7 +42,7 @@ fn pass(s: &RunSummary, name: &str) -> (f64, u64) {
         .iter()
         .find(|p| p.pass.name() == name)
         .unwrap_or_else(|| panic!("no pass {name}: {:?}", s.passes));
-    (p.elapsed.as_secs_f64(), p.calls)
+    (p.elapsed.as_secs_f64(), p.counts.calls)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -196,7 +196,7 @@ async fn bench_tasks_onboard_1000() {
                 "{} {:.1}s ({} calls)",
                 p.pass.name(),
                 p.elapsed.as_secs_f64(),
-                p.calls
+                p.counts.calls
             )
         })
         .collect();

@@ -164,7 +164,7 @@ fn exit_0_run_resume_status_report_and_no_secret_anywhere() {
     second.expect_code(0);
     assert!(second.stderr.contains(" 0 calls"), "{}", second.stderr);
     assert!(
-        second.stderr.contains("(0 now, 30 earlier)"),
+        second.stderr.contains("s: 30 settled earlier."),
         "{}",
         second.stderr
     );
@@ -589,7 +589,7 @@ fn exit_4_max_runtime_stops_and_the_next_run_finishes() {
     out.expect_code(0);
     assert!(
         out.stderr.contains(&format!(
-            "({} now, {created} earlier)",
+            "calls: {} created, {created} settled earlier.",
             rows as u64 - created
         )),
         "{}",

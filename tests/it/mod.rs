@@ -6,6 +6,7 @@ mod chaos;
 mod chaos_lifecycle;
 mod client_outcomes;
 pub mod common;
+mod counts;
 mod credentials_refresh;
 pub mod credentials_run;
 mod delete_ours;

@@ -234,6 +234,8 @@ fn summary_and_metrics_files_at_the_end_and_during_the_run() {
         "skipped",
         "resume",
         "error",
+        "adopted_now",
+        "command",
     ];
     want.sort_unstable();
     assert_eq!(keys, want);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bulkflow::cli::ReportFormat;
 use bulkflow::emulator::{Emulator, EmulatorConfig};
-use bulkflow::engine::{self, EventSink, RunSummary, StopReason};
+use bulkflow::engine::{self, EventSink, Pass, PassTime, RunSummary, StopReason, Totals};
 use bulkflow::report::{export, status, summary};
 use bulkflow::store::{self, RowState};
 use serde_json::Value;
@@ -47,14 +47,38 @@ fn help_texts() {
     insta::assert_snapshot!("emulator_help", help(&["emulator", "--help"]));
 }
 
+/// A run's summary with its create pass: `created_now` rows created by its `calls`, the other
+/// created rows settled before it.
 fn summary_of(counts: &[(RowState, u64)], created_now: u64, calls: u64) -> RunSummary {
+    let created = counts
+        .iter()
+        .find(|(s, _)| *s == RowState::Created)
+        .map_or(0, |(_, n)| *n);
+    let failed = counts
+        .iter()
+        .find(|(s, _)| *s == RowState::Failed)
+        .map_or(0, |(_, n)| *n);
+    let create = PassTime {
+        pass: Pass::Create,
+        elapsed: Duration::from_millis(61_100),
+        counts: Totals {
+            calls,
+            called: created_now,
+            failed,
+            earlier: BTreeMap::from([(RowState::Created, created - created_now)]),
+            ..Totals::default()
+        },
+    };
     RunSummary {
         flows: true,
         tasks: Vec::new(),
+        all_tasks: Vec::new(),
+        command: "run",
+        adopted_now: 0,
         skipped: Default::default(),
         unsettled: 0,
         passes_left: Vec::new(),
-        passes: Vec::new(),
+        passes: vec![create],
         counts: counts.iter().copied().collect::<BTreeMap<_, _>>(),
         total: counts.iter().map(|(_, n)| n).sum(),
         calls,
@@ -165,6 +189,7 @@ async fn status_text_and_json() {
     insta::with_settings!({filters => vec![
         (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "[time]"),
         (r"took \d+\.\ds", "took [duration]"),
+        (r"create \d+\.\ds", "create [duration]"),
         (r"\(\d+\.\d/s\)", "([rate]/s)"),
     ]}, {
         insta::assert_snapshot!("status_text", st.text());
@@ -179,6 +204,10 @@ async fn status_text_and_json() {
     for key in ["started_at_ms", "finished_at_ms"] {
         assert!(run[key].is_i64(), "{key}: {run}");
         run[key] = Value::from("[ms]");
+    }
+    for pass in run["passes"].as_array_mut().expect("passes") {
+        assert!(pass["elapsed_s"].is_f64(), "{pass}");
+        pass["elapsed_s"] = Value::from("[s]");
     }
     let manifest = run["manifest"].as_str().expect("manifest").to_owned();
     assert!(manifest.ends_with("flows.csv"), "{manifest}");

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use bulkflow::engine::{RunSummary, StopReason};
+use bulkflow::engine::{Pass, PassTime, RunSummary, StopReason, Totals};
 use bulkflow::manifest::{ManifestError, Plan, Problem};
-use bulkflow::report::metrics::{render, Snapshot};
+use bulkflow::report::metrics::{render, Snapshot, TaskGauges};
 use bulkflow::report::summary_json::SummaryJson;
 use bulkflow::report::validation::ValidationJson;
+use bulkflow::store::PassRecord;
 use bulkflow::store::RowState;
 use bulkflow::ExitCode;
 
@@ -26,13 +27,32 @@ fn interrupted() -> RunSummary {
         (RowState::Retrying, 3),
         (RowState::Pending, 875),
     ];
+    let create = PassTime {
+        pass: Pass::Create,
+        elapsed: Duration::from_millis(61_100),
+        counts: Totals {
+            calls: 330,
+            throttled: 4,
+            called: 240,
+            adopted: 10,
+            failed: 20,
+            left_unknown: 2,
+            earlier: BTreeMap::from([(RowState::Created, 50)]),
+            in_play: 3,
+            retrying: 3,
+            ..Totals::default()
+        },
+    };
     RunSummary {
         flows: true,
         tasks: Vec::new(),
+        all_tasks: Vec::new(),
+        command: "run",
+        adopted_now: 10,
         skipped: Default::default(),
         unsettled: 0,
         passes_left: Vec::new(),
-        passes: Vec::new(),
+        passes: vec![create],
         counts: counts.into_iter().collect::<BTreeMap<_, _>>(),
         total: 1200,
         calls: 330,
@@ -92,6 +112,29 @@ fn metrics_file_text() {
             ("manifest", "/srv/migration/flows.csv".into()),
             ("state_file", "/srv/migration/flows.csv.bulkflow.db".into()),
         ],
+        passes: vec![PassRecord {
+            pass: "create".into(),
+            word: "created".into(),
+            elapsed_ms: 61_100,
+            calls: 330,
+            throttled: 4,
+            called: 240,
+            adopted: 10,
+            failed: 20,
+            left: 2,
+            earlier: 50,
+            ..PassRecord::default()
+        }],
+        tasks: vec![TaskGauges {
+            kind: "metaload".into(),
+            by_status: vec![("running".into(), 40), ("finished".into(), 250)],
+            files_total: 12_000,
+            files_done: 9_000,
+            files_failed: 3,
+            bytes_total: 3 << 30,
+            bytes_done: 2 << 30,
+            bytes_failed: 4096,
+        }],
     };
     insta::assert_snapshot!(render(&s));
     let during = render(&Snapshot {

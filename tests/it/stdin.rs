@@ -47,7 +47,7 @@ fn a_run_from_stdin_resumes_and_leaves_no_copy() {
     let out = feed(&args, &creds(), &sb.home, &manifest);
     out.expect_code(0);
     assert!(
-        out.stderr.contains("6 rows: 6 created (6 now"),
+        out.stderr.contains("6 rows: 6 created, 0 failed") && out.stderr.contains(": 6 created."),
         "{}",
         out.stderr
     );

@@ -87,6 +87,7 @@ impl Core {
             outstanding,
             after_lost: outstanding,
             phase: Phase::Queued,
+            told: None,
         };
         let key = GroupKey {
             region: entry.row.region.clone(),
@@ -95,6 +96,7 @@ impl Core {
         };
         entry.group = self.group_for(key, host);
         self.rows.insert(line, entry);
+        self.totals.in_play += 1;
         self.start(line, outstanding, unknown_since_ms, now);
     }
 
@@ -172,6 +174,9 @@ impl Core {
     /// A row that needs no work: told (and recorded, for a drift), never put in play.
     fn report_only(&mut self, row: Row, synced: &Synced, resume: Resume) {
         let mut ev = RowEvent::earlier(&row, synced);
+        if !matches!(resume, Resume::Skip(_)) {
+            self.settled(vec![(synced.state, 1)]);
+        }
         match resume {
             Resume::Drift => {
                 let error = drift(&row);

@@ -45,7 +45,7 @@ impl Core {
                 via,
                 seen,
             } => {
-                self.totals.done += 1;
+                self.reached(&e, via);
                 if let Some(s) = &seen {
                     self.task_seen(e.seen.as_ref(), s);
                 }
@@ -78,6 +78,7 @@ impl Core {
                 (t, ev)
             }
             Final::Unchanged { via } => {
+                self.totals.unchanged += 1;
                 let ev = event_of(&e, e.state, None, via);
                 self.emit(Event::Row(ev));
                 return;
@@ -95,9 +96,11 @@ impl Core {
                 let ev = event_of(&e, e.state, Some(&error), "listing");
                 self.emit(Event::Row(ev));
                 self.totals.unsettled += 1;
+                self.totals.set_aside += 1;
                 return;
             }
             Final::Missing(error) => {
+                self.totals.missing += 1;
                 let t = Transition {
                     record: e.target(),
                     change: Change::Waiting {
@@ -110,6 +113,7 @@ impl Core {
                 (t, event_of(&e, RowState::Pending, Some(&error), "listing"))
             }
             Final::Failed(error) => {
+                self.totals.failed += 1;
                 let via = via_override.unwrap_or(if end.is_some() { "call" } else { "listing" });
                 let t = Transition {
                     record: e.target(),
@@ -131,6 +135,7 @@ impl Core {
             return;
         };
         self.leave_group(line, e.group);
+        self.totals.left_unknown += 1;
         // Keep the latest end of the call: the next run lists at once and waits only if needed.
         let since = match &e.phase {
             Phase::Resolving(r) => r.due.saturating_sub(self.settings.settle),
@@ -161,6 +166,7 @@ impl Core {
             return;
         };
         self.leave_group(line, e.group);
+        self.totals.set_aside += 1;
         let state = e.state;
         self.emit(Event::Row(event_of(&e, state, Some(&error), "listing")));
     }

@@ -58,6 +58,10 @@ impl Core {
         if listing {
             self.listings_in_flight -= 1;
         }
+        self.totals.listings += 1;
+        if result.is_err() {
+            self.totals.listing_failures += 1;
+        }
         self.emit(Event::Listing {
             file_system_id: key.file_system_id.clone(),
             flows: result.as_ref().map(Listed::len).unwrap_or(0),

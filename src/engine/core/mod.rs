@@ -9,6 +9,7 @@
 //! the state file stores and what an earlier run stored.
 
 mod accept;
+mod counts;
 #[cfg(test)]
 mod delete_tests;
 mod figures;
@@ -46,7 +47,7 @@ use crate::store::{RowState, Transition, Waiting};
 
 use groups::Group;
 pub use groups::GroupKey;
-pub use protocol::{Command, CoreSettings, FeedItem, Input, Totals};
+pub use protocol::{Command, CoreSettings, Fed, FeedItem, Input, Totals};
 use rows::Entry;
 pub use snapshot::{Listed, Snapshot};
 
@@ -101,7 +102,9 @@ pub struct Core {
     ready_len: usize,
     feed_ended: bool,
     stop: Option<(StopReason, String)>,
+    /// The pass's counts (see `counts.rs`), and as they were last told.
     totals: Totals,
+    told_totals: Totals,
     /// The data tasks followed, summed (see `figures.rs`).
     figures: super::events::TaskFigures,
     figures_changed: bool,
@@ -135,6 +138,7 @@ impl Core {
             feed_ended: false,
             stop: None,
             totals: Totals::default(),
+            told_totals: Totals::default(),
             figures: Default::default(),
             figures_changed: false,
             sample_due: false,
@@ -149,6 +153,7 @@ impl Core {
         self.now = now;
         match input {
             Input::Fed { item, host } => self.accept(*item, host, now),
+            Input::Settled(counts) => self.settled(counts),
             Input::FeedEnded => self.feed_ended = true,
             Input::SlotGranted { line, slot } => self.slot_granted(line, slot),
             Input::SlotAbandoned { line } | Input::NotSent { line } => self.not_sent(line),
@@ -168,6 +173,7 @@ impl Core {
         }
         self.launch(now);
         self.tell_figures();
+        self.tell_counts();
     }
 
     /// Takes the wakes that are due at `now`.
@@ -186,6 +192,7 @@ impl Core {
         }
         self.launch(now);
         self.tell_figures();
+        self.tell_counts();
     }
 
     /// The next command to carry out.
@@ -252,6 +259,7 @@ impl Core {
     fn take_row(&mut self, line: u64) -> Option<Entry> {
         let e = self.rows.remove(&line)?;
         self.records.remove(&e.record);
+        self.left_play(&e);
         Some(e)
     }
 

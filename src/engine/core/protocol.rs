@@ -10,7 +10,9 @@ use super::{GroupKey, HostId, Listed, Snapshot};
 use crate::api::{CallError, Request};
 use crate::manifest::Row;
 use crate::store::tasks::RowTasks;
-use crate::store::{Synced, TaskSample, Transition};
+use crate::store::{RowState, Synced, TaskSample, Transition};
+
+pub use super::super::totals::Totals;
 
 /// What the core needs to know, resolved from the flags.
 #[derive(Debug, Clone)]
@@ -29,6 +31,16 @@ pub struct CoreSettings {
     pub epoch_ms: i64,
     /// The state file's nonce, in the names of its data tasks.
     pub task_nonce: String,
+}
+
+/// What the feed hands the core: a row that needs work, or the count of rows that need none.
+/// (Nearly every message is a row: boxing it would add an allocation per row and save nothing.)
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Fed {
+    Row(FeedItem),
+    /// Rows settled before the pass, by state (one message per batch of rows).
+    Settled(Vec<(RowState, u64)>),
 }
 
 /// A row that needs work, with what the state file knows of it.
@@ -77,6 +89,9 @@ impl FeedItem {
 pub enum Input {
     /// A row of the manifest that needs work, with what the state file knows of it.
     Fed { item: Box<FeedItem>, host: HostId },
+    /// Rows of the manifest settled before the pass, by state: nothing is done for them, they
+    /// are only counted.
+    Settled(Vec<(RowState, u64)>),
     /// The manifest has no more rows.
     FeedEnded,
     /// The pacer gave the row's call its slot (a time at most a moment away).
@@ -157,17 +172,4 @@ pub enum Command {
     Sample(TaskSample),
     /// The run is stopping: abandon slot waits and listings.
     Halt,
-}
-
-/// Counts of a run, for its record and summary.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Totals {
-    pub calls: u64,
-    pub throttled: u64,
-    /// Rows this run brought to the operation's goal.
-    pub done: u64,
-    /// Rows left unsent, by the code they were reported with.
-    pub skipped: std::collections::BTreeMap<String, u64>,
-    /// Rows left in play unsettled with nothing recorded (a data task no longer listed).
-    pub unsettled: u64,
 }

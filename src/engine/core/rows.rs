@@ -91,6 +91,8 @@ pub struct Entry {
     /// killed one) since a listing last showed that the row still needs its call.
     pub after_lost: bool,
     pub phase: Phase,
+    /// The state its last event told while in play (`retrying`, `unknown`), for the counts.
+    pub told: Option<RowState>,
 }
 
 impl Entry {
@@ -189,7 +191,9 @@ impl Core {
         }
         self.host_mut(host).busy -= 1;
         // Left as the state file has it; the next run takes it up.
-        self.take_row(line);
+        if self.take_row(line).is_some() {
+            self.totals.set_aside += 1;
+        }
     }
 
     pub(super) fn answered(
@@ -207,7 +211,6 @@ impl Core {
         if class == OutcomeClass::Throttled {
             self.totals.throttled += 1;
         }
-        self.emit(Event::Call { class, latency });
         let Some(e) = self.rows.get_mut(&line) else {
             return;
         };
@@ -280,7 +283,9 @@ impl Core {
                 }
                 let back = waiting_state(before);
                 self.set_waiting(line, back, error.clone(), Some(end), None);
-                self.take_row(line);
+                if self.take_row(line).is_some() {
+                    self.totals.set_aside += 1;
+                }
                 self.stop(super::super::StopReason::Fatal, error.to_string());
             }
         }
@@ -322,6 +327,7 @@ impl Core {
         let event = self.row_event(line, state.state(), Some(&error), None, "call");
         self.record(t);
         self.emit(Event::Row(event));
+        self.told(line, state.state());
     }
 
     /// A row whose listing says it still needs its call.

@@ -313,7 +313,7 @@ fn concurrency_one_runs_every_row_to_the_end() {
         }
     }
     assert!(h.core.finished());
-    assert_eq!(h.core.totals().done, 10);
+    assert_eq!(h.core.totals().reached(), 10);
 }
 
 #[test]

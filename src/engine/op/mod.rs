@@ -72,6 +72,10 @@ pub enum Seen {
     Task(Box<TaskProgress>),
 }
 
+/// How a row reached its goal when it took over what existed with its source, for which no
+/// call of bulkflow's was ever sent (a [`Final::Done`]'s `via`): counted as adopted.
+pub const ADOPTED: &str = "adopted";
+
 /// How a row ends, as the operation sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Final {
@@ -136,11 +140,11 @@ impl<'a> RowView<'a> {
         }
     }
 
-    /// How a goal reached through a listing came about: `adopted` when no call of bulkflow's
+    /// How a goal reached through a listing came about: [`ADOPTED`] when no call of bulkflow's
     /// was ever sent for the row.
     pub fn via_listing(&self) -> &'static str {
         if self.calls_ever == 0 {
-            "adopted"
+            ADOPTED
         } else {
             "listing"
         }
