@@ -6,11 +6,13 @@ use std::fmt::Write as _;
 
 use rusqlite::Connection;
 
-use super::html::{escape, escape_capped, plural, thousands, when, ROW_CAP};
-use super::html_chart::duration;
+use super::html_text::{duration, escape, escape_capped, plural, thousands, when};
 use crate::store::overview::{CodeCount, RunCalls, StateGroup};
 use crate::store::read::{self, ReadError, ReportRow};
 use crate::store::RowState;
+
+/// At most this many rows in the table of rows; a note says how many more there are.
+pub const ROW_CAP: usize = 1000;
 
 /// At most this many runs (the latest) are listed; the totals cover them all.
 pub const RUN_CAP: usize = 50;

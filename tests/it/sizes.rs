@@ -49,10 +49,7 @@ impl Long<'_> {
             .chain([start])
             .min()
             .unwrap_or(start);
-        let reason = first >= 2
-            && self.lines[first - 2]
-                .trim_start()
-                .starts_with("// Long:");
+        let reason = first >= 2 && self.lines[first - 2].trim_start().starts_with("// Long:");
         if !reason {
             self.found.push((name, start, length));
         }
@@ -89,14 +86,24 @@ impl<'ast> Visit<'ast> for Long<'_> {
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        let span = f.sig.fn_token.span.join(f.block.span()).unwrap_or(f.block.span());
+        let span = f
+            .sig
+            .fn_token
+            .span
+            .join(f.block.span())
+            .unwrap_or(f.block.span());
         self.check(f.sig.ident.to_string(), &f.attrs, span);
         syn::visit::visit_impl_item_fn(self, f);
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
         if let Some(block) = &f.default {
-            let span = f.sig.fn_token.span.join(block.span()).unwrap_or(block.span());
+            let span = f
+                .sig
+                .fn_token
+                .span
+                .join(block.span())
+                .unwrap_or(block.span());
             self.check(f.sig.ident.to_string(), &f.attrs, span);
         }
         syn::visit::visit_trait_item_fn(self, f);
@@ -105,7 +112,11 @@ impl<'ast> Visit<'ast> for Long<'_> {
 
 /// Checks one module's file and then the modules it declares in files of their own.
 fn check_file(root: &Path, path: &Path, problems: &mut Vec<String>) {
-    let shown = path.strip_prefix(root).unwrap_or(path).display().to_string();
+    let shown = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string();
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{shown}: {e}"));
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() > MAX_FILE_LINES {
