@@ -5,10 +5,10 @@
 //! panics. The wiring in `app` does the I/O these settings point at (credentials, the profile's
 //! region, the emulator).
 
-pub mod bounds;
+mod api;
+mod commands;
 mod inputs;
 mod profile;
-mod resolve;
 pub mod resume;
 #[cfg(test)]
 mod tests;
@@ -18,15 +18,17 @@ use std::time::Duration;
 
 use crate::api::endpoint::EndpointError;
 use crate::api::Endpoint;
+use crate::cli::bounds::BadValue;
 use crate::cli::ProgressMode;
 
-pub use bounds::Problem;
+pub use crate::cli::bounds::Problem;
+pub use api::{default_concurrency, resolve_api, resolve_exec, ExecSettings};
+pub use commands::{
+    resolve, resolve_delete, resolve_task, resolve_validate, resume_command, task_type,
+    DEFAULT_WAIT_TIMEOUT,
+};
 pub use inputs::{Input, STDIN_NAME};
 pub use profile::{choose_region, Profile, RegionChoice};
-pub use resolve::{
-    default_concurrency, resolve, resolve_api, resolve_delete, resolve_exec, resolve_task,
-    resolve_validate, resume_command, task_type, ExecSettings,
-};
 pub use resume::{Resume, Verb};
 
 /// The endpoint when neither `--endpoint` nor `BULKFLOW_ENDPOINT` names one.
@@ -37,14 +39,8 @@ pub const DEFAULT_ENDPOINT: &str = "https://cfs.tencentcloudapi.com";
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum UsageError {
     /// A numeric flag that is not a number or out of its range.
-    #[error("{flag} {value}: {problem}; allowed: {allowed}")]
-    Value {
-        flag: &'static str,
-        /// The value as typed (quoted when it is not plain), or as the number it was.
-        value: String,
-        problem: Problem,
-        allowed: &'static str,
-    },
+    #[error(transparent)]
+    Value(#[from] BadValue),
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
     /// An endpoint refused that may hold a secret (a user name, password, query or fragment):
@@ -79,36 +75,6 @@ pub enum UsageError {
     },
     #[error("--wait-timeout applies only with --wait: add --wait, or leave --wait-timeout out")]
     WaitTimeoutAlone,
-}
-
-impl UsageError {
-    /// The same error for the value as the user typed it.
-    pub(crate) fn with_value(self, shown: String) -> UsageError {
-        match self {
-            UsageError::Value {
-                flag,
-                problem,
-                allowed,
-                ..
-            } => UsageError::Value {
-                flag,
-                value: shown,
-                problem,
-                allowed,
-            },
-            other => other,
-        }
-    }
-
-    /// What is wrong without the flag and value, for clap, whose message names both already.
-    pub fn reason(&self) -> String {
-        match self {
-            UsageError::Value {
-                problem, allowed, ..
-            } => format!("{problem}; allowed: {allowed}"),
-            other => other.to_string(),
-        }
-    }
 }
 
 /// Where the calls go.
