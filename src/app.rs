@@ -63,7 +63,16 @@ pub fn main() -> i32 {
         Command::Validate(args) => offline::validate(&args).code(),
         Command::Status(args) => status_cmd(args).code(),
         Command::Report(args) => report_cmd(args).code(),
-        Command::Emulator(args) => crate::emulator::args::main(args),
+        Command::Emulator(args) => {
+            let s = crate::settings::resolve_emulator(&args);
+            match crate::emulator::foreground::run(s.config, s.preexisting.as_deref()) {
+                Ok(()) => 0,
+                Err(e) => {
+                    eprintln!("bulkflow emulator: {e}");
+                    2
+                }
+            }
+        }
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::emulator::EmulatorArgs;
-
 pub mod bounds;
+pub mod emulator;
 mod reading;
+pub use emulator::EmulatorArgs;
 pub use reading::{ReportArgs, ReportFormat, StateLocation, StatusArgs, ValidateArgs};
 
 const AFTER_HELP: &str = "\

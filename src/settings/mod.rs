@@ -7,6 +7,7 @@
 
 mod api;
 mod commands;
+mod emulator;
 mod inputs;
 mod profile;
 pub mod resume;
@@ -27,6 +28,7 @@ pub use commands::{
     resolve, resolve_delete, resolve_task, resolve_validate, resume_command, task_type,
     DEFAULT_WAIT_TIMEOUT,
 };
+pub use emulator::{resolve_emulator, EmulatorSettings};
 pub use inputs::{Input, STDIN_NAME};
 pub use profile::{choose_region, Profile, RegionChoice};
 pub use resume::{Resume, Verb};
