@@ -7,16 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Value};
 
-use crate::cli::LogFormat;
-use crate::exit::ExitCode;
 use crate::manifest;
-use crate::report::diag::{self, Diag, Level};
+use crate::report::diag::{self, Diag, Level, LogFormat};
 use crate::report::logging;
 use crate::settings::Settings;
 use crate::store::{self, RowState, StoreError};
 
-use super::error;
-use super::offline::{manifest_options, print_problems};
+use super::failure::Failure;
+use super::inputs::manifest_options;
 
 /// What a delete would touch, as a table (text) or one `INFO` object with `per_group` (JSON).
 pub(super) struct Preview {
@@ -113,28 +111,15 @@ struct Counts {
 
 /// What a delete would touch: the manifest's rows per region and file system, and how many of
 /// them the state file records with a flow (and how many of those drifted).
-pub(super) fn preview(s: &Settings, region: Option<String>) -> Result<Preview, ExitCode> {
+pub(super) fn preview(s: &Settings, region: Option<String>) -> Result<Preview, Failure> {
     let opts = manifest_options(&s.input, region, s.allow_unknown_region);
-    let plan = match manifest::validate(&s.manifest, &opts) {
-        Ok(p) => p,
-        Err(e) => {
-            print_problems(&e);
-            return Err(ExitCode::Usage);
-        }
-    };
-    let recorded = recorded(s).map_err(|e| {
-        error(e);
-        ExitCode::State
-    })?;
+    let plan = manifest::validate(&s.manifest, &opts)?;
+    let recorded = recorded(s)?;
     let mut groups: BTreeMap<(String, String), Counts> = BTreeMap::new();
-    let reader = manifest::read(&s.manifest, &opts).map_err(|e| {
-        print_problems(&e);
-        ExitCode::Usage
-    })?;
+    let reader = manifest::read(&s.manifest, &opts)?;
     for row in reader {
         let row = row.map_err(|e| {
-            error(format!("{}: {e} (the manifest changed?)", s.input.shown()));
-            ExitCode::Usage
+            Failure::Usage(format!("{}: {e} (the manifest changed?)", s.input.shown()))
         })?;
         let key = (
             row.request.file_system_id.clone(),

@@ -112,7 +112,7 @@ impl Default for Goal {
     }
 }
 
-/// Why a run could not start or could not go on; each is an exit code (see [`RunError::exit_code`]).
+/// Why a run could not start or could not go on (each is an exit code: `app::Failure`).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error(transparent)]
@@ -131,20 +131,6 @@ pub enum RunError {
     },
     #[error(transparent)]
     Endpoint(#[from] crate::api::endpoint::EndpointError),
-}
-
-impl RunError {
-    /// SPEC's exit code for the error.
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            RunError::Manifest(_) => ExitCode::Usage,
-            RunError::Store(_) => ExitCode::State,
-            RunError::Client(_) | RunError::OtherService { .. } | RunError::Endpoint(_) => {
-                ExitCode::Usage
-            }
-            RunError::Internal(_) => ExitCode::Fatal,
-        }
-    }
 }
 
 /// The end of a run, for the summary and the exit code.

@@ -178,7 +178,7 @@ pub fn resolve_api(
         describe_rate: if rate > 0.0 { rate.min(20.0) } else { 0.0 },
         concurrency,
         request_timeout,
-        progress: args.progress,
+        progress: super::progress(args.progress),
         allow_unknown_region: args.allow_unknown_region,
         destination,
     })

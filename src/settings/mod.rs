@@ -11,6 +11,7 @@ mod emulator;
 mod inputs;
 mod profile;
 pub mod resume;
+mod terminal;
 #[cfg(test)]
 mod tests;
 
@@ -20,7 +21,7 @@ use std::time::Duration;
 use crate::api::endpoint::EndpointError;
 use crate::api::Endpoint;
 use crate::cli::bounds::BadValue;
-use crate::cli::ProgressMode;
+use crate::report::mode::Progress;
 
 pub use crate::cli::bounds::Problem;
 pub use api::{default_concurrency, resolve_api, resolve_exec, ExecSettings};
@@ -32,6 +33,7 @@ pub use emulator::{resolve_emulator, EmulatorSettings};
 pub use inputs::{Input, STDIN_NAME};
 pub use profile::{choose_region, Profile, RegionChoice};
 pub use resume::{Resume, Verb};
+pub use terminal::{log_format, place, progress, report_format, resolve_terminal, Terminal};
 
 /// The endpoint when neither `--endpoint` nor `BULKFLOW_ENDPOINT` names one.
 pub const DEFAULT_ENDPOINT: &str = "https://cfs.tencentcloudapi.com";
@@ -120,7 +122,7 @@ pub struct Settings {
     pub retry_failed: bool,
     pub dry_run: bool,
     pub max_runtime: Option<Duration>,
-    pub progress: ProgressMode,
+    pub progress: Progress,
     /// What the run does to the flows.
     pub goal: crate::engine::Goal,
     /// `run --task`: data tasks started and followed after the flows, in order.
@@ -160,7 +162,7 @@ pub struct ApiSettings {
     /// Calls in flight per host, at most.
     pub concurrency: usize,
     pub request_timeout: Duration,
-    pub progress: ProgressMode,
+    pub progress: Progress,
     /// `--allow-unknown-region`.
     pub allow_unknown_region: bool,
     /// Where the calls go, as the resume command names it.
