@@ -10,11 +10,11 @@ use crate::api::credentials::{self, CredentialsError};
 use crate::api::{CredentialProvider, Credentials, Endpoint};
 use crate::cli::RunArgs;
 use crate::emulator::{Emulator, EmulatorConfig};
-use crate::engine::{self, DispatchSettings, EventSink, RunSettings};
+use crate::engine::{self, EventSink, RunSettings};
 use crate::report::diag::{self, Level};
 use crate::report::{progress, summary};
 use crate::secret::Secret;
-use crate::settings::{self, Pacing, Profile, Service, Settings, Terminal};
+use crate::settings::{self, Profile, Service, Settings, Terminal};
 
 use super::failure::{decided, Failure, Outcome};
 use super::inputs::{load_region, manifest_exists, manifest_options, materialize};
@@ -42,19 +42,6 @@ fn rehearsal_emulator() -> std::io::Result<(Emulator, EmulatorConfig)> {
         ..EmulatorConfig::default()
     };
     Ok((Emulator::start(config.clone())?, config))
-}
-
-/// The engine's dispatch settings from the resolved pacing; the seed is a clock reading.
-fn dispatch(p: &Pacing) -> DispatchSettings {
-    DispatchSettings {
-        rate: p.rate,
-        describe_rate: p.describe_rate,
-        concurrency: p.concurrency,
-        max_attempts: p.max_attempts,
-        request_timeout: p.request_timeout,
-        settle: p.settle,
-        seed: crate::store::now_ms() as u64,
-    }
 }
 
 /// `bulkflow run`.
@@ -199,7 +186,8 @@ async fn engine_run(
         endpoint,
         credentials,
         manifest_options: manifest_options(&s.input, region, s.allow_unknown_region),
-        dispatch: dispatch(&s.pacing),
+        pacing: s.pacing,
+        seed: crate::clock::now_ms() as u64,
         retry_failed: s.retry_failed,
         max_runtime: s.max_runtime,
         goal: s.goal.clone(),

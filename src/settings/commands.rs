@@ -7,12 +7,12 @@ use std::time::Duration;
 use super::api::{check_region, resolve_api, resolve_exec, ExecSettings};
 use super::resume::{Origin, TaskVerb};
 use super::{
-    choose_region, inputs, ApiSettings, Pacing, Profile, Resume, Settings, UsageError,
-    ValidateSettings, Verb,
+    choose_region, inputs, ApiSettings, Profile, Resume, Settings, UsageError, ValidateSettings,
+    Verb,
 };
 use crate::api::tasks::TaskType;
 use crate::cli::{DeleteArgs, RunArgs, TaskArgs, TaskKind, ValidateArgs};
-use crate::engine::{Goal, TaskAction};
+use crate::engine::{Goal, Pacing, TaskAction};
 
 /// How long `--wait` waits when `--wait-timeout` does not say.
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(30 * 60);

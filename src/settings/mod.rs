@@ -90,20 +90,6 @@ pub enum Service {
     Api(Endpoint),
 }
 
-/// How fast and how hard a run calls the API: what `engine::DispatchSettings` needs, but the
-/// seed (a clock reading, so not part of the pure stage).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pacing {
-    /// CreateDataFlow calls per second per host; 0 means unpaced.
-    pub rate: f64,
-    /// DescribeDataFlow calls per second per host: the rate, at most the API's 20/s.
-    pub describe_rate: f64,
-    pub concurrency: usize,
-    pub max_attempts: u32,
-    pub request_timeout: Duration,
-    pub settle: Duration,
-}
-
 /// Everything `run` needs, resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -118,7 +104,7 @@ pub struct Settings {
     pub service: Service,
     pub profile: Profile,
     pub region: RegionChoice,
-    pub pacing: Pacing,
+    pub pacing: crate::engine::Pacing,
     pub retry_failed: bool,
     pub dry_run: bool,
     pub max_runtime: Option<Duration>,

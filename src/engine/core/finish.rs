@@ -133,7 +133,7 @@ impl Core {
         self.leave_group(line, e.group);
         // Keep the latest end of the call: the next run lists at once and waits only if needed.
         let since = match &e.phase {
-            Phase::Resolving(r) => r.due.saturating_sub(self.settings.settle),
+            Phase::Resolving(r) => r.due.saturating_sub(self.settings.pacing.settle),
             _ => Duration::ZERO,
         };
         let t = Transition {
