@@ -61,11 +61,13 @@ mod linux {
     use crate::store::open;
 
     /// The kinds (`FLOCK`, `POSIX`) of the locks this process holds on `path`, from /proc/locks.
+    /// The kinds of lock this process holds on the file, each once (SQLite may hold its POSIX
+    /// locks on more than one byte range at a moment: they are one kind).
     fn lock_kinds(path: &Path) -> Vec<String> {
         let ino = std::fs::metadata(path).unwrap().ino();
         let pid = std::process::id().to_string();
         let inode = format!(":{ino}");
-        std::fs::read_to_string("/proc/locks")
+        let mut kinds: Vec<String> = std::fs::read_to_string("/proc/locks")
             .unwrap()
             .lines()
             .filter_map(|l| {
@@ -73,7 +75,10 @@ mod linux {
                 let ours = f.len() > 5 && f[4] == pid && f[5].ends_with(&inode);
                 ours.then(|| f[1].to_owned())
             })
-            .collect()
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
     }
 
     #[test]
