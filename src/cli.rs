@@ -1,14 +1,15 @@
-//! The command line, as clap sees it: definitions only. `settings::resolve` checks them and
-//! derives the defaults; the numeric flags' ranges live in `settings::bounds`.
+//! The command line, as clap sees it: definitions, and the numeric flags' ranges (`bounds`),
+//! which clap's value parsers check. `settings` resolves them: checks them again and derives the
+//! defaults.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::emulator::EmulatorArgs;
-use crate::settings::bounds;
-
+pub mod bounds;
+pub mod emulator;
 mod reading;
+pub use emulator::EmulatorArgs;
 pub use reading::{ReportArgs, ReportFormat, StateLocation, StatusArgs, ValidateArgs};
 
 const AFTER_HELP: &str = "\

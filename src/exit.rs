@@ -26,6 +26,13 @@ impl ExitCode {
     }
 }
 
+impl From<ExitCode> for std::process::ExitCode {
+    fn from(code: ExitCode) -> std::process::ExitCode {
+        // Every code is 0 to 5.
+        std::process::ExitCode::from(code as u8)
+    }
+}
+
 impl From<ExitCode> for i32 {
     fn from(code: ExitCode) -> i32 {
         code.code()

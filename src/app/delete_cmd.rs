@@ -6,60 +6,51 @@
 use std::io::{BufRead, IsTerminal};
 
 use crate::cli::DeleteArgs;
-use crate::exit::ExitCode;
 use crate::report::diag;
 use crate::report::logging;
-use crate::settings;
+use crate::settings::{self, Terminal};
 
 use super::delete_preview::preview;
-use super::offline::load_region;
+use super::failure::{Failure, Outcome};
+use super::inputs::load_region;
 use super::run_cmd::{execute, prepare};
-use super::{env_var, error, home};
+use super::{env_var, home};
 
 /// `bulkflow delete`.
-pub(super) fn delete(args: &DeleteArgs, quiet: bool) -> ExitCode {
-    let s = match settings::resolve_delete(args, &env_var, home()) {
-        Ok(s) => s,
-        Err(e) => {
-            error(e);
-            return ExitCode::Usage;
-        }
-    };
+pub(super) fn delete(args: &DeleteArgs, terminal: &Terminal) -> Outcome {
+    let s = settings::resolve_delete(args, &env_var, home())?;
     if s.input.stdin && !args.yes && !s.dry_run {
-        error("delete with the manifest on stdin cannot ask for confirmation there; pass --yes");
-        return ExitCode::Usage;
+        return Err(Failure::Usage(
+            "delete with the manifest on stdin cannot ask for confirmation there; pass --yes"
+                .into(),
+        ));
     }
-    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let (s, _spool, mut out) = match prepare(s) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+    let region = load_region(&s.region, &s.profile, s.allow_unknown_region)?;
+    let (s, _spool, mut out) = prepare(s)?;
     let shown = match preview(&s, region.clone()) {
         Ok(p) => p,
-        Err(code) => return out.finish(code),
+        Err(failure) => return out.finish(Err(failure)),
     };
     if s.dry_run {
-        let code = super::stdout(&shown.output());
+        let written = super::stdout(&shown.output());
         diag::info("dry run: nothing deleted");
-        return code;
+        return written;
     }
     shown.print();
     if !args.yes {
         let stdin = std::io::stdin();
         if !stdin.is_terminal() {
-            error("delete asks for confirmation on a terminal; without one, pass --yes");
-            return out.finish(ExitCode::Usage);
+            return out.finish(Err(Failure::Usage(
+                "delete asks for confirmation on a terminal; without one, pass --yes".into(),
+            )));
         }
         logging::write_stderr(b"Delete these data flows? Type 'yes' to go on: ");
         let mut answer = String::new();
         if stdin.lock().read_line(&mut answer).is_err() || answer.trim() != "yes" {
             diag::info("nothing deleted");
-            return ExitCode::Ok;
+            return Ok(());
         }
     }
-    let code = execute(&s, region, quiet, &mut out);
-    out.finish(code)
+    let outcome = execute(&s, region, terminal, &mut out);
+    out.finish(outcome)
 }

@@ -8,16 +8,14 @@ use std::collections::BTreeMap;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 
-use crate::cli::LogFormat;
-use crate::exit::ExitCode;
 use crate::manifest::{self, identity};
-use crate::report::diag::{self, Diag, Level};
+use crate::report::diag::{self, Diag, Level, LogFormat};
 use crate::report::logging;
 use crate::settings::Settings;
 use crate::store::{self, RowState, StoreError};
 
-use super::error;
-use super::offline::{manifest_options, print_problems};
+use super::failure::Failure;
+use super::inputs::manifest_options;
 
 /// What a delete would touch, as a table (text) or one `INFO` object with `per_group` (JSON).
 pub(super) struct Preview {
@@ -95,19 +93,13 @@ fn scratch(e: rusqlite::Error) -> String {
 }
 
 impl Recorded {
-    fn read(s: &Settings) -> Result<Recorded, ExitCode> {
+    fn read(s: &Settings) -> Result<Recorded, Failure> {
         let ro = match store::open_read_only(&s.state) {
             Ok(ro) => ro,
             Err(StoreError::Missing(_)) => return Ok(Recorded(None)),
-            Err(e) => {
-                error(e);
-                return Err(ExitCode::State);
-            }
+            Err(e) => return Err(e.into()),
         };
-        let fatal = |e: String| {
-            error(e);
-            ExitCode::Fatal
-        };
+        let fatal = Failure::Internal;
         let mut conn = crate::scratch::open(
             "CREATE TABLE recorded (dir BLOB PRIMARY KEY, source TEXT) WITHOUT ROWID;",
         )
@@ -124,10 +116,7 @@ impl Recorded {
                     stored = insert.execute(params![&dir[..], r.source_key]).map(|_| ());
                 }
             });
-            if let Err(e) = read {
-                error(e);
-                return Err(ExitCode::State);
-            }
+            read?;
         }
         stored.map_err(|e| fatal(scratch(e)))?;
         tx.commit().map_err(|e| fatal(scratch(e)))?;
@@ -170,31 +159,20 @@ struct Counts {
 
 /// What a delete would touch: the manifest's rows per region and file system, and how many of
 /// them the state file records with a flow (and how many of those drifted).
-pub(super) fn preview(s: &Settings, region: Option<String>) -> Result<Preview, ExitCode> {
+pub(super) fn preview(s: &Settings, region: Option<String>) -> Result<Preview, Failure> {
     let opts = manifest_options(&s.input, region, s.allow_unknown_region);
-    let plan = match manifest::validate(&s.manifest, &opts) {
-        Ok(p) => p,
-        Err(e) => {
-            print_problems(&e);
-            return Err(ExitCode::Usage);
-        }
-    };
+    let plan = manifest::validate(&s.manifest, &opts)?;
     let recorded = Recorded::read(s)?;
     let mut groups: BTreeMap<(String, String), Counts> = BTreeMap::new();
-    let reader = manifest::read(&s.manifest, &opts).map_err(|e| {
-        print_problems(&e);
-        ExitCode::Usage
-    })?;
+    let reader = manifest::read(&s.manifest, &opts)?;
     for row in reader {
         let row = row.map_err(|e| {
-            error(format!("{}: {e} (the manifest changed?)", s.input.shown()));
-            ExitCode::Usage
+            Failure::Usage(format!("{}: {e} (the manifest changed?)", s.input.shown()))
         })?;
         let fs = &row.request.file_system_id;
-        let found = recorded.get(fs, row.target_key()).map_err(|e| {
-            error(e);
-            ExitCode::Fatal
-        })?;
+        let found = recorded
+            .get(fs, row.target_key())
+            .map_err(Failure::Internal)?;
         let c = groups.entry((row.region.clone(), fs.clone())).or_default();
         c.rows += 1;
         match found {

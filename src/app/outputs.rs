@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::{Goal, RunSummary};
 use crate::exit::ExitCode;
-use crate::report::diag::{self, Diag, Level};
+use crate::report::diag::{self, Diag, Level, LogFormat};
 use crate::report::metrics::MetricsFile;
 use crate::report::output::{check_output_path, state_files, write_atomically};
 use crate::report::progress::Consumed;
@@ -21,6 +21,7 @@ use crate::report::tally::Tally;
 use crate::settings::{Resume, Settings};
 use crate::store::RowState;
 
+use super::failure::{Failure, Outcome};
 use super::state_file::{recorded, Recorded};
 
 /// The outputs of one run, from its settings to its end.
@@ -62,30 +63,27 @@ fn metric_labels(s: &Settings) -> Vec<(&'static str, String)> {
 
 /// Refuses an output file that is a file bulkflow needs, or whose directory does not exist:
 /// better said before the run than found at its end.
-fn check(flag: &str, out: &Path, protected: &[&Path]) -> Result<(), ExitCode> {
+fn check(flag: &str, out: &Path, protected: &[&Path]) -> Result<(), Failure> {
     if let Err(msg) = check_output_path(out, protected) {
-        diag::error(format!("{flag} {msg}"));
-        return Err(ExitCode::Usage);
+        return Err(Failure::Usage(format!("{flag} {msg}")));
     }
     let dir = match out.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     if !dir.is_dir() {
-        diag::error(format!(
+        return Err(Failure::Usage(format!(
             "{flag} {}: the directory {} does not exist",
             out.display(),
             dir.display()
-        ));
-        return Err(ExitCode::Usage);
+        )));
     }
     Ok(())
 }
 
 impl RunOutputs {
-    /// The outputs of the run `s` describes, its files checked; the exit code when one is
-    /// refused.
-    pub(super) fn new(s: &Settings) -> Result<RunOutputs, ExitCode> {
+    /// The outputs of the run `s` describes, its files checked.
+    pub(super) fn new(s: &Settings) -> Result<RunOutputs, Failure> {
         let mut protected = state_files(&s.state);
         if !s.input.stdin {
             protected.push(s.input.manifest.clone());
@@ -147,13 +145,13 @@ impl RunOutputs {
         let text = summary::render(&end, &self.resume);
         let json = SummaryJson::of(&end, &self.manifest, &self.resume.to_string());
         match diag::format() {
-            crate::cli::LogFormat::Json => {
+            LogFormat::Json => {
                 let message = text.strip_prefix("bulkflow: ").unwrap_or(&text);
                 let mut line = json.to_log_line(crate::store::now_ms(), message);
                 line.push('\n');
                 crate::report::logging::write_stderr(line.as_bytes());
             }
-            crate::cli::LogFormat::Text => diag::emit(&Diag {
+            LogFormat::Text => diag::emit(&Diag {
                 level: Level::Info,
                 text,
                 message: String::new(),
@@ -164,12 +162,20 @@ impl RunOutputs {
         self.end = Some(end);
     }
 
-    /// Writes the summary file and the last metrics for a run that ends with `code`; a file
-    /// that cannot be written is an error on stderr, the exit code stays the run's. A run
-    /// refused its state file writes neither.
-    pub(super) fn finish(mut self, code: ExitCode) -> ExitCode {
+    /// Writes the summary file and the last metrics for a run that ends with `outcome`, and
+    /// returns it.
+    pub(super) fn finish(mut self, outcome: Outcome) -> Outcome {
+        self.write(outcome.as_ref().err());
+        outcome
+    }
+
+    /// Writes the summary file and the last metrics for a run that ends with `failure` (or
+    /// succeeds); a file that cannot be written is an error on stderr, the exit code stays the
+    /// run's. A run refused its state file writes neither.
+    pub(super) fn write(&mut self, failure: Option<&Failure>) {
+        let code = failure.map_or(ExitCode::Ok, Failure::exit_code);
         if code == ExitCode::State && !self.started && self.end.is_none() {
-            return code;
+            return;
         }
         if let Some(path) = &self.summary_file {
             let json = self.summary.take().unwrap_or_else(|| {
@@ -178,7 +184,7 @@ impl RunOutputs {
                     &self.state.display().to_string(),
                     self.goal,
                     code,
-                    diag::last_error().unwrap_or_default(),
+                    failure.and_then(Failure::message).unwrap_or_default(),
                     &self.resume.to_string(),
                 );
                 if let Some(r) = &self.recorded {
@@ -200,6 +206,5 @@ impl RunOutputs {
             };
             m.write(&snapshot);
         }
-        code
     }
 }

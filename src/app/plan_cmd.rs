@@ -2,7 +2,7 @@
 //! decided; the plan on stdout (text, or JSON lines with `--json`), progress on stderr. Nothing
 //! is sent but DescribeDataFlow, and nothing is written to the state file.
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,56 +14,32 @@ use crate::cli::PlanArgs;
 use crate::exit::ExitCode;
 use crate::plan::{self, PlanError, PlanSettings, Progress, RowVerdict, Survey, Verdict};
 use crate::report::diag;
-use crate::report::mode::{self, Display};
+use crate::report::mode::Display;
 use crate::report::validation::ValidationJson;
 use crate::report::{self, progress::plain_every};
-use crate::settings;
+use crate::settings::{self, Terminal};
 
-use super::offline::{load_region, manifest_exists, manifest_options, materialize, print_problems};
+use super::failure::{decided, Failure, Outcome};
+use super::inputs::{load_region, manifest_exists, manifest_options, materialize};
 use super::run_cmd::{connect, runtime};
 use super::stdin_spool;
-use super::{env_var, error, home, stdout, watch_signals};
+use super::stop::watch_signals;
+use super::{env_var, home, stdout};
 
 /// `bulkflow plan`.
-pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
-    let s = match settings::resolve_api(&args.api, &env_var, home(), false) {
-        Ok(s) => s,
-        Err(e) => {
-            error(e);
-            return ExitCode::Usage;
-        }
-    };
-    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    if let Err(code) = manifest_exists(&s.input) {
-        return code;
-    }
+pub(super) fn plan(args: &PlanArgs, terminal: &Terminal) -> Outcome {
+    let s = settings::resolve_api(&args.api, &env_var, home(), false)?;
+    let region = load_region(&s.region, &s.profile, s.allow_unknown_region)?;
+    manifest_exists(&s.input)?;
     // Read from stdin, the manifest is copied aside first: it is read more than once.
-    let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
-        Ok(m) => m,
-        Err(code) => return code,
-    };
+    let (manifest, _spool) = materialize(&s.input, stdin_spool::dir_for(None))?;
     // Checked offline first, as `validate` would: an invalid manifest needs no credentials.
     let manifest_options = manifest_options(&s.input, region, s.allow_unknown_region);
-    let validated = match validated(&manifest, &manifest_options, args.json, &s.input.shown()) {
-        Ok(v) => v,
-        Err(code) => return code,
-    };
+    let validated = validated(&manifest, &manifest_options, args.json, &s.input.shown())?;
     // A manifest from stdin has a state file only when `--state` names one.
     let state = (!s.input.stdin || args.api.state.is_some()).then(|| s.state.clone());
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            error(format!("cannot start the async runtime: {e}"));
-            return ExitCode::Usage;
-        }
-    };
-    let conn = match connect(&rt, &s.service, &s.profile, quiet) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
+    let rt = runtime()?;
+    let conn = connect(&rt, &s.service, &s.profile, terminal.quiet)?;
     let settings = PlanSettings {
         manifest,
         validated,
@@ -75,47 +51,30 @@ pub(super) fn plan(args: &PlanArgs, quiet: bool) -> ExitCode {
         concurrency: s.concurrency,
         request_timeout: s.request_timeout,
     };
-    let display = display(quiet, s.progress);
+    let display = terminal.display(s.progress);
     let started = std::time::Instant::now();
     let surveyed = rt.block_on(survey(settings, display));
     drop(conn.emulator);
     rt.shutdown_timeout(Duration::from_secs(1));
-    let survey = match surveyed {
-        None => {
-            error("interrupted: no plan");
-            return ExitCode::Interrupted;
-        }
-        Some(Err(PlanError::Manifest(e))) => {
-            print_problems(&e);
-            return ExitCode::Usage;
-        }
-        Some(Err(e)) => {
-            error(&e);
-            return e.exit_code();
-        }
-        Some(Ok(survey)) => survey,
-    };
-    finish(survey, args.json, &s.input.shown(), quiet, started)
+    let survey = surveyed.ok_or_else(|| Failure::Interrupted("interrupted: no plan".into()))??;
+    finish(survey, args.json, &s.input.shown(), terminal.quiet, started)
 }
 
-/// Writes the plan and says how long it took; the exit code.
+/// Writes the plan and says how long it took.
 fn finish(
     survey: Survey,
     json: bool,
     shown: &str,
     quiet: bool,
     started: std::time::Instant,
-) -> ExitCode {
+) -> Outcome {
     let file_systems = survey.live.file_systems().len();
     let flows = survey.live.len();
     let code = match write(survey, json, shown) {
         Ok(code) => code,
         // The reader went away (`| head`): what it read was written.
         Err(PlanError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::Ok,
-        Err(e) => {
-            error(&e);
-            return e.exit_code();
-        }
+        Err(e) => return Err(e.into()),
     };
     if !quiet {
         diag::info(format_args!(
@@ -123,44 +82,26 @@ fn finish(
             started.elapsed().as_secs_f64()
         ));
     }
-    code
+    decided(code)
 }
 
-/// The manifest validated; else its problems said (on stdout as `validate --json` writes them,
-/// with `--json`) and exit 2.
+/// The manifest validated; else its problems (on stdout as `validate --json` writes them, with
+/// `--json`).
 fn validated(
     manifest: &std::path::Path,
     options: &crate::manifest::ManifestOptions,
     json: bool,
     shown: &str,
-) -> Result<plan::Validated, ExitCode> {
+) -> Result<plan::Validated, Failure> {
     match plan::validate(manifest, options) {
         Ok(v) => Ok(v),
         Err(e) if json => {
             let line = ValidationJson::of(shown, &Err(e)).to_line();
-            Err(match stdout(&format!("{line}\n")) {
-                ExitCode::Ok => ExitCode::Usage,
-                other => other,
-            })
+            stdout(&format!("{line}\n"))?;
+            Err(Failure::ManifestShown)
         }
-        Err(e) => {
-            print_problems(&e);
-            Err(ExitCode::Usage)
-        }
+        Err(e) => Err(e.into()),
     }
-}
-
-/// How the listings' progress is shown on stderr.
-fn display(quiet: bool, progress: crate::cli::ProgressMode) -> Display {
-    if quiet {
-        return Display::Nothing;
-    }
-    mode::decide(
-        progress,
-        std::io::stderr().is_terminal(),
-        std::env::var_os("CI").is_some(),
-        std::env::var("TERM").is_ok_and(|t| t == "dumb"),
-    )
 }
 
 /// Lists and surveys with the progress shown; `None` when a signal stopped it.

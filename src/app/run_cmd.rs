@@ -2,7 +2,6 @@
 //! Everything that does I/O before the run (credentials, the profile's region, the emulator)
 //! happens here, from the choices `settings::resolve` made.
 
-use std::io::IsTerminal;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -11,25 +10,27 @@ use crate::api::credentials::{self, CredentialsError};
 use crate::api::{CredentialProvider, Credentials, Endpoint};
 use crate::cli::RunArgs;
 use crate::emulator::{Emulator, EmulatorConfig};
-use crate::engine::{self, DispatchSettings, EventSink, RunError, RunSettings};
-use crate::exit::ExitCode;
+use crate::engine::{self, EventSink, RunSettings};
 use crate::report::diag::{self, Level};
-use crate::report::{mode, progress, summary};
+use crate::report::{progress, summary};
 use crate::secret::Secret;
-use crate::settings::{self, Pacing, Profile, Service, Settings};
+use crate::settings::{self, Profile, Service, Settings, Terminal};
 
-use super::offline::{
-    dry_run, load_region, manifest_exists, manifest_options, materialize, print_problems,
-};
+use super::failure::{decided, Failure, Outcome};
+use super::inputs::{load_region, manifest_exists, manifest_options, materialize};
 use super::outputs::RunOutputs;
 use super::stdin_spool::{self, Spool};
-use super::{env_var, error, home, watch_signals};
+use super::stop::watch_signals;
+use super::validate_cmd::dry_run;
+use super::{env_var, home};
 
-pub(super) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+/// The runtime a command's calls run on.
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
+        .map_err(|e| Failure::Usage(format!("cannot start the async runtime: {e}")))
 }
 
 /// The emulator `run --emulator` starts: realistic latency and the real 20/s limit.
@@ -43,63 +44,36 @@ fn rehearsal_emulator() -> std::io::Result<(Emulator, EmulatorConfig)> {
     Ok((Emulator::start(config.clone())?, config))
 }
 
-/// The engine's dispatch settings from the resolved pacing; the seed is a clock reading.
-fn dispatch(p: &Pacing) -> DispatchSettings {
-    DispatchSettings {
-        rate: p.rate,
-        describe_rate: p.describe_rate,
-        concurrency: p.concurrency,
-        max_attempts: p.max_attempts,
-        request_timeout: p.request_timeout,
-        settle: p.settle,
-        seed: crate::store::now_ms() as u64,
-    }
-}
-
 /// `bulkflow run`.
-pub(super) fn run(args: &RunArgs, quiet: bool) -> ExitCode {
-    let s = match settings::resolve(args, &env_var, home()) {
-        Ok(s) => s,
-        Err(e) => {
-            error(e);
-            return ExitCode::Usage;
-        }
-    };
-    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
+pub(super) fn run(args: &RunArgs, terminal: &Terminal) -> Outcome {
+    let s = settings::resolve(args, &env_var, home())?;
+    let region = load_region(&s.region, &s.profile, s.allow_unknown_region)?;
     if s.dry_run {
-        let (manifest, _spool) = match materialize(&s.input, stdin_spool::dir_for(None)) {
-            Ok(m) => m,
-            Err(code) => return code,
-        };
+        let (manifest, _spool) = materialize(&s.input, stdin_spool::dir_for(None))?;
         return dry_run(&s, &manifest, region);
     }
-    let (s, _spool, mut out) = match prepare(s) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let code = execute(&s, region, quiet, &mut out);
-    out.finish(code)
+    let (s, _spool, mut out) = prepare(s)?;
+    let outcome = execute(&s, region, terminal, &mut out);
+    out.finish(outcome)
 }
 
 /// What a run needs before it starts: its output files checked, and a manifest from stdin
 /// copied beside the state file (the guard removes the copy).
-pub(super) fn prepare(mut s: Settings) -> Result<(Settings, Option<Spool>, RunOutputs), ExitCode> {
-    let out = RunOutputs::new(&s)?;
-    if let Err(code) = manifest_exists(&s.input) {
-        return Err(out.finish(code));
+pub(super) fn prepare(mut s: Settings) -> Result<(Settings, Option<Spool>, RunOutputs), Failure> {
+    let mut out = RunOutputs::new(&s)?;
+    let checked = manifest_exists(&s.input)
+        .and_then(|()| super::state_file::check_owner(&s))
+        .and_then(|()| materialize(&s.input, stdin_spool::dir_for(Some(&s.state))));
+    match checked {
+        Ok((manifest, spool)) => {
+            s.manifest = manifest;
+            Ok((s, spool, out))
+        }
+        Err(failure) => {
+            out.write(Some(&failure));
+            Err(failure)
+        }
     }
-    if let Err(code) = super::state_file::check_owner(&s) {
-        return Err(out.finish(code));
-    }
-    let (manifest, spool) = match materialize(&s.input, stdin_spool::dir_for(Some(&s.state))) {
-        Ok(m) => m,
-        Err(code) => return Err(out.finish(code)),
-    };
-    s.manifest = manifest;
-    Ok((s, spool, out))
 }
 
 /// Where the calls go and with which credentials; holds the in-process emulator of a
@@ -110,20 +84,17 @@ pub(super) struct Connection {
     pub(super) emulator: Option<Emulator>,
 }
 
-/// Starts the emulator for a rehearsal, or finds the credentials for the API (on `rt`); the
-/// exit code (said on stderr) when neither can be done.
+/// Starts the emulator for a rehearsal, or finds the credentials for the API (on `rt`).
 pub(super) fn connect(
     rt: &tokio::runtime::Runtime,
     service: &Service,
     profile: &Profile,
     quiet: bool,
-) -> Result<Connection, ExitCode> {
+) -> Result<Connection, Failure> {
     match service {
         Service::Emulator => {
-            let (emu, config) = rehearsal_emulator().map_err(|e| {
-                error(format!("cannot start the emulator: {e}"));
-                ExitCode::Usage
-            })?;
+            let (emu, config) = rehearsal_emulator()
+                .map_err(|e| Failure::Usage(format!("cannot start the emulator: {e}")))?;
             let url = emu.url();
             diag::emit(&diag::Diag::new(
                 Level::Info,
@@ -135,10 +106,7 @@ pub(super) fn connect(
                 token: None,
                 source: "the built-in emulator".into(),
             });
-            let endpoint = Endpoint::parse(&url).map_err(|e| {
-                error(e);
-                ExitCode::Usage
-            })?;
+            let endpoint = Endpoint::parse(&url).map_err(|e| Failure::Usage(e.to_string()))?;
             Ok(Connection {
                 endpoint,
                 credentials,
@@ -148,7 +116,7 @@ pub(super) fn connect(
         Service::Api(endpoint) => {
             let credentials = rt
                 .block_on(credentials::discover(&profile.lookup(&env_var)))
-                .map_err(|e| credentials_error(&e, profile))?;
+                .map_err(|e| credentials_error(e, profile))?;
             if !quiet {
                 diag::info(format_args!("credentials: {}", credentials.description()));
             }
@@ -165,52 +133,41 @@ pub(super) fn connect(
 pub(super) fn execute(
     s: &Settings,
     region: Option<String>,
-    quiet: bool,
+    terminal: &Terminal,
     out: &mut RunOutputs,
-) -> ExitCode {
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            error(format!("cannot start the async runtime: {e}"));
-            return ExitCode::Usage;
-        }
-    };
-    let conn = match connect(&rt, &s.service, &s.profile, quiet) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let code = rt.block_on(engine_run(
+) -> Outcome {
+    let rt = runtime()?;
+    let conn = connect(&rt, &s.service, &s.profile, terminal.quiet)?;
+    let outcome = rt.block_on(engine_run(
         s,
         conn.endpoint,
         conn.credentials,
         region,
-        quiet,
+        terminal,
         out,
     ));
     drop(conn.emulator);
     rt.shutdown_timeout(Duration::from_secs(1));
-    code
+    outcome
 }
 
-/// Why there are no credentials, and the exit code: 3 when a service (STS, the metadata
-/// service) refused or failed, 2 when nothing was found or a file is wrong.
-fn credentials_error(e: &CredentialsError, profile: &Profile) -> ExitCode {
-    if e.is_service_failure() {
-        error(format!(
-            "{e}. Nothing was sent; run again once the credentials work"
-        ));
-        return ExitCode::Fatal;
-    }
-    let hint = if profile.explicit {
-        format!(
-            "write ~/.tccli/{}.credential (tccli configure --profile {0}), or name another profile",
-            profile.name
-        )
+/// Why there are no credentials, and what to do: 3 when a service (STS, the metadata service)
+/// refused or failed, 2 when nothing was found or a file is wrong.
+fn credentials_error(error: CredentialsError, profile: &Profile) -> Failure {
+    let advice = if error.is_service_failure() {
+        "Nothing was sent; run again once the credentials work".to_owned()
     } else {
-        "set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or write ~/.tccli/default.credential (tccli configure), or run on a CVM with a CAM role".to_owned()
+        let hint = if profile.explicit {
+            format!(
+                "write ~/.tccli/{}.credential (tccli configure --profile {0}), or name another profile",
+                profile.name
+            )
+        } else {
+            "set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, or write ~/.tccli/default.credential (tccli configure), or run on a CVM with a CAM role".to_owned()
+        };
+        format!("To fix: {hint}; or rehearse with --emulator")
     };
-    error(format!("{e}. To fix: {hint}; or rehearse with --emulator"));
-    ExitCode::Usage
+    Failure::Credentials { error, advice }
 }
 
 /// The run itself, with the progress display and the closing summary.
@@ -219,9 +176,9 @@ async fn engine_run(
     endpoint: Endpoint,
     credentials: CredentialProvider,
     region: Option<String>,
-    quiet: bool,
+    terminal: &Terminal,
     out: &mut RunOutputs,
-) -> ExitCode {
+) -> Outcome {
     let provider = credentials.clone();
     let run_settings = RunSettings {
         manifest: s.manifest.clone(),
@@ -229,29 +186,21 @@ async fn engine_run(
         endpoint,
         credentials,
         manifest_options: manifest_options(&s.input, region, s.allow_unknown_region),
-        dispatch: dispatch(&s.pacing),
+        pacing: s.pacing,
+        seed: crate::clock::now_ms() as u64,
         retry_failed: s.retry_failed,
         max_runtime: s.max_runtime,
         goal: s.goal.clone(),
         tasks: s.tasks.clone(),
         stop_tasks: s.stop_tasks,
     };
-    let display = if quiet {
-        mode::Display::Nothing
-    } else {
-        mode::decide(
-            s.progress,
-            std::io::stderr().is_terminal(),
-            std::env::var_os("CI").is_some(),
-            std::env::var("TERM").is_ok_and(|t| t == "dumb"),
-        )
-    };
+    let display = terminal.display(s.progress);
     let cancel = CancellationToken::new();
     tokio::spawn(watch_signals(cancel.clone()));
     let (events, rx) = EventSink::channel();
     let consumer = progress::Consumer {
         display,
-        color: diag::color(),
+        color: terminal.color,
         metrics: out.take_metrics(),
     };
     let reporter = tokio::spawn(progress::consume(rx, consumer));
@@ -259,22 +208,11 @@ async fn engine_run(
     if let Ok(consumed) = reporter.await {
         out.consumed(consumed);
     }
-    match result {
-        Ok(end) => {
-            // Before the summary, which is the last line (a JSON log's closing object).
-            if let Some(line) = summary::credentials_line(&provider) {
-                diag::info(line.strip_prefix("bulkflow: ").unwrap_or(&line));
-            }
-            out.ended(&end);
-            end.exit_code()
-        }
-        Err(RunError::Manifest(e)) => {
-            print_problems(&e);
-            ExitCode::Usage
-        }
-        Err(e) => {
-            error(&e);
-            e.exit_code()
-        }
+    let end = result?;
+    // Before the summary, which is the last line (a JSON log's closing object).
+    if let Some(line) = summary::credentials_line(&provider) {
+        diag::info(line.strip_prefix("bulkflow: ").unwrap_or(&line));
     }
+    out.ended(&end);
+    decided(end.exit_code())
 }

@@ -6,8 +6,9 @@
 //! directory for a run (else `$TMPDIR`), and removed on every way out bulkflow controls: the
 //! normal end, every error, a panic (the guard is dropped), and every stop signal. From before
 //! the copy is made until the command's own handler listens (the run's graceful stop), a
-//! SIGINT, SIGTERM or SIGHUP removes it and exits 4 at once ([`watch_signals`]): nothing was sent
-//! yet. After that, the second signal, which exits at once, removes it ([`remove_now`]). Only a
+//! SIGINT, SIGTERM or SIGHUP quits at once, exit 4 ([`watch_signals`]): nothing was sent yet.
+//! After that, the second signal quits at once. A quit ends the process from the main thread
+//! without the command's destructors, so it removes the copy first ([`remove_now`]). Only a
 //! signal bulkflow does not catch (`SIGKILL`, `SIGQUIT`) or a crash of the process or of the
 //! machine can leave it behind.
 
@@ -18,7 +19,6 @@ use std::sync::{Mutex, OnceLock};
 
 use tempfile::TempPath;
 
-use crate::exit::ExitCode;
 use crate::manifest::Format;
 use crate::report::diag;
 
@@ -74,8 +74,8 @@ pub(super) fn spool(input: &mut impl io::Read, dir: &Path, format: Format) -> io
     Ok(spool)
 }
 
-/// From now until [`hand_over`], a stop signal removes the copy (if any) and exits 4: the
-/// command has sent nothing yet. A thread with its own small runtime listens, so that the copy,
+/// From now until [`hand_over`], a stop signal quits at once (exit 4; the copy, if any, is
+/// removed): the command has sent nothing yet. A thread with its own small runtime listens, so that the copy,
 /// which blocks on stdin, needs no care; it is started once, and returns once it listens.
 fn watch_signals() {
     WATCHING.get_or_init(|| {
@@ -103,9 +103,7 @@ fn watch_signals() {
                         diag::warn(format_args!(
                             "{name}: stopped before the first call; nothing was sent"
                         ));
-                        let _ = io::stderr().flush();
-                        remove_now();
-                        std::process::exit(ExitCode::Interrupted.code());
+                        super::stop::quit();
                     }
                 });
             });
@@ -114,7 +112,7 @@ fn watch_signals() {
 }
 
 /// The command's own stop handler listens now: signals are its to handle (the first stops the
-/// run gracefully, the second exits at once through [`remove_now`]).
+/// run gracefully, the second quits at once).
 pub(super) fn hand_over() {
     HANDED_OVER.store(true, Ordering::SeqCst);
 }
@@ -129,7 +127,7 @@ pub(super) fn dir_for(state: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Removes the copy now, for a way out that skips destructors (`process::exit`).
+/// Removes the copy now, for a way out that skips destructors (a quit).
 pub(super) fn remove_now() {
     if let Some(p) = SPOOLED.lock().unwrap_or_else(|p| p.into_inner()).take() {
         let _ = std::fs::remove_file(p);

@@ -2,30 +2,18 @@
 //! follow them to their end. The same engine as `run`: paced, resumable, exactly once.
 
 use crate::cli::TaskArgs;
-use crate::exit::ExitCode;
-use crate::settings;
+use crate::settings::{self, Terminal};
 
-use super::offline::load_region;
+use super::failure::Outcome;
+use super::inputs::load_region;
 use super::run_cmd::{execute, prepare};
-use super::{env_var, error, home};
+use super::{env_var, home};
 
 /// `bulkflow task`.
-pub(super) fn task(args: &TaskArgs, quiet: bool) -> ExitCode {
-    let s = match settings::resolve_task(args, &env_var, home()) {
-        Ok(s) => s,
-        Err(e) => {
-            error(e);
-            return ExitCode::Usage;
-        }
-    };
-    let region = match load_region(&s.region, &s.profile, s.allow_unknown_region) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    let (s, _spool, mut out) = match prepare(s) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let code = execute(&s, region, quiet, &mut out);
-    out.finish(code)
+pub(super) fn task(args: &TaskArgs, terminal: &Terminal) -> Outcome {
+    let s = settings::resolve_task(args, &env_var, home())?;
+    let region = load_region(&s.region, &s.profile, s.allow_unknown_region)?;
+    let (s, _spool, mut out) = prepare(s)?;
+    let outcome = execute(&s, region, terminal, &mut out);
+    out.finish(outcome)
 }

@@ -20,11 +20,10 @@
 //! `limits`.
 //!
 //! In tests, [`Emulator::start`] runs one on its own thread; `bulkflow emulator` runs one in
-//! the foreground through [`args::main`]. What the emulator chose where the documentation
+//! the foreground through [`foreground::run`]. What the emulator chose where the documentation
 //! leaves a choice is written at the top of each action's module.
 
 mod action;
-pub mod args;
 mod auth;
 mod cfs;
 mod clock;
@@ -37,6 +36,7 @@ mod describe;
 mod faults;
 mod flow;
 mod flows;
+pub mod foreground;
 mod http;
 mod issuer;
 mod limiter;
@@ -56,10 +56,10 @@ mod world;
 #[cfg(test)]
 mod tests;
 
-pub use args::EmulatorArgs;
 pub use config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, DEFAULT_TOKEN_TTL};
 pub use counters::{Counters, TaskCounters};
 pub use flow::{FlowRecord, FlowStatus};
+pub use foreground::EmulatorError;
 pub use limits::{
     DEFAULT_TASK_MBPS, DEFAULT_TASK_QUEUE, DEFAULT_TASK_SLOTS, DEFAULT_TASK_STOPPING_MS,
 };

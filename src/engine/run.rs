@@ -14,7 +14,7 @@ use super::op::{Operation, RotateOp};
 use super::pacers::{Pacers, Rates};
 use super::passes::{command, is_goal, passes, task_plan, wait_of, Step};
 use super::shell::{self, ShellEnd};
-use super::{feed, DispatchSettings, Event, EventSink, Goal, RunError, RunSettings, RunSummary};
+use super::{feed, Event, EventSink, Goal, Pacing, RunError, RunSettings, RunSummary};
 use super::{Pass, StopReason};
 use super::{PassTime, TaskSummary};
 use crate::api::tasks::TaskType;
@@ -29,7 +29,8 @@ struct Ctx<'a> {
     writer: &'a Writer,
     client: &'a Client,
     endpoint: &'a Endpoint,
-    dispatch: &'a DispatchSettings,
+    pacing: Pacing,
+    seed: u64,
     retry_failed: bool,
     run_id: i64,
     task_nonce: String,
@@ -54,7 +55,8 @@ pub async fn run(
         endpoint,
         credentials,
         manifest_options,
-        dispatch,
+        pacing,
+        seed,
         retry_failed,
         goal,
         tasks,
@@ -94,12 +96,12 @@ pub async fn run(
     let run_id = writer
         .begin_run(&manifest_name, plan.rows, service, command(&goal))
         .await?;
-    let client = Client::new(credentials, dispatch.request_timeout)
+    let client = Client::new(credentials, pacing.request_timeout)
         .map_err(|e| RunError::Client(e.to_string()))?;
 
     let rates = Rates {
-        calls: dispatch.rate,
-        listings: dispatch.describe_rate,
+        calls: pacing.rate,
+        listings: pacing.describe_rate,
     };
     let pacers = Arc::new(Pacers::new(rates, client.credentials().account_hint()));
     let ctx = Ctx {
@@ -109,7 +111,8 @@ pub async fn run(
         writer: &writer,
         client: &client,
         endpoint: &endpoint,
-        dispatch: &dispatch,
+        pacing,
+        seed,
         retry_failed,
         run_id,
         task_nonce,
@@ -256,15 +259,11 @@ async fn pass_over(
             feed::feed(reader, &writer, &*op, retry_failed, &feed_tx)
         })
     };
-    let d = ctx.dispatch;
     let core = Core::new(
         op.clone(),
         CoreSettings {
-            concurrency: d.concurrency,
-            max_attempts: d.max_attempts,
-            request_timeout: d.request_timeout,
-            settle: d.settle,
-            seed: d.seed,
+            pacing: ctx.pacing,
+            seed: ctx.seed,
             retry_failed: ctx.retry_failed,
             run_id: ctx.run_id,
             epoch_ms: store::now_ms() - ctx.started.elapsed().as_millis() as i64,

@@ -7,7 +7,7 @@
 
 use std::io::{self, BufRead};
 
-use super::source::{MAX_COLUMNS, MAX_FIELD_BYTES};
+use super::limits::{MAX_COLUMNS, MAX_FIELD_BYTES};
 
 /// One field as read.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -5,8 +5,9 @@ use std::io::BufRead;
 
 use super::csv_parse::{CsvParser, RawCsvRecord};
 use super::header::{map_header, Columns};
+use super::limits::{MAX_FIELD_BYTES, MAX_RECORD_BYTES};
 use super::problem::{Place, Problem};
-use super::source::{RawRecord, Source, MAX_FIELD_BYTES, MAX_RECORD_BYTES};
+use super::source::{RawRecord, Source};
 
 /// Records from a CSV manifest.
 pub(crate) struct CsvSource<R> {

@@ -2,9 +2,9 @@
 
 use super::csv_parse::RawCsvRecord;
 use super::fields::{Field, ALL, REQUIRED};
+use super::limits::{MAX_COLUMNS, MAX_FIELD_BYTES};
 use super::names::{lookup, unknown_message};
 use super::problem::{quote, Place, Problem};
-use super::source::{MAX_COLUMNS, MAX_FIELD_BYTES};
 
 /// What the header says about the columns.
 #[derive(Debug, Default, Clone)]

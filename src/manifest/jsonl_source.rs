@@ -5,10 +5,11 @@ use std::io::BufRead;
 use serde_json::Value;
 
 use super::json_object::{kind, syntax_message, JsonLine};
+use super::limits::{MAX_COLUMNS, MAX_RECORD_BYTES};
 use super::lines::Lines;
 use super::names::{lookup, unknown_message};
 use super::problem::{Place, Problem};
-use super::source::{RawRecord, Source, MAX_COLUMNS, MAX_RECORD_BYTES};
+use super::source::{RawRecord, Source};
 
 /// Records from a JSONL manifest.
 pub(crate) struct JsonlSource<R> {

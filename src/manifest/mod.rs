@@ -12,6 +12,7 @@ mod fields;
 mod header;
 mod json_object;
 mod jsonl_source;
+mod limits;
 mod lines;
 mod names;
 pub mod nearby;

@@ -1,12 +1,13 @@
 //! The per-row rules: resolve each value, check it, and build the [`Row`] when nothing is wrong.
 
 use super::fields::{Field, ALL, FIELD_COUNT, REQUIRED};
+use super::limits::MAX_FIELD_BYTES;
 use super::options::EnvLookup;
 use super::paths::{check_source, check_target, collapse_slashes};
 use super::problem::{quote_if, Place, Problem};
 use super::resolve::{resolve, Resolved};
 use super::row::{identity, Identity, Row};
-use super::source::{RawRecord, MAX_FIELD_BYTES};
+use super::source::RawRecord;
 use crate::api::regions;
 use crate::api::untrusted::is_unsafe_char;
 use crate::api::CreateDataFlowRequest;

@@ -6,13 +6,6 @@ use super::fields::FIELD_COUNT;
 use super::header::Columns;
 use super::problem::Problem;
 
-/// Longest value, in bytes.
-pub(crate) const MAX_FIELD_BYTES: usize = 4096;
-/// Longest record (a CSV record or a JSONL line), in bytes.
-pub(crate) const MAX_RECORD_BYTES: usize = 64 * 1024;
-/// Most columns (CSV) or keys (JSONL) in a record.
-pub(crate) const MAX_COLUMNS: usize = 64;
-
 /// One record as read, before `${NAME}` resolution and the row rules.
 #[derive(Debug, Default)]
 pub(crate) struct RawRecord {

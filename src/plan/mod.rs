@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use crate::api::endpoint::EndpointError;
 use crate::api::{Client, CredentialProvider, Endpoint};
-use crate::exit::ExitCode;
 use crate::manifest::{self, identity, ManifestError, ManifestOptions, SourceHash};
 use crate::store::{self, StoreError};
 
@@ -59,7 +58,7 @@ pub struct PlanSettings {
     pub request_timeout: Duration,
 }
 
-/// Why a plan could not be made; each is an exit code (see [`PlanError::exit_code`]).
+/// Why a plan could not be made (each is an exit code: `app::Failure`).
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(transparent)]
@@ -86,24 +85,6 @@ pub enum PlanError {
     Scratch(#[from] spilled::SpillError),
     #[error("internal error: {0}")]
     Internal(String),
-}
-
-impl PlanError {
-    /// SPEC's exit code for the error.
-    pub fn exit_code(&self) -> ExitCode {
-        match self {
-            PlanError::Manifest(_)
-            | PlanError::OtherService { .. }
-            | PlanError::Endpoint(_)
-            | PlanError::Client(_)
-            | PlanError::ManifestChanged(_) => ExitCode::Usage,
-            PlanError::Store(_) => ExitCode::State,
-            PlanError::Listing(_)
-            | PlanError::Output(_)
-            | PlanError::Scratch(_)
-            | PlanError::Internal(_) => ExitCode::Fatal,
-        }
-    }
 }
 
 /// What identifies a file's content without reading it: size and modification time.

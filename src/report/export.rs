@@ -6,7 +6,6 @@ use std::io::Write;
 
 use rusqlite::Connection;
 
-use crate::cli::ReportFormat;
 use crate::report::html;
 use crate::store::read::{self, ReadError, ReportRow};
 use crate::store::RowState;
@@ -37,6 +36,17 @@ pub const CSV_HEADER: [&str; 23] = [
     "task_bytes_failed",
     "task_failed_list",
 ];
+
+/// What `report` writes (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// One line per row, with a header.
+    Csv,
+    /// One JSON object per row.
+    Jsonl,
+    /// One self-contained page of the whole state.
+    Html,
+}
 
 /// What `report` is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]

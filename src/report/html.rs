@@ -1,7 +1,7 @@
 //! `report --format html`: the state file as one self-contained page a team lead can open or
 //! attach. Inline CSS, the chart as inline SVG, no script, and nothing fetched from elsewhere (a
 //! Content-Security-Policy forbids it besides). Every value from the manifest, the server or the
-//! state file is escaped here, once, by [`escape`].
+//! state file is escaped once, by [`escape`] (`html_text`, with the page's other words).
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -10,15 +10,10 @@ use rusqlite::Connection;
 
 use super::html_chart::{self, CallSeries};
 use super::html_tables;
+use super::html_text::{duration, escape, number, plural, thousands, when, MESSAGE_CAP};
 use crate::store::overview::{self, RunCalls};
 use crate::store::read::{self, ReadError};
 use crate::store::RowState;
-
-/// At most this many rows in the table of rows; a note says how many more there are.
-pub const ROW_CAP: usize = 1000;
-
-/// Longer messages are cut to this many characters (the CSV report has them whole).
-pub const MESSAGE_CAP: usize = 400;
 
 const STYLE: &str = include_str!("html.css");
 
@@ -285,8 +280,8 @@ fn drawn(series: &CallSeries, id: i64, unrecorded: u64, page: &mut String) {
         "; {} call{} over {} (mean {}/s, peak {}/s); {} throttled; {} error{}",
         thousands(calls),
         plural(calls),
-        html_chart::duration(span),
-        html_chart::number((calls as f64 / span.max(1) as f64 * 10.0).round() / 10.0),
+        duration(span),
+        number((calls as f64 / span.max(1) as f64 * 10.0).round() / 10.0),
         thousands(series.peaks()[0]),
         thousands(throttled),
         thousands(errors),
@@ -323,69 +318,6 @@ fn drawn(series: &CallSeries, id: i64, unrecorded: u64, page: &mut String) {
             String::new()
         }
     );
-}
-
-/// `s` safe as HTML text and as a quoted attribute value: `& < > " '` become references, and
-/// control characters and text-direction overrides (which could make a row read as another)
-/// become U+FFFD.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' => out.push(c),
-            c if c.is_control()
-                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
-                    | '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}') =>
-            {
-                out.push('\u{fffd}')
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// At most [`MESSAGE_CAP`] characters of `s`, escaped, with `…` when cut.
-pub fn escape_capped(s: &str) -> String {
-    match s.char_indices().nth(MESSAGE_CAP) {
-        Some((i, _)) => format!("{}…", escape(&s[..i])),
-        None => escape(s),
-    }
-}
-
-/// `2025-05-01 02:30:11 UTC`.
-pub fn when(ms: i64) -> String {
-    format!(
-        "{} UTC",
-        crate::api::sign::utc_datetime(ms.div_euclid(1000))
-    )
-}
-
-/// `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `s` unless `n` is one.
-pub fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 #[cfg(test)]

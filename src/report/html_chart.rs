@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use super::html::escape;
+use super::html_text::{duration, escape, number};
 use crate::store::overview::CallTime;
 
 /// At most this many bars: a longer run is drawn in buckets of several seconds, each showing
@@ -309,27 +309,4 @@ pub fn time_step(span: u64) -> u64 {
         step = step.saturating_mul(2);
     }
     step
-}
-
-/// `45s`, `2m30s`, `1h05m`, `3d04h`.
-pub fn duration(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    match (d, h, m, s) {
-        (0, 0, 0, s) => format!("{s}s"),
-        (0, 0, m, 0) => format!("{m}m"),
-        (0, 0, m, s) => format!("{m}m{s:02}s"),
-        (0, h, 0, _) => format!("{h}h"),
-        (0, h, m, _) => format!("{h}h{m:02}m"),
-        (d, 0, _, _) => format!("{d}d"),
-        (d, h, _, _) => format!("{d}d{h:02}h"),
-    }
-}
-
-/// A whole number as it is, anything else with one decimal.
-pub fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
 }

@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::html::{escape, plural, thousands, when};
-use super::html_chart::duration;
+use super::html_text::{duration, escape, plural, thousands, when};
 use super::status::goal_word;
 use crate::store::overview::RunCalls;
 

@@ -6,10 +6,13 @@ use std::fmt::Write as _;
 
 use rusqlite::Connection;
 
-use super::html::{escape, escape_capped, thousands, ROW_CAP};
+use super::html_text::{escape, escape_capped, thousands};
 use crate::store::overview::{CodeCount, StateGroup};
 use crate::store::read::{self, ReadError, ReportRow};
 use crate::store::RowState;
+
+/// At most this many rows in the table of rows; a note says how many more there are.
+pub const ROW_CAP: usize = 1000;
 
 /// At most this many error codes are listed, those that failed most rows first.
 pub const CODE_CAP: usize = 200;

@@ -1,7 +1,9 @@
 use rusqlite::{params, Connection};
 
 use super::*;
-use crate::report::html_chart::{duration, nice_step, number, time_step, CallSeries, MAX_BARS};
+use crate::report::html_chart::{nice_step, time_step, CallSeries, MAX_BARS};
+use crate::report::html_tables::ROW_CAP;
+use crate::report::html_text::{duration, escape, escape_capped, number, thousands, MESSAGE_CAP};
 use crate::store::overview::CallTime;
 
 const HOSTILE: &str = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>&amp;";

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use indicatif::ProgressBar;
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::cli::LogFormat;
+use super::diag::LogFormat;
 
 static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 

@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
-use crate::cli::ReportFormat;
-use crate::report::export::{self, ReportRequest};
+use crate::report::export::{self, ReportFormat, ReportRequest};
 use crate::report::output::{check_output_path, state_files, write_atomically, OutputError};
 use crate::store::read::{self, ReadError};
 
@@ -29,17 +28,6 @@ pub enum ReportFileError {
         path: PathBuf,
         source: rusqlite::Error,
     },
-}
-
-impl ReportFileError {
-    /// SPEC's exit code: 2 for the output file (as when it cannot be created), 5 for the state.
-    pub fn exit_code(&self) -> crate::exit::ExitCode {
-        use crate::exit::ExitCode;
-        match self {
-            ReportFileError::Refused(_) | ReportFileError::Output { .. } => ExitCode::Usage,
-            ReportFileError::State { .. } => ExitCode::State,
-        }
-    }
 }
 
 /// Writes the report of the state file `state` into `out`, after checking that `out` is neither

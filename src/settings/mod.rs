@@ -5,11 +5,13 @@
 //! panics. The wiring in `app` does the I/O these settings point at (credentials, the profile's
 //! region, the emulator).
 
-pub mod bounds;
+mod api;
+mod commands;
+mod emulator;
 mod inputs;
 mod profile;
-mod resolve;
 pub mod resume;
+mod terminal;
 #[cfg(test)]
 mod tests;
 
@@ -18,16 +20,20 @@ use std::time::Duration;
 
 use crate::api::endpoint::EndpointError;
 use crate::api::Endpoint;
-use crate::cli::ProgressMode;
+use crate::cli::bounds::BadValue;
+use crate::report::mode::Progress;
 
-pub use bounds::Problem;
+pub use crate::cli::bounds::Problem;
+pub use api::{default_concurrency, resolve_api, resolve_exec, ExecSettings};
+pub use commands::{
+    resolve, resolve_delete, resolve_task, resolve_validate, resume_command, task_type,
+    DEFAULT_WAIT_TIMEOUT,
+};
+pub use emulator::{resolve_emulator, EmulatorSettings};
 pub use inputs::{Input, STDIN_NAME};
 pub use profile::{choose_region, Profile, RegionChoice};
-pub use resolve::{
-    default_concurrency, resolve, resolve_api, resolve_delete, resolve_exec, resolve_task,
-    resolve_validate, resume_command, task_type, ExecSettings,
-};
 pub use resume::{Resume, Verb};
+pub use terminal::{log_format, place, progress, report_format, resolve_terminal, Terminal};
 
 /// The endpoint when neither `--endpoint` nor `BULKFLOW_ENDPOINT` names one.
 pub const DEFAULT_ENDPOINT: &str = "https://cfs.tencentcloudapi.com";
@@ -37,14 +43,8 @@ pub const DEFAULT_ENDPOINT: &str = "https://cfs.tencentcloudapi.com";
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum UsageError {
     /// A numeric flag that is not a number or out of its range.
-    #[error("{flag} {value}: {problem}; allowed: {allowed}")]
-    Value {
-        flag: &'static str,
-        /// The value as typed (quoted when it is not plain), or as the number it was.
-        value: String,
-        problem: Problem,
-        allowed: &'static str,
-    },
+    #[error(transparent)]
+    Value(#[from] BadValue),
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
     /// An endpoint refused that may hold a secret (a user name, password, query or fragment):
@@ -81,36 +81,6 @@ pub enum UsageError {
     WaitTimeoutAlone,
 }
 
-impl UsageError {
-    /// The same error for the value as the user typed it.
-    pub(crate) fn with_value(self, shown: String) -> UsageError {
-        match self {
-            UsageError::Value {
-                flag,
-                problem,
-                allowed,
-                ..
-            } => UsageError::Value {
-                flag,
-                value: shown,
-                problem,
-                allowed,
-            },
-            other => other,
-        }
-    }
-
-    /// What is wrong without the flag and value, for clap, whose message names both already.
-    pub fn reason(&self) -> String {
-        match self {
-            UsageError::Value {
-                problem, allowed, ..
-            } => format!("{problem}; allowed: {allowed}"),
-            other => other.to_string(),
-        }
-    }
-}
-
 /// Where the calls go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Service {
@@ -118,20 +88,6 @@ pub enum Service {
     Emulator,
     /// The API at this endpoint, with credentials from the chain of `api::credentials`.
     Api(Endpoint),
-}
-
-/// How fast and how hard a run calls the API: what `engine::DispatchSettings` needs, but the
-/// seed (a clock reading, so not part of the pure stage).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pacing {
-    /// CreateDataFlow calls per second per host; 0 means unpaced.
-    pub rate: f64,
-    /// DescribeDataFlow calls per second per host: the rate, at most the API's 20/s.
-    pub describe_rate: f64,
-    pub concurrency: usize,
-    pub max_attempts: u32,
-    pub request_timeout: Duration,
-    pub settle: Duration,
 }
 
 /// Everything `run` needs, resolved.
@@ -148,11 +104,11 @@ pub struct Settings {
     pub service: Service,
     pub profile: Profile,
     pub region: RegionChoice,
-    pub pacing: Pacing,
+    pub pacing: crate::engine::Pacing,
     pub retry_failed: bool,
     pub dry_run: bool,
     pub max_runtime: Option<Duration>,
-    pub progress: ProgressMode,
+    pub progress: Progress,
     /// What the run does to the flows.
     pub goal: crate::engine::Goal,
     /// `run --task`: data tasks started and followed after the flows, in order.
@@ -192,7 +148,7 @@ pub struct ApiSettings {
     /// Calls in flight per host, at most.
     pub concurrency: usize,
     pub request_timeout: Duration,
-    pub progress: ProgressMode,
+    pub progress: Progress,
     /// `--allow-unknown-region`.
     pub allow_unknown_region: bool,
     /// Where the calls go, as the resume command names it.

@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use super::{default_concurrency, RegionChoice};
 
-pub use super::bounds::DEFAULT_WAIT_TIMEOUT;
+pub use super::commands::DEFAULT_WAIT_TIMEOUT;
 /// `--max-attempts` when not given.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// `--settle` when not given.

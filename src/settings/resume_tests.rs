@@ -169,7 +169,7 @@ fn a_flag_is_added_once() {
 fn durations_round_trip_through_the_flag_parser() {
     for secs in [1, 59, 60, 90, 3600, 5400, 86_400, 90_061, 365 * 86_400] {
         let d = Duration::from_secs(secs);
-        let back = super::super::bounds::wait_timeout_arg(&duration_word(d));
+        let back = crate::cli::bounds::wait_timeout_arg(&duration_word(d));
         assert_eq!(back, Ok(d), "{secs}");
     }
 }

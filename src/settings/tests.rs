@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{CommandFactory, Parser};
 
 use super::*;
+use crate::cli::bounds;
 use crate::cli::{Cli, Command, RunArgs};
 
 fn parse(cmd: &str, extra: &[&str]) -> Result<Command, clap::Error> {
@@ -392,4 +393,18 @@ fn run_help_states_every_range() {
     ] {
         assert!(help.contains(allowed), "{allowed:?} not in:\n{help}");
     }
+}
+
+#[test]
+fn wait_timeout_needs_wait() {
+    use super::commands::wait;
+    let five = Some(Duration::from_secs(300));
+    assert_eq!(wait(true, five).ok(), Some(five));
+    assert_eq!(wait(true, None).ok(), Some(Some(Duration::from_secs(1800))));
+    assert_eq!(wait(false, None).ok(), Some(None));
+    let e = wait(false, five).map(|_| ()).unwrap_err().to_string();
+    assert!(
+        e.contains("--wait-timeout") && e.contains("add --wait"),
+        "{e}"
+    );
 }

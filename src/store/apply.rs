@@ -5,15 +5,13 @@ use rusqlite::{params, Transaction};
 
 use super::state::RowState;
 use super::synced::Rotated;
-use super::transition::{
-    AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, Transition,
-};
+use super::transition::{AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, Transition};
 
 /// Applies one transition at `now_ms`.
 pub fn transition(tx: &Transaction<'_>, t: &Transition, now_ms: i64) -> rusqlite::Result<()> {
     match &t.record {
         Record::Flow(id) => flow(tx, *id, &t.change, now_ms),
-        Record::Task(key) => task(tx, key, &t.change, now_ms),
+        Record::Task(key) => super::apply_task::task(tx, key, &t.change, now_ms),
     }
 }
 
@@ -50,17 +48,7 @@ impl<'a> Set<'a> {
 
 fn flow(tx: &Transaction<'_>, id: i64, change: &Change, now_ms: i64) -> rusqlite::Result<()> {
     let (set, begin, end) = match change {
-        Change::Watched { live } => {
-            let Live::Flow { status, at_ms } = live else {
-                return Ok(());
-            };
-            tx.prepare_cached(
-                "UPDATE flows SET flow_status = ?2, flow_status_at_ms = ?3, updated_at_ms = ?4 \
-                 WHERE id = ?1",
-            )?
-            .execute(params![id, status, at_ms, now_ms])?;
-            return Ok(());
-        }
+        Change::Watched { live } => return watched(tx, id, live, now_ms),
         // A flow row is never a task.
         Change::NewTask { .. } => return Ok(()),
         Change::Sending {
@@ -123,6 +111,31 @@ fn flow(tx: &Transaction<'_>, id: i64, change: &Change, now_ms: i64) -> rusqlite
             (s, None, None)
         }
     };
+    write(tx, id, &set, now_ms)?;
+    if let Some(b) = begin {
+        begin_call(tx, id, b)?;
+    }
+    if let Some(a) = end {
+        end_call(tx, id, a)?;
+    }
+    Ok(())
+}
+
+/// A listing saw the flow of row `id`: its status, and when.
+fn watched(tx: &Transaction<'_>, id: i64, live: &Live, now_ms: i64) -> rusqlite::Result<()> {
+    let Live::Flow { status, at_ms } = live else {
+        return Ok(());
+    };
+    tx.prepare_cached(
+        "UPDATE flows SET flow_status = ?2, flow_status_at_ms = ?3, updated_at_ms = ?4 \
+         WHERE id = ?1",
+    )?
+    .execute(params![id, status, at_ms, now_ms])?;
+    Ok(())
+}
+
+/// Writes the columns `set` sets on the flow row `id`.
+fn write(tx: &Transaction<'_>, id: i64, set: &Set<'_>, now_ms: i64) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "UPDATE flows SET state = COALESCE(?2, state), data_flow_id = COALESCE(?3, data_flow_id), \
          request_id = COALESCE(?4, request_id), error_code = ?5, error_message = ?6, \
@@ -150,12 +163,6 @@ fn flow(tx: &Transaction<'_>, id: i64, change: &Change, now_ms: i64) -> rusqlite
         set.rotation.map(|r| r.id),
         set.rotation.and_then(|r| r.keys).map(|k| k.to_hex()),
     ])?;
-    if let Some(b) = begin {
-        begin_call(tx, id, b)?;
-    }
-    if let Some(a) = end {
-        end_call(tx, id, a)?;
-    }
     Ok(())
 }
 
@@ -182,224 +189,6 @@ fn end_call(tx: &Transaction<'_>, flow_id: i64, a: &AttemptEnd) -> rusqlite::Res
         a.error_code,
         a.request_id,
         a.latency_ms
-    ])?;
-    Ok(())
-}
-
-fn task(tx: &Transaction<'_>, key: &TaskKey, change: &Change, now_ms: i64) -> rusqlite::Result<()> {
-    match change {
-        Change::NewTask { name } => {
-            tx.prepare_cached(
-                "INSERT INTO tasks (flow_id, type, generation, name, updated_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![
-                key.flow_id,
-                key.kind.as_str(),
-                key.generation,
-                name,
-                now_ms
-            ])?;
-        }
-        Change::Sending {
-            begin,
-            unknown_since_ms,
-            error,
-        } => {
-            task_state(
-                tx,
-                key,
-                RowState::Unknown,
-                error.as_ref(),
-                Some(*unknown_since_ms),
-                now_ms,
-            )?;
-            tx.prepare_cached(
-                "UPDATE tasks SET attempts = ?4, first_sent_ms = COALESCE(first_sent_ms, ?5) \
-                 WHERE flow_id = ?1 AND type = ?2 AND generation = ?3",
-            )?
-            .execute(params![
-                key.flow_id,
-                key.kind.as_str(),
-                key.generation,
-                begin.attempt,
-                begin.sent_at_ms
-            ])?;
-            tx.prepare_cached(
-                "INSERT INTO task_calls (flow_id, type, generation, attempt, run_id, sent_at_ms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET \
-                 run_id = excluded.run_id, sent_at_ms = excluded.sent_at_ms, \
-                 ended_at_ms = NULL, outcome = NULL",
-            )?
-            .execute(params![
-                key.flow_id,
-                key.kind.as_str(),
-                key.generation,
-                begin.attempt,
-                begin.run_id,
-                begin.sent_at_ms
-            ])?;
-        }
-        Change::Waiting {
-            state,
-            error,
-            end,
-            unknown_since_ms,
-        } => {
-            task_state(
-                tx,
-                key,
-                state.state(),
-                error.as_ref(),
-                *unknown_since_ms,
-                now_ms,
-            )?;
-            task_call_end(tx, key, end.as_ref())?;
-        }
-        Change::Failed { error, end } => {
-            task_state(tx, key, RowState::Failed, Some(error), None, now_ms)?;
-            task_call_end(tx, key, end.as_ref())?;
-        }
-        Change::Restart { .. } => {
-            task_state(tx, key, RowState::Pending, None, None, now_ms)?;
-        }
-        Change::Done {
-            state,
-            id,
-            request_id,
-            end,
-            live,
-            ..
-        } => {
-            task_state(tx, key, *state, None, None, now_ms)?;
-            tx.prepare_cached(
-                "UPDATE tasks SET task_id = COALESCE(?4, task_id), \
-                 request_id = COALESCE(?5, request_id) \
-                 WHERE flow_id = ?1 AND type = ?2 AND generation = ?3",
-            )?
-            .execute(params![
-                key.flow_id,
-                key.kind.as_str(),
-                key.generation,
-                id,
-                request_id
-            ])?;
-            task_call_end(tx, key, end.as_ref())?;
-            if let Some(Live::Task { progress, at_ms }) = live {
-                task_progress(tx, key, progress, *at_ms)?;
-            }
-        }
-        Change::Watched { live } => {
-            if let Live::Task { progress, at_ms } = live {
-                task_progress(tx, key, progress, *at_ms)?;
-            }
-        }
-        Change::Drift { .. } | Change::DriftGone => {}
-    }
-    Ok(())
-}
-
-fn task_state(
-    tx: &Transaction<'_>,
-    key: &TaskKey,
-    state: RowState,
-    error: Option<&ErrorRecord>,
-    unknown_since_ms: Option<i64>,
-    now_ms: i64,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "UPDATE tasks SET state = ?4, error_code = ?5, error_message = ?6, \
-         request_id = COALESCE(?7, request_id), unknown_since_ms = ?8, updated_at_ms = ?9 \
-         WHERE flow_id = ?1 AND type = ?2 AND generation = ?3",
-    )?
-    .execute(params![
-        key.flow_id,
-        key.kind.as_str(),
-        key.generation,
-        state.as_str(),
-        error.map(|e| e.code.as_str()),
-        error.map(|e| e.message.as_str()),
-        error.and_then(|e| e.request_id.as_deref()),
-        unknown_since_ms,
-        now_ms
-    ])?;
-    Ok(())
-}
-
-fn task_call_end(
-    tx: &Transaction<'_>,
-    key: &TaskKey,
-    end: Option<&AttemptEnd>,
-) -> rusqlite::Result<()> {
-    let Some(a) = end else {
-        return Ok(());
-    };
-    tx.prepare_cached(
-        "UPDATE task_calls SET ended_at_ms = ?5, outcome = ?6, error_code = ?7, \
-         request_id = ?8, latency_ms = ?9 \
-         WHERE flow_id = ?1 AND type = ?2 AND generation = ?3 AND attempt = ?4",
-    )?
-    .execute(params![
-        key.flow_id,
-        key.kind.as_str(),
-        key.generation,
-        a.attempt,
-        a.ended_at_ms,
-        a.outcome,
-        a.error_code,
-        a.request_id,
-        a.latency_ms
-    ])?;
-    Ok(())
-}
-
-fn task_progress(
-    tx: &Transaction<'_>,
-    key: &TaskKey,
-    p: &TaskProgress,
-    at_ms: i64,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "UPDATE tasks SET status = ?4, status_at_ms = ?5, \
-         files_total = COALESCE(?6, files_total), files_done = COALESCE(?7, files_done), \
-         files_failed = COALESCE(?8, files_failed), bytes_total = COALESCE(?9, bytes_total), \
-         bytes_done = COALESCE(?10, bytes_done), bytes_failed = COALESCE(?11, bytes_failed), \
-         failed_list = COALESCE(?12, failed_list) \
-         WHERE flow_id = ?1 AND type = ?2 AND generation = ?3",
-    )?
-    .execute(params![
-        key.flow_id,
-        key.kind.as_str(),
-        key.generation,
-        p.status,
-        at_ms,
-        p.files_total,
-        p.files_done,
-        p.files_failed,
-        p.bytes_total,
-        p.bytes_done,
-        p.bytes_failed,
-        p.failed_list
-    ])?;
-    Ok(())
-}
-
-/// Keeps a sample of the data tasks' figures.
-pub fn sample(tx: &Transaction<'_>, s: &super::transition::TaskSample) -> rusqlite::Result<()> {
-    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO task_samples (run_id, at_ms, type, tasks, bytes_total, \
-         bytes_done, files_total, files_done) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        s.run_id,
-        s.at_ms,
-        s.kind.as_str(),
-        n(s.tasks),
-        n(s.bytes_total),
-        n(s.bytes_done),
-        n(s.files_total),
-        n(s.files_done)
     ])?;
     Ok(())
 }

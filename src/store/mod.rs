@@ -2,7 +2,7 @@
 //! Schema in `migrations/`; no secret is ever stored.
 
 mod apply;
-mod feed_ops;
+mod apply_task;
 pub mod key_digest;
 mod lock;
 mod open;
@@ -10,6 +10,7 @@ pub mod overview;
 pub mod read;
 mod readonly;
 pub mod run_record;
+mod runs;
 mod state;
 mod sync;
 mod synced;
@@ -17,9 +18,9 @@ pub mod task_read;
 pub mod tasks;
 pub mod transition;
 mod writer;
+mod writer_thread;
 
 pub use crate::clock::now_ms;
-pub use feed_ops::PendingSync;
 pub use lock::{acquire as lock, lock_path, RunLock};
 pub use open::{open, sqlite_cause, StoreError, APPLICATION_ID};
 pub use readonly::{open_read_only, ReadOnly, RecordedRow};
@@ -30,7 +31,8 @@ pub use transition::{
     AttemptBegin, AttemptEnd, Change, ErrorRecord, Live, Record, TaskKey, TaskProgress, TaskSample,
     Transition, Waiting,
 };
-pub use writer::{SyncRow, Synced, Writer, WriterThread};
+pub use writer::{PendingSync, SyncRow, Synced, Writer};
+pub use writer_thread::WriterThread;
 
 #[cfg(test)]
 mod tests;

@@ -1,15 +1,16 @@
-//! The single writer: one thread owns the connection, takes operations from a channel and commits
-//! whatever has queued up in one transaction (group commit), then answers.
+//! The single writer's handle: every request the engine and the feed make of the state file,
+//! sent to the writer's thread (`writer_thread`, which commits them in groups) and answered
+//! once committed. The feed's requests can also be made from outside the async runtime (the
+//! manifest reader's thread).
 
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
-use std::thread::JoinHandle;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::open::{sqlite_cause, StoreError};
-use super::sync;
+use super::open::StoreError;
+use super::writer_thread::{self, WriterThread};
 
 use super::run_record::RunTotals;
 pub use super::synced::{SyncRow, Synced};
@@ -17,6 +18,9 @@ pub use super::transition::Transition;
 use crate::clock::now_ms;
 
 pub(super) type Reply<T> = oneshot::Sender<Result<T, String>>;
+
+/// The writer's answer to a sync: the rows it was given, and where each stands.
+pub(super) type SyncAnswer = (Vec<SyncRow>, Vec<Synced>);
 
 pub(super) enum Op {
     BeginRun {
@@ -30,7 +34,7 @@ pub(super) enum Op {
     Sync {
         rows: Vec<SyncRow>,
         now_ms: i64,
-        reply: Reply<super::feed_ops::SyncAnswer>,
+        reply: Reply<SyncAnswer>,
     },
     /// A feed starts: no row seen yet.
     SyncBegin {
@@ -83,19 +87,6 @@ pub struct Writer {
     failure: Arc<Mutex<Option<String>>>,
 }
 
-/// The writer thread; join it to be sure every operation is committed.
-pub struct WriterThread(JoinHandle<()>);
-
-impl WriterThread {
-    /// Waits until the writer has committed everything and stopped.
-    pub fn join(self) {
-        let _ = self.0.join();
-    }
-}
-
-/// The most operations one transaction takes.
-const MAX_BATCH: usize = 4096;
-
 impl Writer {
     /// Starts the writer thread over an open connection.
     pub fn start(conn: Connection, path: &Path) -> Result<(Writer, WriterThread), StoreError> {
@@ -104,7 +95,7 @@ impl Writer {
         let shared = failure.clone();
         let handle = std::thread::Builder::new()
             .name("bulkflow-store".into())
-            .spawn(move || writer_loop(conn, rx, &shared))
+            .spawn(move || writer_thread::run(conn, rx, &shared))
             .map_err(|source| StoreError::Io {
                 path: path.to_owned(),
                 source,
@@ -233,170 +224,99 @@ impl Writer {
     }
 }
 
-/// A reply held until its transaction commits, then sent the commit's result.
-type Ack = Box<dyn FnOnce(&Result<(), String>) + Send>;
-
-fn ack<T: Send + 'static>(reply: Reply<T>, value: T) -> Ack {
-    Box::new(move |committed| {
-        let _ = reply.send(committed.clone().map(|()| value));
-    })
+/// A sync handed to the writer, not yet answered.
+pub struct PendingSync {
+    writer: Writer,
+    rx: oneshot::Receiver<Result<SyncAnswer, String>>,
 }
 
-/// Queues the answer to an operation: its value once the batch commits, or the batch's error.
-/// An operation whose own SQL failed still gets the error (never a dropped reply, which would
-/// only say that the writer stopped).
-fn answer<T: Send + 'static>(
-    replies: &mut Vec<Ack>,
-    reply: Reply<T>,
-    result: rusqlite::Result<T>,
-) -> rusqlite::Result<()> {
-    match result {
-        Ok(v) => {
-            replies.push(ack(reply, v));
-            Ok(())
-        }
-        Err(e) => {
-            let cause = sqlite_cause(&e);
-            replies.push(Box::new(move |committed| {
-                let _ = reply.send(Err(committed.clone().err().unwrap_or(cause)));
-            }));
-            Err(e)
-        }
+impl PendingSync {
+    /// Waits for the writer's answer (outside the async runtime): the rows handed over, given
+    /// back (their strings are the caller's to reuse), and where each stands, in their order.
+    pub fn wait(self) -> Result<SyncAnswer, StoreError> {
+        self.writer.answer(self.rx.blocking_recv())
     }
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Op>, shared: &Mutex<Option<String>>) {
-    let mut failed: Option<String> = None;
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(op) => batch.push(op),
-                Err(_) => break,
-            }
-        }
-        let mut replies = Vec::new();
-        let result = match &failed {
-            Some(e) => Err(e.clone()),
-            None => apply_batch(&mut conn, batch, &mut replies),
-        };
-        if let Err(e) = &result {
-            failed.get_or_insert_with(|| e.clone());
-            if let Ok(mut f) = shared.lock() {
-                f.get_or_insert_with(|| e.clone());
-            }
-        }
-        for reply in replies {
-            reply(&result);
-        }
+impl Writer {
+    /// [`Writer::sync`] for a caller outside the async runtime (the manifest reader thread),
+    /// which goes on reading while the writer looks the rows up: the answer is waited for with
+    /// [`PendingSync::wait`].
+    pub fn sync_start(&self, rows: Vec<SyncRow>) -> Result<PendingSync, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::Sync {
+                rows,
+                now_ms: now_ms(),
+                reply,
+            })
+            .map_err(|_| self.gone())?;
+        Ok(PendingSync {
+            writer: self.clone(),
+            rx,
+        })
     }
-    // Leave the file without a WAL to carry around.
-    let _ = conn.pragma_update(None, "wal_checkpoint", "TRUNCATE");
+
+    /// [`Writer::sync_begin`] for a caller outside the async runtime.
+    pub fn sync_begin_blocking(&self) -> Result<(), StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::SyncBegin { reply })
+            .map_err(|_| self.gone())?;
+        self.answer(rx.blocking_recv())
+    }
+
+    /// [`Writer::sync_end`] for a caller outside the async runtime.
+    pub fn sync_end_blocking(&self) -> Result<u64, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::SyncEnd { reply })
+            .map_err(|_| self.gone())?;
+        self.answer(rx.blocking_recv())
+    }
+
+    /// Starts a feed of the manifest's rows: which rows it sees is gathered until
+    /// [`Writer::sync_end`].
+    pub async fn sync_begin(&self) -> Result<(), StoreError> {
+        self.ask(|reply| Op::SyncBegin { reply }).await
+    }
+
+    /// Ends a feed that read the whole manifest: the rows it did not see are marked as having
+    /// left the manifest (`in_manifest` 0), and only those are written. Returns how many.
+    pub async fn sync_end(&self) -> Result<u64, StoreError> {
+        self.ask(|reply| Op::SyncEnd { reply }).await
+    }
+
+    /// Looks up rows of the manifest, inserting the new ones and refreshing those whose identity
+    /// fields, line, region or name changed, and says where each stands. It changes no row's
+    /// state: that is the engine's decision.
+    pub async fn sync(&self, rows: Vec<SyncRow>) -> Result<Vec<Synced>, StoreError> {
+        let synced = self
+            .ask(|reply| Op::Sync {
+                rows,
+                now_ms: now_ms(),
+                reply,
+            })
+            .await?;
+        Ok(synced.1)
+    }
 }
 
-fn apply_batch(
-    conn: &mut Connection,
-    batch: Vec<Op>,
-    replies: &mut Vec<Ack>,
-) -> Result<(), String> {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(|e| sqlite_cause(&e))?;
-    for op in batch {
-        apply(&tx, op, replies).map_err(|e| sqlite_cause(&e))?;
-    }
-    tx.commit().map_err(|e| sqlite_cause(&e))
-}
-
-fn apply(tx: &rusqlite::Transaction<'_>, op: Op, replies: &mut Vec<Ack>) -> rusqlite::Result<()> {
-    match op {
-        Op::BeginRun {
-            manifest,
-            service,
-            command,
-            manifest_rows,
-            now_ms,
-            reply,
-        } => {
-            let r = (|| {
-                sync::begin(tx)?;
-                tx.execute(
-                    "INSERT INTO runs (started_at_ms, manifest, manifest_rows, service, command) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![now_ms, manifest, manifest_rows as i64, service, command],
-                )?;
-                Ok(tx.last_insert_rowid())
-            })();
-            answer(replies, reply, r)?;
-        }
-        Op::Sync {
-            rows,
-            now_ms,
-            reply,
-        } => {
-            let r = sync::sync(tx, &rows, now_ms).map(|synced| (rows, synced));
-            answer(replies, reply, r)?
-        }
-        Op::SyncBegin { reply } => answer(replies, reply, sync::begin(tx))?,
-        Op::SyncEnd { reply } => answer(replies, reply, sync::end(tx))?,
-        Op::Transition { t, now_ms, reply } => {
-            let r = super::apply::transition(tx, &t, now_ms);
-            match reply {
-                Some(reply) => answer(replies, reply, r)?,
-                None => r?,
-            }
-        }
-        Op::Flush { reply } => replies.push(ack(reply, ())),
-        Op::Sample(s) => super::apply::sample(tx, &s)?,
-        Op::RowTasks {
-            flow_ids,
-            kind,
-            reply,
-        } => answer(replies, reply, super::tasks::row_tasks(tx, &flow_ids, kind))?,
-        Op::Rotation {
-            manifest,
-            now_ms,
-            reply,
-        } => {
-            let r = rotation(tx, &manifest, now_ms);
-            answer(replies, reply, r)?;
-        }
-        Op::EndRotation { id, now_ms } => {
-            tx.execute(
-                "UPDATE rotations SET finished_at_ms = ?2 WHERE id = ?1",
-                params![id, now_ms],
-            )?;
-        }
-        Op::EndRun {
-            run_id,
-            totals,
-            now_ms,
-            reply,
-        } => {
-            let r = super::run_record::end(tx, run_id, &totals, now_ms);
-            answer(replies, reply, r)?;
-        }
-    }
-    Ok(())
-}
-
-/// The rotation a `--rotate-keys` run carries out; see [`Writer::rotation`].
-fn rotation(tx: &rusqlite::Transaction<'_>, manifest: &str, now_ms: i64) -> rusqlite::Result<i64> {
-    let open: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM rotations WHERE finished_at_ms IS NULL ORDER BY id DESC LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match open {
-        Some(id) => Ok(id),
-        None => {
-            tx.execute(
-                "INSERT INTO rotations (started_at_ms, manifest) VALUES (?1, ?2)",
-                params![now_ms, manifest],
-            )?;
-            Ok(tx.last_insert_rowid())
-        }
+impl Writer {
+    /// [`row_tasks`] through the writer, for the feed (outside the async runtime).
+    pub fn row_tasks_blocking(
+        &self,
+        flow_ids: Vec<i64>,
+        kind: crate::api::tasks::TaskType,
+    ) -> Result<Vec<super::tasks::RowTasks>, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Op::RowTasks {
+                flow_ids,
+                kind,
+                reply,
+            })
+            .map_err(|_| self.gone())?;
+        self.answer(rx.blocking_recv())
     }
 }

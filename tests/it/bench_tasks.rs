@@ -60,9 +60,9 @@ async fn bench_tasks_start_1000() {
     };
     let emu = Emulator::start(config.clone()).unwrap();
     let mut s = settings(&emu, &config, &manifest, 20.0);
-    s.dispatch.request_timeout = Duration::from_secs(30);
-    s.dispatch.settle = Duration::from_secs(5);
-    s.dispatch.concurrency = 40;
+    s.pacing.request_timeout = Duration::from_secs(30);
+    s.pacing.settle = Duration::from_secs(5);
+    s.pacing.concurrency = 40;
     let base = s;
     let adopt = run(clone(&base)).await;
     assert_eq!(adopt.exit_code().code(), 0);
@@ -175,9 +175,9 @@ async fn bench_tasks_onboard_1000() {
     };
     let emu = Emulator::start(config.clone()).unwrap();
     let mut s = settings(&emu, &config, &manifest, 20.0);
-    s.dispatch.request_timeout = Duration::from_secs(30);
-    s.dispatch.settle = Duration::from_secs(5);
-    s.dispatch.concurrency = 40;
+    s.pacing.request_timeout = Duration::from_secs(30);
+    s.pacing.settle = Duration::from_secs(5);
+    s.pacing.concurrency = 40;
     s.goal = Goal::Create {
         update: false,
         rotate: false,
@@ -218,7 +218,8 @@ fn clone(s: &RunSettings) -> RunSettings {
         endpoint: s.endpoint.clone(),
         credentials: s.credentials.clone(),
         manifest_options: bulkflow::manifest::ManifestOptions::with_env(None, |_| None),
-        dispatch: s.dispatch.clone(),
+        pacing: s.pacing,
+        seed: s.seed,
         retry_failed: s.retry_failed,
         max_runtime: s.max_runtime,
         goal: s.goal.clone(),

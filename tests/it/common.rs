@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bulkflow::api::{Credentials, Endpoint};
 use bulkflow::emulator::{Emulator, EmulatorConfig};
-use bulkflow::engine::{DispatchSettings, RunSettings};
+use bulkflow::engine::{Pacing, RunSettings};
 use bulkflow::manifest::ManifestOptions;
 use bulkflow::secret::Secret;
 use bulkflow::store::{self, read};
@@ -52,15 +52,15 @@ pub fn settings(
         endpoint: Endpoint::parse(&emu.url()).unwrap(),
         credentials: credentials(config).into(),
         manifest_options: ManifestOptions::with_env(None, |_| None),
-        dispatch: DispatchSettings {
+        pacing: Pacing {
             rate,
             describe_rate: rate,
             concurrency: 32,
             max_attempts: 8,
             request_timeout: Duration::from_millis(1500),
             settle: Duration::from_millis(300),
-            seed: 1,
         },
+        seed: 1,
         retry_failed: false,
         max_runtime: None,
         goal: Default::default(),

@@ -130,7 +130,7 @@ async fn unknown_rows(dir: &Path) -> (Emulator, EmulatorConfig, PathBuf, PathBuf
     let proxy = LossyProxy::start(emu.addr(), rule);
     let mut s = settings(&emu, &config, &manifest, 0.0);
     s.endpoint = Endpoint::parse(&proxy.url()).unwrap();
-    s.dispatch.max_attempts = 1;
+    s.pacing.max_attempts = 1;
     let state = s.state.clone();
     let created = engine::run(s, EventSink::none(), CancellationToken::new())
         .await
@@ -155,7 +155,7 @@ async fn delete_right_after_unknown_creates_waits_for_them_and_deletes_them() {
     s.goal = Goal::Delete;
     s.state = state;
     // Longer than the listings lag.
-    s.dispatch.settle = Duration::from_secs(3);
+    s.pacing.settle = Duration::from_secs(3);
     let d = engine::run(s, EventSink::none(), CancellationToken::new())
         .await
         .unwrap();
@@ -173,7 +173,7 @@ async fn a_delete_stopped_before_unknown_creates_can_show_leaves_them_unknown() 
     let mut s = settings(&emu, &config, &manifest, 0.0);
     s.goal = Goal::Delete;
     s.state = state;
-    s.dispatch.settle = Duration::from_secs(3);
+    s.pacing.settle = Duration::from_secs(3);
     s.max_runtime = Some(Duration::from_millis(300));
     let d = engine::run(s, EventSink::none(), CancellationToken::new())
         .await

@@ -76,8 +76,8 @@ async fn a_rehearsal_state_is_never_taken_for_the_real_service() {
     let err = engine::run(real, EventSink::none(), CancellationToken::new())
         .await
         .unwrap_err();
-    assert_eq!(err.exit_code().code(), 2);
     assert!(err.to_string().contains("--state"), "{err}");
+    assert_eq!(bulkflow::app::Failure::from(err).exit_code().code(), 2);
 }
 
 /// The manifest edited while a run creates its flows: the run stops with exit 4 (resumable: run

@@ -190,7 +190,7 @@ async fn hostile_messages_are_escaped_and_nothing_comes_from_elsewhere() {
         assert!(!page.contains(needle), "{needle} got into the page");
     }
     // Outside the escaped text, nothing that a browser would fetch.
-    let own = page.replace(&html::escape(hostile), "");
+    let own = page.replace(&bulkflow::report::html_text::escape(hostile), "");
     for needle in ["http:", "https:", "url(", "@import", "src=", "href="] {
         assert!(!own.contains(needle), "{needle} in the page");
     }

@@ -45,6 +45,7 @@ mod scripts;
 mod secret_echo;
 mod shown;
 mod shown_machine;
+mod sizes;
 mod small_things;
 mod stdin;
 mod tasks;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use bulkflow::api::Endpoint;
 use bulkflow::emulator::EmulatorConfig;
-use bulkflow::engine::{self, DispatchSettings, EventSink, Goal, RunSettings, RunSummary};
+use bulkflow::engine::{self, EventSink, Goal, Pacing, RunSettings, RunSummary};
 use bulkflow::manifest::ManifestOptions;
 use bulkflow::store;
 use serde_json::{json, Value};
@@ -185,15 +185,15 @@ impl Setup {
             endpoint: Endpoint::parse(&self.url).unwrap(),
             credentials: credentials(&EmulatorConfig::default()).into(),
             manifest_options: ManifestOptions::with_env(None, |_| None),
-            dispatch: DispatchSettings {
+            pacing: Pacing {
                 rate: 50.0,
                 describe_rate: 50.0,
                 concurrency: 4,
                 max_attempts: 3,
                 request_timeout: Duration::from_secs(2),
                 settle: Duration::from_millis(100),
-                seed: 1,
             },
+            seed: 1,
             retry_failed: false,
             max_runtime: Some(Duration::from_secs(30)),
             goal,

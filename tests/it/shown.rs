@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use bulkflow::cli::ReportFormat;
 use bulkflow::emulator::{Emulator, EmulatorConfig};
 use bulkflow::engine::{self, EventSink, Pass, PassTime, RunSummary, StopReason, Totals};
+use bulkflow::report::export::ReportFormat;
 use bulkflow::report::{export, status, summary};
 use bulkflow::store::{self, RowState};
 use serde_json::Value;

@@ -365,8 +365,13 @@ async fn failed_files_exit_1_and_the_report_says_where_their_list_is() {
     assert!(text.contains("task_failed_list"), "{text}");
     let conn = store::open(&manifest.with_extension("csv.bulkflow.db"), false).unwrap();
     let mut csv = Vec::new();
-    bulkflow::report::export::write(&conn, bulkflow::cli::ReportFormat::Csv, None, &mut csv)
-        .unwrap();
+    bulkflow::report::export::write(
+        &conn,
+        bulkflow::report::export::ReportFormat::Csv,
+        None,
+        &mut csv,
+    )
+    .unwrap();
     let csv = String::from_utf8(csv).unwrap();
     let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();

@@ -1,10 +1,10 @@
 //! The emulator driven over real HTTP on 127.0.0.1 with signed requests.
 
 mod actions;
-mod args;
 mod auth;
 mod client;
 mod faults;
+mod foreground;
 mod issuer;
 mod lifecycle;
 mod limits;

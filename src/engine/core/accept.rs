@@ -108,9 +108,9 @@ impl Core {
             // now; only a row whose call does not show waits out the call's latest end. The
             // stored latest end is on the wall clock of the run that wrote it; whatever the
             // clock did since, no call can act later than a timeout from now.
-            let latest = now + self.settings.request_timeout + Duration::from_secs(1);
+            let latest = now + self.settings.pacing.request_timeout + Duration::from_secs(1);
             let since = since_ms.map_or(latest, |ms| self.mono_of(ms).min(latest));
-            let due = since + self.settings.settle;
+            let due = since + self.settings.pacing.settle;
             self.resolve(line, due, now, false, now);
         } else if self.facts.looks_first {
             self.judge_from_kept(line, now);

@@ -138,7 +138,7 @@ impl Core {
         self.totals.left_unknown += 1;
         // Keep the latest end of the call: the next run lists at once and waits only if needed.
         let since = match &e.phase {
-            Phase::Resolving(r) => r.due.saturating_sub(self.settings.settle),
+            Phase::Resolving(r) => r.due.saturating_sub(self.settings.pacing.settle),
             _ => Duration::ZERO,
         };
         let t = Transition {

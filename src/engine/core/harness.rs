@@ -15,10 +15,14 @@ pub const FS: &str = "cfs-1";
 pub fn settings() -> CoreSettings {
     CoreSettings {
         task_nonce: "0badc0de".into(),
-        concurrency: 4,
-        max_attempts: 8,
-        request_timeout: Duration::from_secs(30),
-        settle: Duration::from_secs(5),
+        pacing: crate::engine::Pacing {
+            rate: 20.0,
+            describe_rate: 20.0,
+            concurrency: 4,
+            max_attempts: 8,
+            request_timeout: Duration::from_secs(30),
+            settle: Duration::from_secs(5),
+        },
         seed: 1,
         retry_failed: false,
         run_id: 1,

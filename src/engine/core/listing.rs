@@ -163,7 +163,7 @@ impl Core {
             Judgement::Finish(Final::Missing(error)) => {
                 // A listing can lag behind a flow just made, or skip one between two pages: a flow
                 // is missing only once the row's own looks (2, 4, 8, 16, 30 s apart) never saw it.
-                let settle = self.settings.settle;
+                let settle = self.settings.pacing.settle;
                 let Phase::Resolving(r) = &mut e.phase else {
                     // Judged from an earlier listing: look again with a listing of its own.
                     self.resolve(line, now, now, false, now);
@@ -222,7 +222,7 @@ impl Core {
                     return;
                 };
                 let started = started.unwrap_or(now);
-                if too_early(r, outstanding, started, self.settings.settle) {
+                if too_early(r, outstanding, started, self.settings.pacing.settle) {
                     return;
                 }
                 if !r.exists && !r.patient {
@@ -268,7 +268,7 @@ impl Core {
     /// Nothing of the row's showed in a listing that started at `started`: the row ends with
     /// `f` unless a call of ours may still make something appear (see [`Judgement::Absent`]).
     fn absent(&mut self, line: u64, f: Final, started: Duration, now: Duration) {
-        let settle = self.settings.settle;
+        let settle = self.settings.pacing.settle;
         let Some(e) = self.rows.get_mut(&line) else {
             return;
         };
@@ -282,7 +282,7 @@ impl Core {
             // Never: a row whose call may still act is resolving. Asked again after the longest
             // such a call can take.
             _ if outstanding => {
-                let due = now + self.settings.request_timeout + settle;
+                let due = now + self.settings.pacing.request_timeout + settle;
                 self.resolve(line, due, due, false, now);
             }
             _ => self.finish(line, f, None),

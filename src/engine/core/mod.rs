@@ -215,7 +215,7 @@ impl Core {
     /// flows to become available is not bounded so: its rows may wait minutes each, and all of
     /// them are waited for together, within one `--wait-timeout`.
     pub fn wants_rows(&self) -> bool {
-        let cap = self.settings.concurrency.saturating_mul(2).max(64);
+        let cap = self.settings.pacing.concurrency.saturating_mul(2).max(64);
         let in_play_bounded = self.facts.bounded;
         self.stop.is_none()
             && !self.feed_ended
@@ -314,7 +314,7 @@ impl Core {
         }
         let action = self.facts.action;
         for h in 0..self.hosts.len() {
-            while self.hosts[h].busy < self.settings.concurrency.max(1) {
+            while self.hosts[h].busy < self.settings.pacing.concurrency.max(1) {
                 let Some(line) = self.hosts[h].ready.pop_front() else {
                     break;
                 };

@@ -199,7 +199,7 @@ impl Sim {
                     Err(error(OutcomeClass::Transient, "InternalError"))
                 } else {
                     // A listing that started late enough settles the unknown calls before it.
-                    let settle = self.h.core.settings.settle;
+                    let settle = self.h.core.settings.pacing.settle;
                     self.unresolved.retain(|_, at| *at + settle > started);
                     Ok(self.visible(started))
                 };
@@ -246,9 +246,12 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
     let fault = rng.random_range(0.0..0.5);
     let mut sim = Sim {
         h: Harness::new(CoreSettings {
-            concurrency,
-            max_attempts: 8,
-            request_timeout: Duration::from_secs(2),
+            pacing: crate::engine::Pacing {
+                concurrency,
+                max_attempts: 8,
+                request_timeout: Duration::from_secs(2),
+                ..settings().pacing
+            },
             ..settings()
         }),
         rng,

@@ -272,9 +272,12 @@ fn simulate(seed: u64, rows: u64, concurrency: usize) {
         h: Harness::with_op(
             op,
             CoreSettings {
-                concurrency,
-                max_attempts: 8,
-                request_timeout: Duration::from_secs(2),
+                pacing: crate::engine::Pacing {
+                    concurrency,
+                    max_attempts: 8,
+                    request_timeout: Duration::from_secs(2),
+                    ..settings().pacing
+                },
                 ..settings()
             },
         ),

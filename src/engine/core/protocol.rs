@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::super::events::{Event, StopReason};
 use super::super::op::{Action, Answer, Operation};
 use super::super::resume::Resume;
+use super::super::Pacing;
 use super::{GroupKey, HostId, Listed, Snapshot};
 use crate::api::{CallError, Request};
 use crate::manifest::Row;
@@ -14,14 +15,12 @@ use crate::store::{RowState, Synced, TaskSample, Transition};
 
 pub use super::super::totals::Totals;
 
-/// What the core needs to know, resolved from the flags.
+/// What the core needs to know: the run's pacing as the flags resolved it, and the run's own.
 #[derive(Debug, Clone)]
 pub struct CoreSettings {
-    /// Calls waiting for a slot or in flight, per host.
-    pub concurrency: usize,
-    pub max_attempts: u32,
-    pub request_timeout: Duration,
-    pub settle: Duration,
+    /// Of which the core reads the concurrency, the attempts, the timeout and the settle time.
+    pub pacing: Pacing,
+    /// Seed of its random draws (backoff jitter).
     pub seed: u64,
     /// Also re-attempt rows that failed permanently in an earlier run.
     pub retry_failed: bool,

@@ -118,7 +118,7 @@ impl Entry {
 
 impl Core {
     pub(super) fn slot_granted(&mut self, line: u64, slot: Duration) {
-        let timeout = self.settings.request_timeout;
+        let timeout = self.settings.pacing.request_timeout;
         let run_id = self.settings.run_id;
         let Some(e) = self.rows.get_mut(&line) else {
             return;
@@ -238,7 +238,7 @@ impl Core {
             },
             latency_ms: latency.as_millis().min(i64::MAX as u128) as i64,
         };
-        let mut tries = Tries::new(calls_now, self.settings.max_attempts);
+        let mut tries = Tries::new(calls_now, self.settings.pacing.max_attempts);
         if let Some(e) = self.rows.get_mut(&line) {
             tries.after_lost = e.after_lost;
             e.after_lost |= class == OutcomeClass::Unknown;
@@ -273,7 +273,7 @@ impl Core {
             AfterCall::Resolve { exists, error } => {
                 let since = self.wall_ms(now);
                 self.set_waiting(line, Waiting::Unknown, error, Some(end), Some(since));
-                let due = now + self.settings.settle;
+                let due = now + self.settings.pacing.settle;
                 self.resolve(line, due, due, exists, now);
             }
             AfterCall::Fatal(error) => {
@@ -337,7 +337,7 @@ impl Core {
         };
         let maybe_acted = e.outstanding;
         e.outstanding = false;
-        if e.calls_now >= self.settings.max_attempts && maybe_acted {
+        if e.calls_now >= self.settings.pacing.max_attempts && maybe_acted {
             // Its last call may have acted and a listing that lags more than the settle time
             // would not show it: out of attempts, the row is left for the next run to ask again,
             // never failed on a guess.
@@ -352,7 +352,7 @@ impl Core {
             self.leave_unknown(line, error);
             return;
         }
-        if e.calls_now >= self.settings.max_attempts {
+        if e.calls_now >= self.settings.pacing.max_attempts {
             let error = e.last_error.clone().unwrap_or_else(|| CallError {
                 class: OutcomeClass::Unknown,
                 code: "Unknown".into(),

@@ -293,7 +293,10 @@ fn a_fatal_answer_stops_the_run_and_puts_the_row_back() {
 #[test]
 fn concurrency_one_runs_every_row_to_the_end() {
     let mut h = Harness::new(CoreSettings {
-        concurrency: 1,
+        pacing: crate::engine::Pacing {
+            concurrency: 1,
+            ..settings().pacing
+        },
         ..settings()
     });
     let lines: Vec<u64> = (2..12).collect();

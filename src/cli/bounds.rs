@@ -1,14 +1,34 @@
-//! The allowed values of the numeric flags, written once: clap's value parsers, [`resolve`]
+//! The allowed values of the numeric flags, written once: clap's value parsers, `settings`
 //! (which checks again, for callers that build `RunArgs` themselves) and a test of the `--help`
 //! text all read the same table. No value of any of them can panic or overflow later: every
 //! range is bounded so that the durations and products built from it fit.
-//!
-//! [`resolve`]: super::resolve
 
 use std::num::IntErrorKind;
 use std::time::Duration;
 
-use super::UsageError;
+/// A numeric flag's value that is not a number or out of its range: a usage error that names
+/// the flag, the value and the allowed range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{flag} {value}: {problem}; allowed: {allowed}")]
+pub struct BadValue {
+    pub flag: &'static str,
+    /// The value as typed (quoted when it is not plain), or as the number it was.
+    pub value: String,
+    pub problem: Problem,
+    pub allowed: &'static str,
+}
+
+impl BadValue {
+    /// The same error for the value as the user typed it.
+    fn with_value(self, value: String) -> BadValue {
+        BadValue { value, ..self }
+    }
+
+    /// What is wrong without the flag and value, for clap, whose message names both already.
+    pub fn reason(&self) -> String {
+        format!("{}; allowed: {}", self.problem, self.allowed)
+    }
+}
 
 /// What is wrong with a value, for the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,19 +138,6 @@ pub const WAIT_TIMEOUT: Span = Span {
     allowed: "1s to 365d",
 };
 
-/// How long `--wait` waits when `--wait-timeout` does not say.
-pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-
-/// The wait of `--wait` and `--wait-timeout`: none without `--wait` (then `--wait-timeout` is a
-/// usage error, as it would be ignored), else the timeout or [`DEFAULT_WAIT_TIMEOUT`].
-pub fn wait(wait: bool, timeout: Option<Duration>) -> Result<Option<Duration>, super::UsageError> {
-    match (wait, timeout) {
-        (false, Some(_)) => Err(super::UsageError::WaitTimeoutAlone),
-        (false, None) => Ok(None),
-        (true, t) => Ok(Some(t.unwrap_or(DEFAULT_WAIT_TIMEOUT))),
-    }
-}
-
 /// A value as a message may show it: as typed when it is short and plain, quoted and cut
 /// otherwise, so that no control character reaches a terminal.
 fn shown(s: &str) -> String {
@@ -144,8 +151,8 @@ fn shown(s: &str) -> String {
 }
 
 impl Real {
-    fn error(&self, value: String, problem: Problem) -> UsageError {
-        UsageError::Value {
+    fn error(&self, value: String, problem: Problem) -> BadValue {
+        BadValue {
             flag: self.flag,
             value,
             problem,
@@ -154,7 +161,7 @@ impl Real {
     }
 
     /// The value if it is allowed (a negative zero becomes 0).
-    pub fn check(&self, v: f64) -> Result<f64, UsageError> {
+    pub fn check(&self, v: f64) -> Result<f64, BadValue> {
         if !v.is_finite() {
             return Err(self.error(format!("{v:?}"), Problem::NotFinite));
         }
@@ -169,7 +176,7 @@ impl Real {
     }
 
     /// Parses and checks a value as typed.
-    pub fn parse(&self, s: &str) -> Result<f64, UsageError> {
+    pub fn parse(&self, s: &str) -> Result<f64, BadValue> {
         let v: f64 = s
             .trim()
             .parse()
@@ -179,8 +186,8 @@ impl Real {
 }
 
 impl Whole {
-    fn error(&self, value: String, problem: Problem) -> UsageError {
-        UsageError::Value {
+    fn error(&self, value: String, problem: Problem) -> BadValue {
+        BadValue {
             flag: self.flag,
             value,
             problem,
@@ -189,7 +196,7 @@ impl Whole {
     }
 
     /// The value if it is allowed.
-    pub fn check(&self, v: u64) -> Result<u64, UsageError> {
+    pub fn check(&self, v: u64) -> Result<u64, BadValue> {
         if (self.min..=self.max).contains(&v) {
             Ok(v)
         } else {
@@ -199,7 +206,7 @@ impl Whole {
 
     /// Parses and checks a value as typed: a number too big for any integer type is out of
     /// range, `2.5` or `1e3` is not whole, `ten` is not a number.
-    pub fn parse(&self, s: &str) -> Result<u64, UsageError> {
+    pub fn parse(&self, s: &str) -> Result<u64, BadValue> {
         let t = s.trim();
         let problem = match t.parse::<i128>() {
             Ok(n) => match u64::try_from(n) {
@@ -221,21 +228,21 @@ impl Whole {
     }
 
     /// [`Whole::parse`] for a `u32` flag; the range fits a `u32`.
-    pub fn parse_u32(&self, s: &str) -> Result<u32, UsageError> {
+    pub fn parse_u32(&self, s: &str) -> Result<u32, BadValue> {
         let n = self.parse(s)?;
         u32::try_from(n).map_err(|_| self.error(shown(s), Problem::OutOfRange))
     }
 
     /// [`Whole::parse`] for a `usize` flag; the range fits a `usize`.
-    pub fn parse_usize(&self, s: &str) -> Result<usize, UsageError> {
+    pub fn parse_usize(&self, s: &str) -> Result<usize, BadValue> {
         let n = self.parse(s)?;
         usize::try_from(n).map_err(|_| self.error(shown(s), Problem::OutOfRange))
     }
 }
 
 impl Span {
-    fn error(&self, value: String, problem: Problem) -> UsageError {
-        UsageError::Value {
+    fn error(&self, value: String, problem: Problem) -> BadValue {
+        BadValue {
             flag: self.flag,
             value,
             problem,
@@ -244,7 +251,7 @@ impl Span {
     }
 
     /// The value if it is allowed.
-    pub fn check(&self, d: Duration) -> Result<Duration, UsageError> {
+    pub fn check(&self, d: Duration) -> Result<Duration, BadValue> {
         if d >= Duration::from_secs(1) && d <= self.max {
             Ok(d)
         } else {
@@ -254,7 +261,7 @@ impl Span {
 
     /// Parses `90` (seconds), `90s`, `50m`, `2h`, `1h30m`, `7d`; every step is checked, so no
     /// number of digits overflows.
-    pub fn parse(&self, s: &str) -> Result<Duration, UsageError> {
+    pub fn parse(&self, s: &str) -> Result<Duration, BadValue> {
         let bad = |p| self.error(shown(s), p);
         let t = s.trim();
         let mut total: u64 = 0;
@@ -327,22 +334,4 @@ pub fn wait_timeout_arg(s: &str) -> Result<Duration, String> {
 /// clap's parser of `--max-runtime`.
 pub fn max_runtime_arg(s: &str) -> Result<Duration, String> {
     MAX_RUNTIME.parse(s).map_err(|e| e.reason())
-}
-
-#[cfg(test)]
-mod wait_tests {
-    use super::*;
-
-    #[test]
-    fn wait_timeout_needs_wait() {
-        let five = Some(Duration::from_secs(300));
-        assert_eq!(wait(true, five).ok(), Some(five));
-        assert_eq!(wait(true, None).ok(), Some(Some(Duration::from_secs(1800))));
-        assert_eq!(wait(false, None).ok(), Some(None));
-        let e = wait(false, five).map(|_| ()).unwrap_err().to_string();
-        assert!(
-            e.contains("--wait-timeout") && e.contains("add --wait"),
-            "{e}"
-        );
-    }
 }

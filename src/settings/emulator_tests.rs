@@ -1,9 +1,20 @@
-//! `bulkflow emulator`'s flags: parsing, validation, what they make, what it prints.
+//! `bulkflow emulator`'s flags: parsing, validation, and the configuration they make.
 
 use clap::Parser;
 
-use crate::emulator::args::{banner, parse_latency, parse_probability};
-use crate::emulator::{EmulatorArgs, EmulatorConfig};
+use super::resolve_emulator;
+use crate::cli::emulator::{parse_latency, parse_probability};
+use crate::cli::EmulatorArgs;
+use crate::emulator::preexisting;
+
+/// The configuration, with the preexisting file read as the emulator reads it.
+fn configured(args: &EmulatorArgs) -> Result<crate::emulator::EmulatorConfig, String> {
+    let mut s = resolve_emulator(args);
+    if let Some(path) = &s.preexisting {
+        s.config.preexisting = preexisting::load(path).map_err(|e| e.to_string())?;
+    }
+    Ok(s.config)
+}
 
 #[derive(Parser, Debug)]
 struct Cli {
@@ -36,7 +47,7 @@ fn flags_parse_and_validate() {
         Some(&["cfs-1".to_owned(), "cfs-2".to_owned()][..])
     );
     assert!(!format!("{:?}", cli.args).contains("s3cr3t-value"));
-    let config = cli.args.config().unwrap();
+    let config = configured(&cli.args).unwrap();
     assert_eq!(config.secret_key.expose(), "s3cr3t-value");
     assert_eq!(config.rate, 0);
     assert_eq!(parse_latency("7"), Ok((7, 7)));
@@ -52,7 +63,7 @@ fn flags_parse_and_validate() {
 #[test]
 fn status_life_flags_and_the_preexisting_file() {
     let cli = Cli::try_parse_from(["x"]).unwrap();
-    let config = cli.args.config().unwrap();
+    let config = configured(&cli.args).unwrap();
     assert_eq!((config.deleting_ms, config.unavailable), (3000, 0.0));
     assert!(config.preexisting.is_empty());
 
@@ -76,7 +87,7 @@ fn status_life_flags_and_the_preexisting_file() {
         path,
     ])
     .unwrap();
-    let config = cli.args.config().unwrap();
+    let config = configured(&cli.args).unwrap();
     assert_eq!(
         (
             config.available_after_ms,
@@ -91,7 +102,7 @@ fn status_life_flags_and_the_preexisting_file() {
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "FileSystemId,TargetPath\ncfs-1,/mnt/a\n").unwrap();
     let cli = Cli::try_parse_from(["x", "--preexisting", bad.to_str().unwrap()]).unwrap();
-    let err = cli.args.config().unwrap_err().to_string();
+    let err = configured(&cli.args).unwrap_err().to_string();
     assert!(
         err.ends_with("bad.csv:2: TargetPath: must start with /cfs/"),
         "{err}"
@@ -109,22 +120,9 @@ fn the_keys_are_never_read_from_the_environment() {
 }
 
 #[test]
-fn the_banner_names_the_secret_id_by_four_characters_only() {
-    let config = EmulatorConfig {
-        secret_id: "AKIDrealLOOKINGsecretID0123".to_owned(),
-        ..EmulatorConfig::default()
-    };
-    let line = banner(&config);
-    assert!(line.contains("secret id AKID*** (rate 20/s"), "{line}");
-    assert!(!line.contains("realLOOKING"), "{line}");
-    // The default id is shown the same way.
-    assert!(banner(&EmulatorConfig::default()).contains("secret id AKID***"));
-}
-
-#[test]
 fn task_flags_parse_and_validate() {
     let cli = Cli::try_parse_from(["x"]).unwrap();
-    let config = cli.args.config().unwrap();
+    let config = configured(&cli.args).unwrap();
     assert_eq!(
         (config.task_slots, config.task_queue, config.task_mbps),
         (2, 100, 100.0)
@@ -153,7 +151,7 @@ fn task_flags_parse_and_validate() {
         "7",
     ])
     .unwrap();
-    let config = cli.args.config().unwrap();
+    let config = configured(&cli.args).unwrap();
     assert_eq!(
         (config.task_slots, config.task_queue, config.task_mbps),
         (3, 0, 0.5)

@@ -1,18 +1,13 @@
-//! `bulkflow emulator`: its flags, and running it until a signal.
+//! `bulkflow emulator`'s flags, as clap sees them; `settings` turns them into the emulator's
+//! configuration.
 
-use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::secret::Secret;
-
-use super::config::{EmulatorConfig, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY};
-use super::limits::{
+use crate::emulator::{
     DEFAULT_TASK_MBPS, DEFAULT_TASK_QUEUE, DEFAULT_TASK_SLOTS, DEFAULT_TASK_STOPPING_MS,
 };
-use super::preexisting::{self, PreexistingError};
-use super::server::serve;
-use super::service::Service;
+use crate::secret::Secret;
 
 /// Serve a local CFS API emulator (CreateDataFlow, DescribeDataFlow, DeleteDataFlow,
 /// ModifyDataFlow, CreateLifecycleDataTask, DescribeLifecycleDataTask, StopLifecycleDataTask)
@@ -122,51 +117,6 @@ pub struct EmulatorArgs {
     pub seed: u64,
 }
 
-impl EmulatorArgs {
-    /// The emulator settings these flags describe; reads the `--preexisting` file.
-    pub fn config(&self) -> Result<EmulatorConfig, PreexistingError> {
-        let preexisting = match &self.preexisting {
-            Some(path) => preexisting::load(path)?,
-            None => Vec::new(),
-        };
-        Ok(EmulatorConfig {
-            listen: self.listen,
-            secret_id: self
-                .secret_id
-                .clone()
-                .unwrap_or_else(|| DEFAULT_SECRET_ID.to_owned()),
-            secret_key: self
-                .secret_key
-                .clone()
-                .unwrap_or_else(|| Secret::new(DEFAULT_SECRET_KEY)),
-            token: self.token.clone(),
-            token_ttl: std::time::Duration::from_secs(self.token_ttl),
-            rate: self.rate,
-            latency_ms: self.latency_ms,
-            internal_error: self.internal_error,
-            lost_response: self.lost_response,
-            late_create: self.late_create,
-            late_create_delay_ms: self.late_create_delay_ms,
-            lost_listing: self.lost_listing,
-            listing_delay_ms: self.listing_delay_ms,
-            available_after_ms: self.available_after_ms,
-            unavailable: self.unavailable,
-            deleting_ms: self.deleting_ms,
-            preexisting,
-            background_load: self.background_load,
-            flow_limit: self.flow_limit,
-            file_systems: self.file_systems.clone(),
-            task_slots: self.task_slots,
-            task_queue: self.task_queue,
-            task_mbps: self.task_mbps,
-            task_fail: self.task_fail,
-            task_fail_files: self.task_fail_files,
-            task_stopping_ms: self.task_stopping_ms,
-            seed: self.seed,
-        })
-    }
-}
-
 /// What `--help` says of the data tasks beyond their flags.
 const TASK_NOTES: &str = "Data tasks: times (CreationTime, FinishTime, and the StartTime/EndTime \
 of DescribeLifecycleDataTask, at most 3 months back) are YYYY-MM-DD HH:MM:SS in China Standard \
@@ -179,7 +129,7 @@ fn parse_secret(s: &str) -> Result<Secret, String> {
 }
 
 /// `P` in `[0, 1]`.
-pub(crate) fn parse_probability(s: &str) -> Result<f64, String> {
+pub fn parse_probability(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
         _ => Err(format!(
@@ -189,7 +139,7 @@ pub(crate) fn parse_probability(s: &str) -> Result<f64, String> {
 }
 
 /// MB per second: a number above 0.
-pub(crate) fn parse_mbps(s: &str) -> Result<f64, String> {
+pub fn parse_mbps(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!(
@@ -199,7 +149,7 @@ pub(crate) fn parse_mbps(s: &str) -> Result<f64, String> {
 }
 
 /// `MIN:MAX` milliseconds with `MIN <= MAX`, or one number for a fixed latency.
-pub(crate) fn parse_latency(s: &str) -> Result<(u64, u64), String> {
+pub fn parse_latency(s: &str) -> Result<(u64, u64), String> {
     let number = |v: &str| {
         v.trim()
             .parse::<u64>()
@@ -216,93 +166,4 @@ pub(crate) fn parse_latency(s: &str) -> Result<(u64, u64), String> {
         return Err(format!("in `{s}`, MIN is greater than MAX"));
     }
     Ok((min, max))
-}
-
-/// Runs the emulator until SIGINT or SIGTERM. Prints `listening on http://HOST:PORT` as the
-/// first line of stdout. Returns the exit code: 0 after a signal, 2 when it cannot bind or the
-/// `--preexisting` file is bad (nothing is served then).
-pub fn main(args: EmulatorArgs) -> i32 {
-    let service = match args.config().and_then(Service::new) {
-        Ok(service) => service,
-        Err(e) => {
-            eprintln!("bulkflow emulator: --preexisting {e}");
-            return 2;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("bulkflow emulator: cannot start the runtime: {e}");
-            return 2;
-        }
-    };
-    let code = runtime.block_on(async move {
-        let config = service.config();
-        let listener = match tokio::net::TcpListener::bind(config.listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("bulkflow emulator: cannot listen on {}: {e}", config.listen);
-                return 2;
-            }
-        };
-        let addr = match listener.local_addr() {
-            Ok(a) => a,
-            Err(e) => {
-                eprintln!("bulkflow emulator: cannot read the bound address: {e}");
-                return 2;
-            }
-        };
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on http://{addr}");
-        let _ = out.flush();
-        drop(out);
-        eprintln!("{}", banner(config));
-        let stopper = std::sync::Arc::clone(&service);
-        tokio::spawn(async move {
-            wait_for_signal().await;
-            stopper.shutdown();
-        });
-        match serve(listener, service).await {
-            Ok(()) => 0,
-            Err(e) => {
-                eprintln!("bulkflow emulator: {e}");
-                1
-            }
-        }
-    });
-    // Connections still open (a late create holds one) are dropped, not waited for.
-    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    code
-}
-
-/// The line on stderr after `listening on`: what it accepts, naming the secret id only by its
-/// first four characters (`AKID***`), as every log of bulkflow does.
-pub(crate) fn banner(config: &EmulatorConfig) -> String {
-    format!(
-        "bulkflow emulator: accepting requests signed by secret id {} (rate {}/s per action, seed {}), and temporary credentials of {} s from its metadata service and STS",
-        crate::secret::mask_id(&config.secret_id),
-        config.rate,
-        config.seed,
-        config.token_ttl.as_secs()
-    )
-}
-
-/// Resolves on SIGINT or (on Unix) SIGTERM.
-async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
