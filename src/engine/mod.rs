@@ -16,6 +16,7 @@ mod passes;
 pub mod peers;
 pub mod resume;
 mod run;
+mod run_end;
 mod settings;
 mod shell;
 mod summary;

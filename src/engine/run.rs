@@ -1,6 +1,6 @@
 //! A run: validate the manifest, lock and open the state, then one pass over the rows per
 //! operation of the run's goal (create, update, rotate, wait; or delete), each a core driven by
-//! the shell, and sum up from what was recorded.
+//! the shell, and sum up from what was recorded (`run_end`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,15 +12,16 @@ use tokio_util::sync::CancellationToken;
 use super::core::{Core, CoreSettings, Totals};
 use super::op::{Operation, RotateOp};
 use super::pacers::{Pacers, Rates};
-use super::passes::{command, is_goal, passes, task_plan, wait_of, Step};
+use super::passes::{command, passes, task_plan, wait_of, Step};
+use super::run_end::{finish, Done};
 use super::shell::{self, ShellEnd};
 use super::{feed, Event, EventSink, Goal, Pacing, RunError, RunSettings, RunSummary};
-use super::{Pass, StopReason};
-use super::{PassTime, TaskSummary};
+use super::{Pass, PassTime, StopReason};
 use crate::api::tasks::TaskType;
 use crate::api::{Client, Endpoint};
 use crate::manifest::{self, ManifestOptions};
-use crate::store::{self, read, RowState, RunTotals, StoreError, Writer};
+use crate::store::key_digest::KeySalt;
+use crate::store::{self, read, RunLock, StoreError, Writer, WriterThread};
 
 /// What every pass shares.
 struct Ctx<'a> {
@@ -39,6 +40,22 @@ struct Ctx<'a> {
     started: Instant,
     /// One pacer per host and action for every pass.
     pacers: Arc<Pacers>,
+}
+
+/// The state file of a run, opened and begun: its lock held, its writer started, the run
+/// recorded.
+struct Opened {
+    _lock: RunLock,
+    writer: Writer,
+    writer_thread: WriterThread,
+    run_id: i64,
+    /// Rows in the manifest.
+    rows: u64,
+    /// The state file's nonce, in the names of its data tasks.
+    task_nonce: String,
+    key_salt: KeySalt,
+    /// The data task types with tasks still live in the state file.
+    live: Vec<TaskType>,
 }
 
 /// Runs a manifest to the end, or until `cancel` fires or `--max-runtime` passes.
@@ -68,101 +85,139 @@ pub async fn run(
     // The manifest is read once to validate it and once per pass to feed it: each read must be
     // of the same file, or a row added in between would escape the duplicate check.
     let stamp = Stamp::of(&manifest_path);
-    let plan = {
-        let (path, opts) = (manifest_path.clone(), options.clone());
-        tokio::task::spawn_blocking(move || manifest::validate(&path, &opts))
-            .await
-            .map_err(|e| RunError::Internal(format!("the manifest validation failed: {e}")))??
-    };
-    endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
-    let _lock = store::lock(&state_path)?;
-    let conn = store::open(&state_path, true)?;
-    let service = endpoint.service_kind();
-    let recorded = read::service(&conn).map_err(|e| StoreError::sqlite(&state_path, e))?;
-    if let Some(recorded) = recorded.filter(|r| r != service) {
-        return Err(RunError::OtherService {
-            state: state_path,
-            recorded,
-            now: service,
-        });
-    }
-    let sq = |e| StoreError::sqlite(&state_path, e);
-    let task_nonce = store::tasks::nonce(&conn).map_err(sq)?;
-    let key_salt = store::key_digest::salt(&conn).map_err(sq)?;
-    let live = store::task_read::live_kinds(&conn).map_err(sq)?;
-    let plan_of_tasks = task_plan(&goal, &tasks, &live);
-    let (writer, writer_thread) = Writer::start(conn, &state_path)?;
-    let manifest_name = manifest_path.display().to_string();
-    let run_id = writer
-        .begin_run(&manifest_name, plan.rows, service, command(&goal))
-        .await?;
+    let opened = open(&manifest_path, &state_path, &endpoint, &options, &goal).await?;
     let client = Client::new(credentials, pacing.request_timeout)
         .map_err(|e| RunError::Client(e.to_string()))?;
-
     let rates = Rates {
         calls: pacing.rate,
         listings: pacing.describe_rate,
     };
-    let pacers = Arc::new(Pacers::new(rates, client.credentials().account_hint()));
     let ctx = Ctx {
-        pacers,
+        pacers: Arc::new(Pacers::new(rates, client.credentials().account_hint())),
         manifest: &manifest_path,
         options: &options,
-        writer: &writer,
+        writer: &opened.writer,
         client: &client,
         endpoint: &endpoint,
         pacing,
         seed,
         retry_failed,
-        run_id,
-        task_nonce,
+        run_id: opened.run_id,
+        task_nonce: opened.task_nonce.clone(),
         events: &events,
         cancel: &cancel,
         started,
     };
+    let steps = passes(&goal, &tasks, &opened.live, stop_tasks);
+    let walked = walk(&ctx, steps, &goal, &opened, deadline, &stamp).await?;
+    let done = Done {
+        passes_left: walked.passes_left,
+        passes: walked.passes,
+        tasks: task_plan(&goal, &tasks, &opened.live),
+        manifest: &manifest_path,
+        state: &state_path,
+        rows: opened.rows,
+        run_id: opened.run_id,
+        started,
+    };
+    finish(done, walked.end, &goal, opened.writer, opened.writer_thread).await
+}
+
+/// Validates the manifest (the endpoint must serve its regions), locks and opens the state file
+/// (refused when its runs went to another service), starts its writer and records the run.
+async fn open(
+    manifest_path: &Path,
+    state_path: &Path,
+    endpoint: &Endpoint,
+    options: &Arc<ManifestOptions>,
+    goal: &Goal,
+) -> Result<Opened, RunError> {
+    let plan = {
+        let (path, opts) = (manifest_path.to_owned(), options.clone());
+        tokio::task::spawn_blocking(move || manifest::validate(&path, &opts))
+            .await
+            .map_err(|e| RunError::Internal(format!("the manifest validation failed: {e}")))??
+    };
+    endpoint.check_regions(plan.per_group.keys().map(|(region, _)| region.as_str()))?;
+    let lock = store::lock(state_path)?;
+    let conn = store::open(state_path, true)?;
+    let service = endpoint.service_kind();
+    let sq = |e| StoreError::sqlite(state_path, e);
+    if let Some(recorded) = read::service(&conn).map_err(sq)?.filter(|r| r != service) {
+        return Err(RunError::OtherService {
+            state: state_path.to_owned(),
+            recorded,
+            now: service,
+        });
+    }
+    let task_nonce = store::tasks::nonce(&conn).map_err(sq)?;
+    let key_salt = store::key_digest::salt(&conn).map_err(sq)?;
+    let live = store::task_read::live_kinds(&conn).map_err(sq)?;
+    let (writer, writer_thread) = Writer::start(conn, state_path)?;
+    let manifest_name = manifest_path.display().to_string();
+    let run_id = writer
+        .begin_run(&manifest_name, plan.rows, service, command(goal))
+        .await?;
+    Ok(Opened {
+        _lock: lock,
+        writer,
+        writer_thread,
+        run_id,
+        rows: plan.rows,
+        task_nonce,
+        key_salt,
+        live,
+    })
+}
+
+/// What the passes left for the end of the run.
+struct Walked {
+    end: ShellEnd,
+    /// The passes that did not go through every row: the one a stop cut short, and those after.
+    passes_left: Vec<Pass>,
+    passes: Vec<PassTime>,
+}
+
+/// Runs the passes in order until one is stopped (a stop, or the manifest changed).
+async fn walk(
+    ctx: &Ctx<'_>,
+    steps: Vec<Step>,
+    goal: &Goal,
+    opened: &Opened,
+    deadline: Option<Instant>,
+    stamp: &Stamp,
+) -> Result<Walked, RunError> {
     let mut end = ShellEnd::default();
     let mut totals = Totals::default();
     let mut pass_times = Vec::new();
-    let steps = passes(&goal, &tasks, &live, stop_tasks);
-    // The passes that did not go through every row: the one a stop cut short, and those after.
     let kinds: Vec<Pass> = steps.iter().map(Step::pass).collect();
     let mut passes_left = Vec::new();
+    let manifest_name = ctx.manifest.display().to_string();
     for (i, step) in steps.into_iter().enumerate() {
         let (op, rotation, pass) = match step {
             Step::Op(op, pass) => (op, None, pass),
             Step::Rotate => {
-                let id = writer.rotation(&manifest_name).await?;
-                let salt = key_salt.clone();
+                let id = opened.writer.rotation(&manifest_name).await?;
+                let salt = opened.key_salt.clone();
                 let op = Arc::new(RotateOp { rotation: id, salt }) as Arc<dyn Operation>;
                 (op, Some(id), Pass::Rotate)
             }
         };
-        events.send(Event::Planned {
-            total: plan.rows,
+        ctx.events.send(Event::Planned {
+            total: opened.rows,
             pass,
             before: Box::new(totals.clone()),
         });
-        // `--wait-timeout` bounds the wait pass; `--max-runtime` bounds the whole run.
-        let runtime = deadline.map(|d| (d, "--max-runtime"));
-        let pass_deadline = match (wait_of(&goal), op.facts().wait_timeout) {
-            (Some(w), true) => {
-                let w = Instant::now().checked_add(w).map(|t| (t, "--wait-timeout"));
-                match (runtime, w) {
-                    (Some(d), Some(w)) => Some(if d.0 <= w.0 { d } else { w }),
-                    (d, w) => d.or(w),
-                }
-            }
-            _ => runtime,
-        };
-        if Stamp::of(&manifest_path) != stamp {
-            end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
+        let pass_deadline = pass_deadline(goal, &*op, deadline);
+        if Stamp::of(ctx.manifest) != *stamp {
+            end.stop = Some((StopReason::Manifest, changed(ctx.manifest)));
             passes_left = kinds[i..].to_vec();
             break;
         }
         let pass_started = Instant::now();
-        let mut pass_end = pass_over(&ctx, op, pass_deadline).await;
-        if pass_end.stop.is_none() && Stamp::of(&manifest_path) != stamp {
-            pass_end.stop = Some((StopReason::Manifest, changed(&manifest_path)));
+        let mut pass_end = pass_over(ctx, op, pass_deadline).await;
+        if pass_end.stop.is_none() && Stamp::of(ctx.manifest) != *stamp {
+            pass_end.stop = Some((StopReason::Manifest, changed(ctx.manifest)));
         }
         totals.add(&pass_end.totals);
         pass_times.push(PassTime {
@@ -177,36 +232,35 @@ pub async fn run(
             break;
         }
         if let Some(id) = rotation {
-            writer.end_rotation(id)?;
+            opened.writer.end_rotation(id)?;
         }
     }
     end.totals = totals;
-
-    let done = Done {
+    Ok(Walked {
+        end,
         passes_left,
         passes: pass_times,
-        tasks: plan_of_tasks,
-        manifest: &manifest_path,
-        state: &state_path,
-        rows: plan.rows,
-        run_id,
-        started,
-    };
-    finish(done, end, &goal, writer, writer_thread).await
+    })
 }
 
-/// What the end of a run needs to know.
-struct Done<'a> {
-    /// The passes a stop cut short or kept from starting.
-    passes_left: Vec<Pass>,
-    passes: Vec<PassTime>,
-    /// The data tasks the run concerns: type, started (else stopped), followed to the end.
-    tasks: Vec<(TaskType, bool, bool)>,
-    manifest: &'a Path,
-    state: &'a Path,
-    rows: u64,
-    run_id: i64,
-    started: Instant,
+/// When a pass of `op` must stop: `--wait-timeout` bounds the wait pass, `--max-runtime`
+/// (`deadline`) the whole run; the earlier wins, with the flag that set it.
+fn pass_deadline(
+    goal: &Goal,
+    op: &dyn Operation,
+    deadline: Option<Instant>,
+) -> Option<(Instant, &'static str)> {
+    let runtime = deadline.map(|d| (d, "--max-runtime"));
+    match (wait_of(goal), op.facts().wait_timeout) {
+        (Some(w), true) => {
+            let w = Instant::now().checked_add(w).map(|t| (t, "--wait-timeout"));
+            match (runtime, w) {
+                (Some(d), Some(w)) => Some(if d.0 <= w.0 { d } else { w }),
+                (d, w) => d.or(w),
+            }
+        }
+        _ => runtime,
+    }
 }
 
 /// What identifies a file's content without reading it: device, inode, size, modification time.
@@ -300,99 +354,4 @@ async fn pass_over(
         }
     }
     end
-}
-
-/// Everything recorded is committed; the exit code is decided from it and written with the end
-/// of the run.
-async fn finish(
-    ctx: Done<'_>,
-    mut end: ShellEnd,
-    goal: &Goal,
-    writer: Writer,
-    writer_thread: store::WriterThread,
-) -> Result<RunSummary, RunError> {
-    let (state_path, rows) = (ctx.state, ctx.rows);
-    let flushed = writer.flush().await;
-    let conn = store::open(state_path, false)?;
-    let sq = |e| StoreError::Unreadable {
-        path: state_path.to_owned(),
-        detail: format!("{e}"),
-    };
-    // Rows the run never reached are still pending.
-    let (counts, _) = read::manifest_counts(&conn, rows).map_err(sq)?;
-    // The rows the wait left waiting: those it had not settled when it ended (the core's
-    // count: in play, or not fed yet).
-    let waiting = ctx
-        .passes
-        .iter()
-        .find(|p| p.pass == Pass::Wait)
-        .map_or(0, |p| rows.saturating_sub(p.counts.done()));
-    let goal_passes = ctx.passes.iter().filter(|p| is_goal(goal, p.pass));
-    let (created_now, adopted_now) = goal_passes.fold((0, 0), |(r, a), p| {
-        (r + p.counts.reached(), a + p.counts.adopted)
-    });
-    let mut tasks = Vec::new();
-    for &(kind, started, waited) in &ctx.tasks {
-        tasks.push(TaskSummary {
-            kind,
-            started,
-            waited,
-            counts: store::task_read::task_counts(&conn, kind).map_err(sq)?,
-        });
-    }
-    let all_tasks = store::task_read::kinds(&conn)
-        .and_then(|kinds| {
-            kinds
-                .into_iter()
-                .map(|k| store::task_read::task_counts(&conn, k).map(|c| (k, c)))
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .map_err(sq)?;
-    let summary = RunSummary {
-        counts,
-        total: rows,
-        calls: end.totals.calls,
-        throttled: end.totals.throttled,
-        created_now,
-        adopted_now,
-        elapsed: ctx.started.elapsed(),
-        failures: read::failures_by_code(&conn).map_err(sq)?,
-        stop: end.stop.take(),
-        state_file: state_path.to_owned(),
-        manifest: ctx.manifest.to_owned(),
-        goal: if *goal == Goal::Delete {
-            RowState::Deleted
-        } else {
-            RowState::Created
-        },
-        waiting,
-        flows: !matches!(goal, Goal::Task { .. }),
-        tasks,
-        all_tasks,
-        command: command(goal),
-        passes: ctx.passes,
-        skipped: std::mem::take(&mut end.totals.skipped),
-        unsettled: end.totals.unsettled,
-        passes_left: ctx.passes_left,
-    };
-    drop(conn);
-    let totals = RunTotals {
-        calls: summary.calls,
-        throttled: summary.throttled,
-        created: summary.created_now,
-        adopted: summary.adopted_now,
-        exit_code: summary.exit_code().code(),
-        passes: summary.passes.iter().map(PassTime::record).collect(),
-    };
-    let ended = writer.end_run(ctx.run_id, totals).await;
-    drop(writer);
-    tokio::task::spawn_blocking(move || writer_thread.join())
-        .await
-        .map_err(|e| RunError::Internal(format!("the state writer thread failed: {e}")))?;
-    if let Some(e) = end.store_error.take() {
-        return Err(RunError::Store(e));
-    }
-    flushed?;
-    ended?;
-    Ok(summary)
 }
