@@ -41,15 +41,7 @@ impl Core {
             }
             Resume::Restart => {
                 state = RowState::Pending;
-                let change = Change::Restart {
-                    fingerprint: row.fingerprint(),
-                    source_key: row.source_key(),
-                };
-                let record = match &task {
-                    Some(t) => Record::Task(t.key),
-                    None => Record::Flow(synced.flow_id),
-                };
-                self.record(Transition { record, change });
+                self.restart(&row, &synced, task.as_ref());
             }
             Resume::Work | Resume::NewTask => {}
         }
@@ -70,6 +62,35 @@ impl Core {
             (Some(_), _) => (0, None),
             (None, _) => (synced.attempts, synced.unknown_since_ms),
         };
+        let outstanding = state == RowState::Unknown;
+        self.put_in_play(row, &synced, task, state, calls_ever, host);
+        self.start(line, outstanding, unknown_since_ms, now);
+    }
+
+    /// A row run again from the start (its source or request changed): recorded pending.
+    fn restart(&mut self, row: &Row, synced: &Synced, task: Option<&TaskRef>) {
+        let change = Change::Restart {
+            fingerprint: row.fingerprint(),
+            source_key: row.source_key(),
+        };
+        let record = match task {
+            Some(t) => Record::Task(t.key),
+            None => Record::Flow(synced.flow_id),
+        };
+        self.record(Transition { record, change });
+    }
+
+    /// The row's entry, in its group, among the rows in play.
+    fn put_in_play(
+        &mut self,
+        row: Row,
+        synced: &Synced,
+        task: Option<TaskRef>,
+        state: RowState,
+        calls_ever: u32,
+        host: HostId,
+    ) {
+        let line = row.line;
         let outstanding = state == RowState::Unknown;
         let mut entry = Entry {
             row: Arc::new(row),
@@ -97,7 +118,6 @@ impl Core {
         entry.group = self.group_for(key, host);
         self.rows.insert(line, entry);
         self.totals.in_play += 1;
-        self.start(line, outstanding, unknown_since_ms, now);
     }
 
     /// A row in play begins: resolved first when a call of an earlier run may have acted, else
