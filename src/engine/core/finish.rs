@@ -46,36 +46,7 @@ impl Core {
                 seen,
             } => {
                 self.reached(&e, via);
-                if let Some(s) = &seen {
-                    self.task_seen(e.seen.as_ref(), s);
-                }
-                let state = self.facts.done_state;
-                let at_ms = self.wall_ms(self.now);
-                // A row's flow is the goal's, unless the goal concerns the row's task.
-                let id = match &e.task {
-                    Some(t) => id.or(t.task_id.clone()),
-                    None => id.or(e.data_flow_id.clone()),
-                };
-                let mut t = Transition {
-                    record: e.target(),
-                    change: Change::Done {
-                        state,
-                        id: id.clone(),
-                        request_id: request_id.clone(),
-                        end,
-                        answers_to: Some((e.row.fingerprint(), e.row.source_key())),
-                        live: seen.map(|s| live(s, at_ms)),
-                        rotation: None,
-                    },
-                };
-                self.op.on_done(&e.row, &mut t);
-                let mut ev = event_of(&e, state, None, via_override.unwrap_or(via));
-                ev.data_flow_id = match &e.task {
-                    Some(_) => e.data_flow_id.clone(),
-                    None => id,
-                };
-                ev.request_id = request_id;
-                (t, ev)
+                self.done(&e, id, request_id, seen, end, via_override.unwrap_or(via))
             }
             Final::Unchanged { via } => {
                 self.totals.unchanged += 1;
@@ -127,6 +98,48 @@ impl Core {
         };
         self.record(t);
         self.emit(Event::Row(event));
+    }
+
+    /// The record and the event of a row that reached the goal (`via` is how, as told).
+    fn done(
+        &mut self,
+        e: &Entry,
+        id: Option<String>,
+        request_id: Option<String>,
+        seen: Option<Seen>,
+        end: Option<AttemptEnd>,
+        via: &'static str,
+    ) -> (Transition, RowEvent) {
+        if let Some(s) = &seen {
+            self.task_seen(e.seen.as_ref(), s);
+        }
+        let state = self.facts.done_state;
+        let at_ms = self.wall_ms(self.now);
+        // A row's flow is the goal's, unless the goal concerns the row's task.
+        let id = match &e.task {
+            Some(t) => id.or(t.task_id.clone()),
+            None => id.or(e.data_flow_id.clone()),
+        };
+        let mut t = Transition {
+            record: e.target(),
+            change: Change::Done {
+                state,
+                id: id.clone(),
+                request_id: request_id.clone(),
+                end,
+                answers_to: Some((e.row.fingerprint(), e.row.source_key())),
+                live: seen.map(|s| live(s, at_ms)),
+                rotation: None,
+            },
+        };
+        self.op.on_done(&e.row, &mut t);
+        let mut ev = event_of(e, state, None, via);
+        ev.data_flow_id = match &e.task {
+            Some(_) => e.data_flow_id.clone(),
+            None => id,
+        };
+        ev.request_id = request_id;
+        (t, ev)
     }
 
     /// Leaves a row `unknown` for the next run, which asks the service again.
