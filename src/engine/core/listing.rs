@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::super::backoff::Backoff;
 use super::super::events::{Event, StopReason};
-use super::super::op::{Final, Judgement};
+use super::super::op::{Final, Judgement, Seen};
 use super::groups::GroupKey;
 use super::kept::Kept;
 use super::rows::{Phase, Resolve};
@@ -154,114 +154,149 @@ impl Core {
         now: Duration,
         started: Option<Duration>,
     ) {
-        let at = self.wall_ms(now);
-        let Some(e) = self.rows.get_mut(&line) else {
+        if !self.rows.contains_key(&line) {
             return;
-        };
+        }
         match judgement {
             Judgement::Finish(f @ Final::Done { .. }) => self.finish(line, f, None),
             Judgement::Finish(Final::Missing(error)) => {
-                // A listing can lag behind a flow just made, or skip one between two pages: a flow
-                // is missing only once the row's own looks (2, 4, 8, 16, 30 s apart) never saw it.
-                let settle = self.settings.pacing.settle;
-                let Phase::Resolving(r) = &mut e.phase else {
-                    // Judged from an earlier listing: look again with a listing of its own.
-                    self.resolve(line, now, now, false, now);
-                    return;
-                };
-                let started = started.unwrap_or(now);
-                if started < r.next_look {
-                    return;
-                }
-                r.listings += 1;
-                if r.listings >= MAX_LISTINGS {
-                    self.finish(line, Final::Missing(error), None);
-                } else {
-                    r.next_look = started + listing_delay(r.listings).max(settle);
-                }
+                self.listed_missing(line, error, now, started)
             }
             Judgement::Finish(f) => self.finish(line, f, None),
             Judgement::Absent(f) => self.absent(line, f, started.unwrap_or(now), now),
             Judgement::LookAgain(after) => self.look_again(line, now + after, now),
-            Judgement::Watch { after, seen } => {
-                if seen.is_some() && seen != e.seen {
-                    let before = std::mem::replace(&mut e.seen, seen.clone());
-                    if let Some(now_seen) = &seen {
-                        self.task_seen(before.as_ref(), now_seen);
-                    }
-                    let Some(e) = self.rows.get_mut(&line) else {
-                        return;
-                    };
-                    if let Some(seen) = seen {
-                        let t = Transition {
-                            record: e.target(),
-                            change: Change::Watched {
-                                live: super::finish::live(seen, at),
-                            },
-                        };
-                        self.record(t);
-                    }
-                }
-                self.look_again(line, now + after, now);
-            }
+            Judgement::Watch { after, seen } => self.watch(line, after, seen, now),
             Judgement::Call {
                 data_flow_id,
                 task_id,
-            } => {
-                if data_flow_id.is_some() {
-                    e.data_flow_id = data_flow_id;
-                }
-                match (task_id, e.task.as_mut()) {
-                    (Some(id), Some(task)) => task.task_id = Some(id),
-                    (Some(id), None) => e.call_task = Some(id),
-                    (None, _) => {}
-                }
-                let outstanding = e.outstanding;
-                let Phase::Resolving(r) = &mut e.phase else {
-                    self.needs_call(line);
-                    return;
-                };
-                let started = started.unwrap_or(now);
-                if too_early(r, outstanding, started, self.settings.pacing.settle) {
-                    return;
-                }
-                if !r.exists && !r.patient {
-                    // The row still needs its call: a refusal of the next one is its own.
-                    e.after_lost = false;
-                    self.groups[e.group].members.remove(&line);
-                    self.needs_call(line);
-                    return;
-                }
-                // The service said the directory has a flow and the listing does not show it:
-                // it lags. Look again on the row's own schedule (2, 4, 8, 16, 30 s); listings that
-                // other rows of the file system asked for in between do not use up its looks.
-                // (The same for an operation whose creations show late with nothing else to
-                // guard against a second one: the call is sent again only after those looks.)
-                if started < r.next_look {
-                    return;
-                }
-                r.listings += 1;
-                if r.listings >= MAX_LISTINGS && !r.exists {
-                    self.groups[e.group].members.remove(&line);
-                    self.needs_call(line);
-                } else if r.listings >= MAX_LISTINGS {
-                    let error = CallError {
-                        class: OutcomeClass::Unknown,
-                        code: PATH_USED.into(),
-                        message: format!(
-                            "the service says {} already has a data flow, but {} listings of {} \
-                             did not show it; the next run asks again",
-                            e.row.target_key(),
-                            r.listings,
-                            e.row.request.file_system_id
-                        ),
-                        request_id: None,
-                    };
-                    self.leave_unknown(line, error);
-                } else {
-                    r.next_look = started + listing_delay(r.listings);
-                }
+            } => self.listed_for_call(line, data_flow_id, task_id, now, started),
+        }
+    }
+
+    /// A listing did not show the row's flow: missing once the row's own looks never saw it.
+    fn listed_missing(
+        &mut self,
+        line: u64,
+        error: CallError,
+        now: Duration,
+        started: Option<Duration>,
+    ) {
+        let settle = self.settings.pacing.settle;
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        // A listing can lag behind a flow just made, or skip one between two pages: a flow
+        // is missing only once the row's own looks (2, 4, 8, 16, 30 s apart) never saw it.
+        let Phase::Resolving(r) = &mut e.phase else {
+            // Judged from an earlier listing: look again with a listing of its own.
+            self.resolve(line, now, now, false, now);
+            return;
+        };
+        let started = started.unwrap_or(now);
+        if started < r.next_look {
+            return;
+        }
+        r.listings += 1;
+        if r.listings >= MAX_LISTINGS {
+            self.finish(line, Final::Missing(error), None);
+        } else {
+            r.next_look = started + listing_delay(r.listings).max(settle);
+        }
+    }
+
+    /// The row is watched: what the listing showed of it is recorded when it changed, and it is
+    /// looked at again `after`.
+    fn watch(&mut self, line: u64, after: Duration, seen: Option<Seen>, now: Duration) {
+        let at = self.wall_ms(now);
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        if seen.is_some() && seen != e.seen {
+            let before = std::mem::replace(&mut e.seen, seen.clone());
+            if let Some(now_seen) = &seen {
+                self.task_seen(before.as_ref(), now_seen);
             }
+            let Some(e) = self.rows.get_mut(&line) else {
+                return;
+            };
+            if let Some(seen) = seen {
+                let t = Transition {
+                    record: e.target(),
+                    change: Change::Watched {
+                        live: super::finish::live(seen, at),
+                    },
+                };
+                self.record(t);
+            }
+        }
+        self.look_again(line, now + after, now);
+    }
+
+    /// The listing says the row needs its call (with what it learnt of the row's flow and task),
+    /// unless a call of ours may still show, or the service said the flow exists.
+    fn listed_for_call(
+        &mut self,
+        line: u64,
+        data_flow_id: Option<String>,
+        task_id: Option<String>,
+        now: Duration,
+        started: Option<Duration>,
+    ) {
+        let Some(e) = self.rows.get_mut(&line) else {
+            return;
+        };
+        if data_flow_id.is_some() {
+            e.data_flow_id = data_flow_id;
+        }
+        match (task_id, e.task.as_mut()) {
+            (Some(id), Some(task)) => task.task_id = Some(id),
+            (Some(id), None) => e.call_task = Some(id),
+            (None, _) => {}
+        }
+        let outstanding = e.outstanding;
+        let Phase::Resolving(r) = &mut e.phase else {
+            self.needs_call(line);
+            return;
+        };
+        let started = started.unwrap_or(now);
+        if too_early(r, outstanding, started, self.settings.pacing.settle) {
+            return;
+        }
+        if !r.exists && !r.patient {
+            // The row still needs its call: a refusal of the next one is its own.
+            e.after_lost = false;
+            self.groups[e.group].members.remove(&line);
+            self.needs_call(line);
+            return;
+        }
+        // The service said the directory has a flow and the listing does not show it:
+        // it lags. Look again on the row's own schedule (2, 4, 8, 16, 30 s); listings that
+        // other rows of the file system asked for in between do not use up its looks.
+        // (The same for an operation whose creations show late with nothing else to
+        // guard against a second one: the call is sent again only after those looks.)
+        if started < r.next_look {
+            return;
+        }
+        r.listings += 1;
+        if r.listings >= MAX_LISTINGS && !r.exists {
+            self.groups[e.group].members.remove(&line);
+            self.needs_call(line);
+        } else if r.listings >= MAX_LISTINGS {
+            let error = CallError {
+                class: OutcomeClass::Unknown,
+                code: PATH_USED.into(),
+                message: format!(
+                    "the service says {} already has a data flow, but {} listings of {} \
+                     did not show it; the next run asks again",
+                    e.row.target_key(),
+                    r.listings,
+                    e.row.request.file_system_id
+                ),
+                request_id: None,
+            };
+            self.leave_unknown(line, error);
+        } else {
+            r.next_look = started + listing_delay(r.listings);
         }
     }
 
