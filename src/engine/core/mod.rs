@@ -9,6 +9,7 @@
 //! the state file stores and what an earlier run stored.
 
 mod accept;
+mod answered;
 mod counts;
 #[cfg(test)]
 mod delete_tests;
