@@ -150,25 +150,8 @@ impl Cursor<'_> {
                     continue;
                 }
             }
-            // A run of bytes that cannot change the state, copied at once.
-            let run = match *state {
-                State::Unquoted => memchr::memchr3(b',', b'\n', b'\r', &buf[i..]),
-                State::FieldStart if buf[i] != b'"' => {
-                    memchr::memchr3(b',', b'\n', b'\r', &buf[i..])
-                }
-                State::Quoted => memchr::memchr(b'"', &buf[i..]),
-                _ => Some(0),
-            };
-            let n = run.unwrap_or(buf.len() - i);
+            let n = self.copy_run(&buf[i..], rec, field, state);
             if n > 0 {
-                let bytes = &buf[i..i + n];
-                if *state == State::Quoted {
-                    *self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
-                } else {
-                    *state = State::Unquoted;
-                }
-                extend(field, bytes);
-                rec.len += n;
                 i += n;
                 continue;
             }
@@ -194,32 +177,66 @@ impl Cursor<'_> {
                 return (i, true);
             }
             rec.len += 1;
-            *state = match (*state, b) {
-                (State::FieldStart, b'"') => State::Quoted,
-                (State::FieldStart | State::Unquoted, b',') => {
-                    end_field(rec, field);
-                    State::FieldStart
-                }
-                (State::Quoted, b'"') => State::QuoteInQuoted,
-                (State::Quoted, _) => {
-                    push(field, b);
-                    State::Quoted
-                }
-                (State::QuoteInQuoted, b'"') => {
-                    push(field, b);
-                    State::Quoted
-                }
-                (State::QuoteInQuoted, b',') => {
-                    end_field(rec, field);
-                    State::FieldStart
-                }
-                (_, _) => {
-                    push(field, b);
-                    State::Unquoted
-                }
-            };
+            *state = step(*state, b, rec, field);
         }
         (i, false)
+    }
+
+    /// Copies the run of bytes at the start of `buf` that cannot change the state into the
+    /// field at once (a field it starts is unquoted); returns its length, 0 when there is none.
+    fn copy_run(
+        &mut self,
+        buf: &[u8],
+        rec: &mut RawCsvRecord,
+        field: &mut RawField,
+        state: &mut State,
+    ) -> usize {
+        let run = match *state {
+            State::Unquoted => memchr::memchr3(b',', b'\n', b'\r', buf),
+            State::FieldStart if buf[0] != b'"' => memchr::memchr3(b',', b'\n', b'\r', buf),
+            State::Quoted => memchr::memchr(b'"', buf),
+            _ => Some(0),
+        };
+        let n = run.unwrap_or(buf.len());
+        if n > 0 {
+            let bytes = &buf[..n];
+            if *state == State::Quoted {
+                *self.line += memchr::memchr_iter(b'\n', bytes).count() as u64;
+            } else {
+                *state = State::Unquoted;
+            }
+            extend(field, bytes);
+            rec.len += n;
+        }
+        n
+    }
+}
+
+/// The state after byte `b` of a record that does not end it; a separator ends the field.
+fn step(state: State, b: u8, rec: &mut RawCsvRecord, field: &mut RawField) -> State {
+    match (state, b) {
+        (State::FieldStart, b'"') => State::Quoted,
+        (State::FieldStart | State::Unquoted, b',') => {
+            end_field(rec, field);
+            State::FieldStart
+        }
+        (State::Quoted, b'"') => State::QuoteInQuoted,
+        (State::Quoted, _) => {
+            push(field, b);
+            State::Quoted
+        }
+        (State::QuoteInQuoted, b'"') => {
+            push(field, b);
+            State::Quoted
+        }
+        (State::QuoteInQuoted, b',') => {
+            end_field(rec, field);
+            State::FieldStart
+        }
+        (_, _) => {
+            push(field, b);
+            State::Unquoted
+        }
     }
 }
 
