@@ -25,10 +25,6 @@ pub(crate) fn map_header(
     problems: &mut Vec<Problem>,
 ) -> Columns {
     let mut report = |msg: String| problems.push(place.problem(rec.line, "header", msg));
-    let mut cols = Columns {
-        count: rec.count,
-        ..Default::default()
-    };
     if rec.unterminated {
         report("quoted field is not closed before the end of the file".into());
     }
@@ -38,8 +34,47 @@ pub(crate) fn map_header(
             rec.count
         ));
     }
-    let mut unknown = Vec::new();
-    let mut seen = 0u16;
+    let named = name_columns(rec, &mut report);
+    let mut cols = Columns {
+        fields: named.fields,
+        count: rec.count,
+        absent: 0,
+    };
+    let seen = named.seen;
+    if seen == 0 && !rec.fields.is_empty() {
+        // Likely a data row: say so without quoting any of it, since it may hold secrets.
+        let names: Vec<&str> = ALL.iter().map(|f| f.name()).collect();
+        report(format!(
+            "no known field names; the first line must be a header row naming the fields ({})",
+            names.join(", ")
+        ));
+        cols.absent = u16::MAX;
+        return cols;
+    }
+    for msg in named.unknown {
+        report(msg);
+    }
+    cols.absent = absent_columns(seen, has_default_region, &mut report);
+    cols
+}
+
+/// The header's columns by name.
+struct Named {
+    /// The field of each column; `None` for one that was reported.
+    fields: Vec<Option<Field>>,
+    /// The fields some column holds, as a field mask.
+    seen: u16,
+    /// What is wrong with the columns of unknown names, reported only if others are known.
+    unknown: Vec<String>,
+}
+
+/// Names each column's field, reporting columns too long, not UTF-8, unnamed or repeated.
+fn name_columns(rec: &RawCsvRecord, report: &mut impl FnMut(String)) -> Named {
+    let mut named = Named {
+        fields: Vec::new(),
+        seen: 0,
+        unknown: Vec::new(),
+    };
     for (i, raw) in rec.fields.iter().take(MAX_COLUMNS).enumerate() {
         let n = i + 1;
         let name = if raw.len > MAX_FIELD_BYTES {
@@ -58,38 +93,34 @@ pub(crate) fn map_header(
                     None
                 }
                 None => {
-                    unknown.push(unknown_message(name, &format!("column {n}")));
+                    named
+                        .unknown
+                        .push(unknown_message(name, &format!("column {n}")));
                     None
                 }
-                Some(f) if seen & f.bit() != 0 => {
+                Some(f) if named.seen & f.bit() != 0 => {
                     report(format!("column {n} ({}) repeats {}", quote(name), f.name()));
                     None
                 }
                 Some(f) => {
-                    seen |= f.bit();
+                    named.seen |= f.bit();
                     Some(f)
                 }
             },
         };
-        cols.fields.push(field);
+        named.fields.push(field);
     }
-    if seen == 0 && !rec.fields.is_empty() {
-        // Likely a data row: say so without quoting any of it, since it may hold secrets.
-        let names: Vec<&str> = ALL.iter().map(|f| f.name()).collect();
-        report(format!(
-            "no known field names; the first line must be a header row naming the fields ({})",
-            names.join(", ")
-        ));
-        cols.absent = u16::MAX;
-        return cols;
-    }
-    for msg in unknown {
-        report(msg);
-    }
+    named
+}
+
+/// Reports the required fields no column holds (`seen` is those some column holds), and
+/// returns them as a field mask.
+fn absent_columns(seen: u16, has_default_region: bool, report: &mut impl FnMut(String)) -> u16 {
+    let mut absent = 0;
     for f in REQUIRED {
         if seen & f.bit() == 0 {
             report(format!("missing required column {}", f.name()));
-            cols.absent |= f.bit();
+            absent |= f.bit();
         }
     }
     if seen & Field::Region.bit() == 0 && !has_default_region {
@@ -98,7 +129,7 @@ pub(crate) fn map_header(
              (or set TENCENTCLOUD_REGION, or a region in ~/.tccli/PROFILE.configure)"
                 .into(),
         );
-        cols.absent |= Field::Region.bit();
+        absent |= Field::Region.bit();
     }
-    cols
+    absent
 }
