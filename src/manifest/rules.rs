@@ -40,6 +40,9 @@ pub(crate) struct Checked {
     pub identity: Option<Identity>,
 }
 
+/// The values of one record, by field.
+type Values = [Option<String>; FIELD_COUNT];
+
 /// Applies every per-row rule to `rec`, adding what is wrong to `problems`. The identity (a
 /// hash, for the duplicate check) is computed only `with_identity`.
 pub(crate) fn check(
@@ -52,47 +55,8 @@ pub(crate) fn check(
     let before = problems.len();
     let mut report = |f: Field, msg: String| problems.push(ctx.place.problem(line, f.name(), msg));
     let mut bad = rec.reported;
-    let mut values: [Option<String>; FIELD_COUNT] = Default::default();
-    let mut raw = rec.values;
-    for f in ALL {
-        if bad & f.bit() != 0 {
-            continue;
-        }
-        let checked = match resolve(raw[f.index()].take(), &*ctx.env) {
-            Resolved::Absent => Ok(None),
-            Resolved::MissingVariable(name) => {
-                Err(format!("environment variable {name} is not set"))
-            }
-            // A target path is kept as it is sent and matched: repeated slashes collapsed.
-            Resolved::Value(v) if f == Field::TargetPath => {
-                check_field(f, &v).map(|()| Some(collapse_slashes(v)))
-            }
-            Resolved::Value(v) if f == Field::Region => check_field(f, &v)
-                .and_then(|()| known_region(&v, ctx.allow_unknown_region))
-                .map(|()| Some(v)),
-            Resolved::Value(v) => check_field(f, &v).map(|()| Some(v)),
-        };
-        match checked {
-            Ok(v) => values[f.index()] = v,
-            Err(msg) => {
-                report(f, msg);
-                bad |= f.bit();
-            }
-        }
-    }
-    let region = Field::Region.index();
-    if values[region].is_none() && bad & Field::Region.bit() == 0 {
-        if let Some(default) = &ctx.default_region {
-            // The default comes from `--region` or the environment: it goes into a host name too.
-            match self::region(default) {
-                Ok(()) => values[region] = Some(default.clone()),
-                Err(msg) => {
-                    report(Field::Region, format!("default region: {msg}"));
-                    bad |= Field::Region.bit();
-                }
-            }
-        }
-    }
+    let mut values = resolve_values(rec.values, &mut bad, ctx, &mut report);
+    fill_region(&mut values, &mut bad, ctx, &mut report);
     for f in REQUIRED.into_iter().chain([Field::Region]) {
         if values[f.index()].is_none() && (bad | ctx.absent) & f.bit() == 0 {
             report(f, required_message(f));
@@ -123,6 +87,74 @@ pub(crate) fn check(
             identity,
         };
     }
+    Checked {
+        row: Some(row_of(line, values, auto_refresh)),
+        identity,
+    }
+}
+
+/// Resolves (`${NAME}`) and checks each field not already reported (those `bad` holds, and
+/// gains when a value is wrong).
+fn resolve_values(
+    mut raw: Values,
+    bad: &mut u16,
+    ctx: &RowContext,
+    report: &mut impl FnMut(Field, String),
+) -> Values {
+    let mut values: Values = Default::default();
+    for f in ALL {
+        if *bad & f.bit() != 0 {
+            continue;
+        }
+        let checked = match resolve(raw[f.index()].take(), &*ctx.env) {
+            Resolved::Absent => Ok(None),
+            Resolved::MissingVariable(name) => {
+                Err(format!("environment variable {name} is not set"))
+            }
+            // A target path is kept as it is sent and matched: repeated slashes collapsed.
+            Resolved::Value(v) if f == Field::TargetPath => {
+                check_field(f, &v).map(|()| Some(collapse_slashes(v)))
+            }
+            Resolved::Value(v) if f == Field::Region => check_field(f, &v)
+                .and_then(|()| known_region(&v, ctx.allow_unknown_region))
+                .map(|()| Some(v)),
+            Resolved::Value(v) => check_field(f, &v).map(|()| Some(v)),
+        };
+        match checked {
+            Ok(v) => values[f.index()] = v,
+            Err(msg) => {
+                report(f, msg);
+                *bad |= f.bit();
+            }
+        }
+    }
+    values
+}
+
+/// A row without a region (and no wrong one) takes the default region, checked here.
+fn fill_region(
+    values: &mut Values,
+    bad: &mut u16,
+    ctx: &RowContext,
+    report: &mut impl FnMut(Field, String),
+) {
+    let region = Field::Region.index();
+    if values[region].is_none() && *bad & Field::Region.bit() == 0 {
+        if let Some(default) = &ctx.default_region {
+            // The default comes from `--region` or the environment: it goes into a host name too.
+            match self::region(default) {
+                Ok(()) => values[region] = Some(default.clone()),
+                Err(msg) => {
+                    report(Field::Region, format!("default region: {msg}"));
+                    *bad |= Field::Region.bit();
+                }
+            }
+        }
+    }
+}
+
+/// The row of a record whose values are all good.
+fn row_of(line: u64, values: Values, auto_refresh: Option<u8>) -> Row {
     let [file_system_id, source_storage_type, source_storage_address, source_path, target_path, secret_id, secret_key, data_flow_name, _, user_kafka_topic, server_addr, user_name, password, region] =
         values;
     let request = CreateDataFlowRequest {
@@ -140,14 +172,10 @@ pub(crate) fn check(
         user_name,
         password: password.map(Secret::new),
     };
-    let row = Row {
+    Row {
         line,
         region: region.unwrap_or_default(),
         request,
-    };
-    Checked {
-        row: Some(row),
-        identity,
     }
 }
 
