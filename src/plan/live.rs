@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -199,11 +199,7 @@ pub async fn list(
     mut spilled: Spilled,
 ) -> Result<(Live, Spilled), PlanError> {
     let concurrency = concurrency.max(1);
-    let mut hosts: Vec<Host> = Vec::new();
-    let mut host_index: HashMap<String, usize> = HashMap::new();
-    let mut names: HashMap<&str, u32> = HashMap::new();
     let mut live = Live::default();
-    let mut tasks = JoinSet::new();
     // Paced, and shared with this machine's runs, as a run's listings are.
     let pacers = Pacers::new(
         Rates {
@@ -213,12 +209,86 @@ pub async fn list(
         client.credentials().account_hint(),
     );
     progress.total.store(groups.len() as u64, Ordering::Relaxed);
+    let to = Hosts {
+        endpoint,
+        pacers: &pacers,
+        rate,
+        concurrency,
+    };
+    let Listings {
+        mut hosts,
+        mut tasks,
+    } = spawn_listings(client, &to, groups, &mut live)?;
+    while let Some(joined) = tasks.join_next().await {
+        let (h, took, index, entries, slot) = match joined {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) if e.error.class == OutcomeClass::FileSystem => {
+                progress.done.fetch_add(1, Ordering::Relaxed);
+                live.unlisted.push(Unlisted::from(e));
+                continue;
+            }
+            Ok(Err(e)) => return Err(PlanError::Listing(Box::new(e))),
+            Err(e) => return Err(PlanError::Internal(format!("a listing task failed: {e}"))),
+        };
+        if let Some(host) = hosts.get_mut(h) {
+            host.grow(rate, concurrency, took, entries.len());
+        }
+        progress.done.fetch_add(1, Ordering::Relaxed);
+        progress
+            .flows
+            .fetch_add(entries.len() as u64, Ordering::Relaxed);
+        let (back, added) = store(spilled, index, entries).await?;
+        spilled = back;
+        live.flows += added;
+        drop(slot);
+    }
+    Ok((live, spilled))
+}
+
+/// What a listing ends with: its host's index, how long it took, its file system's index in
+/// [`Live`], its flows made compact, and its host's slot (held until they are stored).
+type Listed = (
+    usize,
+    Duration,
+    u32,
+    Vec<(Identity, Flow)>,
+    Option<OwnedSemaphorePermit>,
+);
+
+/// How listings reach their hosts: the endpoint, and each host's pacing and slots.
+struct Hosts<'a> {
+    endpoint: &'a Endpoint,
+    pacers: &'a Pacers,
+    /// DescribeDataFlow calls per second per host (0: unpaced).
+    rate: f64,
+    /// Listings in flight per host, at most.
+    concurrency: usize,
+}
+
+/// The listings started, and the hosts they go to.
+struct Listings {
+    hosts: Vec<Host>,
+    tasks: JoinSet<Result<Listed, ListingError>>,
+}
+
+/// Starts a listing of every `(region, file system)` of `groups`, each waiting for its host's
+/// slot; names each file system once in `live`.
+fn spawn_listings(
+    client: &Client,
+    to: &Hosts<'_>,
+    groups: &[(String, String)],
+    live: &mut Live,
+) -> Result<Listings, PlanError> {
+    let mut hosts: Vec<Host> = Vec::new();
+    let mut host_index: HashMap<String, usize> = HashMap::new();
+    let mut names: HashMap<&str, u32> = HashMap::new();
+    let mut tasks = JoinSet::new();
     for (region, fs) in groups {
-        let target = endpoint.resolve(region)?;
+        let target = to.endpoint.resolve(region)?;
         let h = *host_index.entry(target.host.clone()).or_insert_with(|| {
-            let allowed = first_allowed(rate, concurrency);
+            let allowed = first_allowed(to.rate, to.concurrency);
             hosts.push(Host {
-                pacer: pacers.get(&target.host, Action::Describe),
+                pacer: to.pacers.get(&target.host, Action::Describe),
                 slots: Arc::new(Semaphore::new(allowed)),
                 allowed,
             });
@@ -246,30 +316,7 @@ pub async fn list(
                 })
         });
     }
-    while let Some(joined) = tasks.join_next().await {
-        let (h, took, index, entries, slot) = match joined {
-            Ok(Ok(done)) => done,
-            Ok(Err(e)) if e.error.class == OutcomeClass::FileSystem => {
-                progress.done.fetch_add(1, Ordering::Relaxed);
-                live.unlisted.push(Unlisted::from(e));
-                continue;
-            }
-            Ok(Err(e)) => return Err(PlanError::Listing(Box::new(e))),
-            Err(e) => return Err(PlanError::Internal(format!("a listing task failed: {e}"))),
-        };
-        if let Some(host) = hosts.get_mut(h) {
-            host.grow(rate, concurrency, took, entries.len());
-        }
-        progress.done.fetch_add(1, Ordering::Relaxed);
-        progress
-            .flows
-            .fetch_add(entries.len() as u64, Ordering::Relaxed);
-        let (back, added) = store(spilled, index, entries).await?;
-        spilled = back;
-        live.flows += added;
-        drop(slot);
-    }
-    Ok((live, spilled))
+    Ok(Listings { hosts, tasks })
 }
 
 /// One file system's flows, with the listing started again after a failure that may pass.
