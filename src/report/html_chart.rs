@@ -134,19 +134,16 @@ const BOTTOM: f64 = 40.0;
 /// The chart as an `<svg>` element; `label` names it for screen readers.
 pub fn svg(series: &CallSeries, label: &str) -> String {
     let buckets = series.buckets();
-    let span = series.span_secs().max(1);
     let top_value = buckets
         .iter()
         .flat_map(|b| b.rates)
         .fold(API_LIMIT, f64::max)
         * 1.08;
     let step = nice_step(top_value / 5.0);
-    let y_top = (top_value / step).ceil() * step;
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let x = |second: u64| LEFT + plot_w * (second as f64 / span as f64);
-    let y = |v: f64| TOP + plot_h * (1.0 - v / y_top);
-
+    let frame = Frame {
+        span: series.span_secs().max(1),
+        y_top: (top_value / step).ceil() * step,
+    };
     let mut s = String::with_capacity(16 * 1024);
     let _ = write!(
         s,
@@ -154,106 +151,152 @@ pub fn svg(series: &CallSeries, label: &str) -> String {
          aria-label=\"{}\">",
         escape(label)
     );
-    // Horizontal grid and the y axis's labels.
-    let mut v = 0.0;
-    while v <= y_top + step / 2.0 {
-        let _ = write!(
-            s,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
-             <text class=\"ylabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            WIDTH - RIGHT,
-            LEFT - 6.0,
-            y(v) + 4.0,
-            number(v),
-            yy = y(v),
-        );
-        v += step;
-    }
-    // The bars of calls, each with its numbers as a tooltip.
-    for b in &buckets {
-        if b.rates[CALLS] <= 0.0 {
-            continue;
-        }
-        let (x0, x1) = (x(b.start), x(b.start.saturating_add(b.width).min(span)));
-        let gap = ((x1 - x0) * 0.12).min(2.0);
-        let _ = write!(
-            s,
-            "<rect class=\"calls\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\">\
-             <title>{}</title></rect>",
-            x0 + gap / 2.0,
-            y(b.rates[CALLS]),
-            (x1 - x0 - gap).max(0.5),
-            (y(0.0) - y(b.rates[CALLS])).max(0.0),
-            escape(&tooltip(b)),
-        );
-    }
+    frame.grid(&mut s, step);
+    frame.bars(&mut s, &buckets);
     // Throttled calls and errors as step lines, when there are any.
     let totals = series.totals();
     for (k, class) in [(THROTTLED, "throttled"), (ERRORS, "errors")] {
-        if totals[k] == 0 {
-            continue;
+        if totals[k] != 0 {
+            frame.step_line(&mut s, &buckets, k, class);
         }
-        // One outline per stretch of buckets above zero, so that no line runs along the axis.
+    }
+    frame.axes(&mut s);
+    frame.time_labels(&mut s);
+    let _ = write!(
+        s,
+        "<text class=\"xtitle\" x=\"{:.1}\" y=\"{:.1}\">time since the first call</text></svg>",
+        LEFT + (WIDTH - LEFT - RIGHT) / 2.0,
+        HEIGHT - 4.0
+    );
+    s
+}
+
+/// Where the chart's values go in the drawing.
+struct Frame {
+    /// Seconds from the first call to the last, at least 1: the x axis.
+    span: u64,
+    /// The value at the top of the y axis.
+    y_top: f64,
+}
+
+impl Frame {
+    /// The x of a second since the first call.
+    fn x(&self, second: u64) -> f64 {
+        LEFT + (WIDTH - LEFT - RIGHT) * (second as f64 / self.span as f64)
+    }
+
+    /// The y of a value per second.
+    fn y(&self, v: f64) -> f64 {
+        TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - v / self.y_top)
+    }
+
+    /// The x of a bucket's start and end.
+    fn xs(&self, b: &Bucket) -> (f64, f64) {
+        let end = b.start.saturating_add(b.width).min(self.span);
+        (self.x(b.start), self.x(end))
+    }
+
+    /// Horizontal grid lines every `step`, and the y axis's labels.
+    fn grid(&self, s: &mut String, step: f64) {
+        let mut v = 0.0;
+        while v <= self.y_top + step / 2.0 {
+            let _ = write!(
+                s,
+                "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
+                 <text class=\"ylabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                WIDTH - RIGHT,
+                LEFT - 6.0,
+                self.y(v) + 4.0,
+                number(v),
+                yy = self.y(v),
+            );
+            v += step;
+        }
+    }
+
+    /// The bars of calls, each with its numbers as a tooltip.
+    fn bars(&self, s: &mut String, buckets: &[Bucket]) {
+        for b in buckets {
+            if b.rates[CALLS] <= 0.0 {
+                continue;
+            }
+            let (x0, x1) = self.xs(b);
+            let gap = ((x1 - x0) * 0.12).min(2.0);
+            let _ = write!(
+                s,
+                "<rect class=\"calls\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\">\
+                 <title>{}</title></rect>",
+                x0 + gap / 2.0,
+                self.y(b.rates[CALLS]),
+                (x1 - x0 - gap).max(0.5),
+                (self.y(0.0) - self.y(b.rates[CALLS])).max(0.0),
+                escape(&tooltip(b)),
+            );
+        }
+    }
+
+    /// The rate `k` of the buckets as a step line of `class`: one outline per stretch of
+    /// buckets above zero, so that no line runs along the axis.
+    fn step_line(&self, s: &mut String, buckets: &[Bucket], k: usize, class: &str) {
         let _ = write!(s, "<path class=\"{class}\" d=\"");
         let mut above = false;
-        for b in &buckets {
-            let (x0, x1) = (x(b.start), x(b.start.saturating_add(b.width).min(span)));
+        for b in buckets {
+            let (x0, x1) = self.xs(b);
             let v = b.rates[k];
             if v > 0.0 {
                 if !above {
-                    let _ = write!(s, "M{x0:.1} {:.1}", y(0.0));
+                    let _ = write!(s, "M{x0:.1} {:.1}", self.y(0.0));
                 }
-                let _ = write!(s, " V{:.1} H{x1:.1}", y(v));
+                let _ = write!(s, " V{:.1} H{x1:.1}", self.y(v));
             } else if above {
-                let _ = write!(s, " V{:.1} ", y(0.0));
+                let _ = write!(s, " V{:.1} ", self.y(0.0));
             }
             above = v > 0.0;
         }
         if above {
-            let _ = write!(s, " V{:.1}", y(0.0));
+            let _ = write!(s, " V{:.1}", self.y(0.0));
         }
         s.push_str("\"/>");
     }
-    // The service's limit, and the axes.
-    let _ = write!(
-        s,
-        "<line class=\"limit\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\"/>\
-         <text class=\"limitlabel\" x=\"{:.1}\" y=\"{:.1}\">20/s: the API's limit per host</text>\
-         <line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{b:.1}\" y2=\"{b:.1}\"/>\
-         <line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{b:.1}\"/>",
-        WIDTH - RIGHT,
-        WIDTH - RIGHT - 4.0,
-        y(API_LIMIT) - 5.0,
-        WIDTH - RIGHT,
-        ly = y(API_LIMIT),
-        b = y(0.0),
-    );
-    // The x axis's labels: time since the first call.
-    let tick = time_step(span);
-    let mut t = 0u64;
-    while t <= span {
+
+    /// The service's limit, and the axes.
+    fn axes(&self, s: &mut String) {
         let _ = write!(
             s,
-            "<line class=\"axis\" x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
-             <text class=\"xlabel\" x=\"{xx:.1}\" y=\"{:.1}\">{}</text>",
-            y(0.0),
-            y(0.0) + 4.0,
-            y(0.0) + 18.0,
-            duration(t),
-            xx = x(t),
+            "<line class=\"limit\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{ly:.1}\" y2=\"{ly:.1}\"/>\
+             <text class=\"limitlabel\" x=\"{:.1}\" y=\"{:.1}\">20/s: the API's limit per host</text>\
+             <line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{b:.1}\" y2=\"{b:.1}\"/>\
+             <line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{b:.1}\"/>",
+            WIDTH - RIGHT,
+            WIDTH - RIGHT - 4.0,
+            self.y(API_LIMIT) - 5.0,
+            WIDTH - RIGHT,
+            ly = self.y(API_LIMIT),
+            b = self.y(0.0),
         );
-        match t.checked_add(tick) {
-            Some(next) => t = next,
-            None => break,
+    }
+
+    /// The x axis's ticks and labels: time since the first call.
+    fn time_labels(&self, s: &mut String) {
+        let tick = time_step(self.span);
+        let mut t = 0u64;
+        while t <= self.span {
+            let _ = write!(
+                s,
+                "<line class=\"axis\" x1=\"{xx:.1}\" x2=\"{xx:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
+                 <text class=\"xlabel\" x=\"{xx:.1}\" y=\"{:.1}\">{}</text>",
+                self.y(0.0),
+                self.y(0.0) + 4.0,
+                self.y(0.0) + 18.0,
+                duration(t),
+                xx = self.x(t),
+            );
+            match t.checked_add(tick) {
+                Some(next) => t = next,
+                None => break,
+            }
         }
     }
-    let _ = write!(
-        s,
-        "<text class=\"xtitle\" x=\"{:.1}\" y=\"{:.1}\">time since the first call</text></svg>",
-        LEFT + plot_w / 2.0,
-        HEIGHT - 4.0
-    );
-    s
 }
 
 fn tooltip(b: &Bucket) -> String {
