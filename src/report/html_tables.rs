@@ -163,7 +163,31 @@ pub fn rows(
         let _ = writeln!(page, "<p>No row is {state}.</p>\n</section>");
         return Ok(());
     }
-    type Column = (&'static str, &'static str, fn(&ReportRow) -> String);
+    let shown = shown_columns(&listed);
+    page.push_str("<div class=\"scroll\"><table class=\"rows\">\n<thead><tr>");
+    for (class, head, _) in &shown {
+        let _ = write!(page, "<th class=\"{class}\">{head}</th>");
+    }
+    page.push_str("</tr></thead>\n<tbody>\n");
+    for r in &listed {
+        page.push_str("<tr>");
+        for (class, _, value) in &shown {
+            let _ = write!(page, "<td class=\"{class}\">{}</td>", value(r));
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</tbody>\n</table></div>\n");
+    let all = report_command(manifest, state_file, state);
+    notes(&listed, n, &all, page);
+    page.push_str("</section>\n");
+    Ok(())
+}
+
+/// A column of the table of rows: its class, its heading, and its cell's HTML for a row.
+type Column = (&'static str, &'static str, fn(&ReportRow) -> String);
+
+/// The columns of the table of rows, but those no listed row has a value in.
+fn shown_columns(listed: &[ReportRow]) -> Vec<Column> {
     let columns: [Column; 9] = [
         ("num", "Line", |r| {
             let gone = if r.in_manifest {
@@ -193,29 +217,12 @@ pub fn rows(
         8 => r.request_id.is_empty(),
         _ => false,
     };
-    let shown: Vec<&Column> = columns
-        .iter()
+    columns
+        .into_iter()
         .enumerate()
         .filter(|(i, _)| !listed.iter().all(|r| blank(r, *i)))
         .map(|(_, c)| c)
-        .collect();
-    page.push_str("<div class=\"scroll\"><table class=\"rows\">\n<thead><tr>");
-    for (class, head, _) in &shown {
-        let _ = write!(page, "<th class=\"{class}\">{head}</th>");
-    }
-    page.push_str("</tr></thead>\n<tbody>\n");
-    for r in &listed {
-        page.push_str("<tr>");
-        for (class, _, value) in &shown {
-            let _ = write!(page, "<td class=\"{class}\">{}</td>", value(r));
-        }
-        page.push_str("</tr>\n");
-    }
-    page.push_str("</tbody>\n</table></div>\n");
-    let all = report_command(manifest, state_file, state);
-    notes(&listed, n, &all, page);
-    page.push_str("</section>\n");
-    Ok(())
+        .collect()
 }
 
 /// The notes under the table of rows: what `none` calls means, when a row has it, and how to
