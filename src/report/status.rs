@@ -86,6 +86,24 @@ pub fn load(conn: &Connection, path: &Path) -> rusqlite::Result<Status> {
     })
 }
 
+/// The last key rotation's line: when, how far, and whether it finished.
+fn rotation_text(r: &RotationInfo, out: &mut String) {
+    let _ = write!(
+        out,
+        "last key rotation: #{} started {}, {} of {} created rows rotated",
+        r.id,
+        when(r.started_at_ms),
+        r.rotated,
+        r.created
+    );
+    match r.finished_at_ms {
+        Some(f) => {
+            let _ = writeln!(out, ", finished {}", when(f));
+        }
+        None => out.push_str(", not finished: run --rotate-keys again to resume it\n"),
+    }
+}
+
 fn when(ms: i64) -> String {
     format!("{} UTC", utc_datetime(ms.div_euclid(1000)))
 }
@@ -128,65 +146,57 @@ impl Status {
         }
         out.push_str(&super::task_status::text(&self.tasks));
         if let Some(r) = &self.last_rotation {
-            let _ = write!(
-                out,
-                "last key rotation: #{} started {}, {} of {} created rows rotated",
-                r.id,
-                when(r.started_at_ms),
-                r.rotated,
-                r.created
-            );
-            match r.finished_at_ms {
-                Some(f) => {
-                    let _ = writeln!(out, ", finished {}", when(f));
-                }
-                None => out.push_str(", not finished: run --rotate-keys again to resume it\n"),
-            }
+            rotation_text(r, &mut out);
         }
-        match &self.last_run {
-            None => out.push_str("last run: none\n"),
-            Some(r) => {
-                let command = r.command.as_deref().map(|c| format!(" ({c})"));
+        self.last_run_text(&mut out);
+        out
+    }
+
+    /// The last run's line: when, what it did and how it ended (or that it did not), and its
+    /// passes.
+    fn last_run_text(&self, out: &mut String) {
+        let Some(r) = &self.last_run else {
+            out.push_str("last run: none\n");
+            return;
+        };
+        let command = r.command.as_deref().map(|c| format!(" ({c})"));
+        let _ = write!(
+            out,
+            "last run: #{}{} started {}",
+            r.id,
+            command.unwrap_or_default(),
+            when(r.started_at_ms)
+        );
+        match (r.finished_at_ms, r.exit_code) {
+            (Some(f), code) => {
+                let secs = (f - r.started_at_ms) as f64 / 1000.0;
+                let rate = if secs > 0.0 {
+                    r.calls as f64 / secs
+                } else {
+                    0.0
+                };
                 let _ = write!(
                     out,
-                    "last run: #{}{} started {}",
-                    r.id,
-                    command.unwrap_or_default(),
-                    when(r.started_at_ms)
+                    ", took {secs:.1}s, {} calls ({rate:.1}/s), {} throttled, {}, exit {}",
+                    r.calls,
+                    r.throttled,
+                    goal_figures(r),
+                    code.map_or("?".to_owned(), |c| c.to_string())
                 );
-                match (r.finished_at_ms, r.exit_code) {
-                    (Some(f), code) => {
-                        let secs = (f - r.started_at_ms) as f64 / 1000.0;
-                        let rate = if secs > 0.0 {
-                            r.calls as f64 / secs
-                        } else {
-                            0.0
-                        };
-                        let _ = write!(
-                            out,
-                            ", took {secs:.1}s, {} calls ({rate:.1}/s), {} throttled, {}, exit {}",
-                            r.calls,
-                            r.throttled,
-                            goal_figures(r),
-                            code.map_or("?".to_owned(), |c| c.to_string())
-                        );
-                    }
-                    (None, _) => {
-                        let _ = write!(
-                            out,
-                            ", did not finish (still running, or killed): {} calls recorded",
-                            self.last_run_calls
-                        );
-                    }
-                }
-                out.push('\n');
-                if !self.last_run_passes.is_empty() {
-                    let passes = super::passes::sentence(&self.last_run_passes);
-                    let _ = writeln!(out, "  passes: {passes}");
-                }
+            }
+            (None, _) => {
+                let _ = write!(
+                    out,
+                    ", did not finish (still running, or killed): {} calls recorded",
+                    self.last_run_calls
+                );
             }
         }
-        out
+        out.push('\n');
+        if !self.last_run_passes.is_empty() {
+            let passes = super::passes::sentence(&self.last_run_passes);
+            let _ = writeln!(out, "  passes: {passes}");
+        }
     }
 
     /// One JSON object for scripts.
