@@ -9,6 +9,7 @@ mod failure;
 mod inputs;
 mod outputs;
 mod plan_cmd;
+mod quit;
 mod report_cmd;
 mod run_cmd;
 mod state_file;

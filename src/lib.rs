@@ -18,6 +18,7 @@ pub mod report;
 pub mod scratch;
 pub mod secret;
 pub mod settings;
+pub mod shell_command;
 pub mod signals;
 pub mod store;
 

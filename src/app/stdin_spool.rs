@@ -103,7 +103,7 @@ fn watch_signals() {
                         diag::warn(format_args!(
                             "{name}: stopped before the first call; nothing was sent"
                         ));
-                        super::stop::quit();
+                        super::quit::quit();
                     }
                 });
             });

@@ -4,25 +4,15 @@
 //! ([`quit`]), which returns [`Failure::Quit`] (exit 4) whatever the command is doing. Nothing
 //! but `main` ends the process.
 
-use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::mpsc::{self, Sender};
-use std::sync::Mutex;
+use std::sync::mpsc;
 
 use tokio_util::sync::CancellationToken;
 
 use super::failure::{Failure, Outcome};
+use super::quit::{self, quit, Ended};
 use super::stdin_spool;
 use crate::report::diag;
-
-/// How the command's thread ended, or that it is to be left behind.
-enum Ended {
-    Done(std::thread::Result<Outcome>),
-    Quit,
-}
-
-/// Where [`quit`] tells the main thread; set while a command runs.
-static QUIT: Mutex<Option<Sender<Ended>>> = Mutex::new(None);
 
 /// The command's stack: what the main thread would have had.
 const STACK: usize = 8 << 20;
@@ -31,7 +21,7 @@ const STACK: usize = 8 << 20;
 /// goes on here.
 pub(super) fn run_until_quit(command: impl FnOnce() -> Outcome + Send + 'static) -> Outcome {
     let (tx, rx) = mpsc::channel();
-    *QUIT.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx.clone());
+    quit::listen(tx.clone());
     let spawned = std::thread::Builder::new()
         .name("bulkflow".into())
         .stack_size(STACK)
@@ -58,15 +48,6 @@ pub(super) fn run_until_quit(command: impl FnOnce() -> Outcome + Send + 'static)
             stdin_spool::remove_now();
             Err(Failure::Quit)
         }
-    }
-}
-
-/// Quits at once: the main thread returns [`Failure::Quit`]. The calls in flight are already
-/// recorded as `unknown`, and the next run resolves them.
-pub(super) fn quit() {
-    let _ = std::io::stderr().flush();
-    if let Some(tx) = QUIT.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-        let _ = tx.send(Ended::Quit);
     }
 }
 

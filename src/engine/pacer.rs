@@ -38,10 +38,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::pacer_adapt::Adapt;
+pub use super::pacer_adapt::WINDOW;
 use super::peers::{PeerCount, Peering};
 
-/// The sliding second, with a margin for the jitter between sending and arriving.
-pub const WINDOW: Duration = Duration::from_millis(1015);
 /// How far ahead of its slot a call gets it: enough to record the call before it is due.
 pub const LEAD: Duration = Duration::from_millis(100);
 /// How often the peers are counted.

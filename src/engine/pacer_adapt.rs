@@ -7,7 +7,8 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
 
-use super::pacer::WINDOW;
+/// The sliding second, with a margin for the jitter between sending and arriving.
+pub const WINDOW: Duration = Duration::from_millis(1015);
 
 /// The share of the ceiling a pacer starts at.
 pub(super) const START: f64 = 0.6;

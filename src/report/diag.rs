@@ -10,18 +10,9 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
+pub use super::logging::LogFormat;
 use super::{json_log, logging};
 use crate::manifest::{ManifestError, Problem};
-
-/// How diagnostics are written on stderr (`--log-format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LogFormat {
-    /// The lines bulkflow has always printed.
-    #[default]
-    Text,
-    /// One JSON object per line.
-    Json,
-}
 
 static JSON: AtomicBool = AtomicBool::new(false);
 static COLOR: AtomicBool = AtomicBool::new(false);

@@ -252,7 +252,7 @@ const NO_CALL: &str = "<span class=\"none\">none</span>";
 /// manifest the last run named; a manifest read from stdin has no name to give, so the state
 /// file is asked for.
 fn report_command(manifest: &str, state_file: Option<&std::path::Path>, state: RowState) -> String {
-    use crate::settings::resume::shell_word;
+    use crate::shell_command::shell_word;
     let stdin = manifest.is_empty()
         || std::path::Path::new(manifest)
             .file_name()

@@ -7,7 +7,15 @@ use std::sync::Mutex;
 use indicatif::ProgressBar;
 use tracing_subscriber::fmt::MakeWriter;
 
-use super::diag::LogFormat;
+/// How diagnostics are written on stderr (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// The lines bulkflow has always printed.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
 

@@ -4,8 +4,7 @@ use std::fmt::Write;
 
 use crate::api::CredentialProvider;
 use crate::engine::{PassTime, RunSummary, StopReason};
-use crate::settings::resume::shell_word;
-use crate::settings::Resume;
+use crate::shell_command::{shell_word, Resume};
 use crate::store::RowState;
 
 /// The line after the summary for temporary credentials: how often they were refreshed during

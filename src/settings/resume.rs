@@ -27,6 +27,7 @@ use std::time::Duration;
 use super::{default_concurrency, RegionChoice};
 
 pub use super::commands::DEFAULT_WAIT_TIMEOUT;
+pub use crate::shell_command::{shell_word, Resume};
 /// `--max-attempts` when not given.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 8;
 /// `--settle` when not given.
@@ -106,30 +107,6 @@ pub struct Origin<'a> {
     /// `--max-attempts` and `--settle`, for the commands that take them.
     pub max_attempts: Option<u32>,
     pub settle: Option<Duration>,
-}
-
-/// A command that resumes a run: each word already quoted for a POSIX shell.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Resume {
-    words: Vec<String>,
-}
-
-impl std::fmt::Display for Resume {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.words.join(" "))
-    }
-}
-
-/// `s` as one word for a POSIX shell: as it is when it is plain, else in single quotes.
-pub fn shell_word(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-+:@,=".contains(c))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
 }
 
 /// A duration as `--wait-timeout` parses it: the largest unit that divides it.
@@ -244,14 +221,6 @@ impl Resume {
         }
     }
 
-    fn push(&mut self, plain: &str) {
-        self.words.push(plain.to_owned());
-    }
-
-    fn word(&mut self, value: &str) {
-        self.words.push(shell_word(value));
-    }
-
     fn option(&mut self, flag: &str, value: &str) {
         self.push(flag);
         self.word(value);
@@ -270,20 +239,6 @@ impl Resume {
                 self.option("--wait-timeout", &duration_word(t));
             }
         }
-    }
-
-    /// The command with `flag` added, unless it has it already (clap refuses a flag twice).
-    pub fn with(&self, flag: &str) -> String {
-        if self.words.iter().any(|w| w == flag) {
-            self.to_string()
-        } else {
-            format!("{self} {flag}")
-        }
-    }
-
-    /// Whether there is a command at all (a dry run has none).
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
     }
 }
 

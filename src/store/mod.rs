@@ -18,6 +18,7 @@ pub mod task_read;
 pub mod tasks;
 pub mod transition;
 mod writer;
+mod writer_ops;
 mod writer_thread;
 
 pub use crate::clock::now_ms;

@@ -15,67 +15,8 @@ use super::writer_thread::{self, WriterThread};
 use super::run_record::RunTotals;
 pub use super::synced::{SyncRow, Synced};
 pub use super::transition::Transition;
+use super::writer_ops::{Op, Reply, SyncAnswer};
 use crate::clock::now_ms;
-
-pub(super) type Reply<T> = oneshot::Sender<Result<T, String>>;
-
-/// The writer's answer to a sync: the rows it was given, and where each stands.
-pub(super) type SyncAnswer = (Vec<SyncRow>, Vec<Synced>);
-
-pub(super) enum Op {
-    BeginRun {
-        manifest: String,
-        service: &'static str,
-        command: &'static str,
-        manifest_rows: u64,
-        now_ms: i64,
-        reply: Reply<i64>,
-    },
-    Sync {
-        rows: Vec<SyncRow>,
-        now_ms: i64,
-        reply: Reply<SyncAnswer>,
-    },
-    /// A feed starts: no row seen yet.
-    SyncBegin {
-        reply: Reply<()>,
-    },
-    /// A feed read the whole manifest: rows it did not see have left it.
-    SyncEnd {
-        reply: Reply<u64>,
-    },
-    Transition {
-        t: Box<Transition>,
-        now_ms: i64,
-        reply: Option<Reply<()>>,
-    },
-    Flush {
-        reply: Reply<()>,
-    },
-    /// A sample of the data tasks' figures.
-    Sample(super::transition::TaskSample),
-    /// Rows' flow status and latest data task of a type (a read, in order with the writes).
-    RowTasks {
-        flow_ids: Vec<i64>,
-        kind: crate::api::tasks::TaskType,
-        reply: Reply<Vec<super::tasks::RowTasks>>,
-    },
-    Rotation {
-        manifest: String,
-        now_ms: i64,
-        reply: Reply<i64>,
-    },
-    EndRotation {
-        id: i64,
-        now_ms: i64,
-    },
-    EndRun {
-        run_id: i64,
-        totals: RunTotals,
-        now_ms: i64,
-        reply: Reply<()>,
-    },
-}
 
 /// The handle the engine writes through. Cheap to clone; the thread ends when every handle is
 /// dropped.

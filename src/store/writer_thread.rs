@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use rusqlite::Connection;
 
 use super::open::sqlite_cause;
-use super::writer::{Op, Reply};
+use super::writer_ops::{Op, Reply};
 use super::{runs, sync};
 
 /// The writer thread; join it to be sure every operation is committed.
