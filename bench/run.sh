@@ -127,19 +127,23 @@ PY
     local what args
     for what in update rotate delete; do
       case $what in
-        update) args=(run "$W/t1.csv" --update) ;;
-        rotate) args=(run "$W/t2.csv" --rotate-keys) ;;
+        # (Each manifest is the same rows as the last one's: --adopt-state says the state is meant.)
+        update) args=(run "$W/t1.csv" --update --adopt-state) ;;
+        rotate) args=(run "$W/t2.csv" --rotate-keys --adopt-state) ;;
         delete) args=(delete "$W/t2.csv" --yes) ;;
       esac
-      local t0; t0=$(date +%s%3N)
+      local t0 before; t0=$(date +%s%3N)
+      before=$(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT max(id) FROM runs').fetchone()[0])" "$st")
       timed "$W/t.time" "$B" "${args[@]}" --state "$st" --endpoint "$URL" --progress none > "$W/t.log" 2>&1 || true
       read -r wall _ _ _ < <(tail -1 "$W/t.time")
       grep -q "^Command exited" "$W/t.time" && echo "($what: $(tail -1 "$W/t.log"))"
-      python3 - "$st" "$what" "$wall" "$W/t.log" "$t0" <<'PY'
+      python3 - "$st" "$what" "$wall" "$W/t.log" "$t0" "$before" <<'PY'
 import sqlite3, sys
 st, what, wall, log = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 c = sqlite3.connect(st)
 run = c.execute("SELECT max(id) FROM runs").fetchone()[0]
+if run == int(sys.argv[6]):
+    sys.exit(f"{what}: FAILED, the command recorded no run (its last line is above)")
 calls, lost, internal, throttled, first, last_end = c.execute(
     "SELECT count(*), sum(outcome = 'unknown'), sum(error_code = 'InternalError'), "
     "sum(outcome = 'throttled'), min(sent_at_ms), max(ended_at_ms) FROM attempts WHERE run_id = ?",

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::api::CredentialProvider;
+use crate::engine::resume::UNAVAILABLE;
 use crate::engine::{PassTime, RunSummary, StopReason};
 use crate::shell_command::{shell_word, Resume};
 use crate::store::RowState;
@@ -92,7 +93,12 @@ fn next_steps(s: &RunSummary, resume: &Resume) -> String {
             let _ = write!(out, " Some rows are not settled; resume: {resume}");
         }
         None => {
-            if n(RowState::Failed) > 0 {
+            let unavailable = s
+                .failures
+                .iter()
+                .find(|(code, _)| code == UNAVAILABLE)
+                .map_or(0, |(_, n)| *n);
+            if n(RowState::Failed) > unavailable {
                 let _ = write!(
                     out,
                     " Details: bulkflow report {} --only failed. After fixing the manifest rows, run again",
@@ -113,6 +119,22 @@ fn next_steps(s: &RunSummary, resume: &Resume) -> String {
                     out,
                     "{w} Run again to keep waiting: {}",
                     resume.with("--wait")
+                );
+            }
+            if unavailable > 0 {
+                // `--retry-failed` cannot bring these back: the flow exists and its source
+                // refuses its keys; new keys set on it (and waited for) can.
+                let rotate = resume.with("--rotate-keys");
+                let fix = if rotate.split(' ').any(|w| w == "--wait") {
+                    rotate
+                } else {
+                    format!("{rotate} --wait")
+                };
+                let _ = write!(
+                    out,
+                    " {unavailable} flow{} unavailable (the source refuses its keys): put working \
+                     keys in the manifest, then: {fix}",
+                    if unavailable == 1 { " is" } else { "s are" },
                 );
             }
         }

@@ -113,7 +113,7 @@ async fn the_page_of_a_real_run_agrees_with_its_state_file() {
         runs.contains(&format!(
             "<td colspan=\"4\">All 1 run</td><td class=\"num\">{calls}</td>\
              <td class=\"num\">{throttled}</td><td class=\"num\">{errors}</td>\
-             <td class=\"num\">20</td>"
+             <td>20 created</td>"
         )),
         "{runs}"
     );

@@ -126,6 +126,29 @@ fn summary_some_failed_grouped_by_code() {
     insta::assert_snapshot!(render(&s));
 }
 
+/// An unavailable flow is not brought back by `--retry-failed` (the flow exists; its source
+/// refuses its keys): the summary names the command that sets new keys and waits (issue 20, 2).
+#[test]
+fn summary_unavailable_flows_name_the_rotation_that_fixes_them() {
+    let mut s = summary_of(&[(RowState::Created, 111), (RowState::Failed, 9)], 111, 120);
+    s.failures = vec![("DataFlowUnavailable".into(), 9)];
+    let text = render(&s);
+    assert!(
+        text.ends_with(
+            " 9 flows are unavailable (the source refuses its keys): put working keys in the \
+             manifest, then: bulkflow run flows.csv --rotate-keys --wait"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("--retry-failed"), "{text}");
+    // With other failures too, those keep their advice and the rotation comes last.
+    s.counts.insert(RowState::Failed, 10);
+    s.failures.push(("DataFlowConflict".into(), 1));
+    let text = render(&s);
+    assert!(text.contains("--retry-failed"), "{text}");
+    assert!(text.ends_with("--rotate-keys --wait"), "{text}");
+}
+
 #[test]
 fn summary_stopped_by_a_fatal_error() {
     let mut s = summary_of(
