@@ -10,7 +10,7 @@ use super::html_chart::{nice_step, time_step};
 use super::html_tables::ROW_CAP;
 use super::html_text::{duration, escape, thousands};
 use crate::api::tasks::TaskType;
-use crate::store::task_overview::{BytesAt, FsTasks};
+use crate::store::task_overview::{BytesAt, FsTasks, RunBytes};
 
 const WIDTH: f64 = 1100.0;
 const HEIGHT: f64 = 300.0;
@@ -21,11 +21,7 @@ const BOTTOM: f64 = 40.0;
 
 /// The section, when the state file has data tasks (nothing otherwise): the table, then the
 /// chart of run `run` when it took samples.
-pub fn section(
-    groups: &[FsTasks],
-    samples: Option<&(i64, Vec<(TaskType, Vec<BytesAt>)>)>,
-    page: &mut String,
-) {
+pub fn section(groups: &[FsTasks], samples: Option<&RunBytes>, page: &mut String) {
     if groups.is_empty() {
         return;
     }
@@ -36,7 +32,7 @@ pub fn section(
          <code>bulkflow report --format csv</code> (<code>task_failed_list</code>).</p>\n",
     );
     table(groups, page);
-    if let Some((run, series)) = samples {
+    if let Some(RunBytes { run, series }) = samples {
         let _ = writeln!(
             page,
             "<h2 class=\"second\">Bytes moved over time, run #{run}</h2>"

@@ -89,12 +89,16 @@ pub struct BytesAt {
     pub total: u64,
 }
 
-/// The bytes a run's tasks had moved, per type, sample by sample (taken every few seconds while
-/// the run followed them): the latest run that took samples, or `run` when given.
-pub fn bytes_over_time(
-    conn: &Connection,
-    run: Option<i64>,
-) -> rusqlite::Result<Option<(i64, Vec<(TaskType, Vec<BytesAt>)>)>> {
+/// The bytes a run's tasks had moved, per type, sample by sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunBytes {
+    pub run: i64,
+    pub series: Vec<(TaskType, Vec<BytesAt>)>,
+}
+
+/// What a run's samples (taken every few seconds while it followed its tasks) say: the latest
+/// run that took samples, or `run` when given.
+pub fn bytes_over_time(conn: &Connection, run: Option<i64>) -> rusqlite::Result<Option<RunBytes>> {
     let run: Option<i64> = match run {
         Some(id) => Some(id),
         None => conn
@@ -126,5 +130,5 @@ pub fn bytes_over_time(
             _ => out.push((kind, vec![sample])),
         }
     }
-    Ok((!out.is_empty()).then_some((run, out)))
+    Ok((!out.is_empty()).then_some(RunBytes { run, series: out }))
 }
