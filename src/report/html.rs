@@ -13,6 +13,7 @@ use super::html_tables;
 use super::html_text::{duration, escape, number, plural, thousands, when, MESSAGE_CAP};
 use crate::store::overview::{self, RunCalls};
 use crate::store::read::{self, ReadError};
+use crate::store::task_overview;
 use crate::store::RowState;
 
 const STYLE: &str = include_str!("html.css");
@@ -59,6 +60,17 @@ pub fn render(conn: &Connection, opts: HtmlOptions) -> Result<String, ReadError>
     let charted_id = charted(&runs, opts.run).map(|r| r.info.id);
     super::html_runs::runs(&runs, charted_id, &mut page);
     html_tables::file_systems(&overview::states_per_file_system(conn)?, &mut page);
+    let samples = match task_overview::bytes_over_time(conn, opts.run)? {
+        Some(s) => Some(s),
+        // The run asked for followed no task: the latest run that did.
+        None if opts.run.is_some() => task_overview::bytes_over_time(conn, None)?,
+        None => None,
+    };
+    super::html_tasks::section(
+        &task_overview::tasks_per_file_system(conn)?,
+        samples.as_ref(),
+        &mut page,
+    );
     html_tables::error_codes(&overview::error_codes(conn)?, &mut page);
     let only = opts.only.unwrap_or(RowState::Failed);
     html_tables::rows(conn, only, manifest, opts.state_file.as_deref(), &mut page)?;

@@ -8,6 +8,7 @@ pub mod html;
 pub mod html_chart;
 pub mod html_runs;
 pub mod html_tables;
+pub mod html_tasks;
 pub mod html_text;
 pub mod human;
 pub mod json_log;

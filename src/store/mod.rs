@@ -14,6 +14,7 @@ mod runs;
 mod state;
 mod sync;
 mod synced;
+pub mod task_overview;
 pub mod task_read;
 pub mod tasks;
 pub mod transition;

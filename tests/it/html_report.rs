@@ -239,3 +239,75 @@ async fn the_binary_writes_the_page_to_stdout_or_a_file() {
     out.expect_code(2);
     assert!(out.stderr.contains("--format html"), "{}", out.stderr);
 }
+
+/// The data tasks' section (issue 18, 8): after `run --wait --task restore` over two file
+/// systems with failed files, the page shows each file system's tasks and bytes, totals that
+/// agree with the state file, and the chart of bytes over time from the run's samples.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_shows_the_data_tasks_bytes_per_file_system_and_over_time() {
+    use bulkflow::api::tasks::TaskType;
+    use bulkflow::engine::Goal;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = write_manifest(dir.path(), 12, 2);
+    let config = EmulatorConfig {
+        rate: 0,
+        available_after_ms: 0,
+        task_slots: 12,
+        task_mbps: 20_000.0,
+        task_fail_files: 0.2,
+        seed: 5,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(config.clone()).expect("emulator");
+    let mut s = settings(&emu, &config, &manifest, 0.0);
+    s.goal = Goal::Create {
+        update: false,
+        rotate: false,
+        wait: Some(Duration::from_secs(60)),
+    };
+    s.tasks = vec![TaskType::Restore];
+    let state = s.state.clone();
+    let end = engine::run(s, EventSink::none(), CancellationToken::new())
+        .await
+        .expect("run");
+    assert!(end.tasks.iter().all(|t| t.counts.total() == 12), "{end:?}");
+
+    let conn = store::open(&state, false).unwrap();
+    let page = html::render(&conn, HtmlOptions::default()).unwrap();
+    let tasks = section(&page, "tasks");
+    for fs in ["cfs-00000000", "cfs-00000001"] {
+        assert!(
+            tasks.contains(&format!("<code>{fs}</code></td><td>restore</td>")),
+            "{tasks}"
+        );
+    }
+    let counts = store::task_read::task_counts(&conn, TaskType::Restore).unwrap();
+    let v = counts.volume;
+    assert!(
+        v.bytes_total > 0 && counts.with_failed_files > 0,
+        "{counts:?}"
+    );
+    let total = format!(
+        "<tr><td colspan=\"2\">All file systems</td><td>restore</td><td class=\"num\">12</td>\
+         <td class=\"num\">{} of {} ({:.1}%)</td><td class=\"num\">0</td><td class=\"num\">{}</td>",
+        indicatif::BinaryBytes(v.bytes_done),
+        indicatif::BinaryBytes(v.bytes_total),
+        v.bytes_done as f64 * 100.0 / v.bytes_total as f64,
+        counts.status("finished")
+    );
+    assert!(tasks.contains(&total), "{total}\n{tasks}");
+    let samples = count(&conn, "SELECT count(*) FROM task_samples");
+    assert!(samples > 0);
+    assert!(
+        tasks.contains("<h2 class=\"second\">Bytes moved over time, run #1</h2>"),
+        "{tasks}"
+    );
+    let line = tasks
+        .split("<polyline class=\"task-restore\" points=\"")
+        .nth(1)
+        .expect("the restore line");
+    let points = line.split('"').next().unwrap().split(' ').count() as u64;
+    assert_eq!(points, samples, "one point per sample");
+}
