@@ -157,7 +157,6 @@ fn chart(series: &[(TaskType, Vec<BytesAt>)], run: i64) -> String {
         .filter_map(|(_, s)| s.last().map(|b| b.at_ms))
         .max()
         .unwrap_or(first);
-    let span = (last.saturating_sub(first).max(0) as f64 / 1000.0).max(1.0);
     let top_value = series
         .iter()
         .flat_map(|(_, s)| s.iter().map(|b| b.total.max(b.done)))
@@ -166,48 +165,95 @@ fn chart(series: &[(TaskType, Vec<BytesAt>)], run: i64) -> String {
         .max(1) as f64
         * 1.08;
     let step = nice_step(top_value / 5.0);
-    let y_top = (top_value / step).ceil() * step;
-    let (plot_w, plot_h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
-    let x = |ms: i64| LEFT + plot_w * ((ms.saturating_sub(first).max(0) as f64 / 1000.0) / span);
-    let y = |v: f64| TOP + plot_h * (1.0 - v / y_top);
+    let plot = Plot {
+        first,
+        span: (last.saturating_sub(first).max(0) as f64 / 1000.0).max(1.0),
+        y_top: (top_value / step).ceil() * step,
+    };
     let mut s = String::with_capacity(8 * 1024);
     let _ = write!(
         s,
         "<svg class=\"chart\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
          aria-label=\"Bytes moved by the data tasks of each type over run #{run}\">"
     );
-    let mut v = 0.0;
-    while v <= y_top + step / 2.0 {
-        let _ = write!(
-            s,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
-             <text class=\"ylabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            WIDTH - RIGHT,
-            LEFT - 6.0,
-            y(v) + 4.0,
-            BinaryBytes(v as u64),
-            yy = y(v),
-        );
-        v += step;
-    }
-    let span_secs = span.ceil() as u64;
-    let tick = time_step(span_secs);
-    let mut t = 0;
-    while t as f64 <= span {
-        let _ = write!(
-            s,
-            "<text class=\"xlabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            x(first.saturating_add((t * 1000) as i64)),
-            HEIGHT - BOTTOM + 16.0,
-            duration(t)
-        );
-        t += tick;
-    }
+    plot.grid(&mut s, step);
+    plot.time_labels(&mut s);
     for (kind, samples) in series {
-        let k = kind.as_str();
+        plot.lines(&mut s, kind.as_str(), samples);
+    }
+    let _ = write!(
+        s,
+        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
+         <text class=\"xtitle\" x=\"{:.1}\" y=\"{:.1}\">time since the first sample</text></svg>",
+        WIDTH - RIGHT,
+        LEFT + (WIDTH - LEFT - RIGHT) / 2.0,
+        HEIGHT - 4.0,
+        yy = plot.y(0.0),
+    );
+    s
+}
+
+/// Where the chart's samples go in the drawing.
+struct Plot {
+    /// The run's first sample, in ms.
+    first: i64,
+    /// Seconds from the first sample to the last, at least 1: the x axis.
+    span: f64,
+    /// The bytes at the top of the y axis.
+    y_top: f64,
+}
+
+impl Plot {
+    /// The x of a sample's time.
+    fn x(&self, ms: i64) -> f64 {
+        let secs = ms.saturating_sub(self.first).max(0) as f64 / 1000.0;
+        LEFT + (WIDTH - LEFT - RIGHT) * (secs / self.span)
+    }
+
+    /// The y of a number of bytes.
+    fn y(&self, v: f64) -> f64 {
+        TOP + (HEIGHT - TOP - BOTTOM) * (1.0 - v / self.y_top)
+    }
+
+    /// Horizontal grid lines every `step`, and the y axis's labels.
+    fn grid(&self, s: &mut String, step: f64) {
+        let mut v = 0.0;
+        while v <= self.y_top + step / 2.0 {
+            let _ = write!(
+                s,
+                "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
+                 <text class=\"ylabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                WIDTH - RIGHT,
+                LEFT - 6.0,
+                self.y(v) + 4.0,
+                BinaryBytes(v as u64),
+                yy = self.y(v),
+            );
+            v += step;
+        }
+    }
+
+    /// The x axis's labels: time since the first sample.
+    fn time_labels(&self, s: &mut String) {
+        let tick = time_step(self.span.ceil() as u64);
+        let mut t = 0;
+        while t as f64 <= self.span {
+            let _ = write!(
+                s,
+                "<text class=\"xlabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                self.x(self.first.saturating_add((t * 1000) as i64)),
+                HEIGHT - BOTTOM + 16.0,
+                duration(t)
+            );
+            t += tick;
+        }
+    }
+
+    /// One type's bytes done over time, and its total as last sampled.
+    fn lines(&self, s: &mut String, k: &str, samples: &[BytesAt]) {
         let points: Vec<String> = samples
             .iter()
-            .map(|b| format!("{:.1},{:.1}", x(b.at_ms), y(b.done as f64)))
+            .map(|b| format!("{:.1},{:.1}", self.x(b.at_ms), self.y(b.done as f64)))
             .collect();
         let _ = write!(
             s,
@@ -221,18 +267,8 @@ fn chart(series: &[(TaskType, Vec<BytesAt>)], run: i64) -> String {
                  y2=\"{yy:.1}\"><title>{k}: {} to move</title></line>",
                 WIDTH - RIGHT,
                 BinaryBytes(b.total),
-                yy = y(b.total as f64),
+                yy = self.y(b.total as f64),
             );
         }
     }
-    let _ = write!(
-        s,
-        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
-         <text class=\"xtitle\" x=\"{:.1}\" y=\"{:.1}\">time since the first sample</text></svg>",
-        WIDTH - RIGHT,
-        LEFT + plot_w / 2.0,
-        HEIGHT - 4.0,
-        yy = y(0.0),
-    );
-    s
 }
