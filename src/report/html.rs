@@ -262,7 +262,7 @@ fn chart(
         let _ = writeln!(
             page,
             "<p class=\"meta\">What it did: {}.</p>",
-            escape(&super::passes::sentence(&passes))
+            escape(&super::passes::sentence(&passes, run.info.manifest_rows))
         );
     }
     let later: Vec<String> = runs

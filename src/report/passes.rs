@@ -5,8 +5,9 @@
 
 use crate::store::PassRecord;
 
-/// One pass: `create 7.0s, 120 calls (3 throttled): 114 created, 6 adopted, 2 failed`.
-pub fn pass(p: &PassRecord) -> String {
+/// One pass of a run over a manifest of `manifest_rows` rows: `create 7.0s, 120 calls (3
+/// throttled): 114 created, 6 adopted, 2 failed`.
+pub fn pass(p: &PassRecord, manifest_rows: u64) -> String {
     let mut head = format!("{} {:.1}s", p.pass, p.elapsed_ms as f64 / 1000.0);
     match (p.calls, p.throttled) {
         (0, _) => {}
@@ -17,13 +18,26 @@ pub fn pass(p: &PassRecord) -> String {
             if n == 1 { "" } else { "s" }
         )),
     }
-    format!("{head}: {}", rows(p))
+    format!("{head}: {}", rows(p, manifest_rows))
 }
 
 /// The rows of a pass by how they ended, those with none left out: `114 created, 6 adopted,
-/// 115 unchanged, 2 failed, 3 settled earlier`.
-pub fn rows(p: &PassRecord) -> String {
+/// 115 unchanged, 2 failed, 3 settled earlier`; the rows of the manifest it never read (a pass
+/// cut short) are `not reached`.
+pub fn rows(p: &PassRecord, manifest_rows: u64) -> String {
     let word = &p.word;
+    let read = [
+        p.called,
+        p.adopted,
+        p.found,
+        p.unchanged,
+        p.failed,
+        p.skipped,
+        p.left,
+        p.earlier,
+    ]
+    .iter()
+    .fold(0u64, |a, b| a.saturating_add(*b));
     let parts: Vec<String> = [
         (p.called, word.clone()),
         (p.adopted, "adopted".to_owned()),
@@ -33,6 +47,7 @@ pub fn rows(p: &PassRecord) -> String {
         (p.skipped, "not sent".to_owned()),
         (p.left, "left for the next run".to_owned()),
         (p.earlier, "settled earlier".to_owned()),
+        (manifest_rows.saturating_sub(read), "not reached".to_owned()),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)
@@ -45,9 +60,9 @@ pub fn rows(p: &PassRecord) -> String {
     }
 }
 
-/// Every pass, `; ` between them.
-pub fn sentence(passes: &[PassRecord]) -> String {
-    let list: Vec<String> = passes.iter().map(pass).collect();
+/// Every pass of a run over a manifest of `manifest_rows` rows, `; ` between them.
+pub fn sentence(passes: &[PassRecord], manifest_rows: u64) -> String {
+    let list: Vec<String> = passes.iter().map(|p| pass(p, manifest_rows)).collect();
     list.join("; ")
 }
 
@@ -79,7 +94,7 @@ mod tests {
             ..record("wait", "available")
         };
         assert_eq!(
-            sentence(&[create, wait]),
+            sentence(&[create, wait], 120),
             "create 7.0s, 114 calls: 114 created, 6 adopted; wait 2.0s: 114 found available, \
              6 failed"
         );
@@ -87,7 +102,7 @@ mod tests {
             adopted: 120,
             ..record("create", "created")
         };
-        assert_eq!(pass(&adopting), "create 7.0s: 120 adopted");
+        assert_eq!(pass(&adopting, 120), "create 7.0s: 120 adopted");
         let update = PassRecord {
             calls: 6,
             throttled: 1,
@@ -97,9 +112,20 @@ mod tests {
             ..record("update", "updated")
         };
         assert_eq!(
-            pass(&update),
+            pass(&update, 123),
             "update 7.0s, 6 calls (1 throttled): 5 updated, 115 unchanged, 3 settled earlier"
         );
-        assert_eq!(pass(&record("delete", "deleted")), "delete 7.0s: no row");
+        assert_eq!(pass(&record("delete", "deleted"), 0), "delete 7.0s: no row");
+        // A pass cut short says the rows it never read (issue 20, 3).
+        let cut = PassRecord {
+            calls: 20,
+            called: 18,
+            left: 39,
+            ..record("create", "created")
+        };
+        assert_eq!(
+            pass(&cut, 120),
+            "create 7.0s, 20 calls: 18 created, 39 left for the next run, 63 not reached"
+        );
     }
 }

@@ -194,7 +194,8 @@ impl Status {
         }
         out.push('\n');
         if !self.last_run_passes.is_empty() {
-            let passes = super::passes::sentence(&self.last_run_passes);
+            let rows = self.last_run.as_ref().map_or(0, |r| r.manifest_rows);
+            let passes = super::passes::sentence(&self.last_run_passes, rows);
             let _ = writeln!(out, "  passes: {passes}");
         }
     }

@@ -149,7 +149,7 @@ fn passes(s: &RunSummary) -> String {
         return String::new();
     }
     let records: Vec<crate::store::PassRecord> = s.passes.iter().map(PassTime::record).collect();
-    format!(" This run: {}.", super::passes::sentence(&records))
+    format!(" This run: {}.", super::passes::sentence(&records, s.total))
 }
 
 /// The paragraph `bulkflow task` ends with: the calls, each type's tasks, and what next.

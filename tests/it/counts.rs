@@ -166,7 +166,7 @@ impl Bench<'_> {
             assert_eq!(rows, total, "{p:?} in {what}");
         }
         // The text summary says the same.
-        let words = sentence(&passes);
+        let words = sentence(&passes, total);
         assert!(
             out.stderr.contains(&format!(" {calls} calls in ")),
             "{}",
