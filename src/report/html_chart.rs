@@ -171,6 +171,37 @@ pub fn svg(series: &CallSeries, label: &str) -> String {
     s
 }
 
+/// The horizontal lines of a chart's grid, from 0 to `y_top` every `step`, each labelled at its
+/// left (the calls' chart and the data tasks' chart draw theirs with it).
+pub struct Rule {
+    /// Where the plot starts and ends, left to right.
+    pub left: f64,
+    pub right: f64,
+    pub y_top: f64,
+    pub step: f64,
+}
+
+impl Rule {
+    /// Draws the lines; `y` places a value, `label` words it.
+    pub fn draw(&self, s: &mut String, y: impl Fn(f64) -> f64, label: impl Fn(f64) -> String) {
+        let mut v = 0.0;
+        while v <= self.y_top + self.step / 2.0 {
+            let _ = write!(
+                s,
+                "<line class=\"grid\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
+                 <text class=\"ylabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                self.left,
+                self.right,
+                self.left - 6.0,
+                y(v) + 4.0,
+                label(v),
+                yy = y(v),
+            );
+            v += self.step;
+        }
+    }
+}
+
 /// Where the chart's values go in the drawing.
 struct Frame {
     /// Seconds from the first call to the last, at least 1: the x axis.
@@ -198,20 +229,13 @@ impl Frame {
 
     /// Horizontal grid lines every `step`, and the y axis's labels.
     fn grid(&self, s: &mut String, step: f64) {
-        let mut v = 0.0;
-        while v <= self.y_top + step / 2.0 {
-            let _ = write!(
-                s,
-                "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
-                 <text class=\"ylabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                WIDTH - RIGHT,
-                LEFT - 6.0,
-                self.y(v) + 4.0,
-                number(v),
-                yy = self.y(v),
-            );
-            v += step;
-        }
+        let rule = Rule {
+            left: LEFT,
+            right: WIDTH - RIGHT,
+            y_top: self.y_top,
+            step,
+        };
+        rule.draw(s, |v| self.y(v), number);
     }
 
     /// The bars of calls, each with its numbers as a tooltip.

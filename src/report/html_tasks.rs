@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use indicatif::BinaryBytes;
 
-use super::html_chart::{nice_step, time_step};
+use super::html_chart::{nice_step, time_step, Rule};
 use super::html_tables::ROW_CAP;
 use super::html_text::{duration, escape, thousands};
 use crate::api::tasks::TaskType;
@@ -217,20 +217,13 @@ impl Plot {
 
     /// Horizontal grid lines every `step`, and the y axis's labels.
     fn grid(&self, s: &mut String, step: f64) {
-        let mut v = 0.0;
-        while v <= self.y_top + step / 2.0 {
-            let _ = write!(
-                s,
-                "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{:.1}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/>\
-                 <text class=\"ylabel\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                WIDTH - RIGHT,
-                LEFT - 6.0,
-                self.y(v) + 4.0,
-                BinaryBytes(v as u64),
-                yy = self.y(v),
-            );
-            v += step;
-        }
+        let rule = Rule {
+            left: LEFT,
+            right: WIDTH - RIGHT,
+            y_top: self.y_top,
+            step,
+        };
+        rule.draw(s, |v| self.y(v), |v| BinaryBytes(v as u64).to_string());
     }
 
     /// The x axis's labels: time since the first sample.
