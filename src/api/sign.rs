@@ -149,36 +149,10 @@ pub fn parse_authorization(value: &str) -> Option<ParsedAuthorization> {
     })
 }
 
-/// Days since 1970-01-01 to a civil (year, month, day), proleptic Gregorian (H. Hinnant).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// `YYYY-MM-DD`, the UTC date of a unix timestamp.
 pub fn utc_date(timestamp: i64) -> String {
-    let (y, m, d) = civil_from_days(timestamp.div_euclid(86_400));
+    let (y, m, d) = crate::clock::civil_from_days(timestamp.div_euclid(86_400));
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// `YYYY-MM-DD HH:MM:SS` in UTC, the format of `CreationTime`.
-pub fn utc_datetime(timestamp: i64) -> String {
-    let secs = timestamp.rem_euclid(86_400);
-    format!(
-        "{} {:02}:{:02}:{:02}",
-        utc_date(timestamp),
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
 }
 
 #[cfg(test)]
@@ -275,7 +249,10 @@ mod tests {
     fn dates() {
         assert_eq!(utc_date(0), "1970-01-01");
         assert_eq!(utc_date(951_782_400), "2000-02-29");
-        assert_eq!(utc_datetime(1_749_551_008), "2025-06-10 10:23:28");
+        assert_eq!(
+            crate::clock::datetime(1_749_551_008_000, 0),
+            "2025-06-10 10:23:28"
+        );
         assert_eq!(utc_date(-1), "1969-12-31");
     }
 }

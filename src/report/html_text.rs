@@ -39,10 +39,7 @@ pub fn escape_capped(s: &str) -> String {
 
 /// `2025-05-01 02:30:11 UTC`.
 pub fn when(ms: i64) -> String {
-    format!(
-        "{} UTC",
-        crate::api::sign::utc_datetime(ms.div_euclid(1000))
-    )
+    format!("{} UTC", crate::clock::datetime(ms, 0))
 }
 
 /// `1,234,567`.

@@ -7,8 +7,8 @@ use std::path::Path;
 use rusqlite::Connection;
 use serde_json::json;
 
+use super::html_text::when;
 use super::json_log::rfc3339_utc;
-use crate::api::sign::utc_datetime;
 use crate::api::tasks::TaskType;
 use crate::store::read::{self, RotationInfo, RunInfo};
 use crate::store::task_read::{self, TaskCounts};
@@ -102,10 +102,6 @@ fn rotation_text(r: &RotationInfo, out: &mut String) {
         }
         None => out.push_str(", not finished: run --rotate-keys again to resume it\n"),
     }
-}
-
-fn when(ms: i64) -> String {
-    format!("{} UTC", utc_datetime(ms.div_euclid(1000)))
 }
 
 impl Status {
