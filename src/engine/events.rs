@@ -6,6 +6,7 @@ use tokio::sync::mpsc;
 use super::totals::Totals;
 use crate::api::tasks::TaskType;
 use crate::api::CallError;
+use crate::store::task_read::Volume;
 use crate::store::RowState;
 
 /// Why a run stopped before the end; ordered, so that a stronger reason replaces a weaker one.
@@ -144,12 +145,7 @@ pub struct TaskFigures {
     pub tasks: u64,
     /// Tasks per `TaskStatus` (`init`, `running`, `finished`, ...), in the order first seen.
     pub by_status: Vec<(String, u64)>,
-    pub files_total: u64,
-    pub files_done: u64,
-    pub files_failed: u64,
-    pub bytes_total: u64,
-    pub bytes_done: u64,
-    pub bytes_failed: u64,
+    pub volume: Volume,
 }
 
 impl TaskFigures {

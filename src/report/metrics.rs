@@ -14,7 +14,7 @@ use super::output::write_atomically;
 use super::tally::Tally;
 use crate::api::tasks::TaskType;
 use crate::engine::{Pass, TaskFigures};
-use crate::store::task_read::TaskCounts;
+use crate::store::task_read::{TaskCounts, Volume};
 use crate::store::{PassRecord, RowState};
 
 /// How often the file is rewritten during a run.
@@ -78,12 +78,7 @@ pub struct TaskGauges {
     pub kind: String,
     /// Tasks per status, in order.
     pub by_status: Vec<(String, u64)>,
-    pub files_total: u64,
-    pub files_done: u64,
-    pub files_failed: u64,
-    pub bytes_total: u64,
-    pub bytes_done: u64,
-    pub bytes_failed: u64,
+    pub volume: Volume,
 }
 
 impl TaskGauges {
@@ -96,16 +91,10 @@ impl TaskGauges {
                 by_status.push((what.to_owned(), n));
             }
         }
-        let v = &c.volume;
         TaskGauges {
             kind: kind.as_str().to_owned(),
             by_status,
-            files_total: v.files_total,
-            files_done: v.files_done,
-            files_failed: v.files_failed,
-            bytes_total: v.bytes_total,
-            bytes_done: v.bytes_done,
-            bytes_failed: v.bytes_failed,
+            volume: c.volume,
         }
     }
 
@@ -114,12 +103,7 @@ impl TaskGauges {
         TaskGauges {
             kind: kind.as_str().to_owned(),
             by_status: f.by_status.clone(),
-            files_total: f.files_total,
-            files_done: f.files_done,
-            files_failed: f.files_failed,
-            bytes_total: f.bytes_total,
-            bytes_done: f.bytes_done,
-            bytes_failed: f.bytes_failed,
+            volume: f.volume,
         }
     }
 }

@@ -206,32 +206,32 @@ fn tasks(s: &Snapshot, out: &mut String) {
         (
             "bulkflow_task_total_bytes",
             "Bytes the tasks of a type have to move, as last listed.",
-            |t| t.bytes_total,
+            |t| t.volume.bytes_total,
         ),
         (
             "bulkflow_task_done_bytes",
             "Bytes the tasks of a type have moved, as last listed.",
-            |t| t.bytes_done,
+            |t| t.volume.bytes_done,
         ),
         (
             "bulkflow_task_failed_bytes",
             "Bytes of the files that failed in the tasks of a type.",
-            |t| t.bytes_failed,
+            |t| t.volume.bytes_failed,
         ),
         (
             "bulkflow_task_total_files",
             "Files the tasks of a type have to move, as last listed.",
-            |t| t.files_total,
+            |t| t.volume.files_total,
         ),
         (
             "bulkflow_task_done_files",
             "Files the tasks of a type have moved, as last listed.",
-            |t| t.files_done,
+            |t| t.volume.files_done,
         ),
         (
             "bulkflow_task_failed_files",
             "Files that failed in the tasks of a type.",
-            |t| t.files_failed,
+            |t| t.volume.files_failed,
         ),
     ];
     for (name, help, field) in volumes {

@@ -82,12 +82,12 @@ fn plain_line(tally: &mut Tally, now: Instant) -> Diag {
     if let Some(f) = &tally.tasks.figures {
         d = d
             .field("tasks", f.tasks)
-            .field("bytes_done", f.bytes_done)
-            .field("bytes_total", f.bytes_total)
-            .field("bytes_failed", f.bytes_failed)
-            .field("files_done", f.files_done)
-            .field("files_total", f.files_total)
-            .field("files_failed", f.files_failed)
+            .field("bytes_done", f.volume.bytes_done)
+            .field("bytes_total", f.volume.bytes_total)
+            .field("bytes_failed", f.volume.bytes_failed)
+            .field("files_done", f.volume.files_done)
+            .field("files_total", f.volume.files_total)
+            .field("files_failed", f.volume.files_failed)
             .field("bytes_per_s", tally.tasks.rate().round());
     }
     d
@@ -97,8 +97,8 @@ fn plain_line(tally: &mut Tally, now: Instant) -> Diag {
 fn figures(tally: &mut Tally, now: Instant, started: Instant, frame: usize) -> Figures {
     let rate = tally.rate(now);
     let bytes = tally.tasks.figures.as_ref().map(|t| ByteFigures {
-        done: t.bytes_done,
-        total: t.bytes_total,
+        done: t.volume.bytes_done,
+        total: t.volume.bytes_total,
         rate: tally.tasks.rate(),
         statuses: statuses(t),
     });

@@ -29,7 +29,7 @@ impl TaskTally {
 
     /// The engine's new sum.
     pub fn apply(&mut self, f: &TaskFigures, now: Instant) {
-        self.samples.push_back((now, f.bytes_done));
+        self.samples.push_back((now, f.volume.bytes_done));
         while self
             .samples
             .front()
@@ -55,7 +55,8 @@ impl TaskTally {
     /// The time left at the recent rate, when there is one.
     pub fn eta(&self) -> Option<String> {
         let f = self.figures.as_ref()?;
-        let left = f.bytes_total.saturating_sub(f.bytes_done + f.bytes_failed);
+        let v = &f.volume;
+        let left = v.bytes_total.saturating_sub(v.bytes_done + v.bytes_failed);
         let rate = self.rate();
         (rate > 0.0 && left > 0).then(|| human_secs(left as f64 / rate))
     }
@@ -66,8 +67,8 @@ impl TaskTally {
         let f = self.figures.as_ref()?;
         let mut s = format!(
             "{} of {}",
-            BinaryBytes(f.bytes_done),
-            BinaryBytes(f.bytes_total)
+            BinaryBytes(f.volume.bytes_done),
+            BinaryBytes(f.volume.bytes_total)
         );
         let rate = self.rate();
         if rate > 0.0 {
@@ -78,11 +79,11 @@ impl TaskTally {
         }
         s.push_str(&format!(
             "; files {} of {}",
-            HumanCount(f.files_done),
-            HumanCount(f.files_total)
+            HumanCount(f.volume.files_done),
+            HumanCount(f.volume.files_total)
         ));
-        if f.files_failed > 0 {
-            s.push_str(&format!(" ({} failed)", HumanCount(f.files_failed)));
+        if f.volume.files_failed > 0 {
+            s.push_str(&format!(" ({} failed)", HumanCount(f.volume.files_failed)));
         }
         s.push_str("; tasks: ");
         s.push_str(&statuses(f));
@@ -117,6 +118,7 @@ pub fn statuses(f: &TaskFigures) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::task_read::Volume;
 
     #[test]
     fn bytes_rate_and_time_left_come_from_the_engine_sums() {
@@ -125,11 +127,13 @@ mod tests {
         let f = |done| TaskFigures {
             tasks: 2,
             by_status: vec![("running".into(), 1), ("finished".into(), 1)],
-            files_total: 3400,
-            files_done: 1200,
-            bytes_total: 10 << 30,
-            bytes_done: done,
-            ..TaskFigures::default()
+            volume: Volume {
+                files_total: 3400,
+                files_done: 1200,
+                bytes_total: 10 << 30,
+                bytes_done: done,
+                ..Volume::default()
+            },
         };
         t.apply(&f(1 << 30), start);
         t.apply(&f(3 << 30), start + Duration::from_secs(16));

@@ -128,12 +128,14 @@ fn metrics_file_text() {
         tasks: vec![TaskGauges {
             kind: "metaload".into(),
             by_status: vec![("running".into(), 40), ("finished".into(), 250)],
-            files_total: 12_000,
-            files_done: 9_000,
-            files_failed: 3,
-            bytes_total: 3 << 30,
-            bytes_done: 2 << 30,
-            bytes_failed: 4096,
+            volume: bulkflow::store::task_read::Volume {
+                files_total: 12_000,
+                files_done: 9_000,
+                files_failed: 3,
+                bytes_total: 3 << 30,
+                bytes_done: 2 << 30,
+                bytes_failed: 4096,
+            },
         }],
     };
     insta::assert_snapshot!(render(&s));

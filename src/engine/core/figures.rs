@@ -14,12 +14,13 @@ pub const SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 fn add(f: &mut TaskFigures, p: &TaskProgress, sign: i64) {
     let n = |v: Option<i64>| v.unwrap_or(0).max(0).saturating_mul(sign);
     let apply = |x: &mut u64, d: i64| *x = x.saturating_add_signed(d);
-    apply(&mut f.files_total, n(p.files_total));
-    apply(&mut f.files_done, n(p.files_done));
-    apply(&mut f.files_failed, n(p.files_failed));
-    apply(&mut f.bytes_total, n(p.bytes_total));
-    apply(&mut f.bytes_done, n(p.bytes_done));
-    apply(&mut f.bytes_failed, n(p.bytes_failed));
+    let v = &mut f.volume;
+    apply(&mut v.files_total, n(p.files_total));
+    apply(&mut v.files_done, n(p.files_done));
+    apply(&mut v.files_failed, n(p.files_failed));
+    apply(&mut v.bytes_total, n(p.bytes_total));
+    apply(&mut v.bytes_done, n(p.bytes_done));
+    apply(&mut v.bytes_failed, n(p.bytes_failed));
     let status = if p.status.is_empty() {
         "unlisted"
     } else {
@@ -76,10 +77,10 @@ impl Core {
             at_ms: self.wall_ms(self.now),
             kind,
             tasks: f.tasks,
-            bytes_total: f.bytes_total,
-            bytes_done: f.bytes_done,
-            files_total: f.files_total,
-            files_done: f.files_done,
+            bytes_total: f.volume.bytes_total,
+            bytes_done: f.volume.bytes_done,
+            files_total: f.volume.files_total,
+            files_done: f.volume.files_done,
         };
         self.out.push_back(super::Command::Sample(sample));
     }
@@ -105,7 +106,10 @@ mod tests {
         add(&mut f, &p("init", 0, 0), 1);
         add(&mut f, &p("running", 10, 100), -1);
         add(&mut f, &p("finished", 100, 100), 1);
-        assert_eq!((f.bytes_done, f.bytes_total, f.tasks), (100, 100, 2));
+        assert_eq!(
+            (f.volume.bytes_done, f.volume.bytes_total, f.tasks),
+            (100, 100, 2)
+        );
         assert_eq!(
             f.by_status,
             vec![("init".to_owned(), 1), ("finished".to_owned(), 1)]
