@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::core::{Command, Core, Fed, HostId, Input, Totals};
+use super::core::{Call, Command, Core, Fed, HostId, Input, Totals};
 use super::events::{EventSink, StopReason};
 use super::kept::Kept;
 use super::listing::{list, Place};
@@ -205,41 +205,13 @@ fn exec(
                 let _ = io.tx.send(input);
             });
         }
-        Command::Send {
-            line,
-            host,
-            region,
-            request,
-            slot,
-            mark,
-        } => send_call(
-            io,
-            hosts,
-            Call {
-                line,
-                host,
-                region,
-                request,
-                slot,
-                mark,
-            },
-        ),
+        Command::Send(call) => send_call(io, hosts, call),
         Command::List {
             group,
             host,
             since_ms,
         } => list_group(io, hosts, group, host, since_ms),
     }
-}
-
-/// A row's call, as [`Command::Send`] gives it.
-struct Call {
-    line: u64,
-    host: HostId,
-    region: String,
-    request: Box<crate::api::Request>,
-    slot: Duration,
-    mark: Option<crate::store::Transition>,
 }
 
 /// Commits the call's mark, then sends it at its slot on a task of its own; answers

@@ -22,7 +22,7 @@ fn sent_for(h: &mut Harness, line: u64) -> String {
     let cmds = h.input(Input::SlotGranted { line, slot: h.now });
     cmds.into_iter()
         .find_map(|c| match c {
-            Command::Send { request, .. } => match *request {
+            Command::Send(Call { request, .. }) => match *request {
                 Request::DeleteDataFlow(r) => Some(r.data_flow_id),
                 _ => None,
             },

@@ -202,7 +202,7 @@ impl Harness {
         });
         cmds.into_iter()
             .find_map(|c| match c {
-                Command::Send { mark, line: l, .. } if l == line => mark,
+                Command::Send(Call { mark, line: l, .. }) if l == line => mark,
                 _ => None,
             })
             .expect("a send after the slot")

@@ -48,7 +48,7 @@ use crate::store::{RowState, Transition, Waiting};
 
 use groups::Group;
 pub use groups::GroupKey;
-pub use protocol::{Command, CoreSettings, Fed, FeedItem, Input, Totals};
+pub use protocol::{Call, Command, CoreSettings, Fed, FeedItem, Input, Totals};
 use rows::Entry;
 pub use snapshot::{Listed, Snapshot};
 

@@ -64,7 +64,7 @@ impl Sim {
                     self.recorded.insert(t.flow_id() as u64, t);
                 }
                 Command::WaitSlot { line, .. } => self.waiting.push(line),
-                Command::Send { line, mark, .. } => {
+                Command::Send(Call { line, mark, .. }) => {
                     if let Some(mark) = mark {
                         self.recorded.insert(line, mark);
                     }

@@ -59,12 +59,12 @@ impl Sim {
                     self.recorded.insert(t.flow_id() as u64, t);
                 }
                 Command::WaitSlot { line, .. } => self.waiting.push(line),
-                Command::Send {
+                Command::Send(Call {
                     line,
                     request,
                     mark,
                     ..
-                } => {
+                }) => {
                     if let Some(mark) = mark {
                         self.recorded.insert(line, mark);
                     }

@@ -126,6 +126,18 @@ pub enum Input {
     Stop { reason: StopReason, detail: String },
 }
 
+/// A row's call ([`Command::Send`]): `request` for the row on `line`, sent with its `region` to
+/// `host` at `slot`, after `mark` is durable (when the operation records its calls).
+#[derive(Debug)]
+pub struct Call {
+    pub line: u64,
+    pub host: HostId,
+    pub region: String,
+    pub request: Box<Request>,
+    pub slot: Duration,
+    pub mark: Option<Transition>,
+}
+
 /// What the core asks the caller to do.
 #[derive(Debug)]
 pub enum Command {
@@ -141,14 +153,7 @@ pub enum Command {
     /// Commit `mark` durably (when the operation records its calls), then at `slot` send
     /// `request` with the row's `region`; answer [`Input::Answered`] (or [`Input::NotSent`] if
     /// the mark could not be written).
-    Send {
-        line: u64,
-        host: HostId,
-        region: String,
-        request: Box<Request>,
-        slot: Duration,
-        mark: Option<Transition>,
-    },
+    Send(Call),
     /// List what the group covers (a file system's flows, or its data tasks created since
     /// `since_ms` at the earliest); answer [`Input::Listed`].
     List {

@@ -168,14 +168,14 @@ impl Core {
             self.record(t);
         }
         let mark = self.facts.records_calls.then_some(mark);
-        self.out.push_back(super::Command::Send {
+        self.out.push_back(super::Command::Send(super::Call {
             line,
             host,
             region,
             request,
             slot,
             mark,
-        });
+        }));
     }
 
     /// A call that never left: the row is where it was, nothing was recorded.
