@@ -2,6 +2,7 @@
 //! name `bulkflow_`, every series labelled with the file's labels (`manifest`, `state_file`).
 
 use super::metrics::{Snapshot, TaskGauges, STATES};
+use crate::store::run_record::HOWS;
 
 /// A label value as the text format writes it: backslash, double quote and line feed escaped.
 pub fn escape_label(v: &str) -> String {
@@ -138,18 +139,6 @@ fn singles(s: &Snapshot) -> Vec<(&'static str, &'static str, &'static str, Strin
     single
 }
 
-/// How a pass's rows ended, in the order the file lists them.
-const HOWS: [&str; 8] = [
-    "called",
-    "adopted",
-    "found",
-    "unchanged",
-    "failed",
-    "skipped",
-    "left",
-    "earlier",
-];
-
 /// `bulkflow_pass_rows{pass,how}`: each pass of the run so far, its rows by how they ended (the
 /// summary's figures).
 fn passes(s: &Snapshot, out: &mut String) {
@@ -158,17 +147,7 @@ fn passes(s: &Snapshot, out: &mut String) {
     }
     let mut samples = Vec::new();
     for p in &s.passes {
-        let values = [
-            p.called,
-            p.adopted,
-            p.found,
-            p.unchanged,
-            p.failed,
-            p.skipped,
-            p.left,
-            p.earlier,
-        ];
-        for (how, n) in HOWS.iter().zip(values) {
+        for (how, n) in HOWS.iter().zip(p.by_how()) {
             let labels = label_set(&[("pass", &p.pass), ("how", how)], &s.labels);
             samples.push((labels, n.to_string()));
         }

@@ -26,18 +26,6 @@ pub fn pass(p: &PassRecord, manifest_rows: u64) -> String {
 /// cut short) are `not reached`.
 pub fn rows(p: &PassRecord, manifest_rows: u64) -> String {
     let word = &p.word;
-    let read = [
-        p.called,
-        p.adopted,
-        p.found,
-        p.unchanged,
-        p.failed,
-        p.skipped,
-        p.left,
-        p.earlier,
-    ]
-    .iter()
-    .fold(0u64, |a, b| a.saturating_add(*b));
     let parts: Vec<String> = [
         (p.called, word.clone()),
         (p.adopted, "adopted".to_owned()),
@@ -47,7 +35,10 @@ pub fn rows(p: &PassRecord, manifest_rows: u64) -> String {
         (p.skipped, "not sent".to_owned()),
         (p.left, "left for the next run".to_owned()),
         (p.earlier, "settled earlier".to_owned()),
-        (manifest_rows.saturating_sub(read), "not reached".to_owned()),
+        (
+            manifest_rows.saturating_sub(p.read()),
+            "not reached".to_owned(),
+        ),
     ]
     .into_iter()
     .filter(|(n, _)| *n > 0)

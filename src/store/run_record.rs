@@ -35,10 +35,41 @@ pub struct PassRecord {
     pub earlier: u64,
 }
 
+/// How a pass's rows ended, in the order of [`PassRecord::by_how`].
+pub const HOWS: [&str; 8] = [
+    "called",
+    "adopted",
+    "found",
+    "unchanged",
+    "failed",
+    "skipped",
+    "left",
+    "earlier",
+];
+
 impl PassRecord {
     /// Rows the pass brought to its goal.
     pub fn reached(&self) -> u64 {
         self.called + self.adopted + self.found
+    }
+
+    /// The pass's rows by how they ended, in the order of [`HOWS`].
+    pub fn by_how(&self) -> [u64; 8] {
+        [
+            self.called,
+            self.adopted,
+            self.found,
+            self.unchanged,
+            self.failed,
+            self.skipped,
+            self.left,
+            self.earlier,
+        ]
+    }
+
+    /// The rows the pass read: every row of the manifest, unless it was cut short.
+    pub fn read(&self) -> u64 {
+        self.by_how().iter().fold(0u64, |a, b| a.saturating_add(*b))
     }
 }
 
