@@ -27,11 +27,17 @@ impl Resume {
 
     /// The command with `flag` added, unless it has it already (clap refuses a flag twice).
     pub fn with(&self, flag: &str) -> String {
-        if self.words.iter().any(|w| w == flag) {
-            self.to_string()
-        } else {
-            format!("{self} {flag}")
+        self.with_all(&[flag])
+    }
+
+    /// The command with each of `flags` it does not have yet added, in order.
+    pub fn with_all(&self, flags: &[&str]) -> String {
+        let mut out = self.to_string();
+        for flag in flags.iter().filter(|f| !self.words.iter().any(|w| w == *f)) {
+            out.push(' ');
+            out.push_str(flag);
         }
+        out
     }
 
     /// Whether there is a command at all (a dry run has none).

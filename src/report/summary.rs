@@ -124,12 +124,7 @@ fn next_steps(s: &RunSummary, resume: &Resume) -> String {
             if unavailable > 0 {
                 // `--retry-failed` cannot bring these back: the flow exists and its source
                 // refuses its keys; new keys set on it (and waited for) can.
-                let rotate = resume.with("--rotate-keys");
-                let fix = if rotate.split(' ').any(|w| w == "--wait") {
-                    rotate
-                } else {
-                    format!("{rotate} --wait")
-                };
+                let fix = resume.with_all(&["--rotate-keys", "--wait"]);
                 let _ = write!(
                     out,
                     " {unavailable} flow{} unavailable (the source refuses its keys): put working \
